@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine:
+#   make lab    create .venv, install the workbench, open JupyterLab on the quickstart
+#   make test   create .venv, install the workbench with its test tools, run every check
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8888
+
+.PHONY: lab test lint typecheck pytest schema bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+lab: $(BIN)/.installed
+	$(BIN)/jupyter lab --port=$(PORT) notebooks/01-quickstart.ipynb
+
+test: lint typecheck pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
+
+pytest: $(BIN)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+schema: $(BIN)/.installed
+	$(BIN)/python -m workbench.schema
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/bench_io.py
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,342 @@
+"""Loading and saving files: errors with positions, hostile input, atomic saves, comments."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbench import ThreatModel
+from workbench.errors import ModelFileError
+from workbench.io import MAX_FILE_BYTES, MIGRATIONS, loads_model
+
+GOOD_HEAD = "system:\n  name: S\n"
+
+BAD_INPUTS: list[tuple[str, str, list[str]]] = [
+    (
+        "syntax error",
+        "system:\n  name: [unclosed\n",
+        ["bad.yaml:3:1", "YAML syntax error"],
+    ),
+    (
+        "unknown kind with suggestion",
+        GOOD_HEAD + "elements:\n  - id: a\n    kind: vectorstore\n    name: A\n",
+        [
+            "bad.yaml:5:11 elements[0].kind: 'vectorstore' is not a known kind; "
+            "did you mean 'vector_store'?"
+        ],
+    ),
+    (
+        "dangling flow endpoint",
+        GOOD_HEAD + "elements:\n  - {id: a, kind: user, name: A}\n"
+        "flows:\n  - {id: f, source: a, target: b}\n",
+        ["bad.yaml:6:32 flows[0].target: 'b' is not an element ID"],
+    ),
+    (
+        "duplicate IDs",
+        GOOD_HEAD + "elements:\n  - {id: a, kind: user, name: A}\n"
+        "  - {id: a, kind: agent, name: B}\n",
+        ["bad.yaml:5:10 elements[1].id: duplicate ID 'a' (already used by elements[0])"],
+    ),
+    (
+        "wrong type",
+        GOOD_HEAD + "elements:\n  - id: a\n    kind: user\n    name: A\n"
+        "    properties:\n      rate_limited: 'often'\n",
+        [
+            "bad.yaml:8:21 elements[0].properties.rate_limited: expected true or false, "
+            "got 'often' (str)"
+        ],
+    ),
+    (
+        "number where a string is expected",
+        GOOD_HEAD + "elements:\n  - {id: 42, kind: user, name: A}\n",
+        ["elements[0].id: expected a string, got 42 (int); put it in quotes"],
+    ),
+    (
+        "unknown field with suggestion",
+        GOOD_HEAD + "elements:\n  - {id: a, kind: user, name: A, boundry: x}\n",
+        ["bad.yaml:4:34 elements[0].boundry: unknown field 'boundry'; did you mean 'boundary'?"],
+    ),
+    (
+        "missing required field",
+        GOOD_HEAD + "elements:\n  - {id: a, name: A}\n",
+        ["bad.yaml:4:5 elements[0].kind: required field 'kind' is missing"],
+    ),
+    (
+        "boundary cycle",
+        GOOD_HEAD + "boundaries:\n  - {id: a, name: A, parent: b}\n"
+        "  - {id: b, name: B, parent: a}\n",
+        ["boundaries[0].parent: boundary cycle: a -> b -> a"],
+    ),
+    (
+        "python object tag",
+        "system: !!python/object/apply:os.system ['echo pwned']\n",
+        ["bad.yaml:1:9", "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"],
+    ),
+    (
+        "custom tag",
+        "system: !include other.yaml\n",
+        ["tag '!include' is not allowed"],
+    ),
+    (
+        "duplicate key (would silently drop data)",
+        "system:\n  name: A\n  name: B\n",
+        ["bad.yaml:3:3", "duplicate key 'name'"],
+    ),
+    (
+        "not a mapping",
+        "- just\n- a list\n",
+        ["expected a mapping with a 'system' key, got a list"],
+    ),
+    (
+        "empty file",
+        "",
+        ["got an empty document"],
+    ),
+    (
+        "newer format",
+        "format_version: 99\n" + GOOD_HEAD,
+        ["bad.yaml:1:17 format_version: version 99 was written by a newer release"],
+    ),
+    (
+        "bad date",
+        GOOD_HEAD + "decisions:\n  - {finding: T1@a, due: 2026-13-45}\n",
+        ["decisions[0].due: expected a date (YYYY-MM-DD)"],
+    ),
+    (
+        "accepted without rationale",
+        GOOD_HEAD + "elements:\n  - {id: a, kind: user, name: A}\n"
+        "decisions:\n  - {finding: T1@a, status: accepted, owner: me}\n",
+        ["decisions[0]: an accepted risk needs rationale"],
+    ),
+    (
+        "deep nesting",
+        "system: " + "[" * 200 + "]" * 200 + "\n",
+        ["nested deeper than 64 levels"],
+    ),
+    (
+        "recursive alias",
+        "system: &a\n  name: x\n  self: *a\n",
+        ["recursive alias"],
+    ),
+    (
+        "billion laughs",
+        "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+        "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+        "g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n"
+        "h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+        "i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h, *h]\n",
+        ["expands to more than", "alias bomb"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [(t, e) for _, t, e in BAD_INPUTS], ids=[n for n, _, _ in BAD_INPUTS]
+)
+def test_bad_input_gives_clear_error_and_leaves_file_untouched(
+    tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text(text, encoding="utf-8")
+    before = hashlib.sha256(p.read_bytes()).hexdigest()
+    started = time.perf_counter()
+    with pytest.raises(ModelFileError) as info:
+        ThreatModel.load(p)
+    elapsed = time.perf_counter() - started
+    message = str(info.value)
+    for fragment in expected:
+        assert fragment.replace("bad.yaml", str(p)) in message
+    assert "Traceback" not in message
+    assert hashlib.sha256(p.read_bytes()).hexdigest() == before
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["bad.yaml"]
+    assert elapsed < 10, "hostile input must be refused quickly"
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = GOOD_HEAD + (
+        "elements:\n"
+        "  - {id: a, kind: vectorstore, name: A}\n"
+        "  - {id: b, kind: user, name: B, colour: red}\n"
+        "flows:\n"
+        "  - {id: f, source: a, target: zz}\n"
+    )
+    with pytest.raises(ModelFileError) as info:
+        loads_model(text, "m.yaml")
+    paths = [p.path for p in info.value.problems]
+    assert paths == ["elements[0].kind", "elements[1].colour", "flows[0].target"]
+    assert [p.line for p in info.value.problems] == [4, 5, 7]
+
+
+def test_oversized_file_is_refused_without_reading(tmp_path: Path) -> None:
+    p = tmp_path / "huge.yaml"
+    with p.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    with pytest.raises(ModelFileError, match=r"file is 50\.0 MiB; the limit is 16 MiB"):
+        ThreatModel.load(p)
+    assert p.stat().st_size == 50 * 1024 * 1024
+    assert MAX_FILE_BYTES == 16 * 1024 * 1024
+
+
+def test_large_file_under_the_limit_loads_in_seconds(tmp_path: Path) -> None:
+    lines = [GOOD_HEAD, "elements:\n"]
+    lines += [f"  - {{id: e{i}, kind: dataset, name: 'Dataset {i}'}}\n" for i in range(20000)]
+    lines.append("flows:\n")
+    lines += [f"  - {{id: f{i}, source: e{i}, target: e{i + 1}}}\n" for i in range(19999)]
+    p = tmp_path / "big.yaml"
+    p.write_text("".join(lines), encoding="utf-8")
+    assert p.stat().st_size > 1_500_000
+    started = time.perf_counter()
+    m = ThreatModel.load(p)
+    assert len(m.elements) == 20000
+    assert time.perf_counter() - started < 30
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    p = tmp_path / "latin1.yaml"
+    p.write_bytes("system:\n  name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ModelFileError, match="not UTF-8"):
+        ThreatModel.load(p)
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ModelFileError, match="No such file"):
+        ThreatModel.load("/nonexistent/model.yaml")
+
+
+# ----------------------------------------------------------------------------- JSON
+def test_json_round_trip_and_errors(tmp_path: Path, minimal: ThreatModel) -> None:
+    p = tmp_path / "m.json"
+    minimal.save(p)
+    assert json.loads(p.read_text())["format_version"] == 1
+    assert ThreatModel.load(p) == minimal
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '{"system": {"name": "x"},\n "elements": [{"id": "a", "kind": "agnt", "name": "A"}]}\n'
+    )
+    with pytest.raises(ModelFileError) as info:
+        ThreatModel.load(bad)
+    assert str(info.value).startswith(f"{bad}:2:")
+    assert "did you mean 'agent'?" in str(info.value)
+    bad.write_text('{"system": {"name": "x"}, "system": {"name": "y"}}')
+    with pytest.raises(ModelFileError, match="duplicate key 'system'"):
+        ThreatModel.load(bad)
+    bad.write_text('{"system": ')
+    with pytest.raises(ModelFileError, match=r"bad\.json:1:\d+: JSON syntax error"):
+        ThreatModel.load(bad)
+
+
+def test_json_dates_are_parsed(tmp_path: Path) -> None:
+    text = json.dumps(
+        {
+            "system": {"name": "x"},
+            "elements": [{"id": "a", "kind": "user", "name": "A"}],
+            "decisions": [{"finding": "T@a", "due": "2026-12-31"}],
+        }
+    )
+    m = ThreatModel.from_json(text)
+    assert str(m.decisions[0].due) == "2026-12-31"
+
+
+# ----------------------------------------------------------------------------- saving
+def test_save_is_atomic_and_keeps_a_backup(tmp_path: Path, minimal_text: str) -> None:
+    p = tmp_path / "model.yaml"
+    p.write_text(minimal_text, encoding="utf-8")
+    m = ThreatModel.load(p)
+    m2 = m.update_element("bot", name="Support assistant")
+    m2.save()
+    assert (tmp_path / "model.yaml.bak").read_text(encoding="utf-8") == minimal_text
+    assert ThreatModel.load(p) == m2
+    leftovers = [x.name for x in tmp_path.iterdir() if x.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_failed_save_leaves_the_old_file(
+    tmp_path: Path, minimal_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "model.yaml"
+    p.write_text(minimal_text, encoding="utf-8")
+    m = ThreatModel.load(p)
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", boom)
+    with pytest.raises(OSError, match="disk full"):
+        m.update_element("bot", name="X").save()
+    assert p.read_text(encoding="utf-8") == minimal_text
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["model.yaml"]
+
+
+def test_save_without_path_needs_one(minimal: ThreatModel) -> None:
+    fresh = ThreatModel.model_validate(minimal.model_dump())
+    with pytest.raises(ValueError, match="give a path"):
+        fresh.save()
+
+
+def test_comments_and_order_survive_an_edit(tmp_path: Path, minimal_text: str) -> None:
+    p = tmp_path / "model.yaml"
+    p.write_text(minimal_text, encoding="utf-8")
+    m = ThreatModel.load(p)
+    m = m.update_element("bot", name="Support assistant")
+    m = m.update_flow("ask", encrypted=True)
+    from workbench import Element
+
+    m = m.add_element(Element(id="audit", kind="log_store", name="Audit log"))
+    m.save()
+    text = p.read_text(encoding="utf-8")
+    assert "# The system under analysis" in text
+    assert "# keep this name" in text
+    assert "# people first" in text
+    # hand-written order is kept (customer before bot before docs), the new one appended
+    order = [text.index(f"id: {x}\n") for x in ("customer", "bot", "docs", "audit")]
+    assert order == sorted(order)
+    assert "name: Support assistant" in text
+    assert "encrypted: true" in text
+    # nothing that is a default gets written
+    assert "trusted: null" not in text
+    assert ThreatModel.load(p) == m
+    # saving an unchanged model changes nothing
+    before = p.read_text(encoding="utf-8")
+    ThreatModel.load(p).save()
+    assert p.read_text(encoding="utf-8") == before
+
+
+def test_unchanged_hand_written_file_is_byte_identical(tmp_path: Path, minimal_text: str) -> None:
+    p = tmp_path / "model.yaml"
+    p.write_text(minimal_text, encoding="utf-8")
+    ThreatModel.load(p).save()
+    assert p.read_text(encoding="utf-8") == minimal_text
+
+
+def test_canonical_output_is_stable_and_sorted(minimal: ThreatModel) -> None:
+    fresh = ThreatModel.model_validate(minimal.model_dump())
+    text = fresh.to_yaml()
+    assert text == ThreatModel.from_yaml(text).to_yaml()
+    assert text.startswith("format_version: 1\nsystem:\n")
+    ids = [line.split(": ")[1] for line in text.splitlines() if line.startswith("- id: ")]
+    elements = ids[ids.index("bot") : ids.index("docs") + 1]
+    assert elements == sorted(elements)
+
+
+# ----------------------------------------------------------------------------- migration
+def test_migration_hook_upgrades_old_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    def v0_to_v1(doc: dict[str, Any]) -> dict[str, Any]:
+        doc["system"] = {"name": doc.pop("title")}
+        return doc
+
+    monkeypatch.setitem(MIGRATIONS, 0, v0_to_v1)
+    m = loads_model("format_version: 0\ntitle: Legacy\n")
+    assert m.system.name == "Legacy"
+    monkeypatch.delitem(MIGRATIONS, 0)
+    with pytest.raises(ModelFileError, match="no migration from format version 0"):
+        loads_model("format_version: 0\ntitle: Legacy\n")

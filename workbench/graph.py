@@ -1,0 +1,207 @@
+"""A networkx view of a threat model, with the queries the analysis needs.
+
+Nodes are element IDs, edges are flows (``key`` = flow ID) of a :class:`networkx.MultiDiGraph`.
+Node attributes: ``element``, ``kind``, ``layer``, ``dfd``, ``boundary``; edge attribute:
+``flow``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import networkx as nx
+
+from .model import Element, Flow, ThreatModel
+from .model.kinds import KINDS, DfdType
+from .model.types import CLASSIFICATION_RANK
+
+SENSITIVE = CLASSIFICATION_RANK["confidential"]
+
+
+@dataclass(frozen=True)
+class Path:
+    """A path through the graph: the elements visited and the flows taken."""
+
+    elements: tuple[str, ...]
+    flows: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.flows)
+
+
+class ModelGraph:
+    """Graph queries over one (frozen) :class:`ThreatModel`."""
+
+    def __init__(self, model: ThreatModel) -> None:
+        self.model = model
+        g = nx.MultiDiGraph()
+        for e in model.elements:
+            info = KINDS[e.kind]
+            g.add_node(
+                e.id,
+                element=e,
+                kind=e.kind,
+                layer=info.layer.value,
+                dfd=info.dfd.value,
+                boundary=e.boundary,
+            )
+        for f in model.flows:
+            g.add_edge(f.source, f.target, key=f.id, flow=f)
+        self.g = g
+        self._parent = {b.id: b.parent for b in model.boundaries}
+        self._trust = {b.id: b.trust for b in model.boundaries}
+
+    # ------------------------------------------------------------ boundaries
+    def boundary_chain(self, element_id: str) -> tuple[str, ...]:
+        """Boundaries around the element, innermost first."""
+        chain: list[str] = []
+        b = self.element(element_id).boundary
+        while b is not None and b not in chain:
+            chain.append(b)
+            b = self._parent.get(b)
+        return tuple(chain)
+
+    def crosses_boundary(self, flow: Flow) -> bool:
+        """Whether ``flow`` leaves or enters a trust boundary."""
+        return self.boundary_chain(flow.source) != self.boundary_chain(flow.target)
+
+    def boundary_crossings(self) -> list[Flow]:
+        """Flows that cross at least one trust boundary, in ID order."""
+        return [f for f in self.model.flows if self.crosses_boundary(f)]
+
+    # ------------------------------------------------------------ trust
+    def element(self, element_id: str) -> Element:
+        """The element with ``element_id``."""
+        return self.g.nodes[element_id]["element"]  # type: ignore[no-any-return]
+
+    def is_untrusted(self, element_id: str) -> bool:
+        """Whether the element is an untrusted actor or system.
+
+        In order: an explicit ``properties.trusted`` wins; an element inside an
+        ``untrusted`` boundary is untrusted; an external actor kind (user, data source,
+        model hub, external service, external entity) is untrusted. Third-party processes
+        such as a foundation model API are not attackers by default: they are a
+        supply-chain concern, and the catalog treats them as such.
+        """
+        e = self.element(element_id)
+        if e.properties.trusted is not None:
+            return not e.properties.trusted
+        if any(self._trust.get(b) == "untrusted" for b in self.boundary_chain(element_id)):
+            return True
+        info = KINDS[e.kind]
+        return info.external and info.dfd is DfdType.EXTERNAL_ENTITY
+
+    def untrusted_actors(self) -> list[str]:
+        """IDs of untrusted elements, sorted."""
+        return sorted(n for n in self.g.nodes if self.is_untrusted(n))
+
+    def entry_points(self) -> list[str]:
+        """The system's own elements that untrusted actors can reach: those receiving a flow
+        from an untrusted element, and those exposed to the internet. Third-party and
+        untrusted elements are not entry points of the system. Sorted."""
+        points = set()
+        for n in self.g.nodes:
+            if self.is_untrusted(n) or KINDS[self.g.nodes[n]["kind"]].external:
+                continue
+            exposed = self.element(n).properties.exposure == "internet"
+            if exposed or any(self.is_untrusted(p) for p in self.g.predecessors(n)):
+                points.add(n)
+        return sorted(points)
+
+    # ------------------------------------------------------------ crown jewels
+    @cached_property
+    def _assets(self) -> dict[str, tuple[int, bool, bool]]:
+        return {
+            a.id: (CLASSIFICATION_RANK[a.classification], a.crown_jewel, a.pii)
+            for a in self.model.assets
+        }
+
+    def is_crown_jewel(self, element_id: str) -> bool:
+        """Whether the element holds something of high value: a crown-jewel asset, an asset
+        classified confidential or above, or a confidential/restricted data classification."""
+        e = self.element(element_id)
+        if e.properties.data_classification is not None and (
+            CLASSIFICATION_RANK[e.properties.data_classification] >= SENSITIVE
+        ):
+            return True
+        for a in e.assets:
+            rank, jewel, _ = self._assets[a]
+            if jewel or rank >= SENSITIVE:
+                return True
+        return False
+
+    def crown_jewels(self) -> list[str]:
+        """IDs of trusted elements holding crown jewels, sorted (data already in an
+        attacker's hands is not a target)."""
+        return sorted(
+            n for n in self.g.nodes if self.is_crown_jewel(n) and not self.is_untrusted(n)
+        )
+
+    def holds_pii(self, element_id: str) -> bool:
+        """Whether the element stores or processes personal data."""
+        e = self.element(element_id)
+        return bool(e.properties.contains_pii) or any(self._assets[a][2] for a in e.assets)
+
+    # ------------------------------------------------------------ reachability
+    def reachable_from(self, sources: Iterable[str]) -> set[str]:
+        """Elements reachable along flows from any of ``sources`` (sources included)."""
+        seen: set[str] = set()
+        for s in sources:
+            if s in seen:
+                continue
+            seen.add(s)
+            seen |= nx.descendants(self.g, s)
+        return seen
+
+    @cached_property
+    def reachable_from_untrusted(self) -> frozenset[str]:
+        """Trusted elements that data from an untrusted actor can reach along flows."""
+        untrusted = self.untrusted_actors()
+        return frozenset(self.reachable_from(untrusted) - set(untrusted))
+
+    @cached_property
+    def _simple(self) -> nx.DiGraph:
+        return nx.DiGraph(self.g)
+
+    def paths(
+        self,
+        sources: Iterable[str],
+        targets: Iterable[str],
+        *,
+        max_length: int = 8,
+        limit: int = 1000,
+        per_pair: int = 100,
+    ) -> Iterator[Path]:
+        """Simple paths (no element twice) from ``sources`` to ``targets`` along flows.
+
+        Bounded three ways: at most ``max_length`` flows long, at most ``per_pair`` paths
+        for each source/target pair, at most ``limit`` in all. Each pair yields its
+        shortest paths first (Yen's algorithm on the element graph; parallel flows between
+        the same two elements give one path each). Pairs come in sorted order, so the
+        output is deterministic.
+        """
+        targets = sorted(set(targets))
+        produced = 0
+        for s in sorted(set(sources)):
+            for t in targets:
+                if s == t:
+                    continue
+                for p in itertools.islice(self._pair_paths(s, t, max_length), per_pair):
+                    yield p
+                    produced += 1
+                    if produced >= limit:
+                        return
+
+    def _pair_paths(self, s: str, t: str, max_length: int) -> Iterator[Path]:
+        try:
+            for nodes in nx.shortest_simple_paths(self._simple, s, t):
+                if len(nodes) - 1 > max_length:
+                    return
+                hops = [sorted(self.g[u][v]) for u, v in itertools.pairwise(nodes)]
+                for flows in itertools.product(*hops):
+                    yield Path(elements=tuple(nodes), flows=flows)
+        except nx.NetworkXNoPath:
+            return

@@ -1,0 +1,787 @@
+"""Loading and saving threat-model files (YAML or JSON).
+
+Loading
+    ``yaml`` (PyYAML's safe loader; the C one when present) composes the document; before
+    anything is built, the node tree is checked: only the standard YAML tags, no duplicate
+    keys, bounded nesting and a bounded size once aliases are expanded (YAML bombs are
+    refused). The data is then validated by the pydantic models. Every problem becomes a
+    :class:`~workbench.errors.Problem` with file, line, column and path; a failed load never
+    touches the file.
+
+Saving
+    Atomic: the text goes to a temporary file in the same folder, which then replaces the
+    target with :func:`os.replace`; the previous file is kept as ``<name>.bak``. A model
+    loaded from a YAML file is written back through ruamel.yaml's round-trip mode, so the
+    comments, key order and item order of a hand-written file survive; anything else is
+    written in canonical form (fields in declaration order, defaults left out, lists sorted
+    by ID).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import ModelFileError, Problem
+from .model.references import Loc, did_you_mean, format_loc, reference_problems
+from .model.threat_model import DEFER_REFERENCES, FORMAT_VERSION, ThreatModel
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+"""Largest model file accepted (16 MiB: about 50,000 elements)."""
+MAX_NODES = 2_000_000
+"""Largest number of YAML nodes once aliases are expanded."""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences accepted."""
+
+Format = Literal["yaml", "json"]
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
+"""``MIGRATIONS[n]`` turns a version-``n`` document into a version-``n+1`` one. Loading
+applies the chain up to :data:`FORMAT_VERSION`."""
+
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BASE_LOADER):  # type: ignore[misc]
+    """PyYAML's safe loader (the C one when present), reading timestamps as plain strings:
+    dates are validated by the model, with a message that names the field."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _BASE_LOADER.construct_yaml_str)
+_YAML_LOADER: Any = _Loader
+_TAG = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {
+    _TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge")
+}
+
+
+@dataclass
+class Source:
+    """Where a model was loaded from: kept so that saving can preserve comments."""
+
+    path: Path | None
+    text: str
+    fmt: Format
+    canonical: bool | None = None
+    """Whether ``text`` is exactly what the canonical writer produces (then saving needs
+    no round-trip); worked out on first save."""
+
+    def is_canonical(self) -> bool:
+        """Whether the source text is canonical output (cached)."""
+        if self.canonical is None:
+            try:
+                model = loads_model(self.text)
+                self.canonical = _canonical_yaml(to_document(model)) == self.text
+            except ModelFileError:
+                self.canonical = False
+        return self.canonical
+
+
+# --------------------------------------------------------------------------- parsing
+class _RefusedError(Exception):
+    def __init__(self, node: yaml.Node | None, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def _check_nodes(root: yaml.Node) -> None:
+    """Refuse unknown tags, duplicate keys, deep nesting, recursive aliases and bombs."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    seen: set[int] = set()
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise _RefusedError(node, f"nested deeper than {MAX_DEPTH} levels")
+        if node.tag not in _ALLOWED_TAGS:
+            raise _RefusedError(node, f"tag '{node.tag}' is not allowed (plain YAML data only)")
+        if isinstance(node, yaml.MappingNode):
+            _check_keys(node)
+            stack.extend((child, depth + 1) for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+    _expanded_size(root, {}, set())
+
+
+def _check_keys(node: yaml.MappingNode) -> None:
+    keys: set[Any] = set()
+    for k, _ in node.value:
+        if isinstance(k, yaml.ScalarNode):
+            if k.value in keys and k.tag != _TAG + "merge":
+                raise _RefusedError(k, f"duplicate key '{k.value}'")
+            keys.add(k.value)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], active: set[int]) -> int:
+    """Number of values once aliases are expanded, computed without expanding them."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in active:
+        raise _RefusedError(node, "recursive alias")
+    active.add(key)
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.MappingNode):
+        children = [child for pair in node.value for child in pair]
+    elif isinstance(node, yaml.SequenceNode):
+        children = list(node.value)
+    total = 1 + sum(_expanded_size(c, sizes, active) for c in children)
+    active.discard(key)
+    sizes[key] = total
+    if total > MAX_NODES:
+        raise _RefusedError(
+            node, f"the document expands to more than {MAX_NODES:,} values (alias bomb?)"
+        )
+    return total
+
+
+def _mark(node: yaml.Node | None) -> tuple[int | None, int | None]:
+    if node is None:
+        return None, None
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _compose(text: str, filename: str) -> yaml.Node | None:
+    loader = _YAML_LOADER(text)
+    try:
+        return loader.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        loader.dispose()
+
+
+def _parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
+    loader = _YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        _check_nodes(node)
+        return loader.construct_document(node), node
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise ModelFileError(
+            [Problem(filename, line, col, "", f"YAML syntax error: {what}")]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ModelFileError([Problem(filename, None, None, "", f"YAML error: {exc}")]) from None
+    except _RefusedError as exc:
+        line, col = _mark(exc.node)
+        raise ModelFileError([Problem(filename, line, col, "", exc.message)]) from None
+    except RecursionError:
+        raise ModelFileError(
+            [Problem(filename, None, None, "", f"nested deeper than {MAX_DEPTH} levels")]
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(
+            [Problem(filename, None, None, "", f"unreadable value: {exc}")]
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key '{k}'")
+        out[k] = v
+    return out
+
+
+def _parse_json(text: str, filename: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(
+            [Problem(filename, exc.lineno, exc.colno, "", f"JSON syntax error: {exc.msg}")]
+        ) from None
+    except ValueError as exc:
+        raise ModelFileError([Problem(filename, None, None, "", str(exc))]) from None
+    except RecursionError:
+        raise ModelFileError([Problem(filename, None, None, "", "nested too deeply")]) from None
+
+
+# --------------------------------------------------------------------------- positions
+def _node_at(root: yaml.Node | None, loc: Loc, *, key: bool = False) -> yaml.Node | None:
+    """The node at ``loc`` (its key node when ``key``), or the deepest node on the way."""
+    node = root
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == part:
+                    node = k if (last and key) else v
+                    break
+            else:
+                return node
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+# --------------------------------------------------------------------------- messages
+_TYPE_NAMES = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+}
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The pydantic model class that holds the field at ``loc``."""
+    cls: type[BaseModel] | None = ThreatModel
+    for part in loc[:-1]:
+        if isinstance(part, int) or cls is None:
+            continue
+        field = cls.model_fields.get(part)
+        if field is None:
+            return None
+        cls = _inner_model(field.annotation)
+    return cls
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _message(err: Mapping[str, Any], loc: Loc) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    field = str(loc[-1]) if loc and isinstance(loc[-1], str) else "value"
+    if kind == "extra_forbidden":
+        cls = _model_at(loc)
+        hint = did_you_mean(field, cls.model_fields) if cls else ""
+        return f"unknown field '{field}'{hint}"
+    if kind == "missing":
+        return f"required field '{field}' is missing"
+    if kind == "literal_error":
+        expected = str((err.get("ctx") or {}).get("expected", ""))
+        choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",")]
+        label = "kind" if field == "kind" else f"value for {field}"
+        hint = did_you_mean(str(value), choices)
+        listing = "" if hint or len(choices) > 10 else f" (expected {expected})"
+        return f"{value!r} is not a known {label}{hint}{listing}"
+    if kind == "string_pattern_mismatch":
+        if field == "finding":
+            return f"{value!r} is not a finding ID (THREAT-ID@element-or-flow-id)"
+        return (
+            f"{value!r} is not a valid ID (letters, digits, '_', '.', '-'; "
+            "starting with a letter or digit; at most 100 characters)"
+        )
+    if kind in _TYPE_NAMES:
+        hint = ""
+        if (kind == "string_type" and isinstance(value, (bool, int, float))) or (
+            kind == "string_type" and type(value).__name__ in ("date", "datetime")
+        ):
+            hint = "; put it in quotes (YAML read it as a non-string)"
+        return f"expected {_TYPE_NAMES[kind]}, got {_describe(value)}{hint}"
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    return str(err["msg"])
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop pydantic's internal loc parts (union members, validators)."""
+    return tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+
+
+def _validation_problems(
+    exc: ValidationError, filename: str, root: yaml.Node | None
+) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = _clean_loc(tuple(err["loc"]))
+        node = _node_at(root, loc, key=err["type"] == "extra_forbidden")
+        if err["type"] == "missing":
+            node = _node_at(root, loc[:-1])
+        line, col = _mark(node)
+        problems.append(Problem(filename, line, col, format_loc(loc), _message(err, loc)))
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+def _migrate(data: dict[str, Any], filename: str, root: yaml.Node | None) -> dict[str, Any]:
+    version = data.get("format_version", FORMAT_VERSION)
+    line, col = _mark(_node_at(root, ("format_version",)))
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ModelFileError(
+            [
+                Problem(
+                    filename, line, col, "format_version", f"expected an integer, got {version!r}"
+                )
+            ]
+        )
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            [
+                Problem(
+                    filename,
+                    line,
+                    col,
+                    "format_version",
+                    f"version {version} was written by a newer release (this one reads up to "
+                    f"{FORMAT_VERSION}); upgrade ai-threat-workbench",
+                )
+            ]
+        )
+    while version < FORMAT_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise ModelFileError(
+                [
+                    Problem(
+                        filename,
+                        line,
+                        col,
+                        "format_version",
+                        f"no migration from format version {version}",
+                    )
+                ]
+            )
+        data = step(dict(data))
+        version += 1
+        data["format_version"] = version
+    return data
+
+
+def loads_model(
+    text: str, filename: str = "<string>", fmt: Format | None = None, *, path: Path | None = None
+) -> ThreatModel:
+    """Parse and validate a model from ``text`` (YAML unless ``fmt="json"``)."""
+    fmt = fmt or "yaml"
+    root: yaml.Node | None = None
+    if fmt == "json":
+        data = _parse_json(text, filename)
+    else:
+        data, root = _parse_yaml(text, filename)
+    if not isinstance(data, dict):
+        got = "an empty document" if data is None else f"a {type(data).__name__}"
+        raise ModelFileError(
+            [Problem(filename, 1, 1, "", f"expected a mapping with a 'system' key, got {got}")]
+        )
+    if fmt == "json":
+        root = _json_positions(text)
+    data = _migrate(data, filename, root)
+    try:
+        draft = ThreatModel.model_validate(data, context={DEFER_REFERENCES: True})
+    except ValidationError as exc:
+        problems = _validation_problems(exc, filename, root)
+        # Report dangling references too, so one run shows every problem.
+        seen = {p.path for p in problems}
+        refs = [p for p in _ref_problems(_RawModel(data), filename, root) if p.path not in seen]
+        raise ModelFileError(sorted(problems + refs, key=_position)) from None
+    problems = _ref_problems(draft, filename, root)
+    if problems:
+        raise ModelFileError(problems)
+    model = draft.replace()
+    model._source = Source(path=path, text=text, fmt=fmt)
+    return model
+
+
+def _ref_problems(model: Any, filename: str, root: yaml.Node | None) -> list[Problem]:
+    problems = []
+    for p in reference_problems(model):
+        line, col = _mark(_node_at(root, p.loc))
+        problems.append(Problem(filename, line, col, format_loc(p.loc), p.message))
+    return problems
+
+
+def _position(p: Problem) -> tuple[int, int]:
+    return (p.line or 0, p.column or 0)
+
+
+class _RawItem:
+    """Read-only attribute view of one raw list item, for best-effort reference checks."""
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw if isinstance(raw, dict) else {}
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._raw.get(name)
+        if name in ("elements", "assets", "data"):
+            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        return value if isinstance(value, str) else None
+
+
+class _RawModel:
+    """Attribute view of a raw document that failed validation."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        for section in ("objectives", "assets", "boundaries", "elements", "flows", "decisions"):
+            items = data.get(section)
+            wrapped = [_RawItem(x) for x in items] if isinstance(items, list) else []
+            setattr(self, section, wrapped)
+
+
+def _json_positions(text: str) -> yaml.Node | None:
+    """JSON is (nearly) YAML: compose it to know line numbers; give up quietly if not."""
+    try:
+        return _compose(text, "")
+    except yaml.YAMLError:
+        return None
+
+
+def detect_format(path: Path) -> Format:
+    """``json`` for ``.json`` files, ``yaml`` otherwise."""
+    return "json" if path.suffix.lower() == ".json" else "yaml"
+
+
+def load_model(path: str | os.PathLike[str]) -> ThreatModel:
+    """Load a model from a file; raises :class:`ModelFileError` (never modifies the file)."""
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ModelFileError(
+                [
+                    Problem(
+                        name,
+                        None,
+                        None,
+                        "",
+                        f"file is {size / 2**20:.1f} MiB; the limit is "
+                        f"{MAX_FILE_BYTES // 2**20} MiB",
+                    )
+                ]
+            )
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ModelFileError([Problem(name, None, None, "", exc.strerror or str(exc))]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(
+            [Problem(name, None, None, "", f"not UTF-8 text (byte {exc.start})")]
+        ) from None
+    return loads_model(text, name, detect_format(p), path=p.resolve())
+
+
+# --------------------------------------------------------------------------- writing
+def to_document(model: ThreatModel) -> dict[str, Any]:
+    """The canonical document of ``model``: declaration order, defaults left out."""
+    doc: dict[str, Any] = {"format_version": FORMAT_VERSION}
+    doc.update(model.model_dump(mode="json", exclude_defaults=True))
+    return doc
+
+
+def _full_document(model: ThreatModel) -> dict[str, Any]:
+    doc: dict[str, Any] = {"format_version": FORMAT_VERSION}
+    doc.update(model.model_dump(mode="json"))
+    return doc
+
+
+def _represent_float(representer: Any, value: float) -> Any:
+    """Floats as YAML 1.1 readers expect them (``1.0e-05``, not ``1e-05``)."""
+    text = repr(value).lower()
+    if "e" in text and "." not in text:
+        text = text.replace("e", ".0e")
+    return representer.represent_scalar(_TAG + "float", text)
+
+
+_REPRESENTER: Any = None
+
+
+def _ruamel(source_text: str | None = None) -> Any:
+    global _REPRESENTER
+    from ruamel.yaml import YAML
+    from ruamel.yaml.representer import RoundTripRepresenter
+
+    if _REPRESENTER is None:
+
+        class Representer(RoundTripRepresenter):
+            pass
+
+        Representer.add_representer(float, _represent_float)
+        _REPRESENTER = Representer
+    y = YAML(typ="rt")
+    y.Representer = _REPRESENTER
+    y.preserve_quotes = True
+    y.width = 4096  # never re-wrap a user's long lines
+    sequence, offset = 4, 2
+    if source_text is not None:
+        from ruamel.yaml.util import load_yaml_guess_indent
+
+        _, guessed, dash = load_yaml_guess_indent(source_text)
+        if guessed is not None and dash is not None:
+            sequence, offset = guessed, dash
+    y.indent(mapping=max(sequence - offset, 2), sequence=sequence, offset=offset)
+    return y
+
+
+_BASE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BASE_DUMPER):  # type: ignore[misc]
+    """PyYAML's safe dumper (the C one when present) writing clean multi-line text as a
+    literal block."""
+
+
+def _represent_str(dumper: Any, value: str) -> Any:
+    style = "|" if "\n" in value.rstrip("\n") and _block_safe(value) else None
+    return dumper.represent_scalar(_TAG + "str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+_RESOLVER = yaml.resolver.Resolver()
+_LINE_BREAKS_1_1 = ("\x85", "\u2028", "\u2029")
+
+
+def _styled(value: Any) -> Any:
+    """For ruamel (a YAML 1.2 writer): mark strings that a YAML 1.1 reader (PyYAML) would
+    not read back as the same string (``yes``, ``on``, ``1e3``, ``~``, text with NEL or
+    control characters) to be written in double quotes, and clean multi-line text as a
+    literal block."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
+
+    if isinstance(value, dict):
+        return {k: _styled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_styled(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    printable = all(c.isprintable() or c == "\n" for c in value) and not any(
+        c in value for c in _LINE_BREAKS_1_1
+    )
+    if "\n" in value.rstrip("\n") and printable and _block_safe(value):
+        return LiteralScalarString(value)
+    tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    plain = tag == _TAG + "str"
+    if not printable or not plain or "\n" in value:
+        return DoubleQuotedScalarString(value)
+    return value
+
+
+def _block_safe(text: str) -> bool:
+    lines = text.split("\n")
+    return (
+        text.endswith("\n")
+        and not text.endswith("\n\n")
+        and not lines[0].startswith((" ", "\t"))
+        and all(line == line.rstrip() and line.isprintable() for line in lines)
+        and not any(c in text for c in _LINE_BREAKS_1_1)
+    )
+
+
+def _canonical_yaml(doc: dict[str, Any]) -> str:
+    text: str = yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=4096,
+        default_flow_style=False,
+    )
+    return text
+
+
+def dumps_model(model: ThreatModel, fmt: Format = "yaml") -> str:
+    """The model as text: canonical, or round-tripped over its source file."""
+    return _dump(model, fmt)[0]
+
+
+def _dump(model: ThreatModel, fmt: Format) -> tuple[str, bool]:
+    """The text, and whether it is canonical output."""
+    if fmt == "json":
+        return json.dumps(to_document(model), indent=2, ensure_ascii=False) + "\n", False
+    src = model._source
+    if isinstance(src, Source) and src.fmt == "yaml" and not src.is_canonical():
+        text = _round_trip(model, src.text)
+        if text is not None:
+            return text, False
+    return _canonical_yaml(to_document(model)), True
+
+
+_ID_KEYS = ("id", "finding")
+
+
+def _id_of(item: Any) -> str | None:
+    if isinstance(item, dict):
+        for k in _ID_KEYS:
+            if isinstance(item.get(k), str):
+                return str(item[k])
+    return None
+
+
+def _merge(old: Any, full: Any, compact: Any) -> Any:
+    """Update ruamel node ``old`` in place to equal ``full``; keys that ``old`` lacks are
+    added only when they differ from their default (i.e. appear in ``compact``)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(old, CommentedMap) and isinstance(full, dict):
+        return _merge_map(old, full, compact if isinstance(compact, dict) else {})
+    if isinstance(old, CommentedSeq) and isinstance(full, list):
+        merged = _merge_by_id(old, full, compact if isinstance(compact, list) else full)
+        if merged is not None:
+            return merged
+        if _plain(old) == full:
+            return old
+        return _styled(compact)
+    if _same_scalar(old, full):
+        return old
+    return _styled(compact)
+
+
+def _merge_map(old: Any, full: dict[str, Any], compact: dict[str, Any]) -> Any:
+    for k in [k for k in old if k not in full]:
+        del old[k]
+    order = list(full)
+    for k, v in full.items():
+        if k in old:
+            old[k] = _merge(old[k], v, compact.get(k, v))
+        elif k in compact:
+            pos = sum(1 for x in old if x in order and order.index(x) < order.index(k))
+            old.insert(pos, k, _styled(compact[k]))
+    return old
+
+
+def _merge_by_id(old: Any, full: list[Any], compact: list[Any]) -> Any:
+    """Merge lists of objects matched by ID: the file's order is kept, removed items go,
+    new ones are appended. ``None`` when the lists are not lists of objects with IDs."""
+    old_ids = [_id_of(x) for x in old]
+    new_ids = [_id_of(x) for x in full]
+    if not (all(old_ids) and all(new_ids) and len(set(old_ids)) == len(old_ids)):
+        return None
+    by_id = {i: (f, c) for i, f, c in zip(new_ids, full, compact, strict=True)}
+    for idx in reversed(range(len(old))):
+        if old_ids[idx] not in by_id:
+            del old[idx]
+    for idx, item in enumerate(old):
+        f, c = by_id[str(_id_of(item))]
+        old[idx] = _merge(item, f, c)
+    kept = set(old_ids)
+    for i, c in zip(new_ids, compact, strict=True):
+        if i not in kept:
+            old.append(_styled(c))
+    return old
+
+
+def _same_scalar(old: Any, new: Any) -> bool:
+    """Equal values of the same kind (``1`` and ``1.0`` are the same number; ``True`` and
+    ``1`` are not), so the file keeps how the user wrote them."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return type(old) is type(new) and old == new
+    if isinstance(old, float):
+        return False  # ruamel re-emits its own floats imprecisely: write ours
+    if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+        return bool(old == new)
+    if isinstance(old, str) and isinstance(new, str):
+        return str(old) == new
+    return old is None and new is None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _round_trip(model: ThreatModel, source_text: str) -> str | None:
+    """Write ``model`` over ``source_text`` keeping its comments and order; ``None`` if the
+    result would not load back as the same model (then canonical output is used)."""
+    try:
+        y = _ruamel(source_text)
+        doc = y.load(source_text)
+    except Exception:
+        return None
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(doc, CommentedMap):
+        return None
+    if "format_version" not in doc:
+        doc.insert(0, "format_version", FORMAT_VERSION)
+    _merge(doc, _full_document(model), to_document(model))
+    buf = io.StringIO()
+    y.dump(doc, buf)
+    text = buf.getvalue()
+    try:
+        again = loads_model(text)
+    except ModelFileError:
+        return None
+    return text if again == model else None
+
+
+def save_model(
+    model: ThreatModel, path: str | os.PathLike[str] | None = None, *, backup: bool = True
+) -> Path:
+    """Write ``model`` atomically; keep the old file as ``<name>.bak`` when ``backup``."""
+    src = model._source
+    if path is None:
+        if not isinstance(src, Source) or src.path is None:
+            raise ValueError("this model was not loaded from a file: give a path")
+        target = src.path
+    else:
+        target = Path(path)
+    fmt = detect_format(target)
+    text, canonical = _dump(model, fmt)
+    write_atomic(target, text, backup=backup)
+    model._source = Source(path=target.resolve(), text=text, fmt=fmt, canonical=canonical)
+    return target
+
+
+def write_atomic(target: Path, text: str, *, backup: bool = True) -> None:
+    """Write ``text`` to ``target`` through a temporary file and :func:`os.replace`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if target.exists():
+            mode = target.stat().st_mode & 0o777
+            os.chmod(tmp, mode)
+            if backup:
+                bak = target.with_name(target.name + ".bak")
+                bak_tmp = bak.with_name(bak.name + ".tmp")
+                bak_tmp.write_bytes(target.read_bytes())
+                os.replace(bak_tmp, bak)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -340,3 +340,18 @@ def test_migration_hook_upgrades_old_files(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delitem(MIGRATIONS, 0)
     with pytest.raises(ModelFileError, match="no migration from format version 0"):
         loads_model("format_version: 0\ntitle: Legacy\n")
+
+
+def test_new_files_follow_the_umask_and_backups_keep_the_mode(
+    tmp_path: Path, minimal: ThreatModel
+) -> None:
+    old = os.umask(0o022)
+    try:
+        p = minimal.save(tmp_path / "new.yaml")
+        assert p.stat().st_mode & 0o777 == 0o644
+        p.chmod(0o640)
+        minimal.update_element("bot", name="Changed").save(p)
+        assert p.stat().st_mode & 0o777 == 0o640
+        assert (tmp_path / "new.yaml.bak").stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)

@@ -44,14 +44,16 @@ def summary_html(model: ThreatModel, *, diagram: bool = True) -> str:
         ("Risk tolerance", f"accept up to {escape(model.risk_tolerance.accept_up_to)}"),
     ]
     table = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{k}</th><td>{v}</td></tr>"
+        f"<tr><th style='text-align:left;padding-right:1em'>{k}</th>"
+        f"<td style='text-align:left'>{v}</td></tr>"
         for k, v in rows
     )
     by_kind = Counter(e.kind for e in model.elements)
     kinds = ", ".join(f"{n}&times; {escape(KINDS[k].label)}" for k, n in sorted(by_kind.items()))
     html = (
         "<div class='threat-workbench-model'>"
-        f"<table>{table}<tr><th style='text-align:left'>Kinds</th><td>{kinds}</td></tr></table>"
+        f"<table>{table}<tr><th style='text-align:left'>Kinds</th>"
+        f"<td style='text-align:left'>{kinds}</td></tr></table>"
     )
     if diagram and has_graphviz() and model.elements:
         try:

@@ -120,18 +120,19 @@ class ModelGraph:
         }
 
     def is_crown_jewel(self, element_id: str) -> bool:
-        """Whether the element holds something of high value: a crown-jewel asset, an asset
-        classified confidential or above, or a confidential/restricted data classification."""
+        """Whether the element holds something of high value: any element holding an asset
+        marked ``crown_jewel``, or a data store holding data classified confidential or
+        above (by its assets or its ``data_classification``). Processes that merely handle
+        sensitive data are not crown jewels; the stores they read from are."""
         e = self.element(element_id)
-        if e.properties.data_classification is not None and (
-            CLASSIFICATION_RANK[e.properties.data_classification] >= SENSITIVE
-        ):
+        if any(self._assets[a][1] for a in e.assets):
             return True
-        for a in e.assets:
-            rank, jewel, _ = self._assets[a]
-            if jewel or rank >= SENSITIVE:
-                return True
-        return False
+        if KINDS[e.kind].dfd is not DfdType.DATA_STORE:
+            return False
+        ranks = [self._assets[a][0] for a in e.assets]
+        if e.properties.data_classification is not None:
+            ranks.append(CLASSIFICATION_RANK[e.properties.data_classification])
+        return max(ranks, default=-1) >= SENSITIVE
 
     def crown_jewels(self) -> list[str]:
         """IDs of trusted elements holding crown jewels, sorted (data already in an

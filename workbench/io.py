@@ -148,7 +148,7 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], active: set[int]) -> 
     return total
 
 
-def _mark(node: yaml.Node | None) -> tuple[int | None, int | None]:
+def mark(node: yaml.Node | None) -> tuple[int | None, int | None]:
     if node is None:
         return None, None
     return node.start_mark.line + 1, node.start_mark.column + 1
@@ -162,7 +162,9 @@ def _compose(text: str, filename: str) -> yaml.Node | None:
         loader.dispose()
 
 
-def _parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
+def parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
+    """Safely parse YAML text: the data and the node tree (for positions). Raises
+    :class:`ModelFileError` for syntax errors, unknown tags, bombs and duplicate keys."""
     loader = _YAML_LOADER(text)
     try:
         node = loader.get_single_node()
@@ -171,9 +173,9 @@ def _parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
         _check_nodes(node)
         return loader.construct_document(node), node
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
+        where = exc.problem_mark or exc.context_mark
+        line = where.line + 1 if where else None
+        col = where.column + 1 if where else None
         what = " ".join(x for x in (exc.context, exc.problem) if x)
         raise ModelFileError(
             [Problem(filename, line, col, "", f"YAML syntax error: {what}")]
@@ -181,7 +183,7 @@ def _parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
     except yaml.YAMLError as exc:
         raise ModelFileError([Problem(filename, None, None, "", f"YAML error: {exc}")]) from None
     except _RefusedError as exc:
-        line, col = _mark(exc.node)
+        line, col = mark(exc.node)
         raise ModelFileError([Problem(filename, line, col, "", exc.message)]) from None
     except RecursionError:
         raise ModelFileError(
@@ -218,7 +220,7 @@ def _parse_json(text: str, filename: str) -> Any:
 
 
 # --------------------------------------------------------------------------- positions
-def _node_at(root: yaml.Node | None, loc: Loc, *, key: bool = False) -> yaml.Node | None:
+def node_at(root: yaml.Node | None, loc: Loc, *, key: bool = False) -> yaml.Node | None:
     """The node at ``loc`` (its key node when ``key``), or the deepest node on the way."""
     node = root
     for i, part in enumerate(loc):
@@ -263,9 +265,9 @@ def _describe(value: Any) -> str:
     return f"{text} ({type(value).__name__})"
 
 
-def _model_at(loc: Loc) -> type[BaseModel] | None:
+def _model_at(loc: Loc, root_cls: type[BaseModel]) -> type[BaseModel] | None:
     """The pydantic model class that holds the field at ``loc``."""
-    cls: type[BaseModel] | None = ThreatModel
+    cls: type[BaseModel] | None = root_cls
     for part in loc[:-1]:
         if isinstance(part, int) or cls is None:
             continue
@@ -286,12 +288,12 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _message(err: Mapping[str, Any], loc: Loc) -> str:
+def _message(err: Mapping[str, Any], loc: Loc, root_cls: type[BaseModel]) -> str:
     kind = err["type"]
     value = err.get("input")
     field = str(loc[-1]) if loc and isinstance(loc[-1], str) else "value"
     if kind == "extra_forbidden":
-        cls = _model_at(loc)
+        cls = _model_at(loc, root_cls)
         hint = did_you_mean(field, cls.model_fields) if cls else ""
         return f"unknown field '{field}'{hint}"
     if kind == "missing":
@@ -327,24 +329,28 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
 
 
-def _validation_problems(
-    exc: ValidationError, filename: str, root: yaml.Node | None
+def validation_problems(
+    exc: ValidationError,
+    filename: str,
+    root: yaml.Node | None,
+    root_cls: type[BaseModel] = ThreatModel,
 ) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, placed with the YAML node tree."""
     problems = []
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]))
-        node = _node_at(root, loc, key=err["type"] == "extra_forbidden")
+        node = node_at(root, loc, key=err["type"] == "extra_forbidden")
         if err["type"] == "missing":
-            node = _node_at(root, loc[:-1])
-        line, col = _mark(node)
-        problems.append(Problem(filename, line, col, format_loc(loc), _message(err, loc)))
+            node = node_at(root, loc[:-1])
+        line, col = mark(node)
+        problems.append(Problem(filename, line, col, format_loc(loc), _message(err, loc, root_cls)))
     return problems
 
 
 # --------------------------------------------------------------------------- loading
 def _migrate(data: dict[str, Any], filename: str, root: yaml.Node | None) -> dict[str, Any]:
     version = data.get("format_version", FORMAT_VERSION)
-    line, col = _mark(_node_at(root, ("format_version",)))
+    line, col = mark(node_at(root, ("format_version",)))
     if not isinstance(version, int) or isinstance(version, bool):
         raise ModelFileError(
             [
@@ -395,7 +401,7 @@ def loads_model(
     if fmt == "json":
         data = _parse_json(text, filename)
     else:
-        data, root = _parse_yaml(text, filename)
+        data, root = parse_yaml(text, filename)
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise ModelFileError(
@@ -407,7 +413,7 @@ def loads_model(
     try:
         draft = ThreatModel.model_validate(data, context={DEFER_REFERENCES: True})
     except ValidationError as exc:
-        problems = _validation_problems(exc, filename, root)
+        problems = validation_problems(exc, filename, root)
         # Report dangling references too, so one run shows every problem.
         seen = {p.path for p in problems}
         refs = [p for p in _ref_problems(_RawModel(data), filename, root) if p.path not in seen]
@@ -423,7 +429,7 @@ def loads_model(
 def _ref_problems(model: Any, filename: str, root: yaml.Node | None) -> list[Problem]:
     problems = []
     for p in reference_problems(model):
-        line, col = _mark(_node_at(root, p.loc))
+        line, col = mark(node_at(root, p.loc))
         problems.append(Problem(filename, line, col, format_loc(p.loc), p.message))
     return problems
 
@@ -764,6 +770,12 @@ def save_model(
     return target
 
 
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def write_atomic(target: Path, text: str, *, backup: bool = True) -> None:
     """Write ``text`` to ``target`` through a temporary file and :func:`os.replace`."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -774,13 +786,15 @@ def write_atomic(target: Path, text: str, *, backup: bool = True) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         if target.exists():
-            mode = target.stat().st_mode & 0o777
-            os.chmod(tmp, mode)
+            os.chmod(tmp, target.stat().st_mode & 0o777)
             if backup:
                 bak = target.with_name(target.name + ".bak")
                 bak_tmp = bak.with_name(bak.name + ".tmp")
                 bak_tmp.write_bytes(target.read_bytes())
+                os.chmod(bak_tmp, target.stat().st_mode & 0o777)
                 os.replace(bak_tmp, bak)
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

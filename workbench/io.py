@@ -291,7 +291,8 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
 def _message(err: Mapping[str, Any], loc: Loc, root_cls: type[BaseModel]) -> str:
     kind = err["type"]
     value = err.get("input")
-    field = str(loc[-1]) if loc and isinstance(loc[-1], str) else "value"
+    names = [p for p in loc if isinstance(p, str)]
+    field = names[-1] if names else "value"
     if kind == "extra_forbidden":
         cls = _model_at(loc, root_cls)
         hint = did_you_mean(field, cls.model_fields) if cls else ""
@@ -325,8 +326,11 @@ def _message(err: Mapping[str, Any], loc: Loc, root_cls: type[BaseModel]) -> str
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> Loc:
-    """Drop pydantic's internal loc parts (union members, validators)."""
-    return tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+    """Drop pydantic's internal loc parts: union members, validators, and the tag of a
+    tagged union (which repeats the key that follows it)."""
+    parts = [p for p in loc if isinstance(p, int) or "[" not in str(p)]
+    return tuple(p for i, p in enumerate(parts) if i + 1 >= len(parts) or p != parts[i + 1]
+                 or isinstance(p, int))
 
 
 def validation_problems(

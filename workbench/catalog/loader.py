@@ -1,0 +1,212 @@
+"""Loading catalogs: the built-in one, then users' own directories.
+
+Precedence is explicit: the built-in catalog first, then each user directory in the order
+given. An ID defined twice is an error naming both files (there is no silent override). To
+change a built-in threat, list its ID under ``disabled:`` in a user file and add your own
+threat under a new ID.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..errors import ModelFileError, Problem
+from ..io import MAX_FILE_BYTES, mark, node_at, parse_yaml, validation_problems
+from ..model.references import did_you_mean
+from ..resources import catalogs_dir
+from .schema import CatalogFile, Framework, Mitigation, OutOfScope, Threat
+
+CATALOG_SECTIONS = ("threats", "mitigations", "frameworks", "out_of_scope", "disabled")
+
+
+@dataclass
+class Catalog:
+    """A validated, merged catalog."""
+
+    threats: dict[str, Threat] = field(default_factory=dict)
+    """Threats by ID (disabled ones removed), in load order."""
+    mitigations: dict[str, Mitigation] = field(default_factory=dict)
+    """Mitigations by ID."""
+    frameworks: dict[str, Framework] = field(default_factory=dict)
+    """Frameworks by ID."""
+    out_of_scope: dict[str, dict[str, OutOfScope]] = field(default_factory=dict)
+    """Per framework, the entries deliberately not covered."""
+    origin: dict[str, str] = field(default_factory=dict)
+    """Which file defined each ID."""
+    sources: list[str] = field(default_factory=list)
+    """The directories loaded, in order."""
+
+    def title(self, framework: str, entry: str) -> str:
+        """The framework's title for ``entry`` ('' when unknown)."""
+        fw = self.frameworks.get(framework)
+        if fw is None:
+            return ""
+        for e in fw.entries:
+            if e.id == entry:
+                return e.title
+        return ""
+
+    def link(self, framework: str, entry: str) -> str:
+        """A link to ``entry`` in the framework's publication ('' when there is none)."""
+        fw = self.frameworks.get(framework)
+        if fw is None or not fw.link:
+            return ""
+        return fw.link.replace("{id}", entry)
+
+
+def _files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.rglob("*.yaml") if "schema" not in p.parts)
+
+
+def _load_file(path: Path) -> tuple[CatalogFile, list[str], Any]:
+    name = str(path)
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError([Problem(name, None, None, "", "catalog file is too large")])
+    data, root = parse_yaml(path.read_text(encoding="utf-8"), name)
+    if data is None:
+        return CatalogFile(), [], root
+    if not isinstance(data, dict):
+        raise ModelFileError([Problem(name, 1, 1, "", "expected a mapping of catalog sections")])
+    unknown = [k for k in data if k not in CATALOG_SECTIONS]
+    if unknown:
+        line, col = mark(node_at(root, (unknown[0],), key=True))
+        hint = did_you_mean(str(unknown[0]), CATALOG_SECTIONS)
+        raise ModelFileError(
+            [Problem(name, line, col, str(unknown[0]), f"unknown catalog section{hint}")]
+        )
+    disabled = data.pop("disabled", []) or []
+    if not isinstance(disabled, list) or not all(isinstance(d, str) for d in disabled):
+        raise ModelFileError([Problem(name, None, None, "disabled", "expected a list of IDs")])
+    try:
+        parsed = CatalogFile.model_validate(data)
+    except ValidationError as exc:
+        raise ModelFileError(validation_problems(exc, name, root, CatalogFile)) from None
+    return parsed, list(disabled), root
+
+
+def _rule_problems(parsed: CatalogFile, name: str, root: Any) -> list[Problem]:
+    problems = []
+    for i, t in enumerate(parsed.threats):
+        for message in t.applies_to.check(t.target, f"threats[{i}].applies_to"):
+            path, _, text = message.partition(": ")
+            line, col = mark(node_at(root, ("threats", i, "applies_to")))
+            problems.append(Problem(name, line, col, path, text))
+    return problems
+
+
+def load_catalog(*directories: str | os.PathLike[str], builtin: bool = True) -> Catalog:
+    """Load the built-in catalog (unless ``builtin=False``) and then each directory.
+
+    Raises :class:`~workbench.errors.ModelFileError` listing every problem: bad files,
+    rules naming unknown kinds or properties, duplicate IDs, references to unknown
+    mitigations, controls or framework entries.
+    """
+    dirs = ([catalogs_dir()] if builtin else []) + [Path(d) for d in directories]
+    catalog = Catalog(sources=[str(d) for d in dirs])
+    problems: list[Problem] = []
+    disabled: list[tuple[str, str]] = []
+    for directory in dirs:
+        if not directory.is_dir():
+            problems.append(Problem(str(directory), None, None, "", "not a catalog directory"))
+            continue
+        for path in _files(directory):
+            if path.parent.name == "architectures":
+                continue
+            try:
+                parsed, off, root = _load_file(path)
+            except ModelFileError as exc:
+                problems.extend(exc.problems)
+                continue
+            problems.extend(_rule_problems(parsed, str(path), root))
+            problems.extend(_merge(catalog, parsed, str(path), root))
+            disabled.extend((d, str(path)) for d in off)
+    for threat_id, where in disabled:
+        if catalog.threats.pop(threat_id, None) is None:
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    None,
+                    "disabled",
+                    f"'{threat_id}' is not a threat ID of an earlier catalog",
+                )
+            )
+    problems.extend(_reference_problems(catalog))
+    if problems:
+        raise ModelFileError(problems)
+    return catalog
+
+
+def _merge(catalog: Catalog, parsed: CatalogFile, name: str, root: Any) -> list[Problem]:
+    problems = []
+    sections: list[tuple[str, Iterable[Any], dict[str, Any]]] = [
+        ("threats", parsed.threats, catalog.threats),
+        ("mitigations", parsed.mitigations, catalog.mitigations),
+        ("frameworks", parsed.frameworks, catalog.frameworks),
+    ]
+    for section, items, target in sections:
+        for i, item in enumerate(items):
+            key = f"{section}:{item.id}"
+            if key in catalog.origin:
+                line, col = mark(node_at(root, (section, i, "id")))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        col,
+                        f"{section}[{i}].id",
+                        f"duplicate ID '{item.id}' (also in {catalog.origin[key]})",
+                    )
+                )
+                continue
+            catalog.origin[key] = name
+            target[item.id] = item
+    for fw, entries in parsed.out_of_scope.items():
+        bucket = catalog.out_of_scope.setdefault(fw, {})
+        for entry in entries:
+            bucket[entry.id] = entry
+    return problems
+
+
+def _reference_problems(catalog: Catalog) -> list[Problem]:
+    problems = []
+    known = {fid: {e.id for e in fw.entries} for fid, fw in catalog.frameworks.items()}
+
+    def check(origin: str, path: str, framework: str, ids: Iterable[str]) -> None:
+        if framework not in known:
+            return
+        for ref in ids:
+            if ref not in known[framework]:
+                hint = did_you_mean(ref, known[framework])
+                problems.append(
+                    Problem(origin, None, None, path, f"'{ref}' is not an ID of {framework}{hint}")
+                )
+
+    for t in catalog.threats.values():
+        origin = catalog.origin[f"threats:{t.id}"]
+        for m in t.mitigations:
+            if m not in catalog.mitigations:
+                hint = did_you_mean(m, catalog.mitigations)
+                problems.append(
+                    Problem(
+                        origin,
+                        None,
+                        None,
+                        f"{t.id}.mitigations",
+                        f"'{m}' is not a mitigation ID{hint}",
+                    )
+                )
+        for fw, ids in t.references.model_dump().items():
+            check(origin, f"{t.id}.references.{fw}", fw, ids)
+    for mit in catalog.mitigations.values():
+        origin = catalog.origin[f"mitigations:{mit.id}"]
+        for fw, ids in mit.controls.model_dump(exclude={"atlas_none"}).items():
+            check(origin, f"{mit.id}.controls.{fw}", fw, ids)
+    return problems

@@ -433,7 +433,10 @@ for _cls in (All, AnyOf, Not, Source, Target):
 
 # ----------------------------------------------------------------------------- evaluation
 def _label(kind: str) -> str:
-    return KINDS[kind].label.lower()
+    """'LLM application', 'vector store': acronyms keep their case."""
+    label = KINDS[kind].label
+    first = label.split()[0]
+    return label if first.isupper() and len(first) > 1 else label[0].lower() + label[1:]
 
 
 def _prop_label(name: str) -> str:
@@ -567,7 +570,12 @@ def _not(p: Not, facts: Facts, t: Any) -> Match:
 
 
 def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+    first = noun.split()[0] if noun else ""
+    if first.isupper() and len(first) > 1:  # an acronym is read letter by letter
+        vowel_sound = first[0] in "AEFHILMNORSX"
+    else:
+        vowel_sound = noun[:1].lower() in "aeiou"
+    return ("an " if vowel_sound else "a ") + noun
 
 
 def _kind(p: KindIn, facts: Facts, t: Element) -> Match:

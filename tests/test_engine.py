@@ -1,0 +1,217 @@
+"""The engine: findings, why, scoring, attack paths, incremental re-analysis, register."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from benchmarks.synthetic import synthetic_model
+from workbench import Decision, Element, Flow, ThreatModel
+from workbench.catalog import Catalog, load_catalog
+from workbench.engine import Analyzer, analyze
+from workbench.register import build_register, diff_analyses
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog(HERE / "fixtures" / "engine_catalog", builtin=False)
+
+
+def model(**extra: object) -> ThreatModel:
+    doc: dict[str, object] = {
+        "system": {"name": "S"},
+        "risk_tolerance": {"accept_up_to": "low"},
+        "boundaries": [
+            {"id": "inet", "name": "Internet", "trust": "untrusted"},
+            {"id": "vpc", "name": "VPC"},
+        ],
+        "assets": [{"id": "docs", "name": "Docs", "classification": "confidential"}],
+        "objectives": [
+            {
+                "id": "o1",
+                "title": "Keep documents secret",
+                "impact": "severe",
+                "elements": ["store"],
+            }
+        ],
+        "elements": [
+            {"id": "customer", "kind": "user", "name": "Customer", "boundary": "inet"},
+            {
+                "id": "app",
+                "kind": "llm_app",
+                "name": "Bot",
+                "boundary": "vpc",
+                "properties": {"exposure": "internet"},
+            },
+            {
+                "id": "store",
+                "kind": "document_store",
+                "name": "Store",
+                "boundary": "vpc",
+                "assets": ["docs"],
+            },
+        ],
+        "flows": [
+            {"id": "ask", "source": "customer", "target": "app", "name": "question"},
+            {"id": "save", "source": "app", "target": "store", "encrypted": True},
+        ],
+    }
+    doc.update(extra)
+    return ThreatModel.model_validate(doc)
+
+
+def test_findings_are_sorted_with_stable_ids(catalog: Catalog) -> None:
+    a = analyze(model(), catalog)
+    assert [f.id for f in a.findings] == [
+        "TEST-DOS-001@app",
+        "TEST-FLOW-001@ask",
+        "TEST-PI-001@app",
+        "TEST-STORE-001@store",
+    ]
+    assert a.findings == analyze(model(), catalog).findings
+
+
+def test_finding_explains_why(catalog: Catalog) -> None:
+    f = analyze(model(), catalog).finding("TEST-PI-001@app")
+    assert f.why == ("Bot is an LLM application", "data from untrusted actors can reach Bot")
+    assert f.atlas == ("AML.T0051.001",)
+    assert f.owasp == ("LLM01",)
+    assert f.stride == ("T", "E")
+    assert f.layer == "deployment"
+    s = analyze(model(), catalog).finding("TEST-STORE-001@store")
+    assert "it is fed (directly or not) by Customer (user)" in s.why
+
+
+def test_weakness_and_flow_findings(catalog: Catalog) -> None:
+    a = analyze(model(), catalog)
+    dos = a.finding("TEST-DOS-001@app")
+    assert dos.pasta_stage == 5
+    assert "rate limited is not set" in dos.why
+    assert a.weaknesses == (dos,)
+    flow = a.finding("TEST-FLOW-001@ask")
+    assert flow.target_type == "flow"
+    assert flow.target_name == "question"
+    fixed = model().update_element("app", properties={"exposure": "internet", "rate_limited": True})
+    assert "TEST-DOS-001@app" not in {f.id for f in analyze(fixed, catalog).findings}
+
+
+def test_scoring_raises_for_exposure_and_objectives(catalog: Catalog) -> None:
+    a = analyze(model(), catalog)
+    pi = a.finding("TEST-PI-001@app")
+    assert (pi.likelihood, pi.impact) == (4, 3)  # entry point: +1
+    assert pi.scoring == ("likelihood raised: directly reachable by untrusted actors",)
+    store = a.finding("TEST-STORE-001@store")
+    assert (store.likelihood, store.impact) == (2, 5)  # objective 'severe'
+    assert store.risk == "high"
+    assert a.finding("TEST-FLOW-001@ask").likelihood == 3  # from an untrusted actor
+
+
+def test_attack_paths(catalog: Catalog) -> None:
+    a = analyze(model(), catalog)
+    assert len(a.attack_paths) == 1
+    p = a.attack_paths[0]
+    assert p.elements == ("customer", "app", "store")
+    assert p.steps[0].findings == ("TEST-DOS-001@app", "TEST-FLOW-001@ask", "TEST-PI-001@app")
+    assert p.steps[0].likelihood == 5  # DOS-001: 4, +1 at an entry point
+    assert p.steps[1].findings == ("TEST-STORE-001@store",)
+    assert p.likelihood == 2  # the weakest link
+    assert p.impact == 5
+    assert p.risk == "high"
+
+
+def test_register_residual_tolerance_and_orphans(catalog: Catalog) -> None:
+    m = model(
+        decisions=[
+            {"finding": "TEST-PI-001@app", "status": "mitigated", "mitigations": ["MIT-TEST"]},
+            {
+                "finding": "TEST-STORE-001@store",
+                "status": "accepted",
+                "owner": "ciso",
+                "rationale": "documents are public soon",
+            },
+            {"finding": "TEST-GONE-001@app", "status": "mitigated", "mitigations": ["MIT-NOPE"]},
+        ]
+    )
+    reg = build_register(analyze(m, catalog))
+    entries = {e.id: e for e in reg.entries}
+    pi = entries["TEST-PI-001@app"]
+    assert pi.status == "mitigated"
+    assert (pi.residual_likelihood, pi.residual_impact) == (2, 3)
+    assert not pi.above_tolerance
+    assert entries["TEST-STORE-001@store"].above_tolerance  # accepted above tolerance
+    assert entries["TEST-DOS-001@app"].above_tolerance  # open, medium > low
+    assert [d.finding for d in reg.orphaned] == ["TEST-GONE-001@app"]
+    assert reg.problems == (
+        "decision for TEST-GONE-001@app: 'MIT-NOPE' is not a mitigation of the catalog",
+    )
+    assert [e.id for e in reg.open_at_or_above("medium")] == [
+        "TEST-DOS-001@app",
+        "TEST-FLOW-001@ask",
+    ]
+    assert [e.id for e in reg.open_at_or_above("high")] == ["TEST-DOS-001@app"]  # 5 x 2
+    assert reg.open_at_or_above("critical") == []
+
+
+def test_diff_between_analyses(catalog: Catalog) -> None:
+    old = analyze(model(), catalog)
+    new_model = (
+        model()
+        .update_flow("ask", encrypted=True)
+        .set_decision(Decision(finding="TEST-PI-001@app", status="mitigated"))
+    )
+    new_model = new_model.add_element(
+        Element(id="agent", kind="agent", name="Agent", boundary="vpc")
+    )
+    new_model = new_model.add_flow(Flow(id="delegate", source="app", target="agent"))
+    d = diff_analyses(old, analyze(new_model, catalog))
+    assert [e.id for e in d.added] == ["TEST-PI-001@agent"]
+    assert [e.id for e in d.resolved] == ["TEST-FLOW-001@ask"]
+    assert [c.id for c in d.changed] == ["TEST-PI-001@app"]
+    assert not d.empty
+
+
+def _random_edit(m: ThreatModel, rng: random.Random, i: int) -> ThreatModel:
+    choice = rng.randrange(5)
+    ids = [e.id for e in m.elements]
+    if choice == 0:
+        e = rng.choice(ids)
+        return m.update_element(
+            e,
+            properties={
+                "exposure": rng.choice(["internet", "internal"]),
+                "rate_limited": rng.random() < 0.5,
+            },
+        )
+    if choice == 1:
+        s, t = rng.sample(ids, 2)
+        return m.add_flow(Flow(id=f"new{i}", source=s, target=t))
+    if choice == 2 and m.flows:
+        return m.remove_flow(rng.choice(m.flows).id)
+    if choice == 3:
+        return m.add_element(
+            Element(
+                id=f"el{i}",
+                kind=rng.choice(["user", "llm_app", "vector_store"]),
+                name=f"E{i}",
+                boundary=rng.choice([None, "b0"]),
+            )
+        )
+    return m.remove_element(rng.choice(ids), cascade=True)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_incremental_equals_full(catalog: Catalog, seed: int) -> None:
+    rng = random.Random(seed)
+    m = synthetic_model(60, seed=seed)
+    inc = Analyzer(catalog)
+    inc.analyze(m)
+    for i in range(25):
+        m = _random_edit(m, rng, i)
+        got = inc.update(m)
+        want = Analyzer(catalog).analyze(m)
+        assert got.findings == want.findings, f"edit {i}"
+        assert got.attack_paths == want.attack_paths

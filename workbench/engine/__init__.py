@@ -1,0 +1,16 @@
+"""The analysis engine (PASTA stages 4-7)."""
+
+from .analysis import Analysis, Analyzer, AttackPath, Finding, PathStep, analyze
+from .risk import LEVELS, at_least, level
+
+__all__ = [
+    "LEVELS",
+    "Analysis",
+    "Analyzer",
+    "AttackPath",
+    "Finding",
+    "PathStep",
+    "analyze",
+    "at_least",
+    "level",
+]

@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 
@@ -37,6 +37,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     n.add_argument(
         "--force", action="store_true", help="overwrite FILE (the old one is kept as FILE.bak)"
+    )
+
+    a = sub.add_parser("analyze", help="suggest threats; print the register")
+    a.add_argument("file", type=Path, metavar="FILE")
+    a.add_argument("--format", "-f", choices=["table", "json", "sarif", "csv"], default="table")
+    a.add_argument(
+        "--catalog",
+        "-c",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="an extra catalog directory (repeatable; loaded after the built-in)",
+    )
+    a.add_argument(
+        "--no-builtin",
+        action="store_true",
+        help="use only the --catalog directories, not the built-in catalog",
+    )
+    a.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
+
+    c = sub.add_parser("check", help="CI gate: fail when open findings reach a risk level")
+    c.add_argument("file", type=Path, metavar="FILE")
+    c.add_argument(
+        "--fail-on",
+        choices=["low", "medium", "high", "critical"],
+        default="high",
+        help="fail when an open finding's residual risk is this or worse (default: high)",
+    )
+    c.add_argument("--catalog", "-c", type=Path, action="append", default=[], metavar="DIR")
+    c.add_argument(
+        "--no-builtin",
+        action="store_true",
+        help="use only the --catalog directories, not the built-in catalog",
     )
 
     sub.add_parser("templates", help="list the starter architectures")
@@ -80,6 +114,71 @@ def _new(file: Path, template: str, force: bool, out: TextIO, err: TextIO) -> in
     return 0
 
 
+def _analysis(file: Path, catalogs: list[Path], builtin: bool, err: TextIO) -> Any:
+    from .catalog import load_catalog
+    from .engine import analyze
+    from .errors import ModelFileError
+    from .io import load_model
+
+    try:
+        model = load_model(file)
+        catalog = load_catalog(*catalogs, builtin=builtin)
+    except ModelFileError as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        return None
+    return analyze(model, catalog)
+
+
+def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .export import to_csv, to_json, to_sarif, to_table
+    from .io import write_atomic
+
+    analysis = _analysis(args.file, args.catalog, not args.no_builtin, err)
+    if analysis is None:
+        return 1
+    render = {"table": to_table, "json": to_json, "sarif": to_sarif, "csv": to_csv}
+    text = render[args.format](analysis)
+    if args.output:
+        write_atomic(args.output, text, backup=False)
+        print(f"{args.output}: {len(analysis.findings)} findings", file=err)
+    else:
+        out.write(text)
+    return 0
+
+
+def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from .register import build_register
+
+    analysis = _analysis(args.file, args.catalog, not args.no_builtin, err)
+    if analysis is None:
+        return 1
+    register = build_register(analysis)
+    failing = sorted(
+        register.open_at_or_above(args.fail_on), key=lambda e: (-e.residual_score, e.id)
+    )
+    for e in failing:
+        f = e.finding
+        print(
+            f"{args.file}: {e.residual_risk.upper():8} {f.id}: {f.title} (on {f.target_name})",
+            file=out,
+        )
+    for d in register.orphaned:
+        print(
+            f"{args.file}: note: decision for {d.finding} matches no finding "
+            "(element removed or renamed?)",
+            file=out,
+        )
+    verdict = "FAIL" if failing else "ok"
+    decided = sum(e.status != "open" for e in register.entries)
+    print(
+        f"{args.file}: {verdict}: {len(failing)} open finding(s) at or above "
+        f"'{args.fail_on}' ({len(register.entries)} findings, {decided} decided)",
+        file=out,
+    )
+    return 1 if failing else 0
+
+
 def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
@@ -91,6 +190,10 @@ def main(
         return _validate(args.files, args.quiet, out, err)
     if args.command == "new":
         return _new(args.file, args.template, args.force, out, err)
+    if args.command == "analyze":
+        return _analyze(args, out, err)
+    if args.command == "check":
+        return _check(args, out, err)
     if args.command == "templates":
         from .templates import names
 

@@ -329,8 +329,11 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     """Drop pydantic's internal loc parts: union members, validators, and the tag of a
     tagged union (which repeats the key that follows it)."""
     parts = [p for p in loc if isinstance(p, int) or "[" not in str(p)]
-    return tuple(p for i, p in enumerate(parts) if i + 1 >= len(parts) or p != parts[i + 1]
-                 or isinstance(p, int))
+    return tuple(
+        p
+        for i, p in enumerate(parts)
+        if i + 1 >= len(parts) or p != parts[i + 1] or isinstance(p, int)
+    )
 
 
 def validation_problems(

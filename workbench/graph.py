@@ -52,17 +52,25 @@ class ModelGraph:
             g.add_edge(f.source, f.target, key=f.id, flow=f)
         self.g = g
         self._parent = {b.id: b.parent for b in model.boundaries}
+        self._chains: dict[str, tuple[str, ...]] = {}
         self._trust = {b.id: b.trust for b in model.boundaries}
 
     # ------------------------------------------------------------ boundaries
     def boundary_chain(self, element_id: str) -> tuple[str, ...]:
         """Boundaries around the element, innermost first."""
-        chain: list[str] = []
         b = self.element(element_id).boundary
-        while b is not None and b not in chain:
-            chain.append(b)
-            b = self._parent.get(b)
-        return tuple(chain)
+        return () if b is None else self._chain(b)
+
+    def _chain(self, boundary: str) -> tuple[str, ...]:
+        cache = self._chains
+        if boundary not in cache:
+            chain: list[str] = []
+            b: str | None = boundary
+            while b is not None and b not in chain:
+                chain.append(b)
+                b = self._parent.get(b)
+            cache[boundary] = tuple(chain)
+        return cache[boundary]
 
     def crosses_boundary(self, flow: Flow) -> bool:
         """Whether ``flow`` leaves or enters a trust boundary."""
@@ -86,17 +94,28 @@ class ModelGraph:
         such as a foundation model API are not attackers by default: they are a
         supply-chain concern, and the catalog treats them as such.
         """
-        e = self.element(element_id)
-        if e.properties.trusted is not None:
-            return not e.properties.trusted
-        if any(self._trust.get(b) == "untrusted" for b in self.boundary_chain(element_id)):
-            return True
-        info = KINDS[e.kind]
-        return info.external and info.dfd is DfdType.EXTERNAL_ENTITY
+        return element_id in self._untrusted
+
+    @cached_property
+    def _untrusted(self) -> frozenset[str]:
+        out = set()
+        for n, data in self.g.nodes(data=True):
+            e: Element = data["element"]
+            if e.properties.trusted is not None:
+                if not e.properties.trusted:
+                    out.add(n)
+                continue
+            if any(self._trust.get(b) == "untrusted" for b in self.boundary_chain(n)):
+                out.add(n)
+                continue
+            info = KINDS[e.kind]
+            if info.external and info.dfd is DfdType.EXTERNAL_ENTITY:
+                out.add(n)
+        return frozenset(out)
 
     def untrusted_actors(self) -> list[str]:
         """IDs of untrusted elements, sorted."""
-        return sorted(n for n in self.g.nodes if self.is_untrusted(n))
+        return sorted(self._untrusted)
 
     def entry_points(self) -> list[str]:
         """The system's own elements that untrusted actors can reach: those receiving a flow
@@ -148,13 +167,19 @@ class ModelGraph:
 
     # ------------------------------------------------------------ reachability
     def reachable_from(self, sources: Iterable[str]) -> set[str]:
-        """Elements reachable along flows from any of ``sources`` (sources included)."""
-        seen: set[str] = set()
-        for s in sources:
-            if s in seen:
-                continue
-            seen.add(s)
-            seen |= nx.descendants(self.g, s)
+        """Elements reachable along flows from any of ``sources`` (sources included);
+        one breadth-first search for all sources."""
+        seen = set(sources)
+        frontier = list(seen)
+        succ = self.g.succ
+        while frontier:
+            nxt = []
+            for n in frontier:
+                for m in succ[n]:
+                    if m not in seen:
+                        seen.add(m)
+                        nxt.append(m)
+            frontier = nxt
         return seen
 
     @cached_property

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel
@@ -141,11 +142,17 @@ class Analysis:
     catalog: Catalog
     findings: tuple[Finding, ...]
     """Sorted by finding ID."""
-    attack_paths: tuple[AttackPath, ...]
-    """Sorted by score (highest first), then ID."""
     entry_points: tuple[str, ...]
     crown_jewels: tuple[str, ...]
     untrusted_actors: tuple[str, ...]
+    _graph: ModelGraph = field(repr=False, compare=False)
+    _facts: Facts = field(repr=False, compare=False)
+
+    @cached_property
+    def attack_paths(self) -> tuple[AttackPath, ...]:
+        """PASTA stage 6, computed on first use: sorted by score (highest first), then
+        length and ID."""
+        return _attack_paths(self._graph, self._facts, list(self.findings))
 
     def finding(self, finding_id: str) -> Finding:
         """The finding with ``finding_id`` (``KeyError`` if there is none)."""
@@ -407,7 +414,8 @@ class Analyzer:
             model=model,
             catalog=self.catalog,
             findings=tuple(findings),
-            attack_paths=_attack_paths(graph, facts, findings),
+            _graph=graph,
+            _facts=facts,
             entry_points=tuple(sorted(facts.entry_points)),
             crown_jewels=tuple(sorted(facts.crown_jewels)),
             untrusted_actors=tuple(sorted(facts.untrusted)),

@@ -1,0 +1,77 @@
+"""The built-in catalog covers the frameworks it claims to cover.
+
+- every ATLAS technique an attacker uses against the system itself (the 76 top-level
+  techniques outside Reconnaissance, Resource Development and AI Attack Staging) is cited by at
+  least one threat; citing one of its sub-techniques counts;
+- every OWASP Top 10 for LLM Applications 2025 entry and every OWASP ML Security Top 10 entry
+  is cited by at least one threat;
+- every CoSAI risk and every OWASP AI Exchange threat is cited by a threat or listed under
+  ``out_of_scope`` with a reason.
+
+Failures name exactly the IDs that are missing. Skipped when ../shared/reference is absent.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_catalog_reference import (
+    aix_of_kind,
+    atlas_attack_techniques,
+    atlas_techniques,
+    cosai,
+    titles,
+)
+from workbench.catalog import Catalog, load_catalog
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def cited_by_threats(catalog: Catalog, fid: str) -> set[str]:
+    """IDs of ``fid`` that at least one threat cites."""
+    out: set[str] = set()
+    for t in catalog.threats.values():
+        refs: dict[str, list[str]] = t.references.model_dump()
+        out.update(refs.get(fid, []))
+    return out
+
+
+def listing(ids: list[str], names: dict[str, str]) -> str:
+    return "\n".join(f"  {i}  {names.get(i, '')}" for i in ids)
+
+
+def test_atlas_attack_techniques_are_cited(catalog: Catalog) -> None:
+    cited = cited_by_threats(catalog, "atlas")
+    covered = cited | {c.split(".")[0] + "." + c.split(".")[1] for c in cited if c.count(".") == 2}
+    expected = atlas_attack_techniques()
+    missing = [t for t in expected if t not in covered]
+    assert not missing, (
+        f"{len(missing)} of {len(expected)} ATLAS techniques are cited by no threat:\n"
+        + listing(missing, atlas_techniques())
+    )
+
+
+@pytest.mark.parametrize(("fid", "prefix"), [("owasp_llm", "LLM"), ("owasp_ml", "ML")])
+def test_owasp_top10_entries_are_cited(catalog: Catalog, fid: str, prefix: str) -> None:
+    cited = cited_by_threats(catalog, fid)
+    expected = [f"{prefix}{n:02d}" for n in range(1, 11)]
+    missing = [i for i in expected if i not in cited]
+    assert not missing, f"{fid}: cited by no threat:\n" + listing(missing, titles(fid))
+
+
+@pytest.mark.parametrize("fid", ["cosai", "aix"])
+def test_risks_are_cited_or_out_of_scope(catalog: Catalog, fid: str) -> None:
+    names = cosai("risks") if fid == "cosai" else aix_of_kind("threat")
+    cited = cited_by_threats(catalog, fid)
+    excluded = catalog.out_of_scope.get(fid, {})
+    missing = [i for i in names if i not in cited and i not in excluded]
+    what = "CoSAI risks" if fid == "cosai" else "AI Exchange threats"
+    assert not missing, (
+        f"{len(missing)} of {len(names)} {what} are neither cited by a threat nor listed "
+        f"under out_of_scope.{fid}:\n" + listing(missing, names)
+    )
+    both = sorted(set(excluded) & cited)
+    assert not both, f"{fid}: listed as out of scope yet cited by a threat: {both}"

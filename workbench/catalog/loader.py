@@ -53,11 +53,13 @@ class Catalog:
         return ""
 
     def link(self, framework: str, entry: str) -> str:
-        """A link to ``entry`` in the framework's publication ('' when there is none)."""
+        """A link to ``entry`` in the framework's publication ('' when there is none);
+        ``{id}`` in the framework's link stands for the ID, ``{num}`` for its digits."""
         fw = self.frameworks.get(framework)
         if fw is None or not fw.link:
             return ""
-        return fw.link.replace("{id}", entry)
+        number = "".join(c for c in entry if c.isdigit())
+        return fw.link.replace("{id}", entry).replace("{num}", number)
 
 
 def _files(directory: Path) -> list[Path]:

@@ -102,6 +102,10 @@ class ControlRefs(_Strict):
     """MITRE ATLAS mitigations, e.g. ``AML.M0015``."""
     atlas_none: str = ""
     """Why no ATLAS mitigation applies (required when ``atlas_mitigation`` is empty)."""
+    aix: list[str] = []
+    """OWASP AI Exchange controls, e.g. ``promptinputvalidation``."""
+    cosai: list[str] = []
+    """CoSAI risk-map controls, e.g. ``controlInputValidationAndSanitization``."""
 
     @model_validator(mode="after")
     def _atlas_or_reason(self) -> ControlRefs:

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 the input is invalid (or a check failed), 2 usage error
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+
+COMMAND_MODULES = ("workbench.export.commands", "workbench.interop.commands")
+"""Modules that add subcommands: each has ``add_commands(subparsers)`` and sets
+``func=handler(args, out, err) -> int`` on its parsers (imports stay inside handlers)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("templates", help="list the starter architectures")
     sub.add_parser("schema", help="print the JSON Schema of model files")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+                continue  # that command group is not part of this release
+            raise
+        module.add_commands(sub)
     return p
 
 
@@ -186,6 +199,9 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser().parse_args(argv)
+    if getattr(args, "func", None) is not None:
+        code: int = args.func(args, out, err)
+        return code
     if args.command == "validate":
         return _validate(args.files, args.quiet, out, err)
     if args.command == "new":

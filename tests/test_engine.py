@@ -175,8 +175,15 @@ def test_diff_between_analyses(catalog: Catalog) -> None:
 
 
 def _random_edit(m: ThreatModel, rng: random.Random, i: int) -> ThreatModel:
-    choice = rng.randrange(5)
+    choice = rng.randrange(8)
     ids = [e.id for e in m.elements]
+    if choice == 5:
+        return m.update_element(rng.choice(ids), name=f"Renamed {i}")
+    if choice == 6:
+        kinds = ["tool", "agent", "model_hub", "vector_store", "data_source", "llm_app"]
+        return m.update_element(rng.choice(ids), kind=rng.choice(kinds))
+    if choice == 7:
+        return m.update_element(rng.choice(ids), position={"x": i * 10.0, "y": 5.0})
     if choice == 0:
         e = rng.choice(ids)
         return m.update_element(
@@ -204,7 +211,10 @@ def _random_edit(m: ThreatModel, rng: random.Random, i: int) -> ThreatModel:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_incremental_equals_full(catalog: Catalog, seed: int) -> None:
+@pytest.mark.parametrize("which", ["test", "builtin"])
+def test_incremental_equals_full(catalog: Catalog, seed: int, which: str) -> None:
+    if which == "builtin":
+        catalog = load_catalog()
     rng = random.Random(seed)
     m = synthetic_model(60, seed=seed)
     inc = Analyzer(catalog)

@@ -51,6 +51,7 @@ class ModelGraph:
         for f in model.flows:
             g.add_edge(f.source, f.target, key=f.id, flow=f)
         self.g = g
+        self._elements = {e.id: e for e in model.elements}
         self._parent = {b.id: b.parent for b in model.boundaries}
         self._chains: dict[str, tuple[str, ...]] = {}
         self._trust = {b.id: b.trust for b in model.boundaries}
@@ -83,7 +84,7 @@ class ModelGraph:
     # ------------------------------------------------------------ trust
     def element(self, element_id: str) -> Element:
         """The element with ``element_id``."""
-        return self.g.nodes[element_id]["element"]  # type: ignore[no-any-return]
+        return self._elements[element_id]
 
     def is_untrusted(self, element_id: str) -> bool:
         """Whether the element is an untrusted actor or system.
@@ -192,6 +193,10 @@ class ModelGraph:
     def _simple(self) -> nx.DiGraph:
         return nx.DiGraph(self.g)
 
+    @cached_property
+    def _undirected(self) -> nx.Graph:
+        return nx.Graph(self.g.to_undirected(as_view=True))
+
     def paths(
         self,
         sources: Iterable[str],
@@ -200,6 +205,7 @@ class ModelGraph:
         max_length: int = 8,
         limit: int = 1000,
         per_pair: int = 100,
+        directed: bool = True,
     ) -> Iterator[Path]:
         """Simple paths (no element twice) from ``sources`` to ``targets`` along flows.
 
@@ -208,6 +214,11 @@ class ModelGraph:
         shortest paths first (Yen's algorithm on the element graph; parallel flows between
         the same two elements give one path each). Pairs come in sorted order, so the
         output is deterministic.
+
+        With ``directed=False`` a flow may also be walked against its direction: an
+        attacker who controls the reader of a flow can pull data from its source (the
+        LLM app that reads the document store can read all of it). Each route is then
+        yielded once, with one flow per hop (see :meth:`flows_between` for all of them).
         """
         targets = sorted(set(targets))
         produced = 0
@@ -215,19 +226,35 @@ class ModelGraph:
             for t in targets:
                 if s == t:
                     continue
-                for p in itertools.islice(self._pair_paths(s, t, max_length), per_pair):
+                pairs = self._pair_paths(s, t, max_length, directed)
+                for p in itertools.islice(pairs, per_pair):
                     yield p
                     produced += 1
                     if produced >= limit:
                         return
 
-    def _pair_paths(self, s: str, t: str, max_length: int) -> Iterator[Path]:
+    def _pair_paths(self, s: str, t: str, max_length: int, directed: bool) -> Iterator[Path]:
+        graph = self._simple if directed else self._undirected
         try:
-            for nodes in nx.shortest_simple_paths(self._simple, s, t):
+            for nodes in nx.shortest_simple_paths(graph, s, t):
                 if len(nodes) - 1 > max_length:
                     return
-                hops = [sorted(self.g[u][v]) for u, v in itertools.pairwise(nodes)]
+                hops = [self._hop(u, v, directed) for u, v in itertools.pairwise(nodes)]
+                if not directed:  # one path per route; the caller looks at every flow of a hop
+                    yield Path(elements=tuple(nodes), flows=tuple(h[0] for h in hops))
+                    continue
                 for flows in itertools.product(*hops):
                     yield Path(elements=tuple(nodes), flows=flows)
         except nx.NetworkXNoPath:
             return
+
+    def flows_between(self, u: str, v: str) -> list[str]:
+        """Flow IDs between two elements, either way: ``u → v`` first, each way sorted."""
+        return self._hop(u, v, directed=False)
+
+    def _hop(self, u: str, v: str, directed: bool) -> list[str]:
+        forward = sorted(self.g[u][v]) if self.g.has_edge(u, v) else []
+        if directed:
+            return forward
+        backward = sorted(self.g[v][u]) if self.g.has_edge(v, u) else []
+        return forward + backward

@@ -37,6 +37,7 @@ Every evaluation returns a :class:`Match`: whether it held, and the reasons in p
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -461,6 +462,7 @@ class Facts:
         self.model = graph.model
         self.elements = {e.id: e for e in self.model.elements}
         self.flows = {f.id: f for f in self.model.flows}
+        self._bfs: dict[tuple[str, bool], list[list[str]]] = {}
 
     @cached_property
     def untrusted(self) -> frozenset[str]:
@@ -518,21 +520,31 @@ class Facts:
     def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:
         """The nearest element of ``kinds`` within ``hops`` flows (upstream or downstream)."""
         wanted = set(kinds)
-        frontier, seen = [start], {start}
-        for _ in range(hops):
+        for layer in self._layers(start, up, hops):
+            for other in layer:
+                if self.elements[other].kind in wanted:
+                    return other
+        return None
+
+    def _layers(self, start: str, up: bool, hops: int) -> list[list[str]]:
+        """Breadth-first layers of elements 1..``hops`` flows away (cached per start)."""
+        key = (start, up)
+        layers = self._bfs.setdefault(key, [])
+        if len(layers) >= hops or (layers and not layers[-1]):
+            return layers[:hops]
+        seen = {start, *itertools.chain.from_iterable(layers)}
+        frontier = layers[-1] if layers else [start]
+        while len(layers) < hops and frontier:
             nxt = []
             for n in frontier:
-                flows = self.incoming[n] if up else self.outgoing[n]
-                for f in flows:
+                for f in self.incoming[n] if up else self.outgoing[n]:
                     other = f.source if up else f.target
-                    if other in seen:
-                        continue
-                    if self.elements[other].kind in wanted:
-                        return other
-                    seen.add(other)
-                    nxt.append(other)
+                    if other not in seen:
+                        seen.add(other)
+                        nxt.append(other)
+            layers.append(nxt)
             frontier = nxt
-        return None
+        return layers[:hops]
 
 
 _RANK_NAME = {v: k for k, v in CLASSIFICATION_RANK.items()}

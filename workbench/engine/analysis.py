@@ -9,7 +9,8 @@ PASTA stages covered here:
 4. threat analysis: every catalog threat whose rule holds on an element or flow;
 5. weakness analysis: catalog threats of stage 5 (a needed control is missing);
 6. attack paths: bounded paths from untrusted actors to crown jewels, with the findings
-   along each step and a score;
+   along each step and a score; a path may walk a flow against its direction (whoever
+   controls the reader of a flow can pull from its source);
 7. risk: likelihood x impact per finding, raised by exposure and by the business
    objectives the target serves (see :func:`score`); residual risk and tolerance are joined
    in :mod:`workbench.register`.
@@ -17,6 +18,7 @@ PASTA stages covered here:
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -94,12 +96,13 @@ class Finding:
 
 @dataclass(frozen=True)
 class PathStep:
-    """One hop of an attack path: the flow taken and the element reached."""
+    """One hop of an attack path: the flows between two elements and the element reached."""
 
-    flow: str
+    flows: tuple[str, ...]
+    """Flows between the previous element and this one, either direction."""
     element: str
     findings: tuple[str, ...]
-    """Finding IDs on the flow and on the element reached."""
+    """Finding IDs on those flows and on the element reached."""
     likelihood: int
     """How likely an attacker gets through this hop (the likeliest finding on it, 1 when
     nothing is known to be weak)."""
@@ -212,34 +215,36 @@ def score(
 
 # ----------------------------------------------------------------------------- evaluation
 class _Index:
-    """Threats grouped by the element kinds they can apply to."""
+    """Threats grouped by the element kinds they can apply to, and how far each looks."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.by_kind: dict[str, list[Threat]] = defaultdict(list)
         self.flow_threats: list[Threat] = []
+        self.up: dict[str, int] = {}
+        self.down: dict[str, int] = {}
         for t in catalog.threats.values():
+            self.up[t.id], self.down[t.id] = _reach(t.applies_to)
             if t.target == "flow":
                 self.flow_threats.append(t)
                 continue
             kinds = t.applies_to.kinds()
             for k in KINDS if kinds is None else sorted(kinds):
                 self.by_kind[k].append(t)
-        self.radius = max((_hops(t.applies_to) for t in catalog.threats.values()), default=1)
+        self.radius = max([*self.up.values(), *self.down.values(), 0])
 
 
-def _hops(pred: object) -> int:
-    """How far (in flows) a rule looks from its target."""
-    if isinstance(pred, Upstream):
-        return pred.upstream.max_hops
-    if isinstance(pred, Downstream):
-        return pred.downstream.max_hops
-    best = 1
+def _reach(pred: object) -> tuple[int, int]:
+    """How many flows a rule looks upstream and downstream of its target (0: only the
+    target and its direct flows)."""
+    up = pred.upstream.max_hops if isinstance(pred, Upstream) else 0
+    down = pred.downstream.max_hops if isinstance(pred, Downstream) else 0
     for value in getattr(pred, "__dict__", {}).values():
         children = value if isinstance(value, list) else [value]
         for child in children:
             if isinstance(child, BaseModel):
-                best = max(best, _hops(child))
-    return best
+                u, d = _reach(child)
+                up, down = max(up, u), max(down, d)
+    return up, down
 
 
 def _findings_for(
@@ -307,14 +312,20 @@ def _attack_paths(
     paths = []
     counter: dict[tuple[str, str], int] = defaultdict(int)
     for p in graph.paths(
-        facts.untrusted, facts.crown_jewels, max_length=max_length, per_pair=per_pair, limit=limit
+        facts.untrusted,
+        facts.crown_jewels,
+        max_length=max_length,
+        per_pair=per_pair,
+        limit=limit,
+        directed=False,
     ):
         steps = []
-        for flow, element in zip(p.flows, p.elements[1:], strict=True):
-            hop = by_target[flow] + by_target[element]
+        for prev, element in itertools.pairwise(p.elements):
+            flows = tuple(graph.flows_between(prev, element))
+            hop = [f for fl in flows for f in by_target[fl]] + by_target[element]
             steps.append(
                 PathStep(
-                    flow=flow,
+                    flows=flows,
                     element=element,
                     findings=tuple(sorted(f.id for f in hop)),
                     likelihood=max((f.likelihood for f in hop), default=1),
@@ -386,19 +397,27 @@ class Analyzer:
             return self.analyze(model)
         graph = model.graph()
         facts = Facts(graph)
-        dirty = _dirty(old_model, model, old_facts, facts, self._index.radius)
+        scope = _Scope(old_facts, facts, self._index.radius)
         objectives = _objective_impact(model)
+        idx = self._index
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
-            if e.id in dirty or e.id not in old:
-                per_target[e.id] = _findings_for(e, self._index.by_kind[e.kind], facts, objectives)
-            else:
-                per_target[e.id] = old[e.id]
+            threats = idx.by_kind[e.kind]
+            if e.id in scope.near or e.id not in old:
+                per_target[e.id] = _findings_for(e, threats, facts, objectives)
+                continue
+            fu, fd = scope.down_of.get(e.id, _FAR), scope.up_of.get(e.id, _FAR)
+            redo = [t for t in threats if fu <= idx.up[t.id] or fd <= idx.down[t.id]]
+            per_target[e.id] = _partial(old[e.id], redo, e, facts, objectives)
         for fl in model.flows:
-            if fl.id in dirty or fl.source in dirty or fl.target in dirty or fl.id not in old:
-                per_target[fl.id] = _findings_for(fl, self._index.flow_threats, facts, objectives)
-            else:
-                per_target[fl.id] = old[fl.id]
+            threats = idx.flow_threats
+            if fl.id in scope.flows or fl.id not in old or {fl.source, fl.target} & scope.near:
+                per_target[fl.id] = _findings_for(fl, threats, facts, objectives)
+                continue
+            fu = min(scope.down_of.get(fl.source, _FAR), scope.down_of.get(fl.target, _FAR))
+            fd = min(scope.up_of.get(fl.source, _FAR), scope.up_of.get(fl.target, _FAR))
+            redo = [t for t in threats if fu <= idx.up[t.id] or fd <= idx.down[t.id]]
+            per_target[fl.id] = _partial(old[fl.id], redo, fl, facts, objectives)
         self._last = (model, facts, per_target)
         return self._result(model, graph, facts, per_target)
 
@@ -422,38 +441,110 @@ class Analyzer:
         )
 
 
-def _dirty(
-    old_model: ThreatModel, model: ThreatModel, old_facts: Facts, facts: Facts, radius: int
-) -> set[str]:
-    """Targets whose findings may differ between the two models."""
+_FAR = 1 << 30
+
+
+def _partial(
+    old: list[Finding],
+    redo: list[Threat],
+    target: Element | Flow,
+    facts: Facts,
+    objectives: dict[str, tuple[int, str]],
+) -> list[Finding]:
+    """Old findings of a target, with the threats in ``redo`` evaluated again."""
+    if not redo:
+        return old
+    ids = {t.id for t in redo}
+    return [f for f in old if f.threat_id not in ids] + _findings_for(
+        target, redo, facts, objectives
+    )
+
+
+def _changed_elements(old: Facts, new: Facts) -> tuple[set[str], set[str]]:
+    """Elements that changed, and those whose change can reach far: upstream/downstream
+    rules read only the graph's shape and the kinds and names of elements."""
     changed: set[str] = set()
-    old_el = old_facts.elements
-    for e in model.elements:
-        if old_el.get(e.id) != e:
-            changed.add(e.id)
-    changed |= set(old_el) - set(facts.elements)
-    old_fl = old_facts.flows
-    for f in model.flows:
-        if old_fl.get(f.id) != f:
-            changed |= {f.id, f.source, f.target}
-    for fid in set(old_fl) - set(facts.flows):
-        changed |= {fid, old_fl[fid].source, old_fl[fid].target}
-    for name in ("untrusted", "entry_points", "crown_jewels", "reachable", "crossing"):
-        changed |= set(getattr(old_facts, name) ^ getattr(facts, name))
-    # everything within `radius` flows (either direction) of a change can see it
-    frontier = {c for c in changed if c in facts.elements}
-    dirty = set(changed)
-    for _ in range(radius + 1):
-        nxt = set()
+    structural: set[str] = set()
+    for eid in set(old.elements) | set(new.elements):
+        before, after = old.elements.get(eid), new.elements.get(eid)
+        if before == after:
+            continue
+        changed.add(eid)
+        if (
+            before is None
+            or after is None
+            or (before.kind, before.name) != (after.kind, after.name)
+        ):
+            structural.add(eid)
+    return changed, structural
+
+
+class _Scope:
+    """What an edit can affect.
+
+    ``near``: changed elements (including those whose trust, entry-point, crown-jewel or
+    reachability facts changed, and the ends of flows that changed or now cross a boundary
+    differently) and their direct neighbours: every rule is evaluated again there.
+    ``down_of`` / ``up_of``: distance, along flows, downstream / upstream of an element
+    whose kind or name changed or that gained or lost flows, in the old or the new graph:
+    a rule that looks N flows upstream (downstream) is evaluated again on targets at most
+    N flows downstream (upstream) of such a change.
+    """
+
+    def __init__(self, old: Facts, new: Facts, radius: int) -> None:
+        self.flows: set[str] = set()
+        changed, structural = _changed_elements(old, new)
+        for fid in set(old.flows) | set(new.flows):
+            before, after = old.flows.get(fid), new.flows.get(fid)
+            if before == after:
+                continue
+            self.flows.add(fid)
+            ends = {f.source for f in (before, after) if f} | {
+                f.target for f in (before, after) if f
+            }
+            changed |= ends
+            if (
+                before is None
+                or after is None
+                or (before.source, before.target)
+                != (
+                    after.source,
+                    after.target,
+                )
+            ):
+                structural |= ends
+        for name in ("untrusted", "entry_points", "crown_jewels", "reachable"):
+            changed |= set(getattr(old, name) ^ getattr(new, name))
+        for fid in old.crossing ^ new.crossing:
+            self.flows.add(fid)
+            f = new.flows.get(fid) or old.flows[fid]
+            changed |= {f.source, f.target}
+        self.near = set(changed)
+        for facts in (old, new):
+            for n in changed:
+                for f in (*facts.incoming.get(n, ()), *facts.outgoing.get(n, ())):
+                    self.near |= {f.source, f.target}
+        self.down_of = _distances(structural, radius, old, new, forward=True)
+        self.up_of = _distances(structural, radius, old, new, forward=False)
+
+
+def _distances(
+    starts: set[str], limit: int, old: Facts, new: Facts, *, forward: bool
+) -> dict[str, int]:
+    dist = dict.fromkeys(starts, 0)
+    frontier = list(starts)
+    for d in range(1, limit + 1):
+        nxt = []
         for n in frontier:
-            for f in (*facts.incoming[n], *facts.outgoing[n]):
-                dirty.add(f.id)
-                for m in (f.source, f.target):
-                    if m not in dirty:
-                        nxt.add(m)
-        dirty |= nxt
+            for facts in (old, new):
+                flows = (facts.outgoing if forward else facts.incoming).get(n, ())
+                for f in flows:
+                    m = f.target if forward else f.source
+                    if m not in dist:
+                        dist[m] = d
+                        nxt.append(m)
         frontier = nxt
-    return dirty
+    return dist
 
 
 def analyze(model: ThreatModel, catalog: Catalog | None = None) -> Analysis:

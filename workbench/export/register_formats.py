@@ -77,7 +77,7 @@ def to_json(analysis: Analysis, register: Register | None = None) -> str:
                 "source": p.source,
                 "target": p.target,
                 "elements": list(p.elements),
-                "flows": [s.flow for s in p.steps],
+                "flows": [list(s.flows) for s in p.steps],
                 "likelihood": p.likelihood,
                 "impact": p.impact,
                 "risk": p.risk,

@@ -9,7 +9,15 @@ import pytest
 import yaml
 
 from workbench.resources import catalogs_dir
-from workbench.schema import model_schema, render, schema_path
+from workbench.schema import (
+    catalog_schema,
+    catalog_schema_path,
+    kinds_path,
+    model_schema,
+    render,
+    render_kinds,
+    schema_path,
+)
 from workbench.templates import names
 
 
@@ -42,3 +50,22 @@ def test_schema_rejects_unknown_kind() -> None:
     validator = jsonschema.Draft202012Validator(model_schema())
     doc = {"system": {"name": "x"}, "elements": [{"id": "a", "kind": "vectorstore", "name": "A"}]}
     assert not validator.is_valid(doc)
+
+
+def test_committed_catalog_schema_and_kinds_are_current() -> None:
+    assert catalog_schema_path().read_text(encoding="utf-8") == render(catalog_schema()), (
+        "catalogs/schema/catalog.schema.json is stale: run `make schema`"
+    )
+    assert kinds_path().read_text(encoding="utf-8") == render_kinds(), (
+        "catalogs/schema/kinds.yaml is stale: run `make schema`"
+    )
+
+
+def test_catalog_files_validate_against_the_catalog_schema() -> None:
+    validator = jsonschema.Draft202012Validator(catalog_schema())
+    files = sorted((catalogs_dir() / "threats").glob("*.yaml"))
+    files += sorted((catalogs_dir() / "mitigations").glob("*.yaml"))
+    assert files
+    for path in files:
+        errors = list(validator.iter_errors(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        assert errors == [], f"{path.name}: {errors[0].message if errors else ''}"

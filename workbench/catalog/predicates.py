@@ -49,6 +49,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -206,7 +207,25 @@ def _check_props(
 class Prop(_Op):
     """Each named property has one of the listed values (``null``: not set)."""
 
-    prop: dict[str, list[PropValue]] = Field(min_length=1)
+    prop: Annotated[
+        dict[str, list[PropValue]],
+        WithJsonSchema(
+            {
+                "type": "object",
+                "minProperties": 1,
+                "additionalProperties": {
+                    "anyOf": [
+                        {"type": ["string", "boolean", "integer", "null"]},
+                        {
+                            "type": "array",
+                            "items": {"type": ["string", "boolean", "integer", "null"]},
+                        },
+                    ]
+                },
+                "description": "Property name to a value or a list of values (null: not set).",
+            }
+        ),
+    ] = Field(min_length=1)
 
     @model_validator(mode="before")
     @classmethod

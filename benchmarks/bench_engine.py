@@ -33,7 +33,13 @@ from workbench.engine import Analyzer
 def bench_pytm(n: int) -> float | None:
     """Seconds pytm takes to resolve an equivalent model, or None without pytm."""
     try:
-        from pytm import TM, Actor, Dataflow, Datastore, Process  # type: ignore[import-not-found]
+        from pytm import (  # type: ignore[import-not-found, import-untyped, unused-ignore]
+            TM,
+            Actor,
+            Dataflow,
+            Datastore,
+            Process,
+        )
     except ImportError:
         return None
     TM.reset()

@@ -149,3 +149,21 @@ def test_analyze_output_file(model_file: Path, tmp_path: Path) -> None:
     assert code == 0
     assert json.loads(out.read_text())["version"] == "2.1.0"
     assert "findings" in err
+
+
+def test_check_several_files(model_file: Path, tmp_path: Path) -> None:
+    calm = tmp_path / "calm.yaml"
+    calm.write_text("system: {name: Calm}\n", encoding="utf-8")
+    code, out, _ = run(
+        "check",
+        str(calm),
+        str(model_file),
+        "--fail-on",
+        "high",
+        "--catalog",
+        str(CATALOG),
+        "--no-builtin",
+    )
+    assert code == 1
+    assert f"{calm}: ok" in out
+    assert f"{model_file}: FAIL" in out

@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
 
     c = sub.add_parser("check", help="CI gate: fail when open findings reach a risk level")
-    c.add_argument("file", type=Path, metavar="FILE")
+    c.add_argument("files", nargs="+", type=Path, metavar="FILE")
     c.add_argument(
         "--fail-on",
         choices=["low", "medium", "high", "critical"],
@@ -161,9 +161,16 @@ def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    status = 0
+    for file in args.files:
+        status = max(status, _check_one(file, args, out, err))
+    return status
+
+
+def _check_one(file: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .register import build_register
 
-    analysis = _analysis(args.file, args.catalog, not args.no_builtin, err)
+    analysis = _analysis(file, args.catalog, not args.no_builtin, err)
     if analysis is None:
         return 1
     register = build_register(analysis)
@@ -173,19 +180,19 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for e in failing:
         f = e.finding
         print(
-            f"{args.file}: {e.residual_risk.upper():8} {f.id}: {f.title} (on {f.target_name})",
+            f"{file}: {e.residual_risk.upper():8} {f.id}: {f.title} (on {f.target_name})",
             file=out,
         )
     for d in register.orphaned:
         print(
-            f"{args.file}: note: decision for {d.finding} matches no finding "
+            f"{file}: note: decision for {d.finding} matches no finding "
             "(element removed or renamed?)",
             file=out,
         )
     verdict = "FAIL" if failing else "ok"
     decided = sum(e.status != "open" for e in register.entries)
     print(
-        f"{args.file}: {verdict}: {len(failing)} open finding(s) at or above "
+        f"{file}: {verdict}: {len(failing)} open finding(s) at or above "
         f"'{args.fail_on}' ({len(register.entries)} findings, {decided} decided)",
         file=out,
     )

@@ -1,0 +1,149 @@
+"""Interoperability with other threat-modeling tools, and model diffs for review.
+
+* :func:`import_file` / :func:`import_text` read Open Threat Model (OTM 0.2.0, JSON or
+  YAML), OWASP Threat Dragon v2 (JSON) and Threagile (YAML) files into a
+  :class:`~workbench.model.ThreatModel`, with a report of what did not map
+  (:class:`ImportResult`);
+* :func:`export_model` writes OTM or Threat Dragon, with the findings of an analysis as
+  threats; ours → OTM → ours and ours → Threat Dragon → ours give back an equal model;
+* :func:`diff_models` compares two models, including the risk delta.
+
+See :mod:`workbench.interop.otm`, :mod:`workbench.interop.threat_dragon` and
+:mod:`workbench.interop.threagile` for the field mappings.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import ModelFileError, Problem
+from .common import ForeignThreat, ImportResult, parse_any, read_text
+from .diff import FieldChange, ItemChange, ItemRef, ModelDiff, SectionDiff, diff_models
+
+if TYPE_CHECKING:
+    from ..engine import Analysis
+    from ..model import ThreatModel
+
+ImportFormat = Literal["otm", "threat-dragon", "threagile"]
+ExportFormat = Literal["otm", "threat-dragon"]
+IMPORT_FORMATS: tuple[ImportFormat, ...] = ("otm", "threat-dragon", "threagile")
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("otm", "threat-dragon")
+
+
+def detect_format(data: Any) -> str | None:
+    """``otm``, ``threat-dragon``, ``threagile``, ``workbench`` (already ours) or ``None``."""
+    if not isinstance(data, dict):
+        return None
+    if "otmVersion" in data:
+        return "otm"
+    if isinstance(data.get("detail"), dict) and "summary" in data:
+        return "threat-dragon"
+    if "threagile_version" in data or "technical_assets" in data:
+        return "threagile"
+    if "format_version" in data or ("system" in data and "elements" in data):
+        return "workbench"
+    return None
+
+
+def import_text(
+    text: str, fmt: ImportFormat | None = None, filename: str = "<string>"
+) -> ImportResult:
+    """Import a model from another tool's file content; the format is detected when
+    ``fmt`` is not given. Raises :class:`~workbench.errors.ModelFileError` when the file
+    cannot be imported."""
+    data = parse_any(text, filename)
+    detected = detect_format(data)
+    if detected == "workbench":
+        raise ModelFileError(
+            [
+                Problem(
+                    filename,
+                    None,
+                    None,
+                    "",
+                    "this is already a workbench model file; use it as it is",
+                )
+            ]
+        )
+    if fmt is None:
+        if detected is None:
+            raise ModelFileError(
+                [
+                    Problem(
+                        filename,
+                        None,
+                        None,
+                        "",
+                        "cannot tell the format (not OTM, Threat "
+                        "Dragon v2 or Threagile); name it with --from",
+                    )
+                ]
+            )
+        fmt = detected  # type: ignore[assignment]
+    elif detected is not None and detected != fmt:
+        raise ModelFileError(
+            [Problem(filename, None, None, "", f"this file looks like {detected}, not {fmt}")]
+        )
+    if fmt == "otm":
+        from .otm import from_otm
+
+        return from_otm(data, filename)
+    if fmt == "threat-dragon":
+        from .threat_dragon import from_threat_dragon
+
+        return from_threat_dragon(data, filename)
+    if fmt == "threagile":
+        from .threagile import from_threagile
+
+        return from_threagile(data, filename)
+    raise ValueError(f"unknown import format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}")
+
+
+def import_file(path: str | os.PathLike[str], fmt: ImportFormat | None = None) -> ImportResult:
+    """Import a model from another tool's file (see :func:`import_text`)."""
+    return import_text(read_text(Path(path)), fmt, str(path))
+
+
+def export_model(
+    model: ThreatModel,
+    fmt: ExportFormat,
+    analysis: Analysis | None = None,
+    *,
+    threats: bool = True,
+    yaml: bool = False,
+) -> str:
+    """The model as OTM (JSON, or YAML with ``yaml=True``) or Threat Dragon v2 JSON text.
+
+    With ``threats``, the findings of ``analysis`` (default: the built-in catalog's) are
+    exported with their decisions' states."""
+    if fmt == "otm":
+        from .otm import dumps_otm
+
+        return dumps_otm(model, analysis, threats=threats, fmt="yaml" if yaml else "json")
+    if fmt == "threat-dragon":
+        from .threat_dragon import dumps_threat_dragon
+
+        return dumps_threat_dragon(model, analysis, threats=threats)
+    raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "IMPORT_FORMATS",
+    "ExportFormat",
+    "FieldChange",
+    "ForeignThreat",
+    "ImportFormat",
+    "ImportResult",
+    "ItemChange",
+    "ItemRef",
+    "ModelDiff",
+    "SectionDiff",
+    "detect_format",
+    "diff_models",
+    "export_model",
+    "import_file",
+    "import_text",
+]

@@ -1,0 +1,234 @@
+"""Subcommands ``import``, ``export`` and ``diff`` of ``threat-workbench``.
+
+Exit codes follow the CLI's: 0 success, 1 the input is invalid or the command refused
+(nothing written), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+IMPORT_FORMATS = ("otm", "threat-dragon", "threagile")
+EXPORT_FORMATS = ("otm", "threat-dragon")
+
+
+def add_commands(sub: Any) -> None:
+    """Add ``import``, ``export`` and ``diff`` to the CLI's subparsers."""
+    i = sub.add_parser(
+        "import",
+        help="import an OTM, Threat Dragon v2 or Threagile file as a workbench model",
+        description="Import another tool's model. Warnings (one per dropped or changed "
+        "item) go to stderr; nothing is written when the import fails.",
+    )
+    i.add_argument("file", type=Path, metavar="FILE")
+    i.add_argument(
+        "--from",
+        dest="fmt",
+        choices=IMPORT_FORMATS,
+        help="the file's format (detected when left out)",
+    )
+    i.add_argument(
+        "--output", "-o", type=Path, metavar="OUT", help="write the model to OUT (default: stdout)"
+    )
+    i.add_argument(
+        "--force", action="store_true", help="overwrite OUT (the old one is kept as OUT.bak)"
+    )
+    i.add_argument(
+        "--report",
+        type=Path,
+        metavar="JSON",
+        help="write the import report (warnings, "
+        "unmapped parts, threats that are not decisions) to JSON",
+    )
+    i.add_argument(
+        "--strict", action="store_true", help="fail (write nothing) when there are warnings"
+    )
+    i.set_defaults(func=_import)
+
+    e = sub.add_parser(
+        "export",
+        help="export a model as OTM or Threat Dragon v2, with its findings as threats",
+    )
+    e.add_argument("file", type=Path, metavar="FILE")
+    e.add_argument("--to", dest="fmt", choices=EXPORT_FORMATS, required=True)
+    e.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="OUT",
+        required=True,
+        help="where to write (OTM: YAML when OUT ends in .yaml or .yml, else JSON)",
+    )
+    e.add_argument(
+        "--no-threats", action="store_true", help="export the architecture only, no findings"
+    )
+    e.add_argument(
+        "--catalog",
+        "-c",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="an extra catalog directory for the findings (repeatable)",
+    )
+    e.set_defaults(func=_export)
+
+    d = sub.add_parser(
+        "diff",
+        help="what changed between two models, and the risk delta",
+        description="Compare OLD and NEW (files, or REV:PATH from git, e.g. "
+        "HEAD~1:model.yaml): elements, flows, boundaries, assets, objectives, decisions and "
+        "properties added, removed or changed, and findings added, resolved or changed in "
+        "risk.",
+    )
+    d.add_argument("old", metavar="OLD")
+    d.add_argument("new", metavar="NEW")
+    d.add_argument("--format", "-f", choices=["text", "markdown", "json"], default="text")
+    d.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
+    d.add_argument("--no-risk", action="store_true", help="compare the models only")
+    d.add_argument(
+        "--catalog",
+        "-c",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="an extra catalog directory for the risk delta (repeatable)",
+    )
+    d.add_argument(
+        "--exit-code", action="store_true", help="exit 1 when the models or the risk differ"
+    )
+    d.set_defaults(func=_diff)
+
+
+def _problems(exc: Exception, err: TextIO) -> int:
+    from ..errors import ModelFileError
+
+    if isinstance(exc, ModelFileError):
+        for p in exc.problems:
+            print(p, file=err)
+    else:
+        print(exc, file=err)
+    return 1
+
+
+def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..errors import ModelFileError
+    from ..io import write_atomic
+    from . import import_file
+
+    target: Path | None = args.output
+    if target is not None and target.exists() and not args.force:
+        print(f"{target}: exists; pass --force to overwrite (a .bak copy is kept)", file=err)
+        return 1
+    try:
+        result = import_file(args.file, args.fmt)
+    except ModelFileError as exc:
+        print(f"{args.file}: import failed; nothing was written", file=err)
+        return _problems(exc, err)
+    for w in result.warnings:
+        print(f"warning: {w}", file=err)
+    m = result.model
+    summary = (
+        f"{args.file}: {result.format}: {len(m.elements)} elements, {len(m.flows)} flows, "
+        f"{len(m.boundaries)} boundaries, {len(m.assets)} assets, {len(m.decisions)} decisions"
+    )
+    notes = []
+    if result.threats:
+        notes.append(f"{len(result.threats)} threat(s) of the other tool are not decisions")
+    if result.unmapped:
+        notes.append(f"{len(result.unmapped)} part(s) not mapped")
+    if notes:
+        hint = "see --report" if args.report is None else f"see {args.report}"
+        summary += f" ({'; '.join(notes)}: {hint})"
+    if args.strict and result.warnings:
+        print(
+            f"{summary}\n{args.file}: {len(result.warnings)} warning(s) and --strict: "
+            "nothing was written",
+            file=err,
+        )
+        return 1
+    if args.report is not None:
+        text = json.dumps(result.report(), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(args.report, text, backup=False)
+    if target is None:
+        out.write(m.to_yaml())
+    else:
+        m.save(target)
+        summary += f" → {target}"
+    print(summary, file=err)
+    return 0
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:  # pragma: no cover - resolve() rarely fails
+        return False
+
+
+def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..catalog import load_catalog
+    from ..engine import analyze
+    from ..errors import ModelFileError
+    from ..io import MAX_FILE_BYTES, load_model, write_atomic
+    from . import export_model
+
+    if _same_file(args.file, args.output):
+        print(f"{args.output}: is the model itself; choose another output", file=err)
+        return 1
+    try:
+        model = load_model(args.file)
+        analysis = None
+        if not args.no_threats:
+            analysis = analyze(model, load_catalog(*args.catalog))
+    except ModelFileError as exc:
+        return _problems(exc, err)
+    as_yaml = args.output.suffix.lower() in (".yaml", ".yml")
+    if args.fmt == "threat-dragon" and as_yaml:
+        print(f"{args.output}: Threat Dragon files are JSON; use a .json name", file=err)
+        return 2
+    text = export_model(model, args.fmt, analysis, threats=not args.no_threats, yaml=as_yaml)
+    write_atomic(args.output, text, backup=False)
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        print(
+            f"warning: {args.output} is {size / 2**20:.1f} MiB, more than the "
+            f"{MAX_FILE_BYTES // 2**20} MiB that 'threat-workbench import' reads back "
+            "(export with --no-threats, or split the model)",
+            file=err,
+        )
+    found = "" if analysis is None else f", {len(analysis.findings)} findings"
+    print(
+        f"{args.output}: {args.fmt}: {len(model.elements)} elements, {len(model.flows)} flows"
+        f"{found}",
+        file=err,
+    )
+    return 0
+
+
+def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..catalog import load_catalog
+    from ..errors import ModelFileError
+    from ..io import write_atomic
+    from .diff import diff_models, load_model_spec, to_json, to_markdown, to_text
+
+    try:
+        old = load_model_spec(args.old)
+        new = load_model_spec(args.new)
+        catalog = None if args.no_risk else load_catalog(*args.catalog)
+    except ModelFileError as exc:
+        return _problems(exc, err)
+    d = diff_models(
+        old, new, catalog=catalog, risk=not args.no_risk, old_label=args.old, new_label=args.new
+    )
+    render = {"text": to_text, "markdown": to_markdown, "json": to_json}[args.format]
+    text = render(d)
+    if args.output is not None:
+        write_atomic(args.output, text, backup=False)
+    else:
+        out.write(text)
+    return 1 if args.exit_code and not d.empty else 0

@@ -1,0 +1,426 @@
+"""Threagile YAML import.
+
+Mapping (Threagile → ours):
+
+=========================  ==========================================================
+Threagile                  workbench
+=========================  ==========================================================
+``title``, ``author``      system name, owners
+``business_overview``      system description
+``data_assets``            assets: ``confidentiality`` → classification (public,
+                           internal; restricted and confidential → confidential;
+                           strictly-confidential → restricted); integrity or
+                           availability ``mission-critical`` → crown jewel
+``technical_assets``       elements: ``type`` external-entity / process / datastore →
+                           ``external_entity`` / ``process`` / ``data_store``
+                           (technology ``vault``/``hsm`` → ``secrets_store``, ``ai`` →
+                           ``inference_endpoint``); ``internet`` → exposure internet
+                           (else internal); ``encryption`` → encrypted at rest (data
+                           stores only);
+                           ``multi_tenant``; ``confidentiality`` → data
+                           classification; ``owner``; ``tags``; data assets
+                           processed and stored → assets; ``out_of_scope`` → tag
+                           ``out-of-scope`` and a scope entry with the justification
+``communication_links``    flows from the asset to ``target`` (one per link): name,
+                           description, ``protocol``; encrypted when the protocol is
+                           (``https``, ``ssh``, ``ldaps`` ...) or over a VPN;
+                           authenticated unless ``authentication: none``; data sent
+                           and received → carried assets
+``trust_boundaries``       boundaries (trusted), ``trust_boundaries_nested`` →
+                           ``parent``, ``technical_assets_inside`` → membership
+=========================  ==========================================================
+
+Everything else (shared runtimes, risk tracking, individual risk categories, abuse cases,
+security requirements, questions, the fields of assets and links listed in the report) is
+listed in :attr:`ImportResult.unmapped`; Threagile's identified risks and risk tracking
+entries are listed in :attr:`ImportResult.threats`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.types import Classification
+from .common import (
+    ForeignThreat,
+    IdAllocator,
+    ImportResult,
+    ModelBuilder,
+    Report,
+    as_dict,
+    as_list,
+    as_str,
+    clean_name,
+    clean_text,
+    parse_any,
+    slug,
+    strings,
+)
+
+CLASSIFICATION: dict[str, Classification] = {
+    "public": "public",
+    "internal": "internal",
+    "restricted": "confidential",
+    "confidential": "confidential",
+    "strictly-confidential": "restricted",
+}
+TYPE_KIND = {"external-entity": "external_entity", "process": "process", "datastore": "data_store"}
+TECHNOLOGY_KIND = {"vault": "secrets_store", "hsm": "secrets_store", "ai": "inference_endpoint"}
+ENCRYPTED_PROTOCOLS = {
+    "https",
+    "wss",
+    "jdbc-encrypted",
+    "odbc-encrypted",
+    "sql-access-protocol-encrypted",
+    "nosql-access-protocol-encrypted",
+    "binary-encrypted",
+    "text-encrypted",
+    "ssh",
+    "ssh-tunnel",
+    "smtp-encrypted",
+    "pop3-encrypted",
+    "imap-encrypted",
+    "ftps",
+    "sftp",
+    "scp",
+    "ldaps",
+    "reverse-proxy-web-protocol-encrypted",
+    "iiop-encrypted",
+    "jrmp-encrypted",
+    "smb-encrypted",
+    "mqtt-encrypted",
+}
+LOCAL_PROTOCOLS = {
+    "in-process-library-call",
+    "in-memory",
+    "local-file-access",
+    "container-spawning",
+}
+MAPPED_SECTIONS = {
+    "threagile_version",
+    "title",
+    "author",
+    "business_overview",
+    "data_assets",
+    "technical_assets",
+    "trust_boundaries",
+}
+ASSET_FIELDS = {"id", "description", "confidentiality", "integrity", "availability"}
+TECH_FIELDS = {
+    "id",
+    "description",
+    "type",
+    "technology",
+    "internet",
+    "encryption",
+    "owner",
+    "confidentiality",
+    "multi_tenant",
+    "tags",
+    "data_assets_processed",
+    "data_assets_stored",
+    "communication_links",
+    "out_of_scope",
+    "justification_out_of_scope",
+}
+LINK_FIELDS = {
+    "target",
+    "description",
+    "protocol",
+    "authentication",
+    "vpn",
+    "data_assets_sent",
+    "data_assets_received",
+}
+
+
+def loads_threagile(text: str, filename: str = "<string>") -> ImportResult:
+    """Import Threagile YAML text."""
+    return from_threagile(parse_any(text, filename), filename)
+
+
+def _section(data: dict[str, Any], key: str, r: Report) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(path, title, item)`` of a Threagile mapping of titled items."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        raise r.fail(key, f"expected a mapping of titles to items, got {type(value).__name__}")
+    out = []
+    for title, item in value.items():
+        path = f"{key}.{title}"
+        if not isinstance(item, dict):
+            r.warn(path, f"expected a mapping, got {type(item).__name__}; dropped")
+            continue
+        if not isinstance(item.get("id"), str) or not item["id"]:
+            r.warn(path, "has no ID; dropped")
+            continue
+        out.append((path, str(title), item))
+    return out
+
+
+def _unmapped_fields(r: Report, what: str, items: list[dict[str, Any]], known: set[str]) -> None:
+    fields = sorted({k for item in items for k, v in item.items() if k not in known and v})
+    if fields:
+        r.note_unmapped(f"{what} fields: {', '.join(fields)}")
+
+
+class _ThreagileImport:
+    def __init__(self, data: dict[str, Any], report: Report) -> None:
+        self.data = data
+        self.r = report
+        self.b = ModelBuilder(report)
+        self.ids = IdAllocator()
+        self.out_of_scope: list[str] = []
+        self.dropped: set[int] = set()
+        self.parent: dict[str, str] = {}
+        self.member: dict[str, str] = {}
+
+    def run(self) -> None:
+        data, r = self.data, self.r
+        assets = _section(data, "data_assets", r)
+        techs = _section(data, "technical_assets", r)
+        boundaries = _section(data, "trust_boundaries", r)
+        for ns, items in (
+            ("trust boundary", boundaries),
+            ("data asset", assets),
+            ("technical asset", techs),
+        ):
+            for path, _, item in items:
+                if self.ids.claim(ns, item["id"], item["id"], r, path) is None:
+                    self.dropped.add(id(item))
+        self._system()
+        self._assets(assets)
+        self._boundaries(boundaries)
+        self._techs(techs)
+        for key in sorted(k for k in data if k not in MAPPED_SECTIONS and data[k]):
+            r.note_unmapped(f"section '{key}'")
+        self._risks()
+
+    def _system(self) -> None:
+        data = self.data
+        author = as_dict(data.get("author"))
+        if author.get("homepage"):
+            self.r.note_unmapped("author: homepage")
+        overview = as_dict(data.get("business_overview"))
+        self.b.system = {
+            "name": clean_name(data.get("title"), "Imported Threagile model", self.r, "title"),
+            "description": clean_text(overview.get("description"), self.r, "business_overview"),
+            "owners": [n for n in [as_str(author.get("name")).strip()] if n],
+        }
+        self.b.scope = {"out_of_scope": self.out_of_scope}
+
+    def _assets(self, assets: list[tuple[str, str, dict[str, Any]]]) -> None:
+        kept = []
+        for path, title, a in assets:
+            new = self.ids.get("data asset", a["id"])
+            if new is None or id(a) in self.dropped:
+                continue
+            kept.append(a)
+            conf = as_str(a.get("confidentiality"))
+            if conf and conf not in CLASSIFICATION:
+                self.r.warn(
+                    f"{path}.confidentiality",
+                    f"'{conf}' is not a Threagile confidentiality; read as internal",
+                )
+            critical = "mission-critical" in (a.get("integrity"), a.get("availability"))
+            self.b.assets.append(
+                (
+                    path,
+                    {
+                        "id": new,
+                        "name": clean_name(title, new, self.r, path),
+                        "description": clean_text(a.get("description"), self.r, path),
+                        "classification": CLASSIFICATION.get(conf, "internal"),
+                        "crown_jewel": critical,
+                    },
+                )
+            )
+        _unmapped_fields(self.r, "data asset", kept, ASSET_FIELDS)
+
+    def _boundaries(self, boundaries: list[tuple[str, str, dict[str, Any]]]) -> None:
+        for path, _, tb in boundaries:
+            new = self.ids.get("trust boundary", tb["id"])
+            if new is None or id(tb) in self.dropped:
+                continue
+            for child in strings(tb.get("trust_boundaries_nested")):
+                child_id = self.ids.get("trust boundary", child) or child
+                if child_id in self.parent:
+                    self.r.warn(
+                        f"{path}.trust_boundaries_nested",
+                        f"'{child}' is already nested in '{self.parent[child_id]}'; kept there",
+                    )
+                    continue
+                self.parent[child_id] = new
+            for asset in strings(tb.get("technical_assets_inside")):
+                asset_id = self.ids.get("technical asset", asset) or asset
+                if asset_id in self.member:
+                    self.r.warn(
+                        f"{path}.technical_assets_inside",
+                        f"'{asset}' is already in '{self.member[asset_id]}'; kept there",
+                    )
+                    continue
+                self.member[asset_id] = new
+        for path, title, tb in boundaries:
+            new = self.ids.get("trust boundary", tb["id"])
+            if new is None or id(tb) in self.dropped:
+                continue
+            self.b.boundaries.append(
+                (
+                    path,
+                    {
+                        "id": new,
+                        "name": clean_name(title, new, self.r, path),
+                        "description": clean_text(tb.get("description"), self.r, path),
+                        "parent": self.parent.get(new),
+                    },
+                )
+            )
+        if any(as_str(tb.get("type")) for _, _, tb in boundaries):
+            self.r.note_unmapped("trust boundary fields: type (every boundary is read as trusted)")
+
+    def _techs(self, techs: list[tuple[str, str, dict[str, Any]]]) -> None:
+        kept, links = [], []
+        for path, title, t in techs:
+            new = self.ids.get("technical asset", t["id"])
+            if new is None or id(t) in self.dropped:
+                continue
+            kept.append(t)
+            name = clean_name(title, new, self.r, path)
+            ttype = as_str(t.get("type"))
+            kind = TYPE_KIND.get(ttype)
+            if kind is None:
+                self.r.warn(
+                    f"{path}.type",
+                    f"type '{ttype}' is not external-entity, process or datastore; read as process",
+                )
+                kind = "process"
+            kind = TECHNOLOGY_KIND.get(as_str(t.get("technology")), kind)
+            props: dict[str, Any] = {}
+            if isinstance(t.get("internet"), bool):
+                props["exposure"] = "internet" if t["internet"] else "internal"
+            encryption = as_str(t.get("encryption"))
+            if encryption and kind in ("data_store", "secrets_store"):
+                props["encrypted_at_rest"] = encryption != "none"
+            if isinstance(t.get("multi_tenant"), bool):
+                props["multi_tenant"] = t["multi_tenant"]
+            conf = as_str(t.get("confidentiality"))
+            if conf in CLASSIFICATION:
+                props["data_classification"] = CLASSIFICATION[conf]
+            tags = strings(t.get("tags"))
+            if t.get("out_of_scope") is True:
+                tags = strings([*tags, "out-of-scope"])
+                reason = as_str(t.get("justification_out_of_scope")).strip()
+                self.out_of_scope.append(f"{name}: {reason}" if reason else name)
+            refs = strings(
+                [*as_list(t.get("data_assets_processed")), *as_list(t.get("data_assets_stored"))]
+            )
+            self.b.elements.append(
+                (
+                    path,
+                    {
+                        "id": new,
+                        "kind": kind,
+                        "name": name,
+                        "description": clean_text(t.get("description"), self.r, path),
+                        "boundary": self.member.get(new),
+                        "properties": props,
+                        "assets": [self.ids.get("data asset", a) or a for a in refs],
+                        "owner": as_str(t.get("owner")),
+                        "tags": tags,
+                    },
+                )
+            )
+            value = t.get("communication_links")
+            if value is not None and not isinstance(value, dict):
+                self.r.warn(f"{path}.communication_links", "expected a mapping; dropped")
+                continue
+            for link_name, link in as_dict(value).items():
+                links.append(link if isinstance(link, dict) else {})
+                self._link(f"{path}.communication_links.{link_name}", new, str(link_name), link)
+        _unmapped_fields(self.r, "technical asset", kept, TECH_FIELDS)
+        _unmapped_fields(self.r, "communication link", links, LINK_FIELDS)
+
+    def _link(self, path: str, source: str, name: str, link: Any) -> None:
+        if not isinstance(link, dict):
+            self.r.warn(path, f"expected a mapping, got {type(link).__name__}; dropped")
+            return
+        target = as_str(link.get("target"))
+        new = self.ids.claim(
+            "link", f"{source}/{name}", slug(f"{source}-{name}", "link"), self.r, path
+        )
+        if new is None:
+            return
+        protocol = as_str(link.get("protocol"))
+        encrypted: bool | None = None
+        if protocol in ENCRYPTED_PROTOCOLS or link.get("vpn") is True:
+            encrypted = True
+        elif protocol and protocol not in LOCAL_PROTOCOLS:
+            encrypted = False
+        authentication = as_str(link.get("authentication"))
+        data = strings(
+            [*as_list(link.get("data_assets_sent")), *as_list(link.get("data_assets_received"))]
+        )
+        self.b.flows.append(
+            (
+                path,
+                {
+                    "id": new,
+                    "source": source,
+                    "target": self.ids.get("technical asset", target) or target,
+                    "name": clean_text(name, self.r, path),
+                    "description": clean_text(link.get("description"), self.r, path),
+                    "protocol": protocol,
+                    "encrypted": encrypted,
+                    "authenticated": authentication != "none" if authentication else None,
+                    "data": [self.ids.get("data asset", a) or a for a in data],
+                    "tags": strings(link.get("tags")),
+                },
+            )
+        )
+
+    def _risks(self) -> None:
+        for title, cat in as_dict(self.data.get("individual_risk_categories")).items():
+            cat = as_dict(cat)
+            for risk_title, risk in as_dict(cat.get("risks_identified")).items():
+                risk = as_dict(risk)
+                target = as_str(risk.get("most_relevant_technical_asset"))
+                new = self.ids.get("technical asset", target) or ""
+                self.r.threats.append(
+                    ForeignThreat(
+                        target=new,
+                        target_name=target,
+                        title=f"{title}: {risk_title}",
+                        status="",
+                        severity=as_str(risk.get("severity")),
+                        description=as_str(cat.get("description")),
+                        mitigations=tuple(m for m in [as_str(cat.get("mitigation"))] if m),
+                        source=f"individual_risk_categories.{title}",
+                    )
+                )
+        for risk_id, tracking in as_dict(self.data.get("risk_tracking")).items():
+            tracking = as_dict(tracking)
+            self.r.threats.append(
+                ForeignThreat(
+                    target="",
+                    target_name="",
+                    title=str(risk_id),
+                    status=as_str(tracking.get("status")),
+                    severity="",
+                    description=as_str(tracking.get("justification")),
+                    mitigations=(),
+                    source=f"risk_tracking.{risk_id}",
+                )
+            )
+
+
+def from_threagile(data: Any, filename: str = "<string>") -> ImportResult:
+    """Import a Threagile model (parsed YAML)."""
+    r = Report(filename)
+    if not isinstance(data, dict) or not (
+        "technical_assets" in data or "threagile_version" in data
+    ):
+        raise r.fail("", "not a Threagile model (no 'threagile_version' or 'technical_assets')")
+    imp = _ThreagileImport(data, r)
+    imp.run()
+    return r.result(imp.b.build("Imported Threagile model"), "threagile")

@@ -59,6 +59,26 @@ def entry_dict(e: Entry) -> dict[str, Any]:
         "why": list(f.why),
         "scoring": list(f.scoring),
         "mitigations": list(f.mitigations),
+        "decision": _decision_dict(e),
+    }
+
+
+def _decision_dict(e: Entry) -> dict[str, Any] | None:
+    """The team's decision on a finding, as plain data (``None`` when there is none)."""
+    d = e.decision
+    if d is None:
+        return None
+    return {
+        "status": d.status,
+        "owner": d.owner,
+        "rationale": d.rationale,
+        "mitigations": list(d.mitigations),
+        "controls": list(d.controls),
+        "decided": d.decided.isoformat() if d.decided else None,
+        "due": d.due.isoformat() if d.due else None,
+        "ticket": d.ticket,
+        "residual_likelihood": d.residual_likelihood,
+        "residual_impact": d.residual_impact,
     }
 
 
@@ -135,6 +155,11 @@ CSV_COLUMNS = [
     "above_tolerance",
     "why",
     "mitigations",
+    "residual_likelihood",
+    "residual_impact",
+    "rationale",
+    "due",
+    "ticket",
 ]
 
 
@@ -146,6 +171,8 @@ def to_csv(analysis: Analysis, register: Register | None = None) -> str:
     w.writerow(CSV_COLUMNS)
     for e in register.entries:
         row = entry_dict(e)
+        d = row["decision"] or {}
+        row.update({k: d.get(k) or "" for k in ("rationale", "due", "ticket")})
         w.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 
@@ -214,9 +241,14 @@ def to_sarif(
             "properties": {
                 "risk": f.risk,
                 "residual_risk": e.residual_risk,
+                "residual_likelihood": e.residual_likelihood,
+                "residual_impact": e.residual_impact,
+                "above_tolerance": e.above_tolerance,
                 "status": e.status,
+                "owner": e.owner,
                 "likelihood": f.likelihood,
                 "impact": f.impact,
+                **({"decision": _decision_dict(e)} if e.decision else {}),
             },
         }
         if e.status != "open":

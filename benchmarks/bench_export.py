@@ -1,0 +1,83 @@
+"""Export figures: risk assessment to HTML and to PDF at 30 / 300 / 1,000 elements.
+
+Run: ``python benchmarks/bench_export.py [--sizes 30,300,1000] [--engine weasyprint|chromium]
+[--full] [--catalog DIR] [--no-builtin]``.
+
+Each figure is the wall-clock time (``time.perf_counter``) of one run from a loaded model
+to the finished document: analysis, report notebook (sections, Graphviz diagram) and
+nbconvert rendering, plus WeasyPrint (or Chromium) for the PDF. nbconvert's import (~2 s
+cold) is paid once before timing, as in a notebook session or a long-running app.
+Synthetic models have about three flows per element (``benchmarks/synthetic.py``). PDFs
+of models with more than 300 findings summarise the printed register by threat (see
+``ReportOptions.max_findings``); ``--full`` prints every finding instead.
+
+Floors from the export issue, on the 2-core reference machine: 1,000 elements to HTML in
+under 10 s, to PDF in under 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.synthetic import synthetic_model
+from workbench.catalog import load_catalog
+from workbench.engine import analyze
+from workbench.export.exporters import RiskHTMLExporter, html_to_pdf
+from workbench.export.report import PRINT_MAX_FINDINGS, ReportOptions, report_notebook
+
+FLOORS = {1000: (10.0, 60.0)}
+
+
+def bench(n: int, catalog: object, engine: str, full: bool) -> tuple[float, float, int, int]:
+    """Seconds to HTML and to PDF, findings, PDF size in KiB."""
+    model = synthetic_model(n)
+    start = time.perf_counter()
+    analysis = analyze(model, catalog)  # type: ignore[arg-type]
+    nb = report_notebook(model, analysis)
+    html, _ = RiskHTMLExporter().from_notebook_node(nb)
+    t_html = time.perf_counter() - start
+
+    start = time.perf_counter()
+    analysis = analyze(model, catalog)  # type: ignore[arg-type]
+    options = ReportOptions(max_findings=None if full else PRINT_MAX_FINDINGS)
+    nb = report_notebook(model, analysis, options=options)
+    page, _ = RiskHTMLExporter().from_notebook_node(nb)
+    pdf = html_to_pdf(page, engine)
+    t_pdf = time.perf_counter() - start
+    assert html
+    assert pdf.startswith(b"%PDF-")
+    return t_html, t_pdf, len(analysis.findings), len(pdf) // 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="30,300,1000")
+    parser.add_argument("--engine", default="weasyprint", choices=["weasyprint", "chromium"])
+    parser.add_argument("--full", action="store_true", help="print every finding in the PDF")
+    parser.add_argument("--catalog", action="append", default=[])
+    parser.add_argument("--no-builtin", action="store_true")
+    args = parser.parse_args()
+    catalog = load_catalog(*args.catalog, builtin=not args.no_builtin)
+    RiskHTMLExporter()  # nbconvert's import and template set-up, once
+    print(f"engine: {args.engine}{' (full register)' if args.full else ''}")
+    print(f"{'elements':>8}  {'findings':>8}  {'HTML':>8}  {'PDF':>8}  {'PDF size':>9}")
+    failed = False
+    for n in (int(s) for s in args.sizes.split(",")):
+        t_html, t_pdf, findings, kib = bench(n, catalog, args.engine, args.full)
+        note = ""
+        if n in FLOORS:
+            html_floor, pdf_floor = FLOORS[n]
+            ok = t_html < html_floor and t_pdf < pdf_floor
+            failed |= not ok
+            note = f"  floors <{html_floor:.0f} s / <{pdf_floor:.0f} s: {'ok' if ok else 'MISSED'}"
+        print(f"{n:>8}  {findings:>8}  {t_html:>7.2f}s  {t_pdf:>7.2f}s  {kib:>6} KiB{note}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

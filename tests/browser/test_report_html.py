@@ -1,0 +1,141 @@
+"""The HTML report in headless Chromium: hostile text runs no script, and the page asks no
+host for anything. With the ``risk_html`` entry point installed, JupyterLab also offers
+the exporters and the server's download route renders a user's notebook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import importlib.metadata
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog
+
+    from .conftest import JupyterLab
+
+pytest.importorskip("nbconvert")
+
+
+def _has_entry_point() -> bool:
+    names = {e.name for e in importlib.metadata.entry_points(group="nbconvert.exporters")}
+    return {"risk_html", "risk_pdf"} <= names
+
+
+@pytest.mark.browser
+def test_report_runs_no_script_and_requests_nothing(browser: Browser, tmp_path: Path) -> None:
+    from tests.test_export_injection import IMG, JINJA, SCRIPT, hostile_model
+    from tests.test_export_report import ENGINE_CATALOG
+    from workbench.catalog import load_catalog
+    from workbench.export.report import ReportOptions, report_html
+
+    html = report_html(
+        hostile_model(),
+        catalog=load_catalog(ENGINE_CATALOG, builtin=False),
+        options=ReportOptions(date=dt.date(2026, 1, 15)),
+    )
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    requests: list[str] = []
+    dialogs: list[str] = []
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+
+        def on_dialog(d: Dialog) -> None:
+            dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri(), wait_until="load")
+        page.wait_for_timeout(500)  # give any injected handler a chance to fire
+        pwned = page.evaluate("() => [typeof window.__pwned, document.scripts.length]")
+        body = page.inner_text("body")
+        headings = page.locator("h2").all_inner_texts()
+        broken = page.evaluate(
+            "() => [...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
+            ".map(i => i.src.slice(0, 40))"
+        )
+        page.screenshot(path=str(tmp_path / "report.png"))
+        # scroll through the whole page: lazy content must not fetch anything either
+        page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_timeout(200)
+    finally:
+        context.close()
+
+    assert pwned == ["undefined", 0]
+    assert dialogs == []
+    assert errors == []
+    assert requests[0] == path.as_uri()
+    others = [u for u in requests[1:] if not u.startswith(("data:", "about:"))]
+    assert others == [], others
+    assert broken == []  # the diagram (a data: SVG) rendered
+    for text in (SCRIPT, IMG, JINJA):
+        assert text in body
+    assert "1. Executive summary" in headings
+    assert "5. Threat register" in headings
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not _has_entry_point(), reason="risk_html/risk_pdf entry points not installed")
+def test_jupyter_server_offers_and_renders_the_exporters(jupyter_lab: JupyterLab) -> None:
+    from tests.conftest import MINIMAL
+
+    root = jupyter_lab.root_dir
+    (root / "bot.yaml").write_text(MINIMAL, encoding="utf-8")
+    nb: dict[str, Any] = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"threat_workbench": {"model_path": "bot.yaml"}},
+        "cells": [],
+    }
+    (root / "session.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    host = jupyter_lab.base_url.removeprefix("http://")
+    headers = {"Authorization": f"token {jupyter_lab.token}"}
+
+    def get(path: str) -> tuple[int, bytes, str]:
+        conn = http.client.HTTPConnection(host, timeout=120)
+        try:
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            return resp.status, resp.read(), resp.getheader("Content-Type") or ""
+        finally:
+            conn.close()
+
+    status, body, _ = get("/api/nbconvert")
+    assert status == 200
+    formats = json.loads(body)
+    assert {"risk_html", "risk_pdf"} <= set(formats)
+    assert formats["risk_pdf"]["output_mimetype"] == "application/pdf"
+
+    status, body, kind = get("/nbconvert/risk_html/session.ipynb?download=true")
+    assert status == 200, jupyter_lab.log_tail()
+    assert "text/html" in kind
+    assert b"Support bot" in body
+    assert b"Executive summary" in body
+    status, body, kind = get("/nbconvert/risk_pdf/session.ipynb?download=true")
+    assert status == 200, jupyter_lab.log_tail()
+    assert body.startswith(b"%PDF-")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not _has_entry_point(), reason="risk_html/risk_pdf entry points not installed")
+def test_jupyterlab_export_menu_lists_the_exporters(jupyter_lab: JupyterLab, page: Any) -> None:
+    page.goto(jupyter_lab.notebook_url("01-quickstart.ipynb"))
+    page.locator(".jp-Notebook").first.wait_for()
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.locator(".lm-Menu-item", has_text="Save and Export Notebook As").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^HTML$")).first.wait_for()
+    labels = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+    assert [x for x in labels if "risk" in x.lower()], labels

@@ -1,0 +1,206 @@
+"""``threat-workbench report`` and ``threat-workbench model-card``.
+
+Progress goes to stderr, one line per step; the files are written atomically. Heavy
+imports (nbconvert, WeasyPrint) happen inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def add_commands(sub: Any) -> None:
+    """Add the export subcommands to the CLI's subparsers."""
+    r = sub.add_parser(
+        "report",
+        help="write the risk assessment as HTML or PDF",
+        description="Analyse a model and write its risk assessment (HTML or PDF).",
+    )
+    r.add_argument("file", type=Path, metavar="FILE", help="the model (.yaml or .json)")
+    r.add_argument("--format", "-f", choices=["html", "pdf", "ipynb"], default="html")
+    r.add_argument(
+        "--output", "-o", type=Path, metavar="OUT", help="default: FILE with the format's suffix"
+    )
+    r.add_argument("--paper", choices=["a4", "letter"], default="a4", help="default: a4")
+    r.add_argument(
+        "--engine",
+        choices=["weasyprint", "chromium", "auto"],
+        default="weasyprint",
+        help="PDF engine (default: weasyprint; chromium uses /usr/bin/chromium)",
+    )
+    r.add_argument(
+        "--full",
+        action="store_true",
+        help="PDF: list every finding even when there are many (slow for large models)",
+    )
+    _catalog_args(r)
+    r.set_defaults(func=_report)
+
+    m = sub.add_parser(
+        "model-card",
+        help="write model cards (Markdown, HTML, PDF or JSON) for the model elements",
+        description="Write a Hugging Face style model card, with a risk_assessment block, "
+        "for each model element (model artifacts, foundation model APIs, and training "
+        "jobs or endpoints that stand for a model), or for --element ID.",
+    )
+    m.add_argument("file", type=Path, metavar="FILE", help="the model (.yaml or .json)")
+    m.add_argument("--element", "-e", action="append", default=[], metavar="ID", help="repeatable")
+    m.add_argument("--format", "-f", choices=["md", "html", "pdf", "json"], default="md")
+    m.add_argument("--output", "-o", type=Path, default=Path("."), metavar="DIR", help="default: .")
+    m.add_argument("--paper", choices=["a4", "letter"], default="a4", help="default: a4")
+    m.add_argument("--engine", choices=["weasyprint", "chromium", "auto"], default="weasyprint")
+    _catalog_args(m)
+    m.set_defaults(func=_model_card)
+
+
+def _catalog_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--catalog",
+        "-c",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="an extra catalog directory (repeatable; loaded after the built-in)",
+    )
+    p.add_argument(
+        "--no-builtin",
+        action="store_true",
+        help="use only the --catalog directories, not the built-in catalog",
+    )
+
+
+class _Progress:
+    """Prints ``[  1.2 s] step`` lines to ``err``."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.start = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        print(f"[{time.perf_counter() - self.start:6.1f} s] {message}", file=self.err, flush=True)
+
+
+def write_bytes_atomic(target: Path, data: bytes) -> None:
+    """Write ``data`` through a temporary file and :func:`os.replace`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(args: argparse.Namespace, progress: _Progress, err: TextIO) -> Any:
+    """The analysis of ``args.file`` (``None`` after printing problems)."""
+    from ..catalog import load_catalog
+    from ..engine import analyze
+    from ..errors import ModelFileError
+    from ..io import load_model
+
+    progress(f"loading {args.file}")
+    try:
+        model = load_model(args.file)
+        catalog = load_catalog(*args.catalog, builtin=not args.no_builtin)
+    except ModelFileError as exc:
+        for problem in exc.problems:
+            print(problem, file=err)
+        return None
+    progress(f"analysing {len(model.elements)} elements, {len(model.flows)} flows")
+    analysis = analyze(model, catalog)
+    progress(f"{len(analysis.findings)} findings")
+    return analysis
+
+
+def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    progress = _Progress(err)
+    analysis = _load(args, progress, err)
+    if analysis is None:
+        return 1
+    from .exporters import PDFEngineError
+    from .report import ReportOptions, report_notebook
+
+    options = ReportOptions(paper=args.paper)
+    target: Path = args.output or args.file.with_suffix("." + args.format)
+    try:
+        if args.format == "pdf":
+            from .report import report_pdf
+
+            data = report_pdf(
+                analysis.model,
+                analysis,
+                options=options,
+                engine=args.engine,
+                full=args.full,
+                progress=progress,
+            )
+        else:
+            nb = report_notebook(
+                analysis.model,
+                analysis,
+                options=options,
+                model_path=str(args.file),
+                progress=progress,
+            )
+            if args.format == "ipynb":
+                import nbformat
+
+                data = nbformat.writes(nb).encode("utf-8")  # type: ignore[no-untyped-call]
+            else:
+                from .exporters import RiskHTMLExporter
+
+                progress("rendering HTML (nbconvert)")
+                html, _ = RiskHTMLExporter().from_notebook_node(nb)
+                data = html.encode("utf-8")
+    except PDFEngineError as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    write_bytes_atomic(target, data)
+    progress(f"wrote {target} ({len(data) / 1024:.0f} KiB)")
+    print(target, file=out)
+    return 0
+
+
+def _model_card(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    progress = _Progress(err)
+    analysis = _load(args, progress, err)
+    if analysis is None:
+        return 1
+    from .exporters import PDFEngineError
+    from .model_card import build_card, card_elements, write_card
+
+    model = analysis.model
+    ids = args.element or [e.id for e in card_elements(model)]
+    unknown = [i for i in ids if i not in {e.id for e in model.elements}]
+    if unknown:
+        print(f"{args.file}: no element {', '.join(unknown)}", file=err)
+        return 2
+    if not ids:
+        print(
+            f"{args.file}: no model element (model_artifact, foundation_model_api, "
+            "training_job, fine_tuning_job, inference_endpoint); pass --element ID",
+            file=err,
+        )
+        return 1
+    for eid in ids:
+        progress(f"model card for {eid}")
+        card = build_card(analysis, eid)
+        try:
+            path = write_card(card, args.output, args.format, paper=args.paper, engine=args.engine)
+        except PDFEngineError as exc:
+            print(f"error: {exc}", file=err)
+            return 1
+        progress(f"wrote {path}")
+        print(path, file=out)
+    return 0

@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
 
-.PHONY: lab test lint typecheck pytest schema bench clean
+.PHONY: lab test lint typecheck pytest schema bench canvas-js clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ schema: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_io.py
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_export.py
+	$(BIN)/python benchmarks/bench_canvas.py
+
+canvas-js:
+	cd widgets/js && npm ci && npm run build
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,431 @@
+"""The canvas without a browser: its payload, its diffs, and the edit messages the front
+end sends (applied through the model's edit API, refused with a reason when invalid)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from widgets import _payload
+from widgets._edits import EditError, apply_edit
+from widgets.canvas import Canvas
+from workbench import Decision, Element, Flow, ThreatModel
+from workbench.catalog import load_catalog
+from workbench.engine import Analyzer, analyze
+from workbench.model import KINDS, Position
+
+SMALL = """\
+format_version: 1
+system: {name: Shop bot}
+boundaries:
+  - {id: internet, name: Internet, trust: untrusted}
+  - {id: vpc, name: VPC}
+elements:
+  - {id: customer, kind: user, name: Customer, boundary: internet}
+  - id: bot
+    kind: llm_app
+    name: Bot
+    boundary: vpc
+    properties: {exposure: internet}
+    position: {x: 300, y: 40}
+  - {id: docs, kind: vector_store, name: Docs, boundary: vpc}
+flows:
+  - {id: ask, source: customer, target: bot}
+  - {id: retrieve, source: docs, target: bot, name: chunks}
+"""
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture
+def model() -> ThreatModel:
+    return ThreatModel.from_yaml(SMALL)
+
+
+class Recorder:
+    """Stands in for ``Canvas.send``: keeps every message sent to the browser."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def __call__(self, content: dict[str, Any], buffers: Any = None) -> None:
+        self.sent.append(content)
+
+    def ops(self) -> list[str]:
+        return [m["op"] for m in self.sent]
+
+    def last(self, op: str) -> dict[str, Any]:
+        return next(m for m in reversed(self.sent) if m["op"] == op)
+
+
+@pytest.fixture
+def canvas(model: ThreatModel, catalog) -> Canvas:
+    c = Canvas(model, analyzer=Analyzer(catalog))
+    c.send = Recorder()
+    return c
+
+
+def sent(canvas: Canvas) -> Recorder:
+    recorder = canvas.send
+    assert isinstance(recorder, Recorder)
+    return recorder
+
+
+# ----------------------------------------------------------------------------- payload
+def test_payload_nodes_edges_and_boundaries(model: ThreatModel):
+    payload = _payload.build(model)
+    nodes = {n["id"]: n for n in payload["nodes"]}
+    assert set(nodes) == {"customer", "bot", "docs"}
+    bot = nodes["bot"]
+    assert (bot["x"], bot["y"], bot["auto"]) == (300.0, 40.0, False)
+    assert bot["label"] == "Bot"
+    assert bot["kind"] == "llm_app"
+    assert bot["layer"] == "deployment"
+    assert bot["boundary"] == "vpc"
+    assert bot["shape"] == "ellipse"
+    assert nodes["customer"]["shape"] == "box"
+    assert nodes["customer"]["dashed"] is True  # an external entity
+    assert nodes["docs"]["shape"] == "database"
+    assert nodes["docs"]["auto"] is True
+    edges = {e["id"]: e for e in payload["edges"]}
+    assert edges["ask"]["from"] == "customer"
+    assert edges["ask"]["to"] == "bot"
+    assert edges["ask"]["crossing"] is True  # internet -> vpc
+    assert edges["retrieve"]["crossing"] is False
+    assert edges["retrieve"]["label"] == "chunks"
+    bounds = {b["id"]: b for b in payload["boundaries"]}
+    assert bounds["internet"]["trust"] == "untrusted"
+    assert bounds["internet"]["label"] == "Internet"
+    assert bounds["vpc"]["depth"] == 0
+
+
+def test_payload_is_plain_json(model: ThreatModel, catalog):
+    import json
+
+    payload = _payload.build(model, Analyzer(catalog).analyze(model))
+    assert json.loads(json.dumps(payload)) == payload
+
+
+def test_auto_layout_runs_left_to_right_by_layer():
+    model = ThreatModel.from_yaml(
+        "system: {name: x}\nelements:\n"
+        "  - {id: app, kind: llm_app, name: App}\n"
+        "  - {id: data, kind: dataset, name: Data}\n"
+        "  - {id: train, kind: training_job, name: Train}\n"
+        "  - {id: etl, kind: data_pipeline, name: ETL}\n"
+    )
+    pos = _payload.auto_layout(model)
+    assert pos["data"][0] == pos["etl"][0] < pos["train"][0] < pos["app"][0]
+    assert pos["data"][1] != pos["etl"][1]
+
+
+def test_auto_layout_places_only_missing_elements_below_placed_ones(model: ThreatModel):
+    pos = _payload.auto_layout(model)
+    assert set(pos) == {"customer", "docs"}
+    assert all(y > 40 for _, y in pos.values())
+    everything = _payload.auto_layout(model, only_missing=False)
+    assert set(everything) == {"customer", "bot", "docs"}
+
+
+def test_palette_groups_every_kind_by_layer_with_distinct_looks():
+    items = _payload.palette()
+    assert [i["kind"] for i in items if i["layer"] == "data"][:2] == ["data_source", "dataset"]
+    assert {i["kind"] for i in items} == set(KINDS)
+    layers = [i["layer"] for i in items]
+    assert layers == sorted(layers, key=["data", "model", "deployment", "generic"].index)
+    looks = {(i["shape"], i["color"], i["border"]) for i in items}
+    assert len(looks) == len(KINDS)
+
+
+def test_overlay_counts_open_findings_and_keeps_the_highest_risk(model: ThreatModel, catalog):
+    analysis = Analyzer(catalog).analyze(model)
+    on_bot = [f for f in analysis.findings if f.target == "bot"]
+    assert len(on_bot) >= 2
+    over = _payload.overlay(analysis, model)
+    assert over.open["bot"] == len(on_bot)
+    ranks = ["info", "low", "medium", "high", "critical"]
+    assert over.risk["bot"] == max((f.risk for f in on_bot), key=ranks.index)
+    # a decided finding no longer counts as open
+    decided = model.set_decision(
+        Decision(finding=on_bot[0].id, status="accepted", owner="me", rationale="ok")
+    )
+    assert _payload.overlay(analysis, decided).open["bot"] == len(on_bot) - 1
+    assert _payload.overlay(None, model).open == {}
+
+
+def test_diff_by_id():
+    old = {"nodes": [{"id": "a", "x": 1}, {"id": "b", "x": 2}], "edges": [], "boundaries": []}
+    new = {"nodes": [{"id": "a", "x": 1}, {"id": "b", "x": 3}, {"id": "c", "x": 0}]}
+    changes = _payload.diff(old, new)
+    assert changes == {
+        "nodes": {"add": [{"id": "c", "x": 0}], "update": [{"id": "b", "x": 3}], "remove": []}
+    }
+    assert _payload.change_count(changes) == 2
+    assert _payload.diff(new, new) == {}
+    assert _payload.diff(new, {"nodes": []})["nodes"]["remove"] == ["a", "b", "c"]
+
+
+# ----------------------------------------------------------------------------- edits
+def test_add_element_from_the_palette(model: ThreatModel):
+    result = apply_edit(model, {"op": "add_element", "kind": "agent", "x": 10, "y": -5.5})
+    new = result.model.element("agent-1")
+    assert new.kind == "agent"
+    assert new.name == "Agent 1"
+    assert new.position == Position(x=10, y=-5.5)
+    assert new.boundary is None
+    assert result.select == ["agent-1"]
+    assert len(result.model.elements) == len(model.elements) + 1
+    again = apply_edit(result.model, {"op": "add_element", "kind": "agent", "x": 0, "y": 0})
+    assert again.model.element("agent-2").name == "Agent 2"
+
+
+def test_add_element_inside_a_boundary(model: ThreatModel):
+    result = apply_edit(
+        model, {"op": "add_element", "kind": "tool", "x": 0, "y": 0, "boundary": "vpc"}
+    )
+    assert result.model.element("tool-1").boundary == "vpc"
+
+
+@pytest.mark.parametrize(
+    ("msg", "why"),
+    [
+        ({"op": "add_element", "kind": "robot", "x": 0, "y": 0}, "not an element kind"),
+        ({"op": "add_element", "kind": "agent", "x": "1", "y": 0}, "'x' must be a number"),
+        ({"op": "add_element", "kind": "agent", "x": math.inf, "y": 0}, "out of range"),
+        ({"op": "add_element", "kind": "agent", "x": True, "y": 0}, "'x' must be a number"),
+        ({"op": "add_element", "kind": "agent", "y": 0}, "'x' must be a number"),
+        (
+            {"op": "add_element", "kind": "agent", "x": 0, "y": 0, "boundary": "moon"},
+            "'moon' is not a boundary ID",
+        ),
+        ({"op": "add_element", "kind": 3, "x": 0, "y": 0}, "'kind' must be text"),
+        ({"op": "fly"}, "unknown edit 'fly'"),
+        ({"kind": "agent"}, "unknown edit None"),
+        ({"op": "move", "positions": {"ghost": {"x": 0, "y": 0}}}, "'ghost' is not an element"),
+        ({"op": "move", "positions": {"bot": {"x": 0}}}, "'y' must be a number"),
+        ({"op": "move", "positions": [1, 2]}, "'positions' must map"),
+        ({"op": "rename", "id": "bot", "name": "   "}, "an element needs a name"),
+        ({"op": "rename", "id": "bot", "name": "x" * 201}, "at most 200 characters"),
+        ({"op": "rename", "id": "ghost", "name": "x"}, "not an element or flow"),
+        ({"op": "delete", "nodes": [], "edges": []}, "nothing is selected"),
+        ({"op": "delete", "nodes": ["ghost"]}, "'ghost' does not exist"),
+        ({"op": "delete", "nodes": "bot"}, "must be a list of IDs"),
+        ({"op": "add_flow", "source": "bot", "target": "bot"}, "two different elements"),
+        ({"op": "add_flow", "source": "bot", "target": "ghost"}, "'ghost' is not an element"),
+        ({"op": "add_flow", "source": "bot"}, "'target' must be text"),
+        ({"op": "set_boundary", "id": "bot", "boundary": "moon"}, "'moon' is not a boundary"),
+        ({"op": "set_boundary", "id": "ghost", "boundary": None}, "'ghost' does not exist"),
+    ],
+)
+def test_invalid_edits_are_refused_with_a_reason(model: ThreatModel, msg, why):
+    before = model.model_dump()
+    with pytest.raises(EditError) as refused:
+        apply_edit(model, msg)
+    assert why in refused.value.reason
+    assert model.model_dump() == before
+
+
+def test_non_object_messages_are_refused(model: ThreatModel):
+    with pytest.raises(EditError, match="JSON object"):
+        apply_edit(model, ["add_element"])
+
+
+def test_move_stores_positions_and_pins_automatic_ones(model: ThreatModel):
+    shown = _payload.auto_layout(model)
+    result = apply_edit(model, {"op": "move", "positions": {"bot": {"x": 7, "y": 8}}})
+    new = result.model
+    assert new.element("bot").position == Position(x=7, y=8)
+    # elements that were placed automatically stay where they were drawn
+    x, y = shown["docs"]
+    assert new.element("docs").position == Position(x=x, y=y)
+    assert all(e.position is not None for e in new.elements)
+    assert result.select is None
+
+
+def test_layout_places_every_element(model: ThreatModel):
+    new = apply_edit(model, {"op": "layout"}).model
+    positions = {e.id: e.position for e in new.elements}
+    assert all(p is not None for p in positions.values())
+    assert positions["bot"] != Position(x=300, y=40)
+
+
+def test_rename_element_and_flow(model: ThreatModel):
+    new = apply_edit(model, {"op": "rename", "id": "bot", "name": "Shop assistant"}).model
+    assert new.element("bot").name == "Shop assistant"
+    new = apply_edit(new, {"op": "rename", "id": "ask", "name": " question "}).model
+    assert new.flow("ask").name == "question"
+    assert new.element("bot").name == "Shop assistant"
+
+
+def test_delete_elements_takes_their_flows(model: ThreatModel):
+    result = apply_edit(model, {"op": "delete", "nodes": ["docs"], "edges": []})
+    assert {e.id for e in result.model.elements} == {"customer", "bot"}
+    assert {f.id for f in result.model.flows} == {"ask"}
+    assert result.select == []
+    result = apply_edit(model, {"op": "delete", "nodes": [], "edges": ["ask"]})
+    assert {f.id for f in result.model.flows} == {"retrieve"}
+    assert len(result.model.elements) == 3
+
+
+def test_add_flow_gets_a_readable_unique_id(model: ThreatModel):
+    result = apply_edit(model, {"op": "add_flow", "source": "bot", "target": "docs"})
+    flow = result.model.flow("bot-to-docs")
+    assert (flow.source, flow.target) == ("bot", "docs")
+    assert result.select == ["bot-to-docs"]
+    again = apply_edit(result.model, {"op": "add_flow", "source": "bot", "target": "docs"})
+    assert again.model.flow("bot-to-docs-2").target == "docs"
+
+
+def test_set_boundary(model: ThreatModel):
+    new = apply_edit(model, {"op": "set_boundary", "id": "docs", "boundary": None}).model
+    assert new.element("docs").boundary is None
+
+
+# ----------------------------------------------------------------------------- widget
+def test_canvas_holds_the_model_and_syncs_a_payload(canvas: Canvas, model: ThreatModel):
+    assert canvas.model == model
+    assert "model" not in canvas.keys  # the pydantic model is never synced
+    assert "analysis" not in canvas.keys
+    snap = canvas.snapshot
+    assert snap["rev"] == canvas.revision
+    assert {n["id"] for n in snap["nodes"]} == {"customer", "bot", "docs"}
+    assert [b["id"] for b in snap["boundaries"]] == ["internet", "vpc"]
+    assert any(n["open"] > 0 for n in snap["nodes"])  # the overlay is there
+    assert {i["kind"] for i in canvas.palette} == set(KINDS)
+
+
+def test_front_end_edit_updates_the_model_and_sends_a_patch(canvas: Canvas):
+    rev = canvas.revision
+    canvas._on_front_end_msg(
+        canvas, {"op": "add_element", "kind": "agent", "x": 1, "y": 2, "req": 7}, []
+    )
+    assert canvas.model.element("agent-1").kind == "agent"
+    assert canvas.selection == ["agent-1"]
+    assert canvas.last_refusal == ""
+    patch = sent(canvas).last("patch")
+    assert patch["rev"] == rev + 1
+    assert patch["base"] == rev
+    assert [n["id"] for n in patch["nodes"]["add"]] == ["agent-1"]
+    assert patch["nodes"]["remove"] == []
+    assert sent(canvas).last("done")["req"] == 7
+    assert canvas.revision == rev + 1
+
+
+def test_refused_edit_leaves_the_model_and_says_why(canvas: Canvas, model: ThreatModel):
+    reasons: list[str] = []
+    canvas.on_refused(lambda why, msg: reasons.append(why))
+    before = canvas.model
+    rev = canvas.revision
+    assert canvas.edit({"op": "add_flow", "source": "bot", "target": "bot", "req": 3}) is None
+    assert canvas.model is before
+    assert canvas.revision == rev
+    refused = sent(canvas).last("refused")
+    assert refused["req"] == 3
+    assert "two different elements" in refused["reason"]
+    assert canvas.last_refusal == refused["reason"]
+    assert reasons == [refused["reason"]]
+    assert "patch" not in sent(canvas).ops()
+
+
+def test_refused_move_restores_the_nodes_in_the_browser(canvas: Canvas):
+    canvas.edit({"op": "move", "positions": {"bot": {"x": math.nan, "y": 0}}})
+    refused = sent(canvas).last("refused")
+    assert [n["id"] for n in refused["restore"]] == ["bot"]
+    assert refused["restore"][0]["x"] == 300.0
+
+
+def test_python_side_change_sends_only_what_changed(canvas: Canvas):
+    rev = canvas.revision
+    canvas.model = canvas.model.update_element("bot", name="Renamed bot")
+    patch = sent(canvas).last("patch")
+    assert patch["base"] == rev
+    updated = {n["id"] for n in patch["nodes"]["update"]}
+    assert "bot" in updated
+    assert next(n for n in patch["nodes"]["update"] if n["id"] == "bot")["label"] == "Renamed bot"
+    assert patch["nodes"]["add"] == []
+    assert "boundaries" not in patch
+    assert canvas.snapshot["rev"] == canvas.revision  # small model: snapshot kept current
+    canvas.model = canvas.model  # same model: nothing to send
+    assert len(sent(canvas).sent) == 1
+
+
+def test_large_change_sends_a_reset(canvas: Canvas):
+    elements = [
+        Element(id=f"e{i}", kind="dataset", name=f"E{i}", position=Position(x=i, y=0))
+        for i in range(40)
+    ]
+    canvas.model = canvas.model.replace(elements=[*canvas.model.elements, *elements])
+    reset = sent(canvas).last("reset")
+    assert len(reset["nodes"]) == 43
+    assert reset["rev"] == canvas.revision
+
+
+def test_big_models_do_not_resend_the_snapshot(model: ThreatModel):
+    canvas = Canvas(model)
+    canvas.send = Recorder()
+    canvas.snapshot_limit = 3
+    rev = canvas.snapshot["rev"]
+    canvas.model = canvas.model.update_element("bot", name="Other")
+    assert canvas.snapshot["rev"] == rev  # stale on purpose
+    # a view that starts from the stale snapshot asks for the rest
+    canvas._on_front_end_msg(canvas, {"op": "hello", "rev": rev}, [])
+    assert sent(canvas).last("reset")["rev"] == canvas.revision
+    n = len(sent(canvas).sent)
+    canvas._on_front_end_msg(canvas, {"op": "hello", "rev": canvas.revision}, [])
+    assert len(sent(canvas).sent) == n  # up to date: nothing to send
+
+
+def test_selection_is_pruned_after_a_delete(canvas: Canvas):
+    seen: list[list[str]] = []
+    canvas.on_select(seen.append)
+    canvas.selection = ["docs", "retrieve", "bot"]
+    canvas.model = canvas.model.remove_element("docs", cascade=True)
+    assert canvas.selection == ["bot"]
+    assert seen[-1] == ["bot"]
+    canvas.on_select(seen.append, remove=True)
+    canvas.selection = []
+    assert seen[-1] == ["bot"]
+
+
+def test_incremental_analysis_matches_a_full_one(canvas: Canvas, catalog):
+    canvas.edit({"op": "add_element", "kind": "agent", "x": 0, "y": 0})
+    canvas.edit({"op": "add_flow", "source": "bot", "target": "agent-1"})
+    canvas.edit({"op": "rename", "id": "docs", "name": "Knowledge"})
+    canvas.edit({"op": "delete", "nodes": ["customer"]})
+    assert canvas.analysis is not None
+    full = analyze(canvas.model, catalog)
+    assert [f.id for f in canvas.analysis.findings] == [f.id for f in full.findings]
+    overlay = {n["id"]: n["open"] for n in canvas.payload()["nodes"]}
+    assert overlay["agent-1"] == len(full.for_target("agent-1"))
+
+
+def test_overlay_follows_decisions(canvas: Canvas):
+    assert canvas.analysis is not None
+    finding = next(f for f in canvas.analysis.findings if f.target == "bot")
+    before = next(n for n in canvas.payload()["nodes"] if n["id"] == "bot")["open"]
+    canvas.model = canvas.model.set_decision(
+        Decision(finding=finding.id, status="mitigated", owner="me")
+    )
+    after = next(n for n in canvas.payload()["nodes"] if n["id"] == "bot")["open"]
+    assert after == before - 1
+
+
+def test_auto_layout_method_stores_positions(canvas: Canvas):
+    canvas.auto_layout()
+    assert all(e.position is not None for e in canvas.model.elements)
+
+
+def test_canvas_without_analyzer_has_no_overlay(model: ThreatModel):
+    canvas = Canvas(model)
+    assert canvas.analysis is None
+    assert all(n["open"] == 0 for n in canvas.snapshot["nodes"])
+    canvas.send = Recorder()
+    canvas.edit({"op": "add_flow", "source": "customer", "target": "docs"})
+    assert canvas.model.flow("customer-to-docs") == Flow(
+        id="customer-to-docs", source="customer", target="docs"
+    )

@@ -1,0 +1,277 @@
+"""The JSON payload a canvas shows: nodes, edges, boundaries and the findings overlay.
+
+Everything here is plain data (dicts of str, int, float, bool, None and lists), derived
+from a :class:`~workbench.ThreatModel` and, optionally, an
+:class:`~workbench.engine.Analysis`. The canvas never sends pydantic objects to the
+browser. :func:`diff` compares two payloads by ID so that an edit sends only what
+changed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.engine import Analysis
+from workbench.model import KINDS, DfdType, Layer, ThreatModel
+from workbench.model.types import RISK_RANK
+
+Item = dict[str, Any]
+"""One node, edge or boundary as JSON."""
+
+LAYER_ORDER: tuple[Layer, ...] = (Layer.DATA, Layer.MODEL, Layer.DEPLOYMENT, Layer.GENERIC)
+"""Columns of the automatic layout, left to right."""
+
+LAYER_LABELS: dict[str, str] = {
+    "data": "Data",
+    "model": "Model",
+    "deployment": "Deployment",
+    "generic": "Generic",
+}
+
+COLUMN_WIDTH = 260.0
+"""Horizontal distance between the layer columns of the automatic layout."""
+ROW_HEIGHT = 100.0
+"""Vertical distance between two elements of one column in the automatic layout."""
+
+SHAPES: dict[DfdType, str] = {
+    DfdType.EXTERNAL_ENTITY: "box",
+    DfdType.PROCESS: "ellipse",
+    DfdType.DATA_STORE: "database",
+}
+"""vis-network shape per DFD type: the usual DFD notation (rectangle for an external
+entity, round for a process, cylinder for a store). External kinds get dashed borders."""
+
+BORDERS: dict[Layer, str] = {
+    Layer.DATA: "#1d4ed8",
+    Layer.MODEL: "#7e22ce",
+    Layer.DEPLOYMENT: "#047857",
+    Layer.GENERIC: "#475569",
+}
+"""Border colour per layer."""
+
+FILLS: dict[str, str] = {
+    # data layer: blues
+    "data_source": "#dbeafe",
+    "dataset": "#bfdbfe",
+    "data_pipeline": "#93c5fd",
+    "labeling": "#e0f2fe",
+    "feature_store": "#a5f3fc",
+    "vector_store": "#7dd3fc",
+    "document_store": "#c7d2fe",
+    # model layer: purples
+    "training_job": "#e9d5ff",
+    "fine_tuning_job": "#d8b4fe",
+    "evaluation_job": "#f3e8ff",
+    "model_artifact": "#f5d0fe",
+    "model_registry": "#f0abfc",
+    "model_hub": "#fae8ff",
+    "foundation_model_api": "#ddd6fe",
+    # deployment layer: greens and warm accents
+    "inference_endpoint": "#bbf7d0",
+    "llm_app": "#86efac",
+    "agent": "#fde68a",
+    "tool": "#fed7aa",
+    "guardrail": "#a7f3d0",
+    "client_app": "#d9f99d",
+    "user": "#fef9c3",
+    "operator": "#fef3c7",
+    "external_service": "#ecfccb",
+    "log_store": "#d1fae5",
+    "secrets_store": "#fecaca",
+    # generic DFD kinds: greys
+    "process": "#e2e8f0",
+    "data_store": "#cbd5e1",
+    "external_entity": "#f1f5f9",
+}
+"""Fill colour per kind; together with the shape, each kind looks different."""
+
+RISK_COLOURS: dict[str, str] = {
+    "critical": "#7f1d1d",
+    "high": "#dc2626",
+    "medium": "#ea580c",
+    "low": "#ca8a04",
+    "info": "#64748b",
+}
+"""Badge colour per highest open risk."""
+
+TRUST_COLOURS: dict[str, str] = {
+    "untrusted": "#dc2626",
+    "partner": "#d97706",
+    "trusted": "#475569",
+}
+"""Outline colour of a trust boundary region per trust level."""
+
+
+def kind_style(kind: str) -> Item:
+    """Shape and colours of ``kind`` (``KeyError`` for an unknown kind)."""
+    info = KINDS[kind]
+    return {
+        "shape": SHAPES[info.dfd],
+        "color": FILLS[kind],
+        "border": BORDERS[info.layer],
+        "dashed": info.dfd is DfdType.EXTERNAL_ENTITY,
+    }
+
+
+def palette() -> list[Item]:
+    """The palette: every kind with its label, layer, description and style, grouped by
+    layer (data, model, deployment, generic) in catalog order."""
+    items: list[Item] = []
+    for layer in LAYER_ORDER:
+        for info in KINDS.values():
+            if info.layer is layer:
+                items.append(
+                    {
+                        "kind": info.name,
+                        "label": info.label,
+                        "layer": layer.value,
+                        "layerLabel": LAYER_LABELS[layer.value],
+                        "description": info.description,
+                        **kind_style(info.name),
+                    }
+                )
+    return items
+
+
+def auto_layout(model: ThreatModel, *, only_missing: bool = True) -> dict[str, tuple[float, float]]:
+    """Positions for elements, left to right by layer (data, model, deployment, generic).
+
+    With ``only_missing`` (the default) only elements without a stored position are
+    placed, below every stored one, so the result does not depend on where placed
+    elements sit once they are all placed. Within a column elements are grouped by trust
+    boundary, then sorted by name, so boundary regions stay compact."""
+    todo = [e for e in model.elements if not (only_missing and e.position is not None)]
+    placed = [e.position.y for e in model.elements if e.position is not None and only_missing]
+    top = max(placed) + 2 * ROW_HEIGHT if placed else 0.0
+    columns: dict[Layer, list[tuple[str, str, str]]] = defaultdict(list)
+    for e in todo:
+        columns[KINDS[e.kind].layer].append((e.boundary or "", e.name.casefold(), e.id))
+    positions: dict[str, tuple[float, float]] = {}
+    for col, layer in enumerate(LAYER_ORDER):
+        for row, (_, _, element_id) in enumerate(sorted(columns[layer])):
+            positions[element_id] = (col * COLUMN_WIDTH, top + row * ROW_HEIGHT)
+    return positions
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Open findings per element or flow: how many, and the highest risk."""
+
+    open: Mapping[str, int]
+    risk: Mapping[str, str]
+
+
+def overlay(analysis: Analysis | None, model: ThreatModel) -> Overlay:
+    """Count the open findings (no decision, or decided ``open``) per target and keep the
+    highest risk; decisions come from ``model`` (the analysis may predate a decision)."""
+    if analysis is None:
+        return Overlay({}, {})
+    closed = {d.finding for d in model.decisions if d.status != "open"}
+    counts: dict[str, int] = defaultdict(int)
+    risk: dict[str, str] = {}
+    for f in analysis.findings:
+        if f.id in closed:
+            continue
+        counts[f.target] += 1
+        if f.target not in risk or RISK_RANK[f.risk] > RISK_RANK[risk[f.target]]:
+            risk[f.target] = f.risk
+    return Overlay(dict(counts), risk)
+
+
+def build(model: ThreatModel, analysis: Analysis | None = None) -> dict[str, list[Item]]:
+    """The payload of ``model``: ``nodes``, ``edges`` and ``boundaries``, each sorted by
+    ID. Nodes carry their position (``auto: true`` when computed, not stored)."""
+    layout = auto_layout(model)
+    over = overlay(analysis, model)
+    nodes: list[Item] = []
+    for e in model.elements:
+        info = KINDS[e.kind]
+        if e.position is not None:
+            x, y, auto = e.position.x, e.position.y, False
+        else:
+            (x, y), auto = layout[e.id], True
+        nodes.append(
+            {
+                "id": e.id,
+                "label": e.name,
+                "kind": e.kind,
+                "kindLabel": info.label,
+                "layer": info.layer.value,
+                "dfd": info.dfd.value,
+                **kind_style(e.kind),
+                "x": x,
+                "y": y,
+                "auto": auto,
+                "boundary": e.boundary,
+                "open": over.open.get(e.id, 0),
+                "risk": over.risk.get(e.id),
+            }
+        )
+    element_boundary = {e.id: e.boundary for e in model.elements}
+    pairs: dict[frozenset[str], int] = defaultdict(int)
+    for f in model.flows:
+        pairs[frozenset((f.source, f.target))] += 1
+    edges: list[Item] = [
+        {
+            "id": f.id,
+            "from": f.source,
+            "to": f.target,
+            "label": f.name,
+            "crossing": element_boundary[f.source] != element_boundary[f.target],
+            "parallel": pairs[frozenset((f.source, f.target))] > 1,
+            "open": over.open.get(f.id, 0),
+            "risk": over.risk.get(f.id),
+        }
+        for f in model.flows
+    ]
+    parents = {b.id: b.parent for b in model.boundaries}
+    boundaries: list[Item] = [
+        {
+            "id": b.id,
+            "label": b.name,
+            "trust": b.trust,
+            "parent": b.parent,
+            "depth": _depth(b.id, parents),
+            "color": TRUST_COLOURS[b.trust],
+        }
+        for b in model.boundaries
+    ]
+    return {"nodes": nodes, "edges": edges, "boundaries": boundaries}
+
+
+def _depth(boundary_id: str, parents: Mapping[str, str | None]) -> int:
+    depth, current = 0, parents.get(boundary_id)
+    while current is not None and depth < len(parents):
+        depth, current = depth + 1, parents.get(current)
+    return depth
+
+
+SECTIONS = ("nodes", "edges", "boundaries")
+
+
+def diff(old: Mapping[str, Iterable[Item]], new: Mapping[str, Iterable[Item]]) -> dict[str, Item]:
+    """What changed from ``old`` to ``new``, by ID, per section: ``add`` and ``update``
+    (whole items) and ``remove`` (IDs). Sections without a change are left out."""
+    changes: dict[str, Item] = {}
+    for section in SECTIONS:
+        before = {item["id"]: item for item in old.get(section, ())}
+        after = {item["id"]: item for item in new.get(section, ())}
+        add = [item for key, item in after.items() if key not in before]
+        update = [item for key, item in after.items() if key in before and before[key] != item]
+        remove = sorted(key for key in before if key not in after)
+        if add or update or remove:
+            changes[section] = {"add": add, "update": update, "remove": remove}
+    return changes
+
+
+def change_count(changes: Mapping[str, Item]) -> int:
+    """How many items a :func:`diff` touches."""
+    return sum(len(c["add"]) + len(c["update"]) + len(c["remove"]) for c in changes.values())
+
+
+def size(payload: Mapping[str, Iterable[Item]]) -> int:
+    """How many items a payload holds."""
+    return sum(len(list(payload.get(section, ()))) for section in SECTIONS)

@@ -1,0 +1,257 @@
+"""The architecture canvas: an anywidget over vis-network, two-way with a ThreatModel.
+
+The widget holds the :class:`~workbench.ThreatModel` in a trait that is *not* synced
+(``canvas.model``) and sends the browser a derived JSON payload (see
+:mod:`widgets._payload`): nodes, edges, trust boundaries and the findings overlay.
+
+- Python to browser: assigning ``canvas.model = new_model`` (or a new ``analysis``)
+  sends only what changed, by ID, as a ``patch`` message; a view that missed a patch
+  asks for a full ``reset``. New views start from the ``snapshot`` trait, which is kept
+  current while the model is small (see :attr:`Canvas.snapshot_limit`).
+- Browser to Python: every edit made on the canvas (add, move, rename, delete, draw a
+  flow, auto-layout) arrives as a small message such as ``{"op": "add_element", ...}``
+  and is applied through the model's edit API (:func:`widgets._edits.apply_edit`). An
+  invalid edit is refused with a reason that the canvas shows; the model stays valid.
+
+The front end lives in ``widgets/js/src/canvas.js`` and is bundled, with vis-network,
+into ``widgets/static/canvas.js`` so that installing the package needs no Node.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from workbench.engine import Analysis, Analyzer
+from workbench.model import ThreatModel
+
+from . import _payload
+from ._edits import EditError, EditResult, apply_edit
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+SelectCallback = Callable[[list[str]], None]
+RefusedCallback = Callable[[str, dict[str, Any]], None]
+
+
+class Canvas(anywidget.AnyWidget):
+    """Draw an AI system's architecture and keep a :class:`ThreatModel` in step with it.
+
+    Parameters
+    ----------
+    model
+        The model to show and edit.
+    analyzer
+        When given, every new model is re-analysed with ``analyzer.update`` (incremental)
+        and the findings overlay shows each element's and flow's open findings.
+    height
+        CSS height of the canvas, e.g. ``"600px"``.
+
+    Examples
+    --------
+    >>> canvas = Canvas(ThreatModel.from_template("rag_assistant"))  # doctest: +SKIP
+    >>> canvas  # draws it                                            # doctest: +SKIP
+    >>> canvas.model.elements[0].position                             # doctest: +SKIP
+    """
+
+    _esm = STATIC / "canvas.js"
+    _css = STATIC / "canvas.css"
+
+    model = traitlets.Instance(ThreatModel)
+    """The live model (not synced: the browser gets a derived payload)."""
+    analysis = traitlets.Instance(Analysis, allow_none=True)
+    """Findings of the live model, for the overlay (not synced)."""
+
+    selection = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """IDs of the selected elements and flows."""
+    snapshot = traitlets.Dict().tag(sync=True)
+    """Whole payload with its revision, for views that start later (and saved state)."""
+    palette = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """Element kinds the palette offers, grouped by layer."""
+    styles = traitlets.Dict().tag(sync=True)
+    """Colours of risk badges and trust boundaries."""
+    height = traitlets.Unicode("600px").tag(sync=True)
+    """CSS height of the canvas."""
+
+    snapshot_limit = 400
+    """Keep :attr:`snapshot` current while the payload has at most this many items; above
+    that only patches are sent and a new view asks for a reset."""
+    reset_ratio = 0.5
+    """Send a whole ``reset`` instead of a patch when more than this share of the items
+    changed."""
+
+    def __init__(
+        self,
+        model: ThreatModel,
+        *,
+        analyzer: Analyzer | None = None,
+        height: str = "600px",
+        **kwargs: Any,
+    ) -> None:
+        self._ready = False
+        self._analyzer = analyzer
+        self._rev = 0
+        self._sent: dict[str, list[_payload.Item]] = {"nodes": [], "edges": [], "boundaries": []}
+        self._batching = 0
+        self._select_callbacks: list[SelectCallback] = []
+        self._refused_callbacks: list[RefusedCallback] = []
+        self._update_callbacks: list[Callable[[], None]] = []
+        self.last_refusal: str = ""
+        """The reason the last refused edit gave (empty after a successful edit)."""
+        analysis = analyzer.analyze(model) if analyzer is not None else None
+        super().__init__(
+            model=model,
+            analysis=analysis,
+            palette=_payload.palette(),
+            styles={"risk": _payload.RISK_COLOURS, "trust": _payload.TRUST_COLOURS},
+            height=height,
+            **kwargs,
+        )
+        self._ready = True
+        self._push(force_snapshot=True)
+        self.on_msg(self._on_front_end_msg)
+
+    # ----------------------------------------------------------------- Python side
+    @traitlets.observe("model")
+    def _model_changed(self, change: dict[str, Any]) -> None:
+        if not self._ready:
+            return
+        with self.batch():
+            if self._analyzer is not None:
+                self.analysis = self._analyzer.update(change["new"])
+            ids = {e.id for e in self.model.elements} | {f.id for f in self.model.flows}
+            kept = [i for i in self.selection if i in ids]
+            if kept != self.selection:
+                self.selection = kept
+
+    @traitlets.observe("analysis")
+    def _analysis_changed(self, change: dict[str, Any]) -> None:
+        if self._ready and not self._batching:
+            self._push()
+            self._notify_update()
+
+    @traitlets.observe("selection")
+    def _selection_changed(self, change: dict[str, Any]) -> None:
+        for callback in list(self._select_callbacks):
+            callback(list(change["new"]))
+        if self._ready and not self._batching:
+            self._notify_update()
+
+    def _notify_update(self) -> None:
+        for callback in list(self._update_callbacks):
+            callback()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Send one update for every change made inside the block."""
+        self._batching += 1
+        try:
+            yield
+        finally:
+            self._batching -= 1
+            if not self._batching:
+                self._push()
+                self._notify_update()
+
+    def _push(self, *, force_snapshot: bool = False) -> None:
+        """Send the browser what changed since the last push."""
+        if not self._ready:  # during __init__: the first push follows it
+            return
+        payload = _payload.build(self.model, self.analysis)
+        changes = _payload.diff(self._sent, payload)
+        if not changes and not force_snapshot:
+            return
+        total = _payload.size(payload)
+        self._sent = payload
+        if changes:
+            self._rev += 1
+            if _payload.change_count(changes) > max(20, self.reset_ratio * total):
+                self._send_reset()
+            else:
+                self.send({"op": "patch", "rev": self._rev, "base": self._rev - 1, **changes})
+        if force_snapshot or total <= self.snapshot_limit:
+            self.snapshot = {"rev": self._rev, **payload}
+
+    def _send_reset(self) -> None:
+        self.send({"op": "reset", "rev": self._rev, **self._sent})
+
+    @property
+    def revision(self) -> int:
+        """How many updates have been sent to the browser."""
+        return self._rev
+
+    def payload(self) -> dict[str, list[_payload.Item]]:
+        """The payload the browser was last sent (nodes, edges, boundaries)."""
+        return self._sent
+
+    # ----------------------------------------------------------------- browser side
+    def _on_front_end_msg(self, _widget: object, content: object, _buffers: object) -> None:
+        if not isinstance(content, dict):
+            return
+        if content.get("op") == "hello":
+            if content.get("rev") != self._rev:
+                self._send_reset()
+            return
+        self.edit(content)
+
+    def edit(self, msg: dict[str, Any]) -> EditResult | None:
+        """Apply one edit message as if the canvas had sent it, and answer the browser.
+
+        Returns the result, or ``None`` when the edit was refused (the reason is in
+        :attr:`last_refusal`, shown on the canvas, and passed to :meth:`on_refused`
+        callbacks)."""
+        req = msg.get("req")
+        try:
+            result = apply_edit(self.model, msg)
+        except EditError as exc:
+            self.last_refusal = exc.reason
+            restore = self._restore_items(msg)
+            self.send({"op": "refused", "req": req, "reason": exc.reason, "restore": restore})
+            for callback in list(self._refused_callbacks):
+                callback(exc.reason, msg)
+            return None
+        self.last_refusal = ""
+        with self.batch():
+            self.model = result.model
+            if result.select is not None:
+                self.selection = result.select
+        self.send({"op": "done", "req": req})
+        return result
+
+    def _restore_items(self, msg: dict[str, Any]) -> list[_payload.Item]:
+        """Nodes a refused move had already moved in the browser, as they were."""
+        positions = msg.get("positions")
+        if not isinstance(positions, dict):
+            return []
+        return [n for n in self._sent["nodes"] if n["id"] in positions]
+
+    # ----------------------------------------------------------------- callbacks
+    def on_select(self, callback: SelectCallback, remove: bool = False) -> None:
+        """Call ``callback(ids)`` whenever the selection changes (``remove=True`` to stop)."""
+        _register(self._select_callbacks, callback, remove)
+
+    def on_update(self, callback: Callable[[], None], remove: bool = False) -> None:
+        """Call ``callback()`` once after the model, its analysis or the selection changed
+        (once per edit, however many of them it changed): panels refresh here."""
+        _register(self._update_callbacks, callback, remove)
+
+    def on_refused(self, callback: RefusedCallback, remove: bool = False) -> None:
+        """Call ``callback(reason, msg)`` whenever an edit from the canvas is refused."""
+        _register(self._refused_callbacks, callback, remove)
+
+    def auto_layout(self) -> None:
+        """Lay every element out again, left to right by layer, and store the positions."""
+        self.edit({"op": "layout"})
+
+
+def _register(callbacks: list[Any], callback: Any, remove: bool) -> None:
+    if remove:
+        with contextlib.suppress(ValueError):
+            callbacks.remove(callback)
+    elif callback not in callbacks:
+        callbacks.append(callback)

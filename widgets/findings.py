@@ -1,0 +1,253 @@
+"""The threat panel: findings for the canvas's selection (or all), and a decision editor.
+
+The table is HTML built here with every piece of text escaped (names, IDs, reasons and
+rationales are written by people). The decision editor records a
+:class:`~workbench.Decision` through :meth:`ThreatModel.set_decision`; a decision the
+model refuses (an accepted risk without owner or rationale) is not recorded and the reason
+is shown under the editor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from collections.abc import Sequence
+from typing import Any, get_args
+
+import ipywidgets as w
+
+from workbench.engine import Finding
+from workbench.model import Decision
+from workbench.model.types import RISK_RANK, DecisionStatus
+from workbench.register import Entry, Register, build_register
+
+from ._edits import reason
+from ._payload import RISK_COLOURS
+from .canvas import Canvas
+
+MAX_ROWS = 200
+"""Most findings drawn in the table at once (the rest are counted)."""
+
+STATUSES: tuple[str, ...] = get_args(DecisionStatus)
+ANY = "any"
+
+_STYLE = """<style>
+.atw-findings{line-height:1.35}
+.atw-findings table{border-collapse:collapse;width:100%;font-size:12px}
+.atw-findings th,.atw-findings td{border-bottom:1px solid #e2e8f0;padding:3px 6px;
+text-align:left;vertical-align:top}
+.atw-findings th{background:#f8fafc;position:sticky;top:0}
+.atw-findings .atw-risk{color:#fff;border-radius:8px;padding:0 7px;font-weight:600;
+white-space:nowrap}
+.atw-findings .atw-why{color:#475569;font-size:11px;margin-top:2px}
+.atw-findings td:nth-child(6),.atw-findings td:nth-child(7){font-size:11px;max-width:120px}
+.atw-findings code{font-size:11px}
+</style>"""
+
+
+def _cell(text: str) -> str:
+    return f"<td>{html.escape(text)}</td>"
+
+
+def _row(entry: Entry) -> str:
+    f = entry.finding
+    colour = RISK_COLOURS.get(f.risk, "#64748b")
+    residual = "" if entry.residual_risk == f.risk else f" → {entry.residual_risk}"
+    status = entry.status + (f" ({entry.owner})" if entry.owner else "")
+    return (
+        f"<tr data-finding='{html.escape(f.id, quote=True)}' data-status='{entry.status}'>"
+        f"<td><span class='atw-risk' style='background:{colour}'>{html.escape(f.risk)}</span>"
+        f"{html.escape(residual)}</td>"
+        f"<td><b>{html.escape(f.title)}</b> <code>{html.escape(f.threat_id)}</code>"
+        f"<div class='atw-why'>{html.escape('; '.join(f.why))}</div></td>"
+        f"{_cell(f.target_name)}"
+        f"{_cell(''.join(f.stride))}"
+        f"{_cell(str(f.pasta_stage))}"
+        f"{_cell(' '.join(f.atlas))}"
+        f"{_cell(' '.join(f.owasp))}"
+        f"{_cell(status)}"
+        "</tr>"
+    )
+
+
+def findings_table(
+    entries: Sequence[Entry], *, limit: int = MAX_ROWS, total: int | None = None
+) -> str:
+    """An HTML table of register entries, highest risk first; all text escaped. ``total``
+    is how many findings there are in all when ``entries`` is already cut short."""
+    total = max(total or 0, len(entries))
+    if not entries:
+        return "<div class='atw-findings'><i>No findings.</i></div>"
+    ordered = sorted(entries, key=lambda e: (-RISK_RANK[e.finding.risk], e.id))
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("Risk", "Threat and why", "Target", "STRIDE", "Stage", "ATLAS", "OWASP", "Status")
+    )
+    rows = "".join(_row(e) for e in ordered[:limit])
+    more = ""
+    if total > min(limit, len(ordered)):
+        hidden = total - min(limit, len(ordered))
+        more = f"<p><i>{hidden} more not shown: select an element to narrow.</i></p>"
+    return (
+        f"{_STYLE}<div class='atw-findings' data-count='{total}'>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</div>"
+    )
+
+
+class FindingsPanel:
+    """Findings of ``canvas.analysis`` for the selected elements and flows, or all of them,
+    with a decision editor. ``panel.widget`` is the ipywidgets view."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.register: Register | None = None
+        self.scope = w.ToggleButtons(
+            options=[("Selection", "selection"), ("All", "all")],
+            value="selection",
+            style={"button_width": "90px"},
+        )
+        self.status_filter = w.Dropdown(
+            options=[("any status", ANY)] + [(s, s) for s in STATUSES],
+            value=ANY,
+            layout=w.Layout(width="140px"),
+        )
+        self.heading = w.HTML()
+        self.table = w.HTML(layout=w.Layout(max_height="320px", overflow="auto"))
+        # decision editor
+        self.finding = w.Dropdown(description="Finding", layout=w.Layout(width="100%"))
+        self.status = w.Dropdown(options=list(STATUSES), description="Status")
+        self.owner = w.Text(description="Owner", placeholder="person or team")
+        self.rationale = w.Textarea(
+            description="Rationale", rows=2, layout=w.Layout(width="100%"), placeholder="why"
+        )
+        self.apply_button = w.Button(description="Apply decision", button_style="primary")
+        self.message = w.HTML()
+        editor = w.VBox(
+            [
+                w.HTML("<b>Decision</b>"),
+                self.finding,
+                w.HBox([self.status, self.owner]),
+                self.rationale,
+                w.HBox([self.apply_button, self.message]),
+            ]
+        )
+        self.widget = w.VBox(
+            [self.heading, w.HBox([self.scope, self.status_filter]), self.table, editor]
+        )
+        self.widget.add_class("atw-findings-panel")
+        self.scope.observe(lambda _: self.refresh(), names="value")
+        self.status_filter.observe(lambda _: self.refresh(), names="value")
+        self.finding.observe(lambda _: self._load_decision(), names="value")
+        self.apply_button.on_click(lambda _: self.apply())
+        canvas.on_update(self.refresh)
+        self.refresh()
+
+    # ----------------------------------------------------------------- view
+    def _visible(self) -> list[Finding]:
+        """Findings in scope and matching the status filter, highest risk first."""
+        analysis = self.canvas.analysis
+        if analysis is None:
+            return []
+        findings: list[Finding] = list(analysis.findings)
+        selection = set(self.canvas.selection)
+        if self.scope.value == "selection" and selection:
+            findings = [f for f in findings if f.target in selection]
+        if self.status_filter.value != ANY:
+            status = {d.finding: d.status for d in self.canvas.model.decisions}
+            findings = [f for f in findings if status.get(f.id, "open") == self.status_filter.value]
+        return sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))
+
+    def _register(self, findings: Sequence[Finding]) -> Register | None:
+        """The register of just ``findings`` (joining decisions costs time on big models,
+        so only what is shown is joined)."""
+        analysis = self.canvas.analysis
+        if analysis is None:
+            return None
+        return build_register(dataclasses.replace(analysis, findings=tuple(findings)))
+
+    def entries(self) -> list[Entry]:
+        """The register entries in scope (selection or all, status filter applied)."""
+        register = self._register(self._visible())
+        return list(register.entries) if register is not None else []
+
+    def refresh(self) -> None:
+        """Rebuild the table from the canvas's analysis and selection."""
+        visible = self._visible()
+        shown = visible[:MAX_ROWS]
+        self.register = self._register(shown)
+        entries = list(self.register.entries) if self.register is not None else []
+        selection = self.canvas.selection
+        if self.register is None:
+            what = "No analysis"
+        elif self.scope.value == "selection" and selection:
+            what = f"Findings for {', '.join(self._names(selection))}"
+        else:
+            what = "All findings"
+        closed = {d.finding for d in self.canvas.model.decisions if d.status != "open"}
+        open_count = sum(1 for f in visible if f.id not in closed)
+        self.heading.value = (
+            f"<b>{html.escape(what)}</b> "
+            f"<span data-role='counts'>({len(visible)}, {open_count} open)</span>"
+        )
+        self.table.value = findings_table(entries, total=len(visible))
+        options = [
+            (f"{e.finding.risk}: {e.finding.title} @ {e.finding.target_name}", e.id)
+            for e in entries
+        ]
+        current = self.finding.value
+        if tuple(self.finding.options) != tuple(options):
+            self.finding.options = options
+        values = [value for _, value in options]
+        if current in values:
+            self.finding.value = current
+        elif values:
+            self.finding.value = values[0]
+
+    def _names(self, ids: Sequence[str]) -> list[str]:
+        model = self.canvas.model
+        names = {e.id: e.name for e in model.elements}
+        names.update({f.id: f.name or f"{names.get(f.source)} → {names.get(f.target)}"
+                      for f in model.flows})  # fmt: skip
+        return [names.get(i, i) for i in ids]
+
+    def _load_decision(self) -> None:
+        finding_id = self.finding.value
+        decision = self.canvas.model.decision(finding_id) if finding_id else None
+        self.status.value = decision.status if decision else "open"
+        self.owner.value = decision.owner if decision else ""
+        self.rationale.value = decision.rationale if decision else ""
+        self.message.value = ""
+
+    # ----------------------------------------------------------------- edits
+    def apply(self) -> bool:
+        """Record the decision in the editor; ``False`` (with the reason shown) when the
+        model refuses it."""
+        finding_id = self.finding.value
+        if not finding_id:
+            self._show_error("choose a finding first")
+            return False
+        model = self.canvas.model
+        old = model.decision(finding_id)
+        fields: dict[str, Any] = old.model_dump() if old else {}
+        fields.update(
+            finding=finding_id,
+            status=self.status.value,
+            owner=self.owner.value.strip(),
+            rationale=self.rationale.value.strip(),
+        )
+        try:
+            new_model = model.set_decision(Decision.model_validate(fields))
+        except (ValueError, TypeError) as exc:
+            self._show_error(reason(exc))
+            return False
+        self.canvas.model = new_model
+        self.message.value = (
+            f"<span style='color:#047857'>Recorded: {html.escape(finding_id)} is "
+            f"{html.escape(self.status.value)}.</span>"
+        )
+        return True
+
+    def _show_error(self, text: str) -> None:
+        self.message.value = (
+            f"<span class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</span>"
+        )

@@ -197,7 +197,8 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
         loader.dispose()
 
 
-def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``object_pairs_hook`` for :func:`json.loads` that refuses duplicate keys."""
     out: dict[str, Any] = {}
     for k, v in pairs:
         if k in out:
@@ -208,7 +209,7 @@ def _no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _parse_json(text: str, filename: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicate_pairs)
+        return json.loads(text, object_pairs_hook=no_duplicate_pairs)
     except json.JSONDecodeError as exc:
         raise ModelFileError(
             [Problem(filename, exc.lineno, exc.colno, "", f"JSON syntax error: {exc.msg}")]

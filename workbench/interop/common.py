@@ -194,15 +194,6 @@ def _too_big(name: str, size: int) -> Problem:
     )
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key '{k}'")
-        out[k] = v
-    return out
-
-
 def _no_constants(name: str) -> Any:
     raise ValueError(f"'{name}' is not a JSON number")
 
@@ -221,7 +212,7 @@ def parse_json(text: str, filename: str) -> Any:
     try:
         data = json.loads(
             text,
-            object_pairs_hook=_no_duplicate_keys,
+            object_pairs_hook=wio.no_duplicate_pairs,
             parse_constant=_no_constants,
             parse_float=_finite,
         )

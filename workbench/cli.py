@@ -20,6 +20,25 @@ COMMAND_MODULES = ("workbench.export.commands", "workbench.interop.commands")
 ``func=handler(args, out, err) -> int`` on its parsers (imports stay inside handlers)."""
 
 
+def add_catalog_options(p: argparse.ArgumentParser) -> None:
+    """``--catalog DIR`` (repeatable) and ``--no-builtin``, shared by every command that
+    analyses a model."""
+    p.add_argument(
+        "--catalog",
+        "-c",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="an extra catalog directory (repeatable; loaded after the built-in)",
+    )
+    p.add_argument(
+        "--no-builtin",
+        action="store_true",
+        help="use only the --catalog directories, not the built-in catalog",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="threat-workbench",
@@ -47,20 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="suggest threats; print the register")
     a.add_argument("file", type=Path, metavar="FILE")
     a.add_argument("--format", "-f", choices=["table", "json", "sarif", "csv"], default="table")
-    a.add_argument(
-        "--catalog",
-        "-c",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="an extra catalog directory (repeatable; loaded after the built-in)",
-    )
-    a.add_argument(
-        "--no-builtin",
-        action="store_true",
-        help="use only the --catalog directories, not the built-in catalog",
-    )
+    add_catalog_options(a)
     a.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
 
     c = sub.add_parser("check", help="CI gate: fail when open findings reach a risk level")
@@ -71,12 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         default="high",
         help="fail when an open finding's residual risk is this or worse (default: high)",
     )
-    c.add_argument("--catalog", "-c", type=Path, action="append", default=[], metavar="DIR")
-    c.add_argument(
-        "--no-builtin",
-        action="store_true",
-        help="use only the --catalog directories, not the built-in catalog",
-    )
+    add_catalog_options(c)
 
     sub.add_parser("templates", help="list the starter architectures")
     sub.add_parser("schema", help="print the JSON Schema of model files")

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..cli import add_catalog_options
+
 
 def add_commands(sub: Any) -> None:
     """Add the export subcommands to the CLI's subparsers."""
@@ -38,7 +40,7 @@ def add_commands(sub: Any) -> None:
         action="store_true",
         help="PDF: list every finding even when there are many (slow for large models)",
     )
-    _catalog_args(r)
+    add_catalog_options(r)
     r.set_defaults(func=_report)
 
     m = sub.add_parser(
@@ -54,25 +56,8 @@ def add_commands(sub: Any) -> None:
     m.add_argument("--output", "-o", type=Path, default=Path("."), metavar="DIR", help="default: .")
     m.add_argument("--paper", choices=["a4", "letter"], default="a4", help="default: a4")
     m.add_argument("--engine", choices=["weasyprint", "chromium", "auto"], default="weasyprint")
-    _catalog_args(m)
+    add_catalog_options(m)
     m.set_defaults(func=_model_card)
-
-
-def _catalog_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--catalog",
-        "-c",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="an extra catalog directory (repeatable; loaded after the built-in)",
-    )
-    p.add_argument(
-        "--no-builtin",
-        action="store_true",
-        help="use only the --catalog directories, not the built-in catalog",
-    )
 
 
 class _Progress:

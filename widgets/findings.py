@@ -135,6 +135,17 @@ class FindingsPanel:
             [self.heading, w.HBox([self.scope, self.status_filter]), self.table, editor]
         )
         self.widget.add_class("atw-findings-panel")
+        for control, name in (
+            (self.scope, "scope"),
+            (self.status_filter, "filter-status"),
+            (self.finding, "decision-finding"),
+            (self.status, "decision-status"),
+            (self.owner, "decision-owner"),
+            (self.rationale, "decision-rationale"),
+            (self.apply_button, "decision-apply"),
+            (self.message, "decision-message"),
+        ):
+            control.add_class(f"atw-{name}")  # stable hooks for browser tests
         self.scope.observe(lambda _: self.refresh(), names="value")
         self.status_filter.observe(lambda _: self.refresh(), names="value")
         self.finding.observe(lambda _: self._load_decision(), names="value")

@@ -61,6 +61,9 @@ class Workbench:
         self.save_button = w.Button(description="Save", icon="save", button_style="success")
         self.save_button.on_click(lambda _: self._save_clicked())
         self.status = w.HTML()
+        self.path.add_class("atw-path")
+        self.save_button.add_class("atw-save")
+        self.status.add_class("atw-status")
         title = w.HTML(f"<b>{html.escape(model.system.name)}</b>")
         self.canvas.layout = w.Layout(width="100%")
         self.inspector.widget.layout = w.Layout(

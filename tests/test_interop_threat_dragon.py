@@ -18,7 +18,6 @@ import pytest
 from workbench import Element, ThreatModel
 from workbench.catalog import Catalog, load_catalog
 from workbench.engine import analyze
-from workbench.errors import ModelFileError
 from workbench.interop import import_file
 from workbench.interop.diff import diff_models
 from workbench.interop.threat_dragon import (
@@ -414,11 +413,68 @@ def test_box_boundaries_take_their_members_from_the_geometry() -> None:
 
 
 @needs_reference
-def test_v1_sample_is_refused_with_advice() -> None:
-    with pytest.raises(ModelFileError) as info:
-        import_file(TD / "demo-threat-model.json")
-    assert "Threat Dragon v1 model" in str(info.value)
-    assert "save it to convert it to v2" in str(info.value)
+def test_v1_sample_is_upgraded_analysed_and_re_exported_as_v2(catalog: Catalog) -> None:
+    path = TD / "demo-threat-model.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for d in raw["detail"]["diagrams"] for c in d["diagramJson"]["cells"]]
+    types = Counter(c["type"] for c in cells)
+    threats = sum(len(c.get("threats") or []) for c in cells)
+    result = import_file(path)
+    m = result.model
+    assert result.format == "threat-dragon"
+    assert any("Threat Dragon v1 model" in w.message for w in result.warnings)
+    assert len(m.elements) == types["tm.Actor"] + types["tm.Process"] + types["tm.Store"] == 7
+    assert len(m.flows) == types["tm.Flow"] == 10
+    assert len(m.boundaries) == types["tm.Boundary"] == 4
+    assert len(result.threats) == threats == 14
+    names = {e.name: e for e in m.elements}
+    assert names["Web Application"].kind == "process"  # "Web\nApplication" in v1
+    assert names["Database"].kind == "log_store"  # isALog
+    assert names["Browser"].kind == "external_entity"
+    assert names["Web Application"].position == m.element(names["Web Application"].id).position
+    web = next(f for f in m.flows if f.name == "Web Response")
+    assert (web.encrypted, web.protocol) == (True, "HTTP/S")
+    assert any(
+        o.startswith("Flow Read web app config: This data flow") for o in m.scope.out_of_scope
+    )
+    assert any(
+        t.title == "Accessing DB credentials" and t.severity == "High" for t in result.threats
+    )
+    doc = json.loads(dumps_threat_dragon(m, analyze(m, catalog)))
+    assert schema_errors(doc) == []
+    assert from_threat_dragon(doc).model == m
+
+
+def test_v1_cells_with_broken_ends_are_dropped_with_a_warning() -> None:
+    doc = {
+        "summary": {"title": "v1"},
+        "detail": {
+            "diagrams": [
+                {
+                    "id": 0,
+                    "title": "d",
+                    "diagramJson": {
+                        "cells": [
+                            {"type": "tm.Process", "id": "p", "attrs": {"text": {"text": "P"}}},
+                            {
+                                "type": "tm.Flow",
+                                "id": "f",
+                                "source": {"id": "p"},
+                                "target": {"x": 1, "y": 2},
+                            },
+                            "not a cell",
+                        ]
+                    },
+                }
+            ]
+        },
+    }
+    result = from_threat_dragon(doc)
+    assert [e.name for e in result.model.elements] == ["P"]
+    assert result.model.flows == []
+    text = " ".join(w.message for w in result.warnings)
+    assert "not connected at its target" in text
+    assert "expected a cell object" in text
 
 
 def test_unknown_cell_types_map_to_the_nearest_generic_kind() -> None:

@@ -735,8 +735,7 @@ class _TdImport:
         kind = _reconcile_flags(shape, data, kind, props, self.r, path)
         tags = _reconcile_tag(tags, OUT_OF_SCOPE, data.get("outOfScope"))
         name = clean_name(name_text, fallback, self.r, f"{path}.data.name")
-        if data.get("outOfScope") is True and as_str(data.get("reasonOutOfScope")).strip():
-            self.out_of_scope.append(f"{name}: {as_str(data['reasonOutOfScope']).strip()}")
+        self._out_of_scope_reason(data, name)
         rect = _rect(cell)
         position: Any = None
         if rect is not None:
@@ -783,6 +782,7 @@ class _TdImport:
         tags = strings(ext.get("tags"))
         tags = _reconcile_tag(tags, OUT_OF_SCOPE, data.get("outOfScope"))
         tags = _reconcile_tag(tags, BIDIRECTIONAL, data.get("isBidirectional"))
+        self._out_of_scope_reason(data, f"Flow {name or new}")
         if data.get("isBidirectional") is True and not ext:
             self.r.warn(
                 path,
@@ -871,6 +871,12 @@ class _TdImport:
         return best[1] if best else None
 
     # ------------------------------------------------------------------ threats
+    def _out_of_scope_reason(self, data: dict[str, Any], name: str) -> None:
+        """Keep why an element or flow is out of scope (in the model's scope notes)."""
+        reason = as_str(data.get("reasonOutOfScope")).strip()
+        if data.get("outOfScope") is True and reason:
+            self.out_of_scope.append(f"{name}: {reason}")
+
     def _threats(self, path: str, cell: dict[str, Any], new: str, target_name: str) -> None:
         data = as_dict(cell.get("data"))
         for j, t in enumerate(as_list(data.get("threats"))):
@@ -995,7 +1001,7 @@ def _reconcile_store(data: dict[str, Any], kind: str, props: dict[str, Any]) -> 
 
 
 def loads_threat_dragon(text: str, filename: str = "<string>") -> ImportResult:
-    """Import Threat Dragon v2 JSON text."""
+    """Import Threat Dragon JSON text (v2, or v1 upgraded on the way in)."""
     return from_threat_dragon(parse_json(text, filename), filename)
 
 
@@ -1005,16 +1011,78 @@ def is_v1(data: Any) -> bool:
     return any(isinstance(d, dict) and "diagramJson" in d for d in diagrams)
 
 
+V1_SHAPES = {
+    "tm.Actor": "actor",
+    "tm.Process": "process",
+    "tm.Store": "store",
+    "tm.Flow": "flow",
+    "tm.Boundary": "trust-boundary-curve",
+    "tm.Text": "td-text-block",
+}
+"""Threat Dragon v1 (JointJS) cell types and the v2 (AntV X6) shapes they became."""
+_V1_LAYOUT = frozenset(
+    ("type", "id", "attrs", "labels", "position", "size", "angle", "z", "smooth", "vertices")
+) | {"source", "target"}
+
+
+def _v1_end(end: Any) -> dict[str, Any]:
+    end = as_dict(end)
+    if isinstance(end.get("id"), str):
+        return {"cell": end["id"]}
+    return {k: end[k] for k in ("x", "y") if k in end}
+
+
+def _v1_cell(cell: Any) -> Any:
+    """One v1 cell in the v2 layout: the element's own fields move under ``data`` (as
+    Threat Dragon 2 does when it opens a v1 file); anything not a cell is passed on for
+    the importer to warn about."""
+    if not isinstance(cell, dict):
+        return cell
+    dtype = as_str(cell.get("type"))
+    data = {k: v for k, v in cell.items() if k not in _V1_LAYOUT}
+    data["type"] = dtype
+    name = _text(cell, "text", "label")
+    if name:
+        data["name"] = " ".join(name.split())  # v1 broke long names with newlines
+    out: dict[str, Any] = {"id": cell.get("id"), "shape": V1_SHAPES.get(dtype, dtype)}
+    out["data"] = data
+    if dtype in ("tm.Flow", "tm.Boundary"):
+        out["source"], out["target"] = _v1_end(cell.get("source")), _v1_end(cell.get("target"))
+        out["vertices"] = as_list(cell.get("vertices"))
+    else:
+        out["position"], out["size"] = cell.get("position"), cell.get("size")
+    return out
+
+
+def upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A Threat Dragon v1 document (``diagramJson`` with JointJS cells) in the v2 layout
+    that :func:`from_threat_dragon` reads: cells become v2 shapes, their fields move under
+    ``data``, flow ends refer to cells by ID, boundary lines keep their points."""
+    detail = dict(as_dict(data.get("detail")))
+    diagrams = []
+    for diagram in as_list(detail.get("diagrams")):
+        if not isinstance(diagram, dict) or "diagramJson" not in diagram:
+            diagrams.append(diagram)
+            continue
+        cells = as_dict(diagram["diagramJson"]).get("cells")
+        new = {k: v for k, v in diagram.items() if k not in ("diagramJson", "size")}
+        new["cells"] = [_v1_cell(c) for c in cells] if isinstance(cells, list) else cells
+        diagrams.append(new)
+    detail["diagrams"] = diagrams
+    return {**data, "detail": detail}
+
+
 def from_threat_dragon(data: Any, filename: str = "<string>") -> ImportResult:
-    """Import a Threat Dragon v2 document (parsed JSON)."""
+    """Import a Threat Dragon document (parsed JSON): v2, or v1 upgraded on the way in."""
     r = Report(filename)
     if not isinstance(data, dict):
         raise r.fail("", "expected a Threat Dragon model (a JSON object)")
     if is_v1(data):
-        raise r.fail(
+        data = upgrade_v1(data)
+        r.warn(
             "detail.diagrams",
-            "this is a Threat Dragon v1 model (diagramJson); open it in Threat Dragon 2 and "
-            "save it to convert it to v2, then import that file",
+            "Threat Dragon v1 model (diagramJson): read as Threat Dragon 2 reads it; "
+            "exports are written as v2",
         )
     detail = data.get("detail")
     if not isinstance(detail, dict) or not isinstance(detail.get("diagrams"), list):

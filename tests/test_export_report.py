@@ -34,7 +34,6 @@ from workbench.export.report import (
     SECTION_TAG,
     ReportBuilder,
     ReportOptions,
-    parse_control,
     report_html,
     report_notebook,
     report_pdf,
@@ -200,22 +199,6 @@ def decided(model: ThreatModel, catalog: Any) -> ThreatModel:
 )
 def test_safe_url(url: str, attribute: str, ok: bool) -> None:
     assert safe_url(url, attribute) is ok
-
-
-@pytest.mark.parametrize(
-    ("ref", "expected"),
-    [
-        ("SP800-53:AC-6", ("sp800_53", "AC-6")),
-        ("ISO42001:A.6.2.6", ("iso42001", "A.6.2.6")),
-        ("AIRMF:MANAGE 2.4", ("nist_ai_rmf", "MANAGE 2.4")),
-        ("NIST AI RMF: GOVERN 1.1", ("nist_ai_rmf", "GOVERN 1.1")),
-        ("ATLAS:AML.M0015", ("atlas_mitigation", "AML.M0015")),
-        ("AC-6", (None, "AC-6")),
-        ("Other:X-1", (None, "Other:X-1")),
-    ],
-)
-def test_parse_control(ref: str, expected: tuple[str | None, str]) -> None:
-    assert parse_control(ref) == expected
 
 
 def test_report_notebook_hides_code_and_carries_metadata(minimal: ThreatModel) -> None:

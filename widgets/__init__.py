@@ -1,5 +1,6 @@
 """Notebook widgets over the workbench core: the architecture canvas, the inspector, the
-threat panel and the :class:`Workbench` that puts them together.
+threat panel, the PASTA and controls views, and the :class:`Workbench` that puts them
+together.
 
 >>> from widgets import Workbench
 >>> wb = Workbench.from_template("rag_assistant")  # doctest: +SKIP
@@ -8,8 +9,10 @@ Nothing in :mod:`workbench` imports this package.
 """
 
 from .canvas import Canvas
+from .controls import ControlsView
 from .findings import FindingsPanel
 from .inspector import Inspector
+from .pasta import PastaView
 from .workbench import Workbench
 
-__all__ = ["Canvas", "FindingsPanel", "Inspector", "Workbench"]
+__all__ = ["Canvas", "ControlsView", "FindingsPanel", "Inspector", "PastaView", "Workbench"]

@@ -1,4 +1,7 @@
-"""The threat panel: findings for the canvas's selection (or all), and a decision editor.
+"""The threat panel: findings for the canvas's selection (or all), filtered by status,
+STRIDE letter, layer and risk, and a decision editor (mitigate with chosen mitigations,
+whose controls are listed; accept or transfer with owner and rationale; reopen).
+The mitigations the catalog suggests for the finding's threat are offered first (★).
 
 The table is HTML built here with every piece of text escaped (names, IDs, reasons and
 rationales are written by people). The decision editor records a
@@ -17,9 +20,11 @@ from typing import Any, get_args
 import ipywidgets as w
 
 from workbench.engine import Finding
-from workbench.model import Decision
+from workbench.engine.risk import LEVELS, at_least
+from workbench.model import STRIDE_NAMES, Decision, Layer
 from workbench.model.types import RISK_RANK, DecisionStatus
 from workbench.register import Entry, Register, build_register
+from workbench.register.coverage import FRAMEWORK_LABELS, controls_of, suggested_mitigations
 
 from ._edits import reason
 from ._payload import RISK_COLOURS
@@ -30,6 +35,9 @@ MAX_ROWS = 200
 
 STATUSES: tuple[str, ...] = get_args(DecisionStatus)
 ANY = "any"
+DECISION_CHOICES: list[tuple[str, str]] = [(s, s) for s in STATUSES]
+"""What the decision editor offers, as (label, status): open (also: reopen), mitigated,
+accepted, transferred. Labels are the statuses, which browser tests select by."""
 
 _STYLE = """<style>
 .atw-findings{line-height:1.35}
@@ -43,6 +51,18 @@ white-space:nowrap}
 .atw-findings td:nth-child(6),.atw-findings td:nth-child(7){font-size:11px;max-width:120px}
 .atw-findings code{font-size:11px}
 </style>"""
+
+
+def _options(label: str, values: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(label, ANY), *values]
+
+
+STRIDE_OPTIONS = _options("any STRIDE", [(f"{k} {v}", k) for k, v in STRIDE_NAMES.items()])
+LAYER_OPTIONS = _options("any layer", [(x.value, x.value) for x in Layer])
+RISK_OPTIONS = _options(
+    "any risk", [(f"{r} or worse", r) for r in reversed(LEVELS) if r not in ("info", "low")]
+)
+STATUS_OPTIONS = _options("any status", [(s, s) for s in STATUSES])
 
 
 def _cell(text: str) -> str:
@@ -106,20 +126,23 @@ class FindingsPanel:
             value="selection",
             style={"button_width": "90px"},
         )
-        self.status_filter = w.Dropdown(
-            options=[("any status", ANY)] + [(s, s) for s in STATUSES],
-            value=ANY,
-            layout=w.Layout(width="140px"),
-        )
+        self.status_filter = _filter(STATUS_OPTIONS)
+        self.stride_filter = _filter(STRIDE_OPTIONS)
+        self.layer_filter = _filter(LAYER_OPTIONS)
+        self.risk_filter = _filter(RISK_OPTIONS)
         self.heading = w.HTML()
         self.table = w.HTML(layout=w.Layout(max_height="320px", overflow="auto"))
         # decision editor
         self.finding = w.Dropdown(description="Finding", layout=w.Layout(width="100%"))
-        self.status = w.Dropdown(options=list(STATUSES), description="Status")
+        self.status = w.Dropdown(options=DECISION_CHOICES, value="open", description="Decision")
         self.owner = w.Text(description="Owner", placeholder="person or team")
         self.rationale = w.Textarea(
             description="Rationale", rows=2, layout=w.Layout(width="100%"), placeholder="why"
         )
+        self.mitigations = w.SelectMultiple(
+            description="Mitigations", rows=6, layout=w.Layout(width="100%")
+        )
+        self.controls = w.HTML()
         self.apply_button = w.Button(description="Apply decision", button_style="primary")
         self.message = w.HTML()
         editor = w.VBox(
@@ -128,16 +151,22 @@ class FindingsPanel:
                 self.finding,
                 w.HBox([self.status, self.owner]),
                 self.rationale,
+                self.mitigations,
+                self.controls,
                 w.HBox([self.apply_button, self.message]),
             ]
         )
-        self.widget = w.VBox(
-            [self.heading, w.HBox([self.scope, self.status_filter]), self.table, editor]
-        )
+        filters = [self.status_filter, self.stride_filter, self.layer_filter, self.risk_filter]
+        self.widget = w.VBox([self.heading, w.HBox([self.scope, *filters]), self.table, editor])
         self.widget.add_class("atw-findings-panel")
         for control, name in (
             (self.scope, "scope"),
             (self.status_filter, "filter-status"),
+            (self.stride_filter, "filter-stride"),
+            (self.layer_filter, "filter-layer"),
+            (self.risk_filter, "filter-risk"),
+            (self.mitigations, "decision-mitigations"),
+            (self.controls, "decision-controls"),
             (self.finding, "decision-finding"),
             (self.status, "decision-status"),
             (self.owner, "decision-owner"),
@@ -146,9 +175,10 @@ class FindingsPanel:
             (self.message, "decision-message"),
         ):
             control.add_class(f"atw-{name}")  # stable hooks for browser tests
-        self.scope.observe(lambda _: self.refresh(), names="value")
-        self.status_filter.observe(lambda _: self.refresh(), names="value")
+        for control in (self.scope, *filters):
+            control.observe(lambda _: self.refresh(), names="value")
         self.finding.observe(lambda _: self._load_decision(), names="value")
+        self.mitigations.observe(lambda _: self._show_controls(), names="value")
         self.apply_button.on_click(lambda _: self.apply())
         canvas.on_update(self.refresh)
         self.refresh()
@@ -163,10 +193,24 @@ class FindingsPanel:
         selection = set(self.canvas.selection)
         if self.scope.value == "selection" and selection:
             findings = [f for f in findings if f.target in selection]
+        findings = [f for f in findings if self._matches(f)]
         if self.status_filter.value != ANY:
             status = {d.finding: d.status for d in self.canvas.model.decisions}
             findings = [f for f in findings if status.get(f.id, "open") == self.status_filter.value]
         return sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))
+
+    def _matches(self, f: Finding) -> bool:
+        """Whether ``f`` passes the STRIDE, layer and (inherent) risk filters."""
+        stride, layer, risk = (
+            self.stride_filter.value,
+            self.layer_filter.value,
+            self.risk_filter.value,
+        )
+        return (
+            (stride == ANY or stride in f.stride)
+            and (layer == ANY or f.layer == layer)
+            and (risk == ANY or at_least(f.risk, risk))
+        )
 
     def _register(self, findings: Sequence[Finding]) -> Register | None:
         """The register of just ``findings`` (joining decisions costs time on big models,
@@ -221,13 +265,53 @@ class FindingsPanel:
                       for f in model.flows})  # fmt: skip
         return [names.get(i, i) for i in ids]
 
+    def _entry(self, finding_id: str | None) -> Entry | None:
+        if not finding_id or self.register is None:
+            return None
+        return next((e for e in self.register.entries if e.id == finding_id), None)
+
     def _load_decision(self) -> None:
-        finding_id = self.finding.value
-        decision = self.canvas.model.decision(finding_id) if finding_id else None
+        entry = self._entry(self.finding.value)
+        decision = entry.decision if entry else None
         self.status.value = decision.status if decision else "open"
         self.owner.value = decision.owner if decision else ""
         self.rationale.value = decision.rationale if decision else ""
+        self._load_mitigations(entry)
         self.message.value = ""
+
+    def _load_mitigations(self, entry: Entry | None) -> None:
+        """Offer the catalog's mitigations, those suggested for the finding's threat first,
+        and select the ones its decision names."""
+        analysis = self.canvas.analysis
+        if entry is None or analysis is None:
+            self.mitigations.options, self.mitigations.value = [], ()
+            self._show_controls()
+            return
+        catalog = analysis.catalog
+        suggested = set(entry.finding.mitigations)
+        options = []
+        for mid in suggested_mitigations(entry, catalog):
+            m = catalog.mitigations.get(mid)
+            mark = "★ " if mid in suggested else ""
+            options.append((f"{mark}{m.title if m else mid} ({mid})", mid))
+        self.mitigations.value = ()
+        self.mitigations.options = options
+        self.mitigations.value = tuple(entry.decision.mitigations if entry.decision else ())
+        self._show_controls()
+
+    def _show_controls(self) -> None:
+        """List the controls the chosen mitigations implement, per framework."""
+        analysis = self.canvas.analysis
+        chosen = list(self.mitigations.value)
+        if analysis is None or not chosen:
+            self.controls.value = "<div class='atw-controls'><i>No mitigation chosen.</i></div>"
+            return
+        rows = "".join(
+            f"<li data-framework='{html.escape(fw)}'><b>{html.escape(FRAMEWORK_LABELS[fw])}</b>: "
+            f"{html.escape(', '.join(ids))}</li>"
+            for fw, ids in controls_of(chosen, analysis.catalog).items()
+        )
+        self.controls.value = f"<div class='atw-controls'>Controls: <ul>{rows}</ul></div>"
 
     # ----------------------------------------------------------------- edits
     def apply(self) -> bool:
@@ -245,6 +329,7 @@ class FindingsPanel:
             status=self.status.value,
             owner=self.owner.value.strip(),
             rationale=self.rationale.value.strip(),
+            mitigations=list(self.mitigations.value),
         )
         try:
             new_model = model.set_decision(Decision.model_validate(fields))
@@ -259,6 +344,11 @@ class FindingsPanel:
         return True
 
     def _show_error(self, text: str) -> None:
+        """Show why a decision was refused."""
         self.message.value = (
             f"<span class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</span>"
         )
+
+
+def _filter(options: list[tuple[str, str]]) -> w.Dropdown:
+    return w.Dropdown(options=options, value=ANY, layout=w.Layout(width="150px"))

@@ -1,15 +1,18 @@
-"""The workbench: canvas, inspector and threat panel in one notebook widget.
+"""The workbench: a header (File, Load, Save, Export), the canvas, then tabs with the
+inspector and threat panel, the PASTA stages and the control coverage.
 
 >>> wb = Workbench.from_template("rag_assistant")  # doctest: +SKIP
 >>> wb                                              # draws it in the notebook
 >>> wb.model                                        # always the live, valid model
 >>> wb.save("my_model.yaml")                        # atomic, keeps a .bak
+>>> wb.export("html")                               # my_model.html next to it
 """
 
 from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +20,27 @@ import ipywidgets as w
 
 from workbench.catalog import Catalog, load_catalog
 from workbench.engine import Analysis, Analyzer
+from workbench.errors import ModelFileError
 from workbench.model import ThreatModel
 from workbench.register import Register, build_register
 
 from .canvas import Canvas
+from .controls import ControlsView
 from .findings import FindingsPanel
 from .inspector import Inspector
+from .pasta import PastaView
 
 DEFAULT_FILE = "threat_model.yaml"
+EXPORT_FORMATS: list[tuple[str, str]] = [
+    ("HTML report", "html"),
+    ("PDF report", "pdf"),
+    ("Model cards (Markdown)", "md"),
+]
+"""What Export writes, as (label, format)."""
+EXPORT_STEPS = 20
+"""Progress steps of an export (a report announces about one per section)."""
+_ERROR = "<span class='atw-error' style='color:#b91c1c'>{}</span>"
+_OK = "<span style='color:#047857'>{}</span>"
 
 
 class Workbench:
@@ -56,29 +72,64 @@ class Workbench:
         self.canvas = Canvas(model, analyzer=self.analyzer, height=height)
         self.inspector = Inspector(self.canvas)
         self.findings = FindingsPanel(self.canvas)
+        self.pasta = PastaView(self.canvas)
+        self.controls = ControlsView(self.canvas)
         default = path if path is not None else (model.source_path or DEFAULT_FILE)
         self.path = w.Text(value=str(default), description="File", layout=w.Layout(flex="1"))
+        self.load_button = w.Button(description="Load", icon="folder-open")
         self.save_button = w.Button(description="Save", icon="save", button_style="success")
-        self.save_button.on_click(lambda _: self._save_clicked())
+        self.export_format = w.Dropdown(options=EXPORT_FORMATS, value="html", layout=_width(190))
+        self.export_button = w.Button(description="Export", icon="file-export")
+        self.progress = w.IntProgress(min=0, max=EXPORT_STEPS, layout=_width(120))
+        self.progress.layout.visibility = "hidden"
         self.status = w.HTML()
-        self.path.add_class("atw-path")
-        self.save_button.add_class("atw-save")
-        self.status.add_class("atw-status")
-        title = w.HTML(f"<b>{html.escape(model.system.name)}</b>")
+        self.title = w.HTML(_title(model))
+        self.load_button.on_click(lambda _: self._load_clicked())
+        self.save_button.on_click(lambda _: self._save_clicked())
+        self.export_button.on_click(lambda _: self._export_clicked())
+        for control, name in (
+            (self.path, "path"),
+            (self.load_button, "load"),
+            (self.save_button, "save"),
+            (self.export_format, "export-format"),
+            (self.export_button, "export"),
+            (self.progress, "export-progress"),
+            (self.status, "status"),
+            (self.pasta.widget, "tab-pasta"),
+            (self.controls.widget, "tab-controls"),
+        ):
+            control.add_class(f"atw-{name}")
+        self.widget = w.VBox([self._header(), self.canvas, self._tabs()])
+        self.widget.add_class("atw-workbench")
+        self.canvas.on_refused(self._refused)
+
+    def _header(self) -> w.Widget:
+        return w.HBox(
+            [
+                self.title,
+                self.path,
+                self.load_button,
+                self.save_button,
+                self.export_format,
+                self.export_button,
+                self.progress,
+                self.status,
+            ],
+            layout=w.Layout(flex_flow="row wrap", align_items="center"),
+        )
+
+    def _tabs(self) -> w.Tab:
         self.canvas.layout = w.Layout(width="100%")
         self.inspector.widget.layout = w.Layout(
             flex="0 0 380px", width="380px", max_height="560px", overflow="auto"
         )
         self.findings.widget.layout = w.Layout(flex="1 1 auto", min_width="0")
-        self.widget = w.VBox(
-            [
-                w.HBox([title, self.path, self.save_button, self.status]),
-                self.canvas,
-                w.HBox([self.inspector.widget, self.findings.widget]),
-            ]
-        )
-        self.widget.add_class("atw-workbench")
-        self.canvas.on_refused(self._refused)
+        threats = w.HBox([self.inspector.widget, self.findings.widget])
+        threats.add_class("atw-tab-threats")
+        self.tabs = w.Tab(children=[threats, self.pasta.widget, self.controls.widget])
+        for i, name in enumerate(("Inspector and threats", "PASTA", "Controls")):
+            self.tabs.set_title(i, name)
+        return self.tabs
 
     # ----------------------------------------------------------------- constructors
     @classmethod
@@ -126,14 +177,77 @@ class Workbench:
         try:
             written = self.save()
         except (OSError, ValueError) as exc:
-            self.status.value = (
-                f"<span style='color:#b91c1c'>Not saved: {html.escape(str(exc))}</span>"
-            )
+            self._error(f"Not saved: {exc}")
             return
-        self.status.value = f"<span style='color:#047857'>Saved {html.escape(written.name)}</span>"
+        self._ok(f"Saved {written.name}")
+
+    # ----------------------------------------------------------------- loading
+    def load_file(self, path: str | os.PathLike[str] | None = None) -> ThreatModel:
+        """Replace the live model with the one in ``path`` (default: the File field).
+
+        Raises ``ModelFileError`` or ``OSError`` when the file cannot be loaded; the live
+        model is then unchanged."""
+        target = Path(path if path is not None else self.path.value).expanduser()
+        model = ThreatModel.load(target)
+        self.canvas.selection = []
+        self.model = model
+        self.title.value = _title(model)
+        self.path.value = str(target)
+        return model
+
+    def _load_clicked(self) -> None:
+        try:
+            model = self.load_file()
+        except ModelFileError as exc:
+            lines = "; ".join(str(p) for p in exc.problems[:5]) or str(exc)
+            self._error(f"Not loaded: {lines}")
+            return
+        except (OSError, ValueError) as exc:
+            self._error(f"Not loaded: {exc}")
+            return
+        self._ok(f"Loaded {model.system.name}")
+
+    # ----------------------------------------------------------------- exporting
+    def export(self, fmt: str, progress: Callable[[str], None] | None = None) -> list[Path]:
+        """Write the live model's risk assessment (``html``, ``pdf``) or its model cards
+        (``md``) next to the model file (the File field); returns the files written."""
+        model_path = Path(self.path.value).expanduser()
+        analysis = self.analysis
+        if fmt in ("html", "pdf"):
+            return [_write_report(analysis, model_path.with_suffix(f".{fmt}"), fmt, progress)]
+        if fmt == "md":
+            return _write_cards(analysis, model_path.parent, progress)
+        raise ValueError(f"unknown export format {fmt!r}")
+
+    def _export_clicked(self) -> None:
+        self.progress.value = 0
+        self.progress.bar_style = ""
+        self.progress.layout.visibility = "visible"
+
+        def step(message: str) -> None:
+            self.progress.value = min(self.progress.value + 1, EXPORT_STEPS)
+            self.status.value = f"<span>{html.escape(message)} …</span>"
+
+        try:
+            written = self.export(self.export_format.value, step)
+        except Exception as exc:  # any failure is shown; the model is untouched
+            self.progress.bar_style = "danger"
+            self._error(f"Export failed: {type(exc).__name__}: {exc}")
+            return
+        self.progress.value = EXPORT_STEPS
+        self.progress.bar_style = "success"
+        names = ", ".join(p.name for p in written) or "nothing (no model element)"
+        self._ok(f"Exported {names}")
+
+    # ----------------------------------------------------------------- status
+    def _ok(self, text: str) -> None:
+        self.status.value = _OK.format(html.escape(text))
+
+    def _error(self, text: str) -> None:
+        self.status.value = _ERROR.format(html.escape(text))
 
     def _refused(self, reason: str, msg: dict[str, Any]) -> None:
-        self.status.value = f"<span style='color:#b91c1c'>Refused: {html.escape(reason)}</span>"
+        self._error(f"Refused: {reason}")
 
     # ----------------------------------------------------------------- display
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -141,3 +255,40 @@ class Workbench:
 
     def __repr__(self) -> str:
         return f"<Workbench on {self.model!r}>"
+
+
+def _width(px: int) -> w.Layout:
+    return w.Layout(width=f"{px}px")
+
+
+def _title(model: ThreatModel) -> str:
+    return f"<b>{html.escape(model.system.name)}</b>"
+
+
+def _write_report(
+    analysis: Analysis, target: Path, fmt: str, progress: Callable[[str], None] | None
+) -> Path:
+    from workbench.export import report_html, report_pdf
+    from workbench.export.commands import write_bytes_atomic
+
+    model = analysis.model
+    if fmt == "pdf":
+        data = report_pdf(model, analysis, progress=progress)
+    else:
+        data = report_html(model, analysis, progress=progress).encode("utf-8")
+    write_bytes_atomic(target, data)
+    return target
+
+
+def _write_cards(
+    analysis: Analysis, directory: Path, progress: Callable[[str], None] | None
+) -> list[Path]:
+    from workbench.export import build_card, card_elements
+    from workbench.export.model_card import write_card
+
+    written = []
+    for element in card_elements(analysis.model):
+        if progress:
+            progress(f"model card for {element.id}")
+        written.append(write_card(build_card(analysis, element.id), directory, "md"))
+    return written

@@ -139,3 +139,64 @@ def test_jupyterlab_export_menu_lists_the_exporters(jupyter_lab: JupyterLab, pag
     page.locator(".lm-Menu-itemLabel", has_text=re.compile("^HTML$")).first.wait_for()
     labels = page.locator(".lm-Menu-itemLabel").all_inner_texts()
     assert [x for x in labels if "risk" in x.lower()], labels
+
+
+@pytest.mark.browser
+def test_interactive_diagram_draws_in_its_sandbox_and_loads_nothing(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The pyvis view runs (its scripts are allowed by hash), shows hostile names as
+    text, cannot reach the report, and nothing is requested from anywhere."""
+    from tests.test_export_injection import SCRIPT, hostile_model
+    from workbench.export.report import ReportOptions, report_html
+
+    model = hostile_model()
+    html = report_html(model, options=ReportOptions(interactive_diagram=True))
+    path = tmp_path / "interactive.html"
+    path.write_text(html, encoding="utf-8")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    requests: list[str] = []
+    errors: list[str] = []
+    console: list[str] = []
+    dialogs: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+
+        def on_dialog(d: Dialog) -> None:
+            dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.goto(path.as_uri(), wait_until="load")
+        frame_el = page.locator("iframe.atw-interactive")
+        frame_el.scroll_into_view_if_needed()
+        frame = frame_el.element_handle().content_frame()
+        assert frame is not None
+        frame.wait_for_function("() => typeof network === 'object' && network !== null")
+        drawn = frame.evaluate(
+            "() => [network.body.data.nodes.length, network.body.data.edges.length, "
+            "network.body.data.nodes.get().map(n => n.label)]"
+        )
+        reach = frame.evaluate(
+            "() => { try { return String(window.parent.document.title); }"
+            " catch (e) { return 'blocked'; } }"
+        )
+        top = page.evaluate("() => [typeof window.__pwned, document.scripts.length]")
+        frame_el.screenshot(path=str(tmp_path / "interactive.png"))
+    finally:
+        context.close()
+
+    assert drawn[0] == len(model.elements)
+    assert drawn[1] == len(model.flows)
+    assert any(SCRIPT in label for label in drawn[2])  # a name with <script>, as text
+    assert reach == "blocked"  # sandboxed: no access to the report
+    assert top == ["undefined", 0]
+    assert dialogs == []
+    assert errors == []
+    assert not [c for c in console if c.startswith("error")], console
+    others = [u for u in requests[1:] if not u.startswith(("data:", "about:"))]
+    assert others == [], others

@@ -40,6 +40,12 @@ def add_commands(sub: Any) -> None:
         action="store_true",
         help="PDF: list every finding even when there are many (slow for large models)",
     )
+    r.add_argument(
+        "--interactive-diagram",
+        action="store_true",
+        help="HTML: add a pannable, zoomable view of the architecture (pyvis, offline, "
+        "about 700 KB)",
+    )
     add_catalog_options(r)
     r.set_defaults(func=_report)
 
@@ -116,7 +122,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .exporters import PDFEngineError
     from .report import ReportOptions, report_notebook
 
-    options = ReportOptions(paper=args.paper)
+    options = ReportOptions(paper=args.paper, interactive_diagram=args.interactive_diagram)
     target: Path = args.output or args.file.with_suffix("." + args.format)
     try:
         if args.format == "pdf":

@@ -36,9 +36,10 @@ from typing import Any
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters import DataTypeFilter
 from nbconvert.preprocessors import TagRemovePreprocessor
-from traitlets import Enum, Float, Int, Unicode, default
+from traitlets import Bool, Enum, Float, Int, Unicode, default
 
 from .. import __version__
+from .interactive import allow_frame_scripts
 from .report import (
     HIDE_CELL_TAG,
     HIDE_INPUT_TAG,
@@ -139,9 +140,14 @@ class RiskHTMLExporter(HTMLExporter):
             model_path=path if isinstance(path, str) else None,
         )
 
+    interactive_diagram = Bool(
+        False,
+        help="Reports built from a user's notebook: add the interactive (pyvis) diagram.",
+    ).tag(config=True)
+
     def report_options(self, meta: dict[str, Any]) -> ReportOptions:
         """Options of a report built from a user's notebook."""
-        return ReportOptions(paper=self._paper(meta))
+        return ReportOptions(paper=self._paper(meta), interactive_diagram=self.interactive_diagram)
 
     def _paper(self, meta: dict[str, Any]) -> Any:
         paper = self.paper or meta.get("paper") or "a4"
@@ -168,7 +174,7 @@ class RiskHTMLExporter(HTMLExporter):
             "filter_data_type", DataTypeFilter(parent=self)
         )
         output, res = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        return str(output), res
+        return allow_frame_scripts(str(output)), res
 
 
 # ============================================================================ PDF

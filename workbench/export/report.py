@@ -35,6 +35,13 @@ from ..model import Decision, Flow, ThreatModel
 from ..model.kinds import KINDS, STRIDE_NAMES
 from ..model.types import RISK_RANK
 from ..register import Entry, Register, build_register
+from ..register.coverage import (
+    FrameworkCoverage,
+    MitigationUse,
+    control_coverage,
+    mitigation_use,
+    risk_matrix,
+)
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -238,6 +245,10 @@ class ReportOptions:
     """How many attack paths are listed (the highest scoring)."""
     diagram: bool = True
     """Whether to draw the architecture (needs Graphviz's ``dot``)."""
+    interactive_diagram: bool = False
+    """HTML only: add a pannable, zoomable pyvis view of the architecture under the
+    static diagram (about 700 KB, in a sandboxed frame; see
+    :mod:`workbench.export.interactive`). PDFs always use the static diagram."""
 
 
 @dataclass(frozen=True)
@@ -273,17 +284,6 @@ PARA_LIMIT = 2000
 """Longest free text shown whole in a paragraph or list."""
 PRINT_MAX_FINDINGS = 300
 """Default ``max_findings`` of PDFs: above it the printed register is summarised."""
-CONTROL_FRAMEWORKS = ("nist_ai_rmf", "iso42001", "sp800_53", "atlas_mitigation")
-_CONTROL_PREFIX = {
-    "AIRMF": "nist_ai_rmf",
-    "NISTAIRMF": "nist_ai_rmf",
-    "ISO42001": "iso42001",
-    "ISOIEC42001": "iso42001",
-    "SP80053": "sp800_53",
-    "NISTSP80053": "sp800_53",
-    "80053": "sp800_53",
-    "ATLAS": "atlas_mitigation",
-}
 
 
 def catalog_fingerprint(catalog: Catalog) -> str:
@@ -315,18 +315,6 @@ def model_fingerprint(model: ThreatModel) -> str:
     """A short digest of the model's content."""
     blob = model.model_dump_json().encode("utf-8")
     return hashlib.sha256(blob).hexdigest()[:12]
-
-
-def parse_control(ref: str) -> tuple[str | None, str]:
-    """``'SP800-53:AC-6'`` -> ``('sp800_53', 'AC-6')``; no or unknown prefix -> ``None``."""
-    prefix, sep, rest = ref.partition(":")
-    if not sep:
-        return None, ref.strip()
-    key = re.sub(r"[^A-Z0-9]", "", prefix.upper())
-    fw = _CONTROL_PREFIX.get(key)
-    if fw is None:
-        return None, ref.strip()
-    return fw, rest.strip()
 
 
 # ============================================================================ report
@@ -731,7 +719,23 @@ class ReportBuilder:
             f"{len(self.m.flows)} data flows",
             class_="diagram",
         )
-        return h("figure", img, h("figcaption", legend), class_="diagram")
+        figure = h("figure", img, h("figcaption", legend), class_="diagram")
+        return join(figure, self._interactive()) if self.o.interactive_diagram else figure
+
+    def _interactive(self) -> Html:
+        from .interactive import InteractiveDiagramError, interactive_frame
+
+        try:
+            frame = Html(interactive_frame(self.m, self.a))
+        except InteractiveDiagramError as exc:
+            return h("p", f"Interactive diagram unavailable: {exc}", class_="warning")
+        note = h(
+            "p",
+            "Interactive view: drag to pan, scroll to zoom, hover for details. Borders and "
+            "arrows are coloured by the highest open risk.",
+            class_="legend",
+        )
+        return h("div", note, frame, class_="interactive screen-only")
 
     # .................................................................. 4 inventory
     def _inventory(self) -> Html:
@@ -1128,31 +1132,17 @@ class ReportBuilder:
 
     # .................................................................. 8 mitigations
     @cached_property
-    def _mitigation_use(self) -> dict[str, dict[str, list[Entry]]]:
+    def _mitigation_use(self) -> dict[str, MitigationUse]:
         """Per mitigation: entries it is recommended for, chosen by, and implemented by."""
-        use: dict[str, dict[str, list[Entry]]] = defaultdict(
-            lambda: {"recommended": [], "chosen": [], "implemented": []}
-        )
-        for e in self.r.entries:
-            for mid in e.finding.mitigations:
-                use[mid]["recommended"].append(e)
-            if e.decision is not None:
-                for mid in e.decision.mitigations:
-                    key = "implemented" if e.status == "mitigated" else "chosen"
-                    use[mid][key].append(e)
-        return dict(use)
+        return mitigation_use(self.r)
 
     def _mitigation_status(self, mid: str) -> str:
-        use = self._mitigation_use.get(mid, {})
-        if use.get("implemented"):
-            return "implemented"
-        if use.get("chosen"):
-            return "planned"
-        return "recommended"
+        use = self._mitigation_use.get(mid)
+        return use.status if use is not None else "recommended"
 
     def _mitigations(self) -> Html:
         use = self._mitigation_use
-        order = sorted(use, key=lambda m: (-len(use[m]["recommended"]), m))
+        order = sorted(use, key=lambda m: (-len(use[m].recommended), m))
         rows = []
         ids = []
         for mid in order:
@@ -1161,7 +1151,7 @@ class ReportBuilder:
             rows.append(
                 (
                     join(m.title if m else mid, h("br"), small(mid)),
-                    len(use[mid]["recommended"]),
+                    len(use[mid].recommended),
                     self._mitigation_status(mid),
                     self.refs("nist_ai_rmf", ctrl.nist_ai_rmf) if ctrl else "",
                     self.refs("iso42001", ctrl.iso42001) if ctrl else "",
@@ -1200,54 +1190,21 @@ class ReportBuilder:
 
     # .................................................................. 9 coverage
     @cached_property
-    def _declared_controls(self) -> dict[str, set[str]]:
-        """Controls named in mitigated decisions (``controls:``), per framework."""
-        out: dict[str, set[str]] = defaultdict(set)
-        known = {
-            fw: {x.id for x in self.c.frameworks[fw].entries}
-            for fw in CONTROL_FRAMEWORKS
-            if fw in self.c.frameworks
-        }
-        for d in self.m.decisions:
-            if d.status != "mitigated":
-                continue
-            for ref in d.controls:
-                fw, cid = parse_control(ref)
-                if fw is not None:
-                    out[fw].add(cid)
-                    continue
-                for name, ids in known.items():
-                    if cid in ids:
-                        out[name].add(cid)
-        return out
+    def _control_coverage(self) -> tuple[FrameworkCoverage, ...]:
+        """Controls per framework: recommended, and whether they are in place."""
+        return control_coverage(self.a, self.r)
 
-    def _coverage_rows(self, fw: str) -> tuple[list[tuple[object, ...]], int]:
-        by_control: dict[str, set[str]] = defaultdict(set)
-        findings: dict[str, set[str]] = defaultdict(set)
-        for mid, use in self._mitigation_use.items():
-            m = self.c.mitigations.get(mid)
-            if m is None or not use["recommended"]:
-                continue
-            for cid in getattr(m.controls, fw):
-                by_control[cid].add(mid)
-                findings[cid].update(e.id for e in use["recommended"])
-        declared = self._declared_controls.get(fw, set())
-        rows: list[tuple[object, ...]] = []
-        in_place = 0
-        for cid in sorted(set(by_control) | declared):
-            mids = by_control.get(cid, set())
-            done = cid in declared or any(self._mitigation_status(m) == "implemented" for m in mids)
-            in_place += done
-            rows.append(
-                (
-                    self.refs(fw, [cid]),
-                    self.c.title(fw, cid),
-                    len(mids),
-                    len(findings.get(cid, ())),
-                    h("span", "in place", class_="ok") if done else "not yet",
-                )
+    def _coverage_rows(self, cov: FrameworkCoverage) -> list[tuple[object, ...]]:
+        return [
+            (
+                self.refs(cov.framework, [c.control]),
+                c.title,
+                len(c.mitigations),
+                len(c.findings),
+                h("span", "in place", class_="ok") if c.in_place else "not yet",
             )
-        return rows, in_place
+            for c in cov.controls
+        ]
 
     def _coverage(self) -> Html:
         parts: list[object] = [
@@ -1261,13 +1218,11 @@ class ReportBuilder:
         ]
         summary_rows = []
         bodies = []
-        for fw in CONTROL_FRAMEWORKS:
-            framework = self.c.frameworks.get(fw)
-            label = framework.name if framework else fw
-            rows, in_place = self._coverage_rows(fw)
-            pct = f"{100 * in_place / len(rows):.0f}%" if rows else "–"
-            summary_rows.append((label, len(rows), in_place, pct))
-            bodies.append(h("h3", label))
+        for cov in self._control_coverage:
+            rows = self._coverage_rows(cov)
+            pct = "–" if cov.percent is None else f"{cov.percent:.0f}%"
+            summary_rows.append((cov.name, len(rows), cov.in_place, pct))
+            bodies.append(h("h3", cov.name))
             bodies.append(
                 table(
                     ("Control", "Title", "Mitigations", "Findings", "Status"),
@@ -1312,12 +1267,8 @@ class ReportBuilder:
         )
 
     def _matrix(self) -> Html:
-        inherent: Counter[tuple[int, int]] = Counter()
-        residual: Counter[tuple[int, int]] = Counter()
-        for e in self.r.entries:
-            inherent[(e.finding.likelihood, e.finding.impact)] += 1
-            residual[(e.residual_likelihood, e.residual_impact)] += 1
-        moved = sum(e.residual_score < e.finding.score for e in self.r.entries)
+        counts = risk_matrix(self.r.entries)
+        inherent, residual, moved = counts.inherent, counts.residual, counts.moved
         return join(
             h(
                 "p",
@@ -1724,7 +1675,7 @@ def report_pdf(
     (see :attr:`ReportOptions.max_findings`) unless ``full`` is true."""
     from .exporters import RiskPDFExporter
 
-    options = options or ReportOptions()
+    options = replace(options or ReportOptions(), interactive_diagram=False)
     if not full and options.max_findings is None:
         options = replace(options, max_findings=PRINT_MAX_FINDINGS)
     nb = report_notebook(

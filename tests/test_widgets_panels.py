@@ -1,0 +1,358 @@
+"""The workbench panels without a browser: threat filters, the decision editor with
+mitigations, the PASTA stages, the controls view, Load and Export."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from widgets import Workbench
+from workbench import ThreatModel
+from workbench.catalog import load_catalog
+from workbench.engine.risk import at_least
+from workbench.model import Decision
+from workbench.model.types import DecisionStatus
+from workbench.register import build_register
+from workbench.register.coverage import controls_of
+
+from .test_widgets_canvas import SMALL
+
+FINDING = "AITW-LLM-013@bot"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def _bench(model: ThreatModel, catalog, **kwargs) -> Workbench:
+    bench = Workbench(model, catalog=catalog, **kwargs)
+    bench.canvas.send = lambda content, buffers=None: None
+    return bench
+
+
+@pytest.fixture
+def wb(catalog) -> Workbench:
+    return _bench(ThreatModel.from_yaml(SMALL), catalog)
+
+
+@pytest.fixture
+def rag(catalog) -> Workbench:
+    return _bench(ThreatModel.from_template("rag_assistant"), catalog)
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r"<tr data-finding='([^']+)'", html)
+
+
+# ----------------------------------------------------------------------------- filters
+@pytest.mark.parametrize(
+    ("control", "value", "keep"),
+    [
+        ("stride_filter", "D", lambda f: "D" in f.stride),
+        ("stride_filter", "S", lambda f: "S" in f.stride),
+        ("layer_filter", "data", lambda f: f.layer == "data"),
+        ("layer_filter", "deployment", lambda f: f.layer == "deployment"),
+        ("risk_filter", "high", lambda f: at_least(f.risk, "high")),
+        ("risk_filter", "critical", lambda f: f.risk == "critical"),
+    ],
+)
+def test_filters_keep_exactly_the_matching_findings(rag: Workbench, control, value, keep):
+    panel = rag.findings
+    panel.scope.value = "all"
+    everything = rag.analysis.findings
+    expected = sorted(f.id for f in everything if keep(f))
+    assert 0 < len(expected) < len(everything) or value in ("critical", "S")
+    getattr(panel, control).value = value
+    assert sorted(e.id for e in panel.entries()) == expected
+    assert sorted(_rows(panel.table.value)) == expected
+    assert f"({len(expected)}," in panel.heading.value
+
+
+def test_filters_combine_with_status(rag: Workbench):
+    panel = rag.findings
+    panel.scope.value = "all"
+    panel.layer_filter.value = "deployment"
+    first = panel.entries()[0].id
+    rag.model = rag.model.set_decision(_decision(first, "mitigated"))
+    panel.status_filter.value = "mitigated"
+    assert [e.id for e in panel.entries()] == [first]
+    panel.layer_filter.value = "data"
+    assert panel.entries() == [] or all(e.finding.layer == "data" for e in panel.entries())
+    assert first not in [e.id for e in panel.entries()]
+
+
+def _decision(finding: str, status: DecisionStatus) -> Decision:
+    return Decision(finding=finding, status=status)
+
+
+# ----------------------------------------------------------------------------- decisions
+def test_mitigations_offer_the_threats_suggestions_first(wb: Workbench, catalog):
+    panel = wb.findings
+    panel.finding.value = FINDING
+    suggested = list(wb.analysis.finding(FINDING).mitigations)
+    values = [v for _, v in panel.mitigations.options]
+    assert values[: len(suggested)] == suggested
+    assert sorted(values) == sorted(catalog.mitigations)
+    labels = [label for label, _ in panel.mitigations.options]
+    assert all(label.startswith("★") for label in labels[: len(suggested)])
+    assert not any(label.startswith("★") for label in labels[len(suggested) :])
+    assert "No mitigation chosen" in panel.controls.value
+
+
+def test_mitigate_with_mitigations_shows_controls_and_records_them(wb: Workbench, catalog):
+    panel = wb.findings
+    panel.finding.value = FINDING
+    chosen = ("MIT-RATE-LIMIT", "MIT-MONITOR")
+    panel.mitigations.value = chosen
+    expected = controls_of(chosen, catalog)
+    shown = panel.controls.value
+    for ids in expected.values():
+        for cid in ids:
+            assert cid in shown
+    other = next(m for m in catalog.mitigations.values() if "SC-7" in m.controls.sp800_53)
+    assert "SC-7" not in expected["sp800_53"]
+    assert "SC-7" not in shown, other.id
+    panel.status.value = "mitigated"
+    assert panel.apply()
+    decision = wb.model.decision(FINDING)
+    assert decision is not None
+    assert decision.status == "mitigated"
+    assert decision.mitigations == list(chosen)
+    entry = next(e for e in build_register(wb.analysis).entries if e.id == FINDING)
+    assert entry.residual_score < entry.finding.score
+    # another finding and back: the editor shows the recorded mitigations
+    panel.finding.value = next(v for _, v in panel.finding.options if v != FINDING)
+    assert panel.mitigations.value == ()
+    panel.finding.value = FINDING
+    assert panel.mitigations.value == chosen
+    assert panel.status.value == "mitigated"
+
+
+def test_reopen_and_transfer(wb: Workbench):
+    panel = wb.findings
+    panel.finding.value = FINDING
+    panel.status.value = "transferred"
+    assert not panel.apply()
+    assert "needs owner and rationale" in panel.message.value
+    assert wb.model.decision(FINDING) is None
+    panel.owner.value = "insurer"
+    panel.rationale.value = "covered by the <policy>"
+    assert panel.apply()
+    assert _status(wb, FINDING) == "transferred"
+    assert "transferred" in panel.message.value
+    panel.status.value = "open"
+    assert panel.apply()
+    assert _status(wb, FINDING) == "open"
+    assert f"data-finding='{FINDING}' data-status='open'" in panel.table.value
+
+
+def _status(wb: Workbench, finding: str) -> str | None:
+    decision = wb.model.decision(finding)
+    return decision.status if decision else None
+
+
+# ----------------------------------------------------------------------------- PASTA
+def _stage(wb: Workbench, number: int):
+    return wb.pasta.statuses[number - 1]
+
+
+def test_pasta_shows_done_and_missing_and_follows_edits(wb: Workbench):
+    pasta = wb.pasta
+    assert "no objectives recorded" in _stage(wb, 1).missing
+    assert "no objectives recorded" in pasta.stage_status[0].value
+    assert "to do" in pasta.accordion.get_title(0)
+    pasta.objective_title.value = "Never leak <customer> data"
+    pasta.objective_impact.value = "severe"
+    pasta.objective_elements.value = ("bot",)
+    assert pasta.add_objective_clicked()
+    objective = wb.model.objectives[0]
+    assert (objective.title, objective.impact, objective.elements) == (
+        "Never leak <customer> data",
+        "severe",
+        ["bot"],
+    )
+    assert "no objectives recorded" not in _stage(wb, 1).missing
+    assert "&lt;customer&gt;" in pasta.details[0].value
+    assert "<customer>" not in pasta.details[0].value
+    # the objective raises impact: the analysis followed the edit
+    assert wb.analysis.finding(FINDING).impact == 5
+
+    pasta.accept_up_to.value = "medium"
+    pasta.statement.value = "We accept medium risks."
+    assert pasta.set_tolerance_clicked()
+    assert wb.model.risk_tolerance.accept_up_to == "medium"
+    assert _stage(wb, 1).complete
+    assert pasta.accordion.get_title(0).endswith("✓")
+
+    before = [m for m in _stage(wb, 5).missing if "without a decision" in m]
+    wb.model = wb.model.set_decision(_decision(FINDING, "mitigated"))
+    after = [m for m in _stage(wb, 5).missing if "without a decision" in m]
+    count = int(before[0].split()[0])
+    assert (int(after[0].split()[0]) if after else 0) == count - 1
+
+
+def test_pasta_refuses_invalid_objectives(wb: Workbench):
+    pasta = wb.pasta
+    assert not pasta.add_objective_clicked()  # no title
+    assert "Refused" in pasta.message.value
+    pasta.objective_title.value = "x" * 500  # longer than a name may be
+    before = wb.model
+    assert not pasta.add_objective_clicked()
+    assert "Refused" in pasta.message.value
+    assert wb.model is before
+
+
+def test_pasta_navigation(wb: Workbench):
+    pasta = wb.pasta
+    assert pasta.accordion.selected_index == 0
+    pasta.previous.click()
+    assert pasta.accordion.selected_index == 0
+    for _ in range(10):
+        pasta.next.click()
+    assert pasta.accordion.selected_index == 6
+    assert "data-role='inherent'" in pasta.details[6].value
+
+
+def test_choosing_an_attack_path_highlights_it(rag: Workbench):
+    pasta = rag.pasta
+    paths = rag.analysis.attack_paths
+    assert len(pasta.path_list.options) == min(len(paths), 100)
+    path = paths[1]
+    pasta.path_list.value = path.id
+    highlighted = list(rag.canvas.highlight)
+    assert highlighted[0] == path.source
+    assert set(path.elements) <= set(highlighted)
+    assert {f for s in path.steps for f in s.flows} <= set(highlighted)
+    assert set(highlighted) <= set(rag.model.ids())
+    pasta.clear_button.click()
+    assert list(rag.canvas.highlight) == []
+    assert pasta.path_list.value is None
+
+
+def test_risk_matrix_cells_match_the_register(wb: Workbench):
+    html = wb.pasta.details[6].value
+    entries = build_register(wb.analysis).entries
+    for e in entries:
+        lk, im = e.finding.likelihood, e.finding.impact
+        n = sum(1 for x in entries if (x.finding.likelihood, x.finding.impact) == (lk, im))
+        assert f"data-likelihood='{lk}' data-impact='{im}' data-count='{n}'" in html
+    counts = [int(n) for n in re.findall(r"data-count='(\d+)'", html)]
+    assert sum(counts) == 2 * len(entries)  # inherent and residual grids
+
+
+# ----------------------------------------------------------------------------- controls
+def test_controls_view_lists_a_control_only_after_a_mitigate_decision(wb: Workbench, catalog):
+    view = wb.controls
+    assert "data-control=" not in view.table.value
+    assert all(fc.in_place == 0 for fc in view.coverage)
+    panel = wb.findings
+    panel.finding.value = FINDING
+    panel.mitigations.value = ("MIT-RATE-LIMIT",)
+    panel.status.value = "open"  # chosen, not yet implemented
+    assert panel.apply()
+    assert "data-control=" not in view.table.value
+    view.show.value = "planned"
+    assert "data-control='SC-5'" in view.table.value
+    view.show.value = "in_place"
+    panel.status.value = "mitigated"
+    assert panel.apply()
+    expected = controls_of(["MIT-RATE-LIMIT"], catalog)
+    shown = re.findall(r"data-framework='(\w+)' data-control='([^']+)'", view.table.value)
+    assert sorted(shown) == sorted((fw, c) for fw, ids in expected.items() for c in ids)
+    assert FINDING in view.table.value
+    # cross-check against the register: each in-place control is addressed by FINDING
+    for fc in view.coverage:
+        for c in fc.addressed:
+            assert c.addressed_by == (FINDING,)
+    view.show.value = "all"
+    assert len(re.findall("data-control=", view.table.value)) == sum(
+        len(fc.controls) for fc in view.coverage
+    )
+
+
+# ----------------------------------------------------------------------------- load / export
+def test_load_replaces_the_live_model(wb: Workbench, tmp_path: Path):
+    other = ThreatModel.from_template("rag_assistant")
+    path = tmp_path / "rag.yaml"
+    other.save(path)
+    wb.path.value = str(path)
+    wb.load_button.click()
+    assert "Loaded" in wb.status.value
+    assert wb.model == other
+    assert other.system.name in wb.title.value
+    assert {f.target for f in wb.analysis.findings} <= other.ids()
+    assert "bot" not in {n["id"] for n in wb.canvas.payload()["nodes"]}
+
+
+def test_load_errors_keep_the_model(wb: Workbench, tmp_path: Path):
+    before = wb.model
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("kind: llm_app", "kind: <llm>"), encoding="utf-8")
+    wb.path.value = str(bad)
+    wb.load_button.click()
+    assert "Not loaded" in wb.status.value
+    assert "bad.yaml" in wb.status.value
+    assert "<llm>" not in wb.status.value
+    assert wb.model is before
+    wb.path.value = str(tmp_path / "missing.yaml")
+    wb.load_button.click()
+    assert "Not loaded" in wb.status.value
+    assert wb.model is before
+
+
+@pytest.mark.slow
+def test_export_html_and_model_cards(catalog, tmp_path: Path):
+    model = ThreatModel.from_template("rag_assistant")
+    path = tmp_path / "rag.yaml"
+    model.save(path)
+    wb = _bench(ThreatModel.load(path), catalog)
+    wb.export_format.value = "html"
+    wb.export_button.click()
+    assert "Exported rag.html" in wb.status.value, wb.status.value
+    report = (tmp_path / "rag.html").read_text(encoding="utf-8")
+    assert model.system.name in report
+    assert wb.progress.value == wb.progress.max
+    assert wb.progress.bar_style == "success"
+    wb.export_format.value = "md"
+    wb.export_button.click()
+    cards = sorted(tmp_path.glob("*.model-card.md"))
+    assert cards
+    assert all(p.name in wb.status.value for p in cards)
+    assert cards[0].read_text(encoding="utf-8").startswith("---")
+
+
+def test_failing_export_shows_the_error(rag: Workbench, tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    rag.path.value = str(blocker / "model.yaml")  # its folder is a file
+    before = rag.model
+    rag.export_format.value = "md"
+    rag.export_button.click()
+    assert "Export failed" in rag.status.value
+    assert rag.progress.bar_style == "danger"
+    assert rag.model is before
+    assert blocker.read_text(encoding="utf-8") == "x"
+
+
+def test_tab_hooks(wb: Workbench):
+    assert "atw-tab-pasta" in wb.pasta.widget._dom_classes
+    assert "atw-tab-controls" in wb.controls.widget._dom_classes
+    for control, hook in (
+        (wb.load_button, "atw-load"),
+        (wb.export_button, "atw-export"),
+        (wb.export_format, "atw-export-format"),
+        (wb.findings.stride_filter, "atw-filter-stride"),
+        (wb.findings.layer_filter, "atw-filter-layer"),
+        (wb.findings.risk_filter, "atw-filter-risk"),
+        (wb.findings.mitigations, "atw-decision-mitigations"),
+        (wb.findings.controls, "atw-decision-controls"),
+    ):
+        assert hook in control._dom_classes
+    assert [wb.tabs.get_title(i) for i in range(3)] == [
+        "Inspector and threats",
+        "PASTA",
+        "Controls",
+    ]

@@ -1,0 +1,325 @@
+"""The PASTA view: the seven stages as a guided sequence (an accordion with Previous and
+Next), each showing what the model already has and what is missing.
+
+What is done and missing comes from :func:`workbench.register.coverage.pasta_status`;
+this module draws it, edits the business objectives and the risk tolerance (stage 1)
+through the model's edit API, lists the attack paths (stage 6: choosing one highlights it
+on the canvas) and draws the risk matrix (stage 7). Every text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from typing import get_args
+
+import ipywidgets as w
+
+from workbench.engine import AttackPath
+from workbench.model import Objective, RiskTolerance, ThreatModel
+from workbench.model.types import ImpactLevel, RiskLevel
+from workbench.register import Entry, Register, build_register
+from workbench.register.coverage import PASTA_STAGES, StageStatus, pasta_status, risk_matrix
+
+from ._edits import reason
+from .canvas import Canvas
+from .findings import findings_table
+from .risk_matrix import matrices_html
+
+MAX_PATHS = 100
+"""Most attack paths offered in the list (the highest scoring)."""
+TABLE_ROWS = 25
+"""Most findings listed in the threat and weakness stages."""
+
+_OK = "#047857"
+_TODO = "#b45309"
+
+
+def status_html(status: StageStatus) -> str:
+    """What a stage has (✓) and what it misses (!), escaped."""
+    done = "".join(
+        f"<li data-role='done' style='color:{_OK}'>✓ {html.escape(t)}</li>" for t in status.done
+    )
+    missing = "".join(
+        f"<li data-role='missing' style='color:{_TODO}'>! {html.escape(t)}</li>"
+        for t in status.missing
+    )
+    state = "complete" if status.complete else "incomplete"
+    return (
+        f"<div class='atw-stage-status' data-stage='{status.number}' data-state='{state}'>"
+        f"<ul style='list-style:none;padding-left:0;margin:2px 0'>{done}{missing}</ul></div>"
+    )
+
+
+def path_label(path: AttackPath, names: dict[str, str]) -> str:
+    """``high 20: Customer → Bot → Docs`` for an attack path."""
+    chain = " → ".join(names.get(e, e) for e in path.elements)
+    return f"{path.risk} {path.score}: {chain}"
+
+
+def path_ids(path: AttackPath) -> list[str]:
+    """Element and flow IDs of an attack path, in order along it."""
+    ids = [path.source]
+    for step in path.steps:
+        ids.extend(step.flows)
+        ids.append(step.element)
+    return ids
+
+
+class PastaView:
+    """The seven PASTA stages over ``canvas.model`` and ``canvas.analysis``;
+    ``view.widget`` is the ipywidgets view."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.statuses: tuple[StageStatus, ...] = ()
+        self.paths: tuple[AttackPath, ...] = ()
+        self.stage_status = [w.HTML() for _ in PASTA_STAGES]
+        self.details = [w.HTML() for _ in PASTA_STAGES]
+        self.message = w.HTML()
+        self._build_stage1()
+        self.path_list = w.Select(rows=8, layout=w.Layout(width="100%"))
+        self.clear_button = w.Button(description="Clear highlight", icon="eraser")
+        bodies: list[w.Widget] = [
+            w.VBox([s, d]) for s, d in zip(self.stage_status, self.details, strict=True)
+        ]
+        bodies[0].children = (*bodies[0].children, self._stage1_editor, self.message)
+        bodies[5].children = (*bodies[5].children, self.path_list, self.clear_button)
+        self.accordion = w.Accordion(children=bodies, selected_index=0)
+        self.previous = w.Button(description="Previous", icon="arrow-left")
+        self.next = w.Button(description="Next", icon="arrow-right")
+        self.previous.on_click(lambda _: self.go(-1))
+        self.next.on_click(lambda _: self.go(1))
+        self.path_list.observe(lambda _: self._path_chosen(), names="value")
+        self.clear_button.on_click(lambda _: self.highlight(None))
+        self.widget = w.VBox([self.accordion, w.HBox([self.previous, self.next])])
+        for control, name in (
+            (self.widget, "pasta"),
+            (self.previous, "pasta-previous"),
+            (self.next, "pasta-next"),
+            (self.path_list, "pasta-paths"),
+            (self.clear_button, "pasta-clear"),
+            (self.message, "pasta-message"),
+        ):
+            control.add_class(f"atw-{name}")
+        for i, body in enumerate(bodies, start=1):
+            body.add_class(f"atw-pasta-stage-{i}")
+        canvas.on_update(self.refresh)
+        self.refresh()
+
+    # ----------------------------------------------------------------- stage 1 editor
+    def _build_stage1(self) -> None:
+        self.objective_title = w.Text(description="Objective", placeholder="what must hold")
+        self.objective_impact = w.Dropdown(
+            options=list(get_args(ImpactLevel)), value="moderate", description="Impact"
+        )
+        self.objective_elements = w.SelectMultiple(description="Depends on", rows=4)
+        self.add_objective = w.Button(description="Add objective", icon="plus")
+        self.remove_choice = w.Dropdown(description="Objective")
+        self.remove_objective = w.Button(description="Remove", icon="trash")
+        self.accept_up_to = w.Dropdown(options=list(get_args(RiskLevel)), description="Accept ≤")
+        self.review_days = w.BoundedIntText(min=1, max=3660, description="Review (days)")
+        self.statement = w.Textarea(description="Appetite", rows=2, placeholder="in your words")
+        self.set_tolerance = w.Button(description="Set risk tolerance", icon="check")
+        self.add_objective.on_click(lambda _: self.add_objective_clicked())
+        self.remove_objective.on_click(lambda _: self.remove_objective_clicked())
+        self.set_tolerance.on_click(lambda _: self.set_tolerance_clicked())
+        for control, name in (
+            (self.objective_title, "objective-title"),
+            (self.objective_impact, "objective-impact"),
+            (self.add_objective, "objective-add"),
+            (self.remove_objective, "objective-remove"),
+            (self.accept_up_to, "tolerance-level"),
+            (self.statement, "tolerance-statement"),
+            (self.set_tolerance, "tolerance-set"),
+        ):
+            control.add_class(f"atw-{name}")
+        self._stage1_editor = w.VBox(
+            [
+                w.HTML("<b>Add a business objective</b>"),
+                w.HBox([self.objective_title, self.objective_impact]),
+                self.objective_elements,
+                w.HBox([self.add_objective, self.remove_choice, self.remove_objective]),
+                w.HTML("<b>Risk tolerance</b>"),
+                w.HBox([self.accept_up_to, self.review_days]),
+                self.statement,
+                self.set_tolerance,
+            ]
+        )
+
+    # ----------------------------------------------------------------- navigation
+    def go(self, step: int) -> None:
+        """Open the stage ``step`` places after (or before) the open one."""
+        current = self.accordion.selected_index or 0
+        self.accordion.selected_index = max(0, min(len(PASTA_STAGES) - 1, current + step))
+
+    # ----------------------------------------------------------------- view
+    def refresh(self) -> None:
+        """Redraw every stage from the canvas's model and analysis."""
+        analysis = self.canvas.analysis
+        if analysis is None:
+            for s in self.stage_status:
+                s.value = "<i>No analysis.</i>"
+            return
+        register = build_register(analysis)
+        self.statuses = pasta_status(analysis, register)
+        for i, st in enumerate(self.statuses):
+            mark = "✓" if st.complete else f"{len(st.missing)} to do"
+            self.accordion.set_title(i, f"{st.number}. {st.title} — {mark}")
+            self.stage_status[i].value = status_html(st)
+        self._fill_details(register)
+        self._fill_stage1_controls()
+        self._fill_paths(analysis.attack_paths)
+
+    def _fill_details(self, register: Register) -> None:
+        model = self.canvas.model
+        threats = [e for e in register.entries if e.finding.pasta_stage == 4]
+        weaknesses = [e for e in register.entries if e.finding.pasta_stage == 5]
+        self.details[0].value = _objectives_html(model)
+        self.details[1].value = _scope_html(model)
+        self.details[2].value = ""
+        self.details[3].value = _top_table(threats)
+        self.details[4].value = _top_table(weaknesses)
+        self.details[6].value = matrices_html(risk_matrix(register.entries))
+
+    def _fill_stage1_controls(self) -> None:
+        model = self.canvas.model
+        elements = [(e.name, e.id) for e in model.elements]
+        kept = tuple(v for v in self.objective_elements.value if v in {i for _, i in elements})
+        self.objective_elements.options = elements
+        self.objective_elements.value = kept
+        self.remove_choice.options = [(o.title, o.id) for o in model.objectives]
+        tol = model.risk_tolerance
+        self.accept_up_to.value = tol.accept_up_to
+        self.review_days.value = tol.review_cadence_days
+        self.statement.value = tol.statement
+
+    def _fill_paths(self, paths: Sequence[AttackPath]) -> None:
+        self.paths = tuple(paths[:MAX_PATHS])
+        names = {e.id: e.name for e in self.canvas.model.elements}
+        options = [(path_label(p, names), p.id) for p in self.paths]
+        current = self.path_list.value
+        if tuple(self.path_list.options) != tuple(options):
+            self.path_list.options = options
+        ids = {p.id for p in self.paths}
+        self.path_list.value = current if current in ids else None
+        more = len(paths) - len(self.paths)
+        note = f" {more} more not listed." if more > 0 else ""
+        self.details[5].value = f"<p>Choose a path to highlight it on the canvas.{note}</p>"
+
+    # ----------------------------------------------------------------- attack paths
+    def _path_chosen(self) -> None:
+        chosen = next((p for p in self.paths if p.id == self.path_list.value), None)
+        self.highlight(chosen)
+
+    def highlight(self, path: AttackPath | None) -> None:
+        """Highlight ``path`` on the canvas (``None``: clear the highlight)."""
+        if path is not None:
+            self.canvas.highlight_path(path_ids(path))
+            return
+        self.canvas.clear_highlight()
+        if self.path_list.value is not None:
+            self.path_list.value = None
+
+    # ----------------------------------------------------------------- stage 1 edits
+    def _edit(self, make: Callable[[ThreatModel], ThreatModel], done: str) -> bool:
+        try:
+            new_model = make(self.canvas.model)
+        except (ValueError, TypeError, KeyError) as exc:
+            self.message.value = (
+                f"<span class='atw-error' style='color:#b91c1c'>Refused: "
+                f"{html.escape(reason(exc))}</span>"
+            )
+            return False
+        self.canvas.model = new_model
+        self.message.value = f"<span style='color:{_OK}'>{html.escape(done)}</span>"
+        return True
+
+    def add_objective_clicked(self) -> bool:
+        """Add the objective in the form; ``False`` (reason shown) when refused."""
+        title = self.objective_title.value.strip()
+        if not title:
+            self.message.value = (
+                "<span class='atw-error'>Refused: give the objective a title</span>"
+            )
+            return False
+
+        def make(m: ThreatModel) -> ThreatModel:
+            objective = Objective(
+                id=_free_id(m, "objective"),
+                title=title,
+                impact=self.objective_impact.value,
+                elements=list(self.objective_elements.value),
+            )
+            return m.replace(objectives=[*m.objectives, objective])
+
+        ok = self._edit(make, f"Added '{title}'.")
+        if ok:
+            self.objective_title.value = ""
+        return ok
+
+    def remove_objective_clicked(self) -> bool:
+        """Remove the objective chosen in the list."""
+        oid = self.remove_choice.value
+        if not oid:
+            return False
+        return self._edit(
+            lambda m: m.replace(objectives=[o for o in m.objectives if o.id != oid]),
+            f"Removed {oid}.",
+        )
+
+    def set_tolerance_clicked(self) -> bool:
+        """Record the risk tolerance in the form."""
+
+        def make(m: ThreatModel) -> ThreatModel:
+            tolerance = RiskTolerance(
+                accept_up_to=self.accept_up_to.value,
+                review_cadence_days=int(self.review_days.value),
+                statement=self.statement.value.strip(),
+            )
+            return m.replace(risk_tolerance=tolerance)
+
+        return self._edit(make, "Risk tolerance recorded.")
+
+
+def _free_id(model: ThreatModel, stem: str) -> str:
+    used = model.ids()
+    n = 1
+    while f"{stem}-{n}" in used:
+        n += 1
+    return f"{stem}-{n}"
+
+
+def _objectives_html(model: ThreatModel) -> str:
+    if not model.objectives:
+        return "<p><i>No business objectives yet: add the outcomes that must not fail.</i></p>"
+    names = {e.id: e.name for e in model.elements}
+    rows = "".join(
+        f"<tr data-objective='{html.escape(o.id, quote=True)}'><td>{html.escape(o.title)}</td>"
+        f"<td>{html.escape(o.impact)}</td>"
+        f"<td>{html.escape(', '.join(names.get(e, e) for e in o.elements))}</td></tr>"
+        for o in model.objectives
+    )
+    return (
+        "<table class='atw-objectives'><thead><tr><th>Objective</th><th>Impact</th>"
+        f"<th>Depends on</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _scope_html(model: ThreatModel) -> str:
+    scope = model.scope
+    parts = [f"<p>{html.escape(scope.description)}</p>" if scope.description else ""]
+    for label, items in (
+        ("In scope", scope.in_scope),
+        ("Out of scope", scope.out_of_scope),
+        ("Assumptions", scope.assumptions),
+    ):
+        if items:
+            lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+            parts.append(f"<b>{label}</b><ul>{lis}</ul>")
+    parts.append("<p><i>Scope is edited in the model file (YAML).</i></p>")
+    return "".join(parts)
+
+
+def _top_table(entries: Sequence[Entry]) -> str:
+    return findings_table(entries, limit=TABLE_ROWS, total=len(entries))

@@ -12,7 +12,7 @@ from widgets import Workbench
 from workbench import ThreatModel
 from workbench.catalog import load_catalog
 from workbench.engine.risk import at_least
-from workbench.model import Decision
+from workbench.model import Decision, Objective
 from workbench.model.types import DecisionStatus
 from workbench.register import build_register
 from workbench.register.coverage import controls_of
@@ -160,6 +160,7 @@ def _stage(wb: Workbench, number: int):
 
 
 def test_pasta_shows_done_and_missing_and_follows_edits(wb: Workbench):
+    wb.tabs.selected_index = 1  # a hidden view does not follow edits (see below)
     pasta = wb.pasta
     assert "no objectives recorded" in _stage(wb, 1).missing
     assert "no objectives recorded" in pasta.stage_status[0].value
@@ -192,6 +193,23 @@ def test_pasta_shows_done_and_missing_and_follows_edits(wb: Workbench):
     after = [m for m in _stage(wb, 5).missing if "without a decision" in m]
     count = int(before[0].split()[0])
     assert (int(after[0].split()[0]) if after else 0) == count - 1
+
+
+def test_hidden_views_catch_up_when_their_tab_is_shown(wb: Workbench):
+    assert wb.tabs.selected_index == 0
+    missing = list(_stage(wb, 1).missing)
+    assert "no objectives recorded" in missing
+    objective = Objective(id="obj-x", title="Keep data private", impact="severe")
+    wb.model = wb.model.replace(objectives=[objective])
+    assert wb.pasta.stale  # hidden: not recomputed on the edit
+    assert wb.controls.stale
+    assert list(_stage(wb, 1).missing) == missing
+    wb.tabs.selected_index = 1
+    assert not wb.pasta.stale
+    assert "no objectives recorded" not in _stage(wb, 1).missing
+    assert wb.controls.stale  # still hidden
+    wb.tabs.selected_index = 2
+    assert not wb.controls.stale
 
 
 def test_pasta_refuses_invalid_objectives(wb: Workbench):
@@ -245,6 +263,7 @@ def test_risk_matrix_cells_match_the_register(wb: Workbench):
 
 # ----------------------------------------------------------------------------- controls
 def test_controls_view_lists_a_control_only_after_a_mitigate_decision(wb: Workbench, catalog):
+    wb.tabs.selected_index = 2
     view = wb.controls
     assert "data-control=" not in view.table.value
     assert all(fc.in_place == 0 for fc in view.coverage)

@@ -20,6 +20,7 @@ from workbench.register.coverage import (
     control_coverage,
 )
 
+from ._views import LiveView
 from .canvas import Canvas
 
 SHOW: list[tuple[str, str]] = [
@@ -102,7 +103,7 @@ def coverage_html(coverage: Sequence[FrameworkCoverage], show: str = "in_place")
     return "".join(parts)
 
 
-class ControlsView:
+class ControlsView(LiveView):
     """Control coverage of ``canvas.analysis``; ``view.widget`` is the ipywidgets view."""
 
     def __init__(self, canvas: Canvas) -> None:
@@ -114,7 +115,7 @@ class ControlsView:
         self.widget.add_class("atw-controls-view")
         self.show.add_class("atw-controls-show")
         self.show.observe(lambda _: self._draw(), names="value")
-        canvas.on_update(self.refresh)
+        self._follow(canvas)
         self.refresh()
 
     def refresh(self) -> None:

@@ -22,6 +22,7 @@ from workbench.register import Entry, Register, build_register
 from workbench.register.coverage import PASTA_STAGES, StageStatus, pasta_status, risk_matrix
 
 from ._edits import reason
+from ._views import LiveView
 from .canvas import Canvas
 from .findings import findings_table
 from .risk_matrix import matrices_html
@@ -66,7 +67,7 @@ def path_ids(path: AttackPath) -> list[str]:
     return ids
 
 
-class PastaView:
+class PastaView(LiveView):
     """The seven PASTA stages over ``canvas.model`` and ``canvas.analysis``;
     ``view.widget`` is the ipywidgets view."""
 
@@ -104,7 +105,7 @@ class PastaView:
             control.add_class(f"atw-{name}")
         for i, body in enumerate(bodies, start=1):
             body.add_class(f"atw-pasta-stage-{i}")
-        canvas.on_update(self.refresh)
+        self._follow(canvas)
         self.refresh()
 
     # ----------------------------------------------------------------- stage 1 editor

@@ -129,7 +129,15 @@ class Workbench:
         self.tabs = w.Tab(children=[threats, self.pasta.widget, self.controls.widget])
         for i, name in enumerate(("Inspector and threats", "PASTA", "Controls")):
             self.tabs.set_title(i, name)
+        self.tabs.observe(lambda _: self._tab_changed(), names="selected_index")
+        self._tab_changed()
         return self.tabs
+
+    def _tab_changed(self) -> None:
+        """Only the shown PASTA or controls view follows edits (they cost the most)."""
+        selected = self.tabs.selected_index
+        self.pasta.set_live(selected == 1)
+        self.controls.set_live(selected == 2)
 
     # ----------------------------------------------------------------- constructors
     @classmethod

@@ -429,3 +429,310 @@ def test_canvas_without_analyzer_has_no_overlay(model: ThreatModel):
     assert canvas.model.flow("customer-to-docs") == Flow(
         id="customer-to-docs", source="customer", target="docs"
     )
+
+
+# ----------------------------------------------------------------------------- boundaries
+NESTED = """\
+format_version: 1
+system: {name: Nested}
+boundaries:
+  - {id: internet, name: Internet, trust: untrusted}
+  - {id: cloud, name: Cloud, trust: partner}
+  - {id: app, name: App subnet, parent: cloud, trust: partner}
+  - {id: data, name: Data subnet, parent: cloud, trust: partner}
+elements:
+  - {id: user, kind: user, name: User, boundary: internet}
+  - {id: bot, kind: llm_app, name: Bot, boundary: app}
+  - {id: guard, kind: guardrail, name: Guard, boundary: app}
+  - {id: docs, kind: vector_store, name: Docs, boundary: data}
+  - {id: loose, kind: tool, name: Loose}
+flows:
+  - {id: ask, source: user, target: bot}
+"""
+
+
+@pytest.fixture
+def nested() -> ThreatModel:
+    return ThreatModel.from_yaml(NESTED)
+
+
+def _new_boundaries(before: ThreatModel, after: ThreatModel) -> list[Any]:
+    old = {b.id for b in before.boundaries}
+    return [b for b in after.boundaries if b.id not in old]
+
+
+@pytest.mark.parametrize(
+    ("members", "parent", "trust"),
+    [
+        (["bot", "guard"], "app", "partner"),  # same boundary: nests inside it, its trust
+        (["bot", "docs"], "cloud", "partner"),  # sibling subnets: inside their common parent
+        (["user", "bot"], None, "trusted"),  # nothing in common: top level, schema default
+        (["loose"], None, "trusted"),
+    ],
+)
+def test_add_boundary_around_members(nested: ThreatModel, members, parent, trust):
+    result = apply_edit(nested, {"op": "add_boundary", "members": members})
+    (new,) = _new_boundaries(nested, result.model)
+    assert new.id == "boundary-5"  # four boundaries already
+    assert new.name == "Trust boundary 5"
+    assert (new.parent, new.trust) == (parent, trust)
+    inside = {e.id for e in result.model.elements if e.boundary == new.id}
+    assert inside == set(members)
+    others = {e.id: e.boundary for e in result.model.elements if e.id not in members}
+    assert others == {e.id: e.boundary for e in nested.elements if e.id not in members}
+
+
+def test_add_boundary_picks_a_free_id_and_name_and_takes_a_given_one(nested: ThreatModel):
+    first = apply_edit(nested, {"op": "add_boundary", "members": ["bot"]}).model
+    second = apply_edit(first, {"op": "add_boundary", "members": ["guard"]}).model
+    (b2,) = _new_boundaries(first, second)
+    assert (b2.id, b2.name) == ("boundary-6", "Trust boundary 6")
+    named = apply_edit(
+        nested,
+        {"op": "add_boundary", "members": ["docs"], "name": " Vault ", "trust": "trusted"},
+    ).model
+    (b,) = _new_boundaries(nested, named)
+    assert (b.name, b.trust, b.parent) == ("Vault", "trusted", "data")
+
+
+def test_add_boundary_skips_ids_and_names_in_use(nested: ThreatModel):
+    busy = apply_edit(nested, {"op": "add_element", "kind": "tool", "x": 0, "y": 0}).model
+    busy = busy.update_element("tool-1", id="boundary-5")
+    result = apply_edit(busy, {"op": "add_boundary", "members": ["bot"]})
+    (b,) = _new_boundaries(busy, result.model)
+    assert (b.id, b.name) == ("boundary-6", "Trust boundary 6")
+
+
+def test_rename_and_delete_boundary_keep_the_elements(nested: ThreatModel):
+    renamed = apply_edit(nested, {"op": "rename_boundary", "id": "app", "name": " Apps "}).model
+    assert renamed.boundary("app").name == "Apps"
+    assert renamed.boundary("app").parent == "cloud"
+    gone = apply_edit(renamed, {"op": "delete_boundary", "id": "app"}).model
+    assert "app" not in {b.id for b in gone.boundaries}
+    assert {e.id for e in gone.elements} == {e.id for e in nested.elements}
+    # its members move to the enclosing boundary
+    assert gone.element("bot").boundary == "cloud"
+    assert gone.element("guard").boundary == "cloud"
+    assert [f.id for f in gone.flows] == ["ask"]
+
+
+def test_move_into_a_boundary_is_one_edit(nested: ThreatModel):
+    result = apply_edit(
+        nested,
+        {
+            "op": "move",
+            "positions": {"loose": {"x": 5, "y": 6}, "bot": {"x": 1, "y": 2}},
+            "boundaries": {"loose": "data", "bot": None},
+        },
+    )
+    new = result.model
+    assert new.element("loose").boundary == "data"
+    assert new.element("loose").position == Position(x=5, y=6)
+    assert new.element("bot").boundary is None
+    assert new.element("guard").boundary == "app"
+
+
+@pytest.mark.parametrize(
+    ("msg", "why"),
+    [
+        ({"op": "add_boundary", "members": []}, "select the elements"),
+        ({"op": "add_boundary"}, "select the elements"),
+        ({"op": "add_boundary", "members": ["ghost"]}, "'ghost' is not an element"),
+        ({"op": "add_boundary", "members": ["ask"]}, "'ask' is not an element"),
+        ({"op": "add_boundary", "members": "bot"}, "must be a list of IDs"),
+        ({"op": "add_boundary", "members": ["bot"], "name": "  "}, "needs a name"),
+        ({"op": "add_boundary", "members": ["bot"], "name": 5}, "'name' must be text"),
+        ({"op": "add_boundary", "members": ["bot"], "trust": "sort of"}, "trust"),
+        ({"op": "rename_boundary", "id": "app", "name": ""}, "needs a name"),
+        ({"op": "rename_boundary", "id": "app"}, "'name' must be text"),
+        ({"op": "rename_boundary", "id": "app", "name": "x" * 201}, "at most 200"),
+        ({"op": "rename_boundary", "id": "bot", "name": "x"}, "'bot' is not a trust boundary"),
+        ({"op": "delete_boundary", "id": "moon"}, "'moon' is not a trust boundary"),
+        ({"op": "delete_boundary"}, "'id' must be text"),
+        (
+            {"op": "move", "positions": {"bot": {"x": 0, "y": 0}}, "boundaries": {"bot": "moon"}},
+            "'moon' is not a boundary",
+        ),
+        (
+            {"op": "move", "positions": {"bot": {"x": 0, "y": 0}}, "boundaries": {"docs": "app"}},
+            "'docs' is not being moved",
+        ),
+        (
+            {"op": "move", "positions": {"bot": {"x": 0, "y": 0}}, "boundaries": {"bot": 3}},
+            "must be an ID or null",
+        ),
+        (
+            {"op": "move", "positions": {"bot": {"x": 0, "y": 0}}, "boundaries": ["app"]},
+            "'boundaries' must map",
+        ),
+    ],
+)
+def test_invalid_boundary_edits_are_refused(nested: ThreatModel, msg, why):
+    before = nested.model_dump()
+    with pytest.raises(EditError) as refused:
+        apply_edit(nested, msg)
+    assert why in refused.value.reason
+    assert nested.model_dump() == before
+
+
+# ----------------------------------------------------------------------------- undo / redo
+def test_undo_and_redo_walk_canvas_edits(canvas: Canvas, model: ThreatModel):
+    assert (canvas.can_undo, canvas.can_redo) == (False, False)
+    assert {"can_undo", "can_redo", "highlight"} <= set(canvas.keys)
+    canvas.edit({"op": "add_boundary", "members": ["bot", "docs"]})
+    after_add = canvas.model
+    canvas.edit({"op": "rename_boundary", "id": "boundary-3", "name": "Core"})
+    assert canvas.model.boundary("boundary-3").name == "Core"
+    assert (canvas.can_undo, canvas.can_redo) == (True, False)
+
+    assert canvas.undo() is True
+    assert canvas.model == after_add
+    assert canvas.can_redo is True
+    assert canvas.undo() is True
+    assert canvas.model == model
+    assert (canvas.can_undo, canvas.can_redo) == (False, True)
+    assert canvas.undo() is False
+    assert canvas.model == model
+
+    assert canvas.redo() is True
+    assert canvas.redo() is True
+    assert canvas.model.boundary("boundary-3").name == "Core"
+    assert canvas.redo() is False
+    assert (canvas.can_undo, canvas.can_redo) == (True, False)
+
+
+def test_undo_updates_the_browser_and_the_analysis(canvas: Canvas, catalog):
+    canvas.edit({"op": "add_element", "kind": "agent", "x": 0, "y": 0})
+    rev = canvas.revision
+    canvas.undo()
+    patch = sent(canvas).last("patch")
+    assert patch["base"] == rev
+    assert patch["nodes"]["remove"] == ["agent-1"]
+    assert canvas.selection == []  # the undone element is no longer selected
+    assert canvas.analysis is not None
+    full = analyze(canvas.model, catalog)
+    assert [f.id for f in canvas.analysis.findings] == [f.id for f in full.findings]
+
+
+def test_python_assignment_is_undoable_and_a_new_change_drops_redo(canvas: Canvas, model):
+    canvas.model = canvas.model.update_element("bot", name="Renamed")
+    canvas.undo()
+    assert canvas.model == model
+    assert canvas.can_redo
+    canvas.model = canvas.model.update_element("docs", name="Other")  # a new branch
+    assert canvas.can_redo is False
+    assert canvas.redo() is False
+    assert canvas.model.element("bot").name == "Bot"
+    canvas.model = canvas.model  # no change: no step
+    canvas.undo()
+    assert canvas.model == model
+    assert canvas.can_undo is False
+
+
+def test_a_batch_and_a_drag_are_one_step_each(canvas: Canvas, model: ThreatModel):
+    with canvas.batch():
+        canvas.model = canvas.model.update_element("bot", name="One")
+        canvas.model = canvas.model.update_element("docs", name="Two")
+        canvas.selection = ["bot"]
+    canvas.edit(
+        {
+            "op": "move",
+            "positions": {"customer": {"x": 1, "y": 1}, "docs": {"x": 2, "y": 2}},
+            "boundaries": {"customer": "vpc"},
+        }
+    )
+    assert canvas.model.element("customer").boundary == "vpc"
+    canvas.undo()
+    assert canvas.model.element("customer").boundary == "internet"
+    assert canvas.model.element("docs").name == "Two"
+    canvas.undo()
+    assert canvas.model == model
+    assert canvas.can_undo is False
+
+
+def test_refused_edits_and_decisions_in_history(canvas: Canvas, model: ThreatModel):
+    canvas.edit({"op": "add_flow", "source": "bot", "target": "bot"})
+    assert canvas.can_undo is False  # a refused edit is no step
+    assert canvas.analysis is not None
+    finding = canvas.analysis.findings[0].id
+    canvas.model = canvas.model.set_decision(
+        Decision(finding=finding, status="accepted", owner="me", rationale="fine")
+    )
+    canvas.undo()
+    assert canvas.model.decision(finding) is None
+
+
+def test_history_is_bounded(model: ThreatModel):
+    canvas = Canvas(model)
+    canvas.send = Recorder()
+    canvas.history_limit = 3
+    for i in range(6):
+        canvas.model = canvas.model.update_element("bot", name=f"Bot {i}")
+    steps = 0
+    while canvas.undo():
+        steps += 1
+    assert steps == 3
+    assert canvas.model.element("bot").name == "Bot 2"
+    canvas.clear_history()
+    assert (canvas.can_undo, canvas.can_redo) == (False, False)
+
+
+def test_front_end_undo_and_redo_messages(canvas: Canvas, model: ThreatModel):
+    canvas._on_front_end_msg(canvas, {"op": "undo", "req": 1}, [])
+    refused = sent(canvas).last("refused")
+    assert (refused["req"], refused["reason"]) == (1, "nothing to undo")
+    assert canvas.last_refusal == "nothing to undo"
+    canvas._on_front_end_msg(canvas, {"op": "delete", "nodes": ["docs"], "req": 2}, [])
+    canvas._on_front_end_msg(canvas, {"op": "undo", "req": 3}, [])
+    assert sent(canvas).last("done")["req"] == 3
+    assert canvas.model == model
+    assert canvas.last_refusal == ""
+    canvas._on_front_end_msg(canvas, {"op": "redo", "req": 4}, [])
+    assert sent(canvas).last("done")["req"] == 4
+    assert "docs" not in {e.id for e in canvas.model.elements}
+    canvas._on_front_end_msg(canvas, {"op": "redo", "req": 5}, [])
+    assert sent(canvas).last("refused")["reason"] == "nothing to redo"
+
+
+# ----------------------------------------------------------------------------- highlight
+def test_highlight_an_attack_path(catalog):
+    model = ThreatModel.from_template("rag_assistant")
+    canvas = Canvas(model, analyzer=Analyzer(catalog))
+    assert canvas.analysis is not None
+    paths = canvas.analysis.attack_paths
+    assert paths, "the template has attack paths"
+    path = max(paths, key=lambda p: len(p.steps))
+    canvas.highlight_path(path)
+    flows = [f for step in path.steps for f in step.flows]
+    assert flows
+    assert canvas.highlight == list(dict.fromkeys([*path.elements, *flows]))
+    assert set(canvas.highlight) <= {e.id for e in model.elements} | {f.id for f in model.flows}
+    assert canvas.highlight[0] == path.source
+    canvas.clear_highlight()
+    assert canvas.highlight == []
+
+
+def test_highlight_ids_and_a_single_id(canvas: Canvas):
+    canvas.highlight_path(["customer", "ask", "bot", "ask"])
+    assert canvas.highlight == ["customer", "ask", "bot"]
+    canvas.highlight_path("bot")
+    assert canvas.highlight == ["bot"]
+    canvas.highlight = ["docs"]  # the trait itself, as the PASTA view sets it
+    assert canvas.get_state("highlight")["highlight"] == ["docs"]
+
+
+# ----------------------------------------------------------------------------- layout
+def test_auto_layout_is_stable_and_stored_in_the_file(canvas: Canvas, tmp_path):
+    canvas.auto_layout()
+    once = canvas.model
+    xs = {e.kind: e.position.x for e in once.elements if e.position is not None}
+    # data -> model -> deployment, left to right
+    assert xs["vector_store"] < xs["llm_app"]
+    assert all(not n["auto"] for n in canvas.payload()["nodes"])
+    canvas.auto_layout()
+    assert canvas.model == once  # laying out again changes nothing
+    path = once.save(tmp_path / "model.yaml")
+    loaded = ThreatModel.load(path)
+    assert {e.id: e.position for e in loaded.elements} == {e.id: e.position for e in once.elements}
+    canvas.undo()
+    assert any(e.position is None for e in canvas.model.elements)

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
-from workbench.model import KINDS, Element, Flow, Position, ThreatModel
+from workbench.model import KINDS, Boundary, Element, Flow, Position, ThreatModel
 from workbench.model.types import ID_PATTERN
 
 from ._payload import auto_layout
@@ -142,9 +142,8 @@ def _add_element(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
     return EditResult(model.add_element(element), select=[element_id])
 
 
-def _move(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
-    """Move elements; elements still placed automatically are pinned where they are
-    shown, so the drawing stays as the user sees it."""
+def _positions(model: ThreatModel, msg: Mapping[str, Any]) -> dict[str, Position]:
+    """The ``positions`` of a move message, checked: element ID to position."""
     raw = msg.get("positions")
     if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
         raise EditError("'positions' must map element IDs to {x, y}")
@@ -156,16 +155,43 @@ def _move(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
         if not isinstance(pos, dict):
             raise EditError(f"position of '{element_id}' must be {{x, y}}")
         moved[element_id] = Position(x=_number(pos, "x"), y=_number(pos, "y"))
+    return moved
+
+
+def _dropped_into(msg: Mapping[str, Any], moved: Mapping[str, Position]) -> dict[str, str | None]:
+    """The optional ``boundaries`` of a move message: the boundary each moved element was
+    dropped into (``None``: out of every boundary)."""
+    raw = msg.get("boundaries", {})
+    if not isinstance(raw, dict):
+        raise EditError("'boundaries' must map element IDs to boundary IDs")
+    for element_id, boundary in raw.items():
+        if element_id not in moved:
+            raise EditError(f"'{element_id}' is not being moved")
+        if boundary is not None and not isinstance(boundary, str):
+            raise EditError(f"boundary of '{element_id}' must be an ID or null")
+    return dict(raw)
+
+
+def _move(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
+    """Move elements, and put those dropped into a trust boundary's region into that
+    boundary (``boundaries``: element ID to boundary ID or null), in one edit. Elements
+    still placed automatically are pinned where they are shown, so the drawing stays as
+    the user sees it."""
+    moved = _positions(model, msg)
+    dropped = _dropped_into(msg, moved)
     shown = auto_layout(model)
     elements = []
     for e in model.elements:
+        update: dict[str, Any] = {}
         if e.id in moved:
             if e.position != moved[e.id]:
-                e = e.model_copy(update={"position": moved[e.id]})
+                update["position"] = moved[e.id]
+            if e.id in dropped and dropped[e.id] != e.boundary:
+                update["boundary"] = dropped[e.id]
         elif e.position is None:
             x, y = shown[e.id]
-            e = e.model_copy(update={"position": Position(x=x, y=y)})
-        elements.append(e)
+            update["position"] = Position(x=x, y=y)
+        elements.append(e.model_copy(update=update) if update else e)
     return EditResult(model.replace(elements=elements))
 
 
@@ -234,6 +260,102 @@ def _set_boundary(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
     return EditResult(model.update_element(element_id, boundary=boundary))
 
 
+def _boundary_name(msg: Mapping[str, Any], default: str | None = None) -> str:
+    """The ``name`` of a boundary message, stripped; ``default`` when it is left out (or a
+    refusal when there is no default)."""
+    if default is not None and msg.get("name") is None:
+        return default
+    name = _text(msg, "name").strip()
+    if not name:
+        raise EditError("a trust boundary needs a name")
+    if len(name) > MAX_TEXT:
+        raise EditError(f"a name has at most {MAX_TEXT} characters")
+    return name
+
+
+def _new_boundary_id(model: ThreatModel) -> tuple[str, int]:
+    """``boundary-N`` and N, counting on from the boundaries already there, with neither
+    the ID nor the default name "Trust boundary N" taken."""
+    taken, names = model.ids(), {b.name for b in model.boundaries}
+    n = len(model.boundaries) + 1
+    while f"boundary-{n}" in taken or f"Trust boundary {n}" in names:
+        n += 1
+    return f"boundary-{n}", n
+
+
+def _chain(model: ThreatModel, boundary: str | None) -> list[str]:
+    """``boundary`` and its enclosing boundaries, innermost first."""
+    parents = {b.id: b.parent for b in model.boundaries}
+    chain: list[str] = []
+    while boundary is not None and boundary not in chain:
+        chain.append(boundary)
+        boundary = parents.get(boundary)
+    return chain
+
+
+def _enclosing(model: ThreatModel, boundaries: Iterable[str | None]) -> str | None:
+    """The innermost boundary that holds every one of ``boundaries`` (``None``: none)."""
+    chains = [_chain(model, b) for b in boundaries]
+    common = set(chains[0]).intersection(*chains[1:]) if chains else set()
+    return next((b for b in chains[0] if b in common), None) if chains else None
+
+
+def _add_boundary(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
+    """A new trust boundary around the ``members`` (element IDs).
+
+    The new boundary nests inside the innermost boundary that held every member and takes
+    its trust level; when there is none it is a top-level boundary with the schema's
+    default trust (``trusted``). ``name`` and ``trust`` may be given."""
+    members = _ids(msg, "members")
+    if not members:
+        raise EditError("select the elements the new trust boundary should contain")
+    current = {e.id: e.boundary for e in model.elements}
+    missing = [m for m in members if m not in current]
+    if missing:
+        raise EditError(f"'{missing[0]}' is not an element")
+    boundary_id, n = _new_boundary_id(model)
+    parent = _enclosing(model, [current[m] for m in members])
+    fields: dict[str, Any] = {
+        "id": boundary_id,
+        "name": _boundary_name(msg, f"Trust boundary {n}"),
+        "parent": parent,
+    }
+    trust = msg.get("trust")
+    if trust is not None:
+        fields["trust"] = trust
+    elif parent is not None:
+        fields["trust"] = model.boundary(parent).trust
+    new = model.add_boundary(Boundary.model_validate(fields))
+    elements = [
+        e.model_copy(update={"boundary": boundary_id}) if e.id in members else e
+        for e in new.elements
+    ]
+    return EditResult(new.replace(elements=elements))
+
+
+def _boundary_id(model: ThreatModel, msg: Mapping[str, Any]) -> str:
+    boundary_id = _text(msg, "id")
+    if not any(b.id == boundary_id for b in model.boundaries):
+        raise EditError(f"'{boundary_id}' is not a trust boundary")
+    return boundary_id
+
+
+def _rename_boundary(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
+    boundary_id = _boundary_id(model, msg)
+    name = _boundary_name(msg)
+    boundaries = [
+        Boundary.model_validate({**b.model_dump(), "name": name}) if b.id == boundary_id else b
+        for b in model.boundaries
+    ]
+    return EditResult(model.replace(boundaries=boundaries))
+
+
+def _delete_boundary(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
+    """Remove a boundary but keep its elements: they (and nested boundaries) move to its
+    parent."""
+    return EditResult(model.remove_boundary(_boundary_id(model, msg)))
+
+
 EDITS: dict[str, Callable[[ThreatModel, Mapping[str, Any]], EditResult]] = {
     "add_element": _add_element,
     "move": _move,
@@ -242,6 +364,9 @@ EDITS: dict[str, Callable[[ThreatModel, Mapping[str, Any]], EditResult]] = {
     "delete": _delete,
     "add_flow": _add_flow,
     "set_boundary": _set_boundary,
+    "add_boundary": _add_boundary,
+    "rename_boundary": _rename_boundary,
+    "delete_boundary": _delete_boundary,
 }
 """Every edit the front end may send, by ``op``."""
 

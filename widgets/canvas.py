@@ -12,6 +12,15 @@ The widget holds the :class:`~workbench.ThreatModel` in a trait that is *not* sy
   flow, auto-layout) arrives as a small message such as ``{"op": "add_element", ...}``
   and is applied through the model's edit API (:func:`widgets._edits.apply_edit`). An
   invalid edit is refused with a reason that the canvas shows; the model stays valid.
+- Undo and redo (:meth:`Canvas.undo`, :meth:`Canvas.redo`, the toolbar, Ctrl/Cmd+Z and
+  Ctrl+Shift+Z / Ctrl+Y): *every* change of ``canvas.model`` is one step, whoever made
+  it (a canvas edit, the inspector, the decision editor, ``canvas.model = ...`` in
+  Python), except the changes undo and redo make themselves. Changes made inside one
+  :meth:`Canvas.batch` block are one step; a drag moves every dragged element (and puts
+  those dropped into a trust boundary into it) in one edit, so it is one step too. The
+  history holds previous models, which are immutable, so a step costs little memory.
+- :attr:`Canvas.highlight` (IDs of elements and flows, e.g. an attack path through
+  :meth:`Canvas.highlight_path`) emphasises those and dims the rest of the drawing.
 
 The front end lives in ``widgets/js/src/canvas.js`` and is bundled, with vis-network,
 into ``widgets/static/canvas.js`` so that installing the package needs no Node.
@@ -20,20 +29,22 @@ into ``widgets/static/canvas.js`` so that installing the package needs no Node.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
-from workbench.engine import Analysis, Analyzer
+from workbench.engine import Analysis, Analyzer, AttackPath
 from workbench.model import ThreatModel
 
 from . import _payload
 from ._edits import EditError, EditResult, apply_edit
 
 STATIC = Path(__file__).resolve().parent / "static"
+HISTORY_OPS = ("undo", "redo")
+"""Messages from the browser that walk the history instead of editing."""
 
 SelectCallback = Callable[[list[str]], None]
 RefusedCallback = Callable[[str, dict[str, Any]], None]
@@ -77,6 +88,16 @@ class Canvas(anywidget.AnyWidget):
     """Colours of risk badges and trust boundaries."""
     height = traitlets.Unicode("600px").tag(sync=True)
     """CSS height of the canvas."""
+    highlight = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """IDs of elements and flows to emphasise (an attack path, say); everything else is
+    dimmed. Empty: the normal drawing."""
+    can_undo = traitlets.Bool(False).tag(sync=True)
+    """Whether :meth:`undo` has a step to undo (read-only: the toolbar follows it)."""
+    can_redo = traitlets.Bool(False).tag(sync=True)
+    """Whether :meth:`redo` has a step to redo (read-only)."""
+
+    history_limit = 100
+    """How many steps :meth:`undo` can go back (the oldest are forgotten)."""
 
     snapshot_limit = 400
     """Keep :attr:`snapshot` current while the payload has at most this many items; above
@@ -101,6 +122,10 @@ class Canvas(anywidget.AnyWidget):
         self._select_callbacks: list[SelectCallback] = []
         self._refused_callbacks: list[RefusedCallback] = []
         self._update_callbacks: list[Callable[[], None]] = []
+        self._undo: list[ThreatModel] = []
+        self._redo: list[ThreatModel] = []
+        self._restoring = False  # set while undo/redo assign the model
+        self._batch_recorded = False  # the current batch already made a history step
         self.last_refusal: str = ""
         """The reason the last refused edit gave (empty after a successful edit)."""
         analysis = analyzer.analyze(model) if analyzer is not None else None
@@ -121,6 +146,7 @@ class Canvas(anywidget.AnyWidget):
     def _model_changed(self, change: dict[str, Any]) -> None:
         if not self._ready:
             return
+        self._record(change["old"])
         with self.batch():
             if self._analyzer is not None:
                 self.analysis = self._analyzer.update(change["new"])
@@ -149,6 +175,8 @@ class Canvas(anywidget.AnyWidget):
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:
         """Send one update for every change made inside the block."""
+        if not self._batching:
+            self._batch_recorded = False
         self._batching += 1
         try:
             yield
@@ -189,6 +217,65 @@ class Canvas(anywidget.AnyWidget):
         """The payload the browser was last sent (nodes, edges, boundaries)."""
         return self._sent
 
+    # ----------------------------------------------------------------- history
+    def _record(self, previous: ThreatModel) -> None:
+        """Remember ``previous`` as one undo step (once per batch), and forget the redo
+        steps: a new change starts a new branch."""
+        if self._restoring or (self._batching and self._batch_recorded):
+            return
+        self._batch_recorded = bool(self._batching)
+        self._undo.append(previous)
+        del self._undo[: -self.history_limit]
+        self._redo.clear()
+        self._sync_history()
+
+    def _sync_history(self) -> None:
+        self.can_undo = bool(self._undo)
+        self.can_redo = bool(self._redo)
+
+    def _restore(self, source: list[ThreatModel], target: list[ThreatModel]) -> bool:
+        if not source:
+            return False
+        model = source.pop()
+        target.append(self.model)
+        self._restoring = True
+        try:
+            self.model = model
+        finally:
+            self._restoring = False
+        self._sync_history()
+        return True
+
+    def undo(self) -> bool:
+        """Go back one step; ``False`` when there is nothing to undo."""
+        return self._restore(self._undo, self._redo)
+
+    def redo(self) -> bool:
+        """Redo the step :meth:`undo` took back; ``False`` when there is nothing to redo."""
+        return self._restore(self._redo, self._undo)
+
+    def clear_history(self) -> None:
+        """Forget every undo and redo step (e.g. after loading another model)."""
+        self._undo.clear()
+        self._redo.clear()
+        self._sync_history()
+
+    # ----------------------------------------------------------------- highlight
+    def highlight_path(self, path: AttackPath | Iterable[str]) -> None:
+        """Emphasise an attack path (its elements and the flows of every hop) or the
+        elements and flows with the given IDs, and dim the rest."""
+        if isinstance(path, AttackPath):
+            ids = [*path.elements, *(f for step in path.steps for f in step.flows)]
+        elif isinstance(path, str):
+            ids = [path]
+        else:
+            ids = [str(i) for i in path]
+        self.highlight = list(dict.fromkeys(ids))
+
+    def clear_highlight(self) -> None:
+        """Draw everything normally again."""
+        self.highlight = []
+
     # ----------------------------------------------------------------- browser side
     def _on_front_end_msg(self, _widget: object, content: object, _buffers: object) -> None:
         if not isinstance(content, dict):
@@ -202,18 +289,17 @@ class Canvas(anywidget.AnyWidget):
     def edit(self, msg: dict[str, Any]) -> EditResult | None:
         """Apply one edit message as if the canvas had sent it, and answer the browser.
 
-        Returns the result, or ``None`` when the edit was refused (the reason is in
-        :attr:`last_refusal`, shown on the canvas, and passed to :meth:`on_refused`
-        callbacks)."""
+        Edits are listed in :data:`widgets._edits.EDITS`; ``{"op": "undo"}`` and
+        ``{"op": "redo"}`` walk the history instead. Returns the result, or ``None`` when
+        the edit was refused (the reason is in :attr:`last_refusal`, shown on the canvas,
+        and passed to :meth:`on_refused` callbacks)."""
         req = msg.get("req")
+        if msg.get("op") in HISTORY_OPS:
+            return self._history_edit(msg)
         try:
             result = apply_edit(self.model, msg)
         except EditError as exc:
-            self.last_refusal = exc.reason
-            restore = self._restore_items(msg)
-            self.send({"op": "refused", "req": req, "reason": exc.reason, "restore": restore})
-            for callback in list(self._refused_callbacks):
-                callback(exc.reason, msg)
+            self._refuse(exc.reason, msg)
             return None
         self.last_refusal = ""
         with self.batch():
@@ -222,6 +308,23 @@ class Canvas(anywidget.AnyWidget):
                 self.selection = result.select
         self.send({"op": "done", "req": req})
         return result
+
+    def _history_edit(self, msg: dict[str, Any]) -> EditResult | None:
+        """Undo or redo for the browser: ``done``, or ``refused`` when there is no step."""
+        op = msg["op"]
+        if not (self.undo() if op == "undo" else self.redo()):
+            self._refuse(f"nothing to {op}", msg)
+            return None
+        self.last_refusal = ""
+        self.send({"op": "done", "req": msg.get("req")})
+        return EditResult(self.model)
+
+    def _refuse(self, why: str, msg: dict[str, Any]) -> None:
+        self.last_refusal = why
+        restore = self._restore_items(msg)
+        self.send({"op": "refused", "req": msg.get("req"), "reason": why, "restore": restore})
+        for callback in list(self._refused_callbacks):
+            callback(why, msg)
 
     def _restore_items(self, msg: dict[str, Any]) -> list[_payload.Item]:
         """Nodes a refused move had already moved in the browser, as they were."""

@@ -12,6 +12,10 @@ import "./canvas.css";
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const NOTICE_MS = 10000;
+// How a highlighted item (an attack path) and the dimmed rest are drawn.
+const EMPHASIS = "#e11d48";
+const DIM_OPACITY = 0.2;
+const DIM_EDGE_OPACITY = 0.12;
 
 function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -25,7 +29,10 @@ function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-function visNode(n) {
+// look: "normal", "on" (highlighted) or "dim" (something else is highlighted). Every
+// style key is always set: DataSet.update merges, so a key left out would keep its old value.
+function visNode(n, look = "normal") {
+  const on = look === "on";
   return {
     id: n.id,
     label: n.label,
@@ -36,22 +43,26 @@ function visNode(n) {
       (n.open ? `\n${n.open} open finding(s), highest ${n.risk}` : ""),
     color: {
       background: n.color,
-      border: n.border,
-      highlight: { background: n.color, border: "#0f172a" },
-      hover: { background: n.color, border: "#0f172a" },
+      border: on ? EMPHASIS : n.border,
+      highlight: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
+      hover: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
     },
-    borderWidth: 1.5,
-    borderWidthSelected: 3,
+    opacity: look === "dim" ? DIM_OPACITY : 1,
+    shadow: { enabled: on, color: "rgba(225, 29, 72, 0.45)", size: 14, x: 0, y: 0 },
+    borderWidth: on ? 4 : 1.5,
+    borderWidthSelected: on ? 5 : 3,
     shapeProperties: { borderDashes: n.dashed ? [6, 4] : false },
     font: { face: FONT, size: 14, color: "#0f172a" },
     margin: 10,
     widthConstraint: { maximum: 170 },
     raw: n,
+    look,
   };
 }
 
-function visEdge(e) {
-  const colour = e.crossing ? "#b91c1c" : "#475569";
+function visEdge(e, look = "normal") {
+  const on = look === "on";
+  const colour = on ? EMPHASIS : e.crossing ? "#b91c1c" : "#475569";
   return {
     id: e.id,
     from: e.from,
@@ -61,14 +72,26 @@ function visEdge(e) {
       (e.crossing ? "\ncrosses a trust boundary" : "") +
       (e.open ? `\n${e.open} open finding(s), highest ${e.risk}` : ""),
     arrows: { to: { enabled: true, scaleFactor: 0.7 } },
-    color: { color: colour, highlight: "#0f172a", hover: "#0f172a" },
+    color: {
+      color: colour,
+      highlight: on ? EMPHASIS : "#0f172a",
+      hover: on ? EMPHASIS : "#0f172a",
+      opacity: look === "dim" ? DIM_EDGE_OPACITY : 1,
+    },
     // Dashed and curved edges cost several times more to draw: keep edges straight and
     // solid, curving only flows that share their two ends with another flow.
-    width: e.crossing ? 2 : 1.25,
+    width: on ? 4 : e.crossing ? 2 : 1.25,
     selectionWidth: 2,
     smooth: e.parallel ? { enabled: true, type: "curvedCW", roundness: 0.15 } : false,
-    font: { face: FONT, size: 11, color: "#334155", strokeWidth: 3, strokeColor: "#ffffff" },
+    font: {
+      face: FONT,
+      size: 11,
+      color: look === "dim" ? "rgba(51, 65, 85, 0.25)" : "#334155",
+      strokeWidth: 3,
+      strokeColor: "#ffffff",
+    },
     raw: e,
+    look,
   };
 }
 
@@ -108,6 +131,13 @@ function render({ model, el }) {
   let req = 0;
   let noticeTimer = null;
   let regions = []; // drawn boundary rectangles, innermost last
+  let dragRegions = null; // the regions as they were drawn when a drag started
+  let selectedBoundary = null; // boundary whose label was clicked (not an element or flow)
+  let emphasis = new Set(model.get("highlight") || []); // highlighted IDs (an attack path); empty: draw normally
+
+  const lookOf = (id) => (emphasis.size === 0 ? "normal" : emphasis.has(id) ? "on" : "dim");
+  const toNode = (n) => visNode(n, lookOf(n.id));
+  const toEdge = (e) => visEdge(e, lookOf(e.id));
 
   // ------------------------------------------------------------------ DOM
   const root = h("div", { class: "atw-canvas", tabindex: "0", "data-node-count": "0" });
@@ -118,13 +148,23 @@ function render({ model, el }) {
     h("button", { type: "button", class: "atw-btn", title, onclick, ...extra }, label);
   const flowBtn = btn("Draw flow", "Drag from one element to another to add a data flow (F)",
     () => setFlowMode(!flowMode), { "data-action": "flow", "aria-pressed": "false" });
+  const undoBtn = btn("Undo", "Undo the last change (Ctrl+Z)", () => send({ op: "undo" }),
+    { "data-action": "undo" });
+  const redoBtn = btn("Redo", "Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)",
+    () => send({ op: "redo" }), { "data-action": "redo" });
   const toolbar = h(
     "div",
     { class: "atw-toolbar", role: "toolbar" },
+    undoBtn,
+    redoBtn,
+    h("span", { class: "atw-sep" }),
     flowBtn,
-    btn("Rename", "Rename the selected element or flow (F2 or double-click)",
+    btn("Boundary", "Put the selected elements into a new trust boundary",
+      () => addBoundary(), { "data-action": "boundary" }),
+    btn("Rename", "Rename the selected element, flow or boundary (F2 or double-click)",
       () => startRename(), { "data-action": "rename" }),
-    btn("Delete", "Delete the selection (Del)", () => deleteSelection(), { "data-action": "delete" }),
+    btn("Delete", "Delete the selection, or the selected boundary but not its elements (Del)",
+      () => deleteSelection(), { "data-action": "delete" }),
     h("span", { class: "atw-sep" }),
     btn("Fit", "Fit the drawing into view", () => fit(), { "data-action": "fit" }),
     btn("Auto-layout", "Lay out left to right: data, model, deployment",
@@ -195,8 +235,8 @@ function render({ model, el }) {
   function reset(msg) {
     nodes.clear();
     edges.clear();
-    nodes.add(msg.nodes.map(visNode));
-    edges.add(msg.edges.map(visEdge));
+    nodes.add(msg.nodes.map(toNode));
+    edges.add(msg.edges.map(toEdge));
     boundaries = msg.boundaries;
     rev = msg.rev;
     afterChange();
@@ -207,9 +247,9 @@ function render({ model, el }) {
       model.send({ op: "hello", rev }); // missed an update: ask for the whole payload
       return;
     }
-    if (msg.edges) applySection(edges, { add: [], update: [], remove: msg.edges.remove }, visEdge);
-    applySection(nodes, msg.nodes, visNode);
-    if (msg.edges) applySection(edges, { ...msg.edges, remove: [] }, visEdge);
+    if (msg.edges) applySection(edges, { add: [], update: [], remove: msg.edges.remove }, toEdge);
+    applySection(nodes, msg.nodes, toNode);
+    if (msg.edges) applySection(edges, { ...msg.edges, remove: [] }, toEdge);
     if (msg.boundaries) {
       const gone = new Set(msg.boundaries.remove);
       const byId = new Map(boundaries.filter((b) => !gone.has(b.id)).map((b) => [b.id, b]));
@@ -224,6 +264,7 @@ function render({ model, el }) {
     root.dataset.nodeCount = String(nodes.length);
     root.dataset.edgeCount = String(edges.length);
     root.dataset.boundaryCount = String(boundaries.length);
+    if (selectedBoundary && !boundaries.some((b) => b.id === selectedBoundary)) selectBoundary(null);
     root.dataset.rev = String(rev);
     status.textContent = `${nodes.length} elements · ${edges.length} flows`;
     applySelection();
@@ -238,7 +279,7 @@ function render({ model, el }) {
     if (msg.op === "reset") reset(msg);
     else if (msg.op === "patch") patch(msg);
     else if (msg.op === "refused") {
-      if (msg.restore && msg.restore.length) nodes.update(msg.restore.map(visNode));
+      if (msg.restore && msg.restore.length) nodes.update(msg.restore.map(toNode));
       showNotice(msg.reason);
     } else if (msg.op === "done") hideNotice();
   }
@@ -256,12 +297,32 @@ function render({ model, el }) {
   }
   model.on("change:selection", applySelection);
 
+  // ------------------------------------------------------------------ history, highlight
+  function applyHistory() {
+    undoBtn.disabled = !model.get("can_undo");
+    redoBtn.disabled = !model.get("can_redo");
+  }
+  model.on("change:can_undo", applyHistory);
+  model.on("change:can_redo", applyHistory);
+  applyHistory();
+
+  function applyHighlight() {
+    emphasis = new Set(model.get("highlight") || []);
+    root.dataset.highlight = String(emphasis.size);
+    root.classList.toggle("atw-highlighting", emphasis.size > 0);
+    nodes.update(nodes.get().map((n) => toNode(n.raw)));
+    edges.update(edges.get().map((e) => toEdge(e.raw)));
+    network.redraw();
+  }
+  model.on("change:highlight", applyHighlight);
+
   function selectionChanged() {
     // While placing an element or drawing a flow, Python selects the result itself:
     // sending the intermediate selection would only make it refresh its panels twice.
     if (placing || flowMode) return;
     const sel = network.getSelection();
     const ids = [...sel.nodes, ...sel.edges];
+    if (ids.length) selectBoundary(null);
     if (!sameIds(ids, model.get("selection") || [])) {
       model.set("selection", ids);
       model.save_changes();
@@ -308,42 +369,115 @@ function render({ model, el }) {
     }
   }
 
-  function boundaryAt(point) {
-    for (let i = regions.length - 1; i >= 0; i -= 1) {
-      const r = regions[i];
-      if (point.x >= r.x && point.x <= r.x + r.w && point.y >= r.y && point.y <= r.y + r.h) {
-        return r.id;
-      }
-    }
+  const inside = (p, r) => p.x >= r.x && p.x <= r.x + r.w && p.y >= r.y && p.y <= r.y + r.h;
+
+  // The innermost boundary region (of those given) that holds a canvas point.
+  function boundaryAt(point, among = regions) {
+    for (let i = among.length - 1; i >= 0; i -= 1) if (inside(point, among[i])) return among[i].id;
     return null;
+  }
+
+  // The boundary whose label is drawn at a canvas point.
+  function labelAt(point) {
+    for (let i = regions.length - 1; i >= 0; i -= 1) if (inside(point, regions[i].labelBox)) return regions[i].id;
+    return null;
+  }
+
+  function selectBoundary(id) {
+    if (selectedBoundary === id) return;
+    selectedBoundary = id;
+    if (id) root.dataset.selectedBoundary = id;
+    else delete root.dataset.selectedBoundary;
+    network.redraw();
   }
 
   network.on("click", (params) => {
     root.focus({ preventScroll: true });
-    if (!placing || params.nodes.length) return;
     const at = params.pointer.canvas;
-    send({ op: "add_element", kind: placing.kind, x: at.x, y: at.y, boundary: boundaryAt(at) });
-    stopPlacing();
+    if (placing && !params.nodes.length) {
+      send({ op: "add_element", kind: placing.kind, x: at.x, y: at.y, boundary: boundaryAt(at) });
+      stopPlacing();
+      return;
+    }
+    if (params.nodes.length || flowMode) return;
+    const label = labelAt(at);
+    if (label && params.edges.length) {
+      network.unselectAll(); // the label is drawn on top of the flow
+      selectionChanged();
+    }
+    selectBoundary(label);
+  });
+
+  // Dropping an element into another boundary's region puts it into that boundary (the
+  // regions as they were drawn when the drag started: a region follows its members while
+  // they move). Dropping it on empty canvas or inside its own region keeps its boundary,
+  // so members can be spread out; the inspector takes an element out of every boundary.
+  function droppedInto(id, point, among) {
+    const current = nodes.get(id).raw.boundary || null;
+    const own = among.find((r) => r.id === current);
+    if (own && inside(point, own)) return current;
+    return boundaryAt(point, among) || current;
+  }
+
+  network.on("dragStart", (params) => {
+    dragRegions = params.nodes.length ? [...regions] : null;
   });
 
   network.on("dragEnd", (params) => {
+    const among = dragRegions || regions;
+    dragRegions = null;
     if (flowMode || !params.nodes.length) return;
     const now = network.getPositions(params.nodes);
     const moved = {};
+    const into = {};
     for (const id of params.nodes) {
       const before = nodes.get(id);
       const p = now[id];
-      if (before && p && (before.x !== p.x || before.y !== p.y)) moved[id] = { x: p.x, y: p.y };
+      if (!before || !p || (before.x === p.x && before.y === p.y)) continue;
+      moved[id] = { x: p.x, y: p.y };
+      const target = droppedInto(id, p, among);
+      if (target !== (before.raw.boundary || null)) into[id] = target;
     }
-    if (Object.keys(moved).length) send({ op: "move", positions: moved });
+    if (!Object.keys(moved).length) return;
+    // one message, so one undo step, for the whole drag
+    send(Object.keys(into).length ? { op: "move", positions: moved, boundaries: into }
+      : { op: "move", positions: moved });
   });
 
   network.on("doubleClick", (params) => {
+    const label = params.nodes.length ? null : labelAt(params.pointer.canvas);
+    if (label) {
+      selectBoundary(label);
+      startRename(label, "boundary");
+      return;
+    }
     const id = params.nodes[0] || params.edges[0];
     if (id) startRename(id);
   });
 
-  function startRename(id) {
+  function addBoundary() {
+    const members = network.getSelection().nodes;
+    if (!members.length) {
+      showNotice("Select the elements the new trust boundary should contain.");
+      return;
+    }
+    send({ op: "add_boundary", members });
+  }
+
+  function startRename(id, what = "item") {
+    if (!id && selectedBoundary) {
+      id = selectedBoundary;
+      what = "boundary";
+    }
+    if (what === "boundary") {
+      const region = regions.find((r) => r.id === id);
+      const b = boundaries.find((x) => x.id === id);
+      if (!b) return;
+      const at = region ? network.canvasToDOM({ x: region.labelBox.x, y: region.labelBox.y })
+        : { x: 100, y: 20 };
+      openEditor(id, "boundary", b.label, { x: at.x + 90, y: at.y + 8 });
+      return;
+    }
     if (!id) {
       const sel = network.getSelection();
       const ids = [...sel.nodes, ...sel.edges];
@@ -364,9 +498,15 @@ function render({ model, el }) {
       const b = pos[item.to];
       at = network.canvasToDOM({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
     }
+    openEditor(id, "item", item.raw.label || "", at);
+  }
+
+  function openEditor(id, what, value, at) {
     editor.hidden = false;
-    editor.value = item.raw.label || "";
+    editor.value = value;
     editor.dataset.target = id;
+    editor.dataset.what = what;
+    editor.dataset.before = value;
     editor.style.left = `${Math.max(0, at.x - 90)}px`;
     editor.style.top = `${Math.max(0, at.y - 14)}px`;
     editor.focus();
@@ -376,12 +516,11 @@ function render({ model, el }) {
   function finishRename(commit) {
     if (editor.hidden) return;
     const id = editor.dataset.target;
-    const item = nodes.get(id) || edges.get(id);
     editor.hidden = true;
     root.focus({ preventScroll: true });
-    if (commit && item && editor.value !== (item.raw.label || "")) {
-      send({ op: "rename", id, name: editor.value });
-    }
+    if (!commit || editor.value === editor.dataset.before) return;
+    if (editor.dataset.what === "boundary") send({ op: "rename_boundary", id, name: editor.value });
+    else if (nodes.get(id) || edges.get(id)) send({ op: "rename", id, name: editor.value });
   }
   editor.addEventListener("keydown", (ev) => {
     ev.stopPropagation();
@@ -392,8 +531,13 @@ function render({ model, el }) {
 
   function deleteSelection() {
     const sel = network.getSelection();
+    if (!sel.nodes.length && !sel.edges.length && selectedBoundary) {
+      send({ op: "delete_boundary", id: selectedBoundary });
+      selectBoundary(null);
+      return;
+    }
     if (!sel.nodes.length && !sel.edges.length) {
-      showNotice("Select elements or flows to delete them.");
+      showNotice("Select elements, flows or a boundary's label to delete them.");
       return;
     }
     send({ op: "delete", nodes: sel.nodes, edges: sel.edges });
@@ -406,9 +550,32 @@ function render({ model, el }) {
   for (const type of ["mousedown", "mouseup", "click", "dblclick", "focusin", "contextmenu"]) {
     root.addEventListener(type, (ev) => ev.stopPropagation());
   }
+  // A modifier pressed on its own stays here too: JupyterLab would take the focus back to
+  // the active cell, and the key pressed with it (Ctrl+Z) would go to the notebook.
+  const MODIFIERS = new Set(["Control", "Meta", "Shift", "Alt", "AltGraph"]);
   root.addEventListener("keydown", (ev) => {
-    if (!ev.ctrlKey && !ev.metaKey && !ev.altKey) ev.stopPropagation();
+    if (MODIFIERS.has(ev.key) || (!ev.ctrlKey && !ev.metaKey && !ev.altKey)) ev.stopPropagation();
   });
+
+  // Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z and Ctrl/Cmd+Y redo while the canvas has focus.
+  // JupyterLab's shortcut handler takes these keys on the way down to the canvas, so they
+  // are caught first, on the window, and only when the canvas itself is the target (other
+  // shortcuts such as Ctrl+S keep working while the canvas has focus).
+  function historyKey(ev) {
+    if (!(ev.ctrlKey || ev.metaKey) || ev.altKey) return null;
+    const key = ev.key.toLowerCase();
+    if (key === "z") return ev.shiftKey ? "redo" : "undo";
+    if (key === "y" && !ev.shiftKey) return "redo";
+    return null;
+  }
+  function onHistoryKey(ev) {
+    const history = ev.target === root ? historyKey(ev) : null;
+    if (!history) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    send({ op: history });
+  }
+  window.addEventListener("keydown", onHistoryKey, true);
 
   root.addEventListener("keydown", (ev) => {
     if (ev.target !== root) return;
@@ -416,6 +583,7 @@ function render({ model, el }) {
       stopPlacing();
       setFlowMode(false);
       hideNotice();
+      selectBoundary(null);
     } else if (ev.key === "Delete" || ev.key === "Backspace") {
       ev.preventDefault();
       deleteSelection();
@@ -486,32 +654,45 @@ function render({ model, el }) {
     return out;
   }
 
+  const regionTitle = (r) => `${r.label}${r.trust === "trusted" ? "" : ` (${r.trust})`}`;
+
   network.on("beforeDrawing", (ctx) => {
     regions = computeRegions();
+    const faded = emphasis.size > 0;
     for (const r of regions) {
+      const chosen = r.id === selectedBoundary;
       ctx.save();
       roundRect(ctx, r.x, r.y, r.w, r.h, 10);
-      ctx.globalAlpha = r.trust === "untrusted" ? 0.07 : 0.04;
+      ctx.globalAlpha = (r.trust === "untrusted" ? 0.07 : 0.04) * (faded ? 0.5 : 1);
       ctx.fillStyle = r.color;
       ctx.fill();
-      ctx.globalAlpha = 0.9;
-      ctx.setLineDash([8, 5]);
-      ctx.lineWidth = r.trust === "untrusted" ? 2 : 1.5;
+      ctx.globalAlpha = faded ? 0.35 : 0.9;
+      ctx.setLineDash(chosen ? [] : [8, 5]);
+      ctx.lineWidth = chosen ? 3 : r.trust === "untrusted" ? 2 : 1.5;
       ctx.strokeStyle = r.color;
       ctx.stroke();
       ctx.setLineDash([]);
       ctx.font = `600 12px ${FONT}`;
-      ctx.fillStyle = r.color;
       ctx.textBaseline = "top";
-      ctx.fillText(`${r.label}${r.trust === "trusted" ? "" : ` (${r.trust})`}`, r.x + 10, r.y + 6);
+      const title = regionTitle(r);
+      // the label is what a click selects and a double-click renames
+      r.labelBox = { x: r.x + 6, y: r.y + 2, w: ctx.measureText(title).width + 8, h: 20 };
+      if (chosen) {
+        ctx.fillStyle = r.color;
+        roundRect(ctx, r.labelBox.x, r.labelBox.y, r.labelBox.w, r.labelBox.h, 4);
+        ctx.fill();
+      }
+      ctx.fillStyle = chosen ? "#ffffff" : r.color;
+      ctx.fillText(title, r.x + 10, r.y + 6);
       ctx.restore();
     }
   });
 
-  function badge(ctx, x, y, count, risk) {
+  function badge(ctx, x, y, count, risk, id) {
     const colours = (model.get("styles") || {}).risk || {};
     const text = String(count);
     ctx.save();
+    if (lookOf(id) === "dim") ctx.globalAlpha = DIM_OPACITY;
     ctx.font = `700 11px ${FONT}`;
     const w = Math.max(18, ctx.measureText(text).width + 10);
     roundRect(ctx, x - w / 2, y - 9, w, 18, 9);
@@ -530,7 +711,7 @@ function render({ model, el }) {
   network.on("afterDrawing", (ctx) => {
     for (const n of nodes.get({ filter: (item) => item.raw.open > 0 })) {
       const box = network.getBoundingBox(n.id);
-      if (box) badge(ctx, box.right - 2, box.top + 2, n.raw.open, n.raw.risk);
+      if (box) badge(ctx, box.right - 2, box.top + 2, n.raw.open, n.raw.risk, n.id);
     }
     const bodyEdges = network.body ? network.body.edges : {};
     // flow badges only once they can be read (they cost a lot on big drawings)
@@ -546,7 +727,7 @@ function render({ model, el }) {
         if (!pos[e.from] || !pos[e.to]) continue;
         p = { x: (pos[e.from].x + pos[e.to].x) / 2, y: (pos[e.from].y + pos[e.to].y) / 2 };
       }
-      badge(ctx, p.x, p.y - (e.label ? 14 : 0), e.raw.open, e.raw.risk);
+      badge(ctx, p.x, p.y - (e.label ? 14 : 0), e.raw.open, e.raw.risk, e.id);
     }
     if (!painted && nodes.length) {
       painted = true;
@@ -568,29 +749,60 @@ function render({ model, el }) {
   });
   observer.observe(graph);
 
-  // For tests and benchmarks: where an element is drawn, relative to the page.
+  // For tests and benchmarks: where things are drawn, relative to the page, and how.
+  const toPage = (p) => {
+    const dom = network.canvasToDOM(p);
+    const rect = graph.getBoundingClientRect();
+    return { x: rect.left + dom.x, y: rect.top + dom.y };
+  };
   root.atw = {
     pagePosition(id) {
       const p = network.getPositions([id])[id];
-      if (!p) return null;
-      const dom = network.canvasToDOM(p);
-      const rect = graph.getBoundingClientRect();
-      return { x: rect.left + dom.x, y: rect.top + dom.y };
+      return p ? toPage(p) : null;
     },
+    // centre of a boundary's label (null when the boundary is not drawn)
+    boundaryLabelPosition(id) {
+      const r = regions.find((x) => x.id === id);
+      if (!r || !r.labelBox) return null;
+      return toPage({ x: r.labelBox.x + r.labelBox.w / 2, y: r.labelBox.y + r.labelBox.h / 2 });
+    },
+    // a drawn region, in page coordinates
+    boundaryRegion(id) {
+      const r = regions.find((x) => x.id === id);
+      if (!r) return null;
+      const a = toPage({ x: r.x, y: r.y });
+      const b = toPage({ x: r.x + r.w, y: r.y + r.h });
+      return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
+    },
+    // how an element or flow is drawn: look ("normal", "on", "dim") and the vis style
+    style(id) {
+      const n = nodes.get(id);
+      if (n) return { look: n.look, opacity: n.opacity, border: n.color.border, width: n.borderWidth };
+      const e = edges.get(id);
+      if (e) return { look: e.look, opacity: e.color.opacity, border: e.color.color, width: e.width };
+      return null;
+    },
+    selectedBoundary: () => selectedBoundary,
   };
 
   // ------------------------------------------------------------------ start
   const snapshot = model.get("snapshot");
   if (snapshot && Array.isArray(snapshot.nodes)) reset(snapshot);
+  if (emphasis.size) applyHighlight();
+  else root.dataset.highlight = "0";
   model.send({ op: "hello", rev });
   const onHeight = () => root.style.setProperty("--atw-height", model.get("height"));
   model.on("change:height", onHeight);
 
   return () => {
     clearTimeout(noticeTimer);
+    window.removeEventListener("keydown", onHistoryKey, true);
     observer.disconnect();
     model.off("msg:custom", onMessage);
     model.off("change:selection", applySelection);
+    model.off("change:can_undo", applyHistory);
+    model.off("change:can_redo", applyHistory);
+    model.off("change:highlight", applyHighlight);
     model.off("change:height", onHeight);
     network.destroy();
   };

@@ -23,15 +23,8 @@ under 1 s; one edit reflected in the threat panel in under 300 ms at 500 element
 from __future__ import annotations
 
 import argparse
-import http.client
-import importlib.util
 import json
-import os
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,22 +34,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-}
+from tests.browser.servers import (  # noqa: E402  (after the path set-up)
+    JupyterLab,
+    jupyter_server,
+    launch_chromium,
+    missing_requirements,
+)
+
 TIMEOUT_MS = 120_000
 
 
@@ -85,71 +69,6 @@ def _notebook(n: int) -> dict[str, Any]:
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
         "cells": [code(setup), code(build)],
     }
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _answers(port: int, token: str) -> bool:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        conn.request("GET", "/api/status", headers={"Authorization": f"token {token}"})
-        return conn.getresponse().status == 200
-    except (OSError, http.client.HTTPException):
-        return False
-    finally:
-        conn.close()
-
-
-def _start_lab(base: Path) -> tuple[subprocess.Popen[bytes], str]:
-    root = base / "notebooks"
-    root.mkdir()
-    settings = base / "settings"
-    for name, values in LAB_SETTINGS.items():
-        path = settings / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(values), encoding="utf-8")
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(base / "config"),
-        "JUPYTER_RUNTIME_DIR": str(base / "runtime"),
-        "JUPYTERLAB_SETTINGS_DIR": str(settings),
-        "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
-    }
-    port, token = _free_port(), secrets.token_hex(16)
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-               "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]  # fmt: skip
-    with (base / "server.log").open("wb") as log:
-        proc = subprocess.Popen(
-            command, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not _answers(port, token):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            _stop(proc)
-            raise RuntimeError(f"jupyter lab did not start; see {base / 'server.log'}")
-        time.sleep(0.25)
-    return proc, f"http://127.0.0.1:{port}/lab/tree/{{name}}?reset&token={token}"
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    for sig, timeout in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def _run_cell(page: Any, index: int) -> None:
@@ -211,9 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
     parser.add_argument("--edits", type=int, default=5)
     args = parser.parse_args(argv)
-    missing = [m for m in ("playwright", "jupyterlab") if importlib.util.find_spec(m) is None]
-    if not CHROMIUM.is_file() or missing:
-        print(f"skipped: needs {CHROMIUM} and the packages playwright, jupyterlab")
+    missing = missing_requirements()
+    if missing is not None:
+        print(f"skipped: {missing}")
         return 0
     from playwright.sync_api import sync_playwright
 
@@ -224,40 +143,42 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     with tempfile.TemporaryDirectory(prefix="bench-canvas-") as tmp:
         base = Path(tmp)
-        proc, url = _start_lab(base)
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-                for n in args.sizes:
-                    name = f"bench_{n}.ipynb"
-                    nb = _notebook(n)
-                    (base / "notebooks" / name).write_text(json.dumps(nb), encoding="utf-8")
-                    context = browser.new_context(viewport={"width": 1500, "height": 1300})
-                    context.set_default_timeout(TIMEOUT_MS)
-                    page = context.new_page()
-                    try:
-                        figures = bench_browser(page, url.format(name=name), n, args.edits)
-                    except Exception:
-                        shot = Path(tempfile.gettempdir()) / f"bench-canvas-{n}-failure.png"
-                        page.screenshot(path=shot)
-                        print(f"failed at {n} elements; screenshot: {shot}", file=sys.stderr)
-                        raise
-                    context.close()
-                    from benchmarks.synthetic import synthetic_model
-
-                    flows = len(synthetic_model(n).flows)
-                    python_edit = bench_python_edit(n, args.edits)
-                    print(
-                        f"{n:>8} {flows:>6} {figures['python']:>7.2f}s "
-                        f"{figures['paint_view']:>12.2f}s {figures['paint_cell']:>12.2f}s "
-                        f"{figures['edit_canvas'] * 1000:>12.0f}ms "
-                        f"{figures['edit_panel'] * 1000:>11.0f}ms {python_edit * 1000:>12.0f}ms",
-                        flush=True,
-                    )
-                browser.close()
-        finally:
-            _stop(proc)
+        root = base / "notebooks"
+        root.mkdir()
+        with jupyter_server(base, root) as server, sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            for n in args.sizes:
+                print(_bench_size(browser, server, n, args.edits), flush=True)
+            browser.close()
     return 0
+
+
+def _bench_size(browser: Any, server: JupyterLab, n: int, edits: int) -> str:
+    """One printed line of figures for a model of ``n`` elements."""
+    from benchmarks.synthetic import synthetic_model
+
+    name = f"bench_{n}.ipynb"
+    (server.root_dir / name).write_text(json.dumps(_notebook(n)), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1500, "height": 1300})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        figures = bench_browser(page, server.notebook_url(name), n, edits)
+    except Exception:
+        shot = Path(tempfile.gettempdir()) / f"bench-canvas-{n}-failure.png"
+        page.screenshot(path=shot)
+        print(f"failed at {n} elements; screenshot: {shot}", file=sys.stderr)
+        raise
+    finally:
+        context.close()
+    flows = len(synthetic_model(n).flows)
+    python_edit = bench_python_edit(n, edits)
+    return (
+        f"{n:>8} {flows:>6} {figures['python']:>7.2f}s "
+        f"{figures['paint_view']:>12.2f}s {figures['paint_cell']:>12.2f}s "
+        f"{figures['edit_canvas'] * 1000:>12.0f}ms "
+        f"{figures['edit_panel'] * 1000:>11.0f}ms {python_edit * 1000:>12.0f}ms"
+    )
 
 
 if __name__ == "__main__":

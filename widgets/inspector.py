@@ -70,6 +70,12 @@ def choice_options(annotation: Any) -> Options | None:
     return options
 
 
+def field_class(key: str) -> str:
+    """The CSS class of the control for ``key`` (``"properties.human_in_the_loop"`` is
+    ``atw-field-properties-human-in-the-loop``): a stable hook for browser tests."""
+    return "atw-field-" + key.replace(".", "-").replace("_", "-")
+
+
 def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
@@ -173,6 +179,7 @@ class Inspector:
         control.style = {"description_width": "130px"}
         control.layout = w.Layout(width="96%")
         control.observe(lambda change, key=key: self._changed(key, change), names="value")
+        control.add_class(field_class(key))  # stable hook for browser tests
         controls[key] = control
         return control
 

@@ -1,9 +1,16 @@
-"""End to end: the quickstart notebook runs in a real JupyterLab and shows the model."""
+"""End to end: the quickstart notebook runs in a real JupyterLab and shows the workbench.
+
+Also the notebook helpers the other browser tests share: open a notebook in JupyterLab or
+Notebook 7, wait for its kernel, run one cell or all of them.
+"""
 
 from __future__ import annotations
 
 import re
 import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,20 +19,22 @@ import pytest
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from .conftest import JupyterLab
+    from .conftest import JupyterLab, PageGuard
 
 QUICKSTART = "01-quickstart.ipynb"
+QUICKSTART_REPORT = "quickstart_report.html"
 RUN_TIMEOUT = 120_000  # ms for Run All Cells to finish
+FILE_TIMEOUT = 60.0  # s for a file a notebook writes to appear
 
-# The execution indicator reads "idle" before a kernel is attached, so also wait for the
-# status bar's kernel item ("Python 3 (ipykernel) | Idle").
 IDLE_INDICATOR = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
-STATUSBAR_KERNEL = "#jp-main-statusbar .jp-StatusBar-TextItem"
+CODE_CELL = ".jp-Notebook .jp-CodeCell"
 CODE_PROMPTS = ".jp-Notebook .jp-CodeCell .jp-InputArea-prompt"
 STDOUT = ".jp-RenderedText[data-mime-type='application/vnd.jupyter.stdout']"
 # Error outputs (tracebacks) render with the stderr MIME type too.
 STDERR = ".jp-RenderedText[data-mime-type='application/vnd.jupyter.stderr']"
 MODEL = ".jp-OutputArea-output .threat-workbench-model"
+CANVAS_PAINTED = ".atw-canvas[data-painted='true']"
+FINDINGS_PANEL = ".atw-findings-panel"
 
 # True once Run All has finished: no cell is queued or running ("[*]:") and either every
 # code cell has an execution count or a cell failed (Run All stops at an error).
@@ -37,17 +46,93 @@ RUN_FINISHED = """([prompts, stderr]) => {
     return failed || texts.every((t) => /^\\[\\d+\\]:$/.test(t));
 }"""
 
+# True once the code cell ``index`` shows an execution count other than ``before``.
+CELL_FINISHED = """([cells, index, before]) => {
+    const cell = document.querySelectorAll(cells)[index];
+    const prompt = cell && cell.querySelector(".jp-InputArea-prompt");
+    const text = prompt ? prompt.textContent.trim() : "";
+    return /^\\[\\d+\\]:$/.test(text) && text !== before;
+}"""
 
-def _wait_for_idle_kernel(page: Page) -> None:
-    page.locator(STATUSBAR_KERNEL, has_text=re.compile(r"\|\s*Idle\s*$")).wait_for()
-    page.locator(IDLE_INDICATOR).wait_for()
+
+@dataclass(frozen=True)
+class Frontend:
+    """How a Jupyter frontend opens a notebook and shows that its kernel is ready.
+
+    Both JupyterLab 4 and Notebook 7 show the execution indicator, but it reads "idle"
+    before a kernel is attached, so each also names an element whose text says the
+    kernel is there (``kernel_item`` matching ``kernel_ready``)."""
+
+    name: str
+    url: Callable[[JupyterLab, str], str]
+    kernel_item: str
+    kernel_ready: re.Pattern[str]
 
 
-def _run_all_cells(page: Page) -> None:
+JUPYTERLAB = Frontend(
+    "JupyterLab",
+    lambda server, name: server.notebook_url(name),
+    "#jp-main-statusbar .jp-StatusBar-TextItem",  # "Python 3 (ipykernel) | Idle"
+    re.compile(r"\|\s*Idle\s*$"),
+)
+NOTEBOOK7 = Frontend(
+    "Notebook 7",
+    lambda server, name: server.notebook7_url(name),
+    ".jp-Toolbar-kernelName",  # "No Kernel", then "Python 3 (ipykernel)"
+    re.compile(r"ipykernel"),
+)
+
+
+def wait_for_idle_kernel(page: Page, frontend: Frontend = JUPYTERLAB) -> None:
+    """Wait until the notebook's kernel is attached and idle."""
+    page.locator(frontend.kernel_item, has_text=frontend.kernel_ready).first.wait_for()
+    page.locator(IDLE_INDICATOR).first.wait_for()
+
+
+def open_notebook(page: Page, server: JupyterLab, name: str, frontend: Frontend) -> None:
+    """Open ``name`` in ``frontend`` and wait for an idle kernel."""
+    page.goto(frontend.url(server, name))
+    wait_for_idle_kernel(page, frontend)
+
+
+def run_all_cells(page: Page, frontend: Frontend = JUPYTERLAB) -> None:
+    """Run > Run All Cells (the same menu in JupyterLab and Notebook 7), until done."""
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     page.wait_for_function(RUN_FINISHED, arg=[CODE_PROMPTS, STDERR], timeout=RUN_TIMEOUT)
-    _wait_for_idle_kernel(page)
+    wait_for_idle_kernel(page, frontend)
+
+
+def run_cell(page: Page, index: int, frontend: Frontend = JUPYTERLAB) -> None:
+    """Run code cell ``index`` (0-based, code cells only) with Shift+Enter, until done."""
+    cell = page.locator(CODE_CELL).nth(index)
+    before = cell.locator(".jp-InputArea-prompt").inner_text().strip()
+    cell.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_function(CELL_FINISHED, arg=[CODE_CELL, index, before], timeout=RUN_TIMEOUT)
+    wait_for_idle_kernel(page, frontend)
+
+
+def cell_errors(page: Page) -> list[str]:
+    """Tracebacks shown in the notebook."""
+    return [t for t in page.locator(STDERR).all_inner_texts() if "Traceback" in t]
+
+
+def copy_notebook(server: JupyterLab, source: str, name: str) -> str:
+    """Copy notebook ``source`` to ``name`` in the server's folder (a notebook of its own
+    has a kernel of its own, so tests do not share state) and return ``name``."""
+    shutil.copyfile(server.root_dir / source, server.root_dir / name)
+    return name
+
+
+def wait_for_file(path: Path, timeout: float = FILE_TIMEOUT) -> bool:
+    """Whether ``path`` exists within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not path.is_file():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.25)
+    return True
 
 
 def _system_name() -> str:
@@ -56,24 +141,47 @@ def _system_name() -> str:
     return ThreatModel.from_template("rag_assistant").system.name
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_quickstart_runs_in_jupyterlab(jupyter_lab: JupyterLab, page: Page, tmp_path: Path):
+def _run_quickstart(page: Page, server: JupyterLab, artifacts: Path) -> None:
     from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import expect
 
-    page.goto(jupyter_lab.notebook_url(QUICKSTART))
     try:
-        _wait_for_idle_kernel(page)
-        _run_all_cells(page)
+        open_notebook(page, server, QUICKSTART, JUPYTERLAB)
+        run_all_cells(page)
     except PlaywrightError as exc:
-        shot = tmp_path / "failure.png"
+        shot = artifacts / "failure.png"
         page.screenshot(path=shot)
         pytest.fail(
             f"JupyterLab did not run the notebook: {exc}\nscreenshot: {shot}\n"
-            f"server log:\n{jupyter_lab.log_tail()}"
+            f"server log:\n{server.log_tail()}"
         )
 
+
+def _check_report(page: Page, server: JupyterLab, artifacts: Path, guard: PageGuard) -> None:
+    """Open the report the quickstart wrote, as Jupyter serves it, and screenshot it."""
+    from playwright.sync_api import expect
+
+    assert wait_for_file(server.root_dir / QUICKSTART_REPORT), (
+        f"the quickstart did not write {QUICKSTART_REPORT}"
+    )
+    report = page.context.new_page()
+    guard.watch(report)
+    response = report.goto(server.files_url(QUICKSTART_REPORT), wait_until="load")
+    assert response is not None
+    assert response.ok, f"GET {QUICKSTART_REPORT}: {response.status}"
+    expect(report.get_by_text("Executive summary").first).to_be_visible()
+    expect(report.locator("body")).to_contain_text(_system_name())
+    report.screenshot(path=artifacts / "3-report.png")  # the first screen
+    report.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_quickstart_runs_in_jupyterlab(
+    jupyter_lab: JupyterLab, page: Page, guard: PageGuard, artifacts: Path
+):
+    from playwright.sync_api import expect
+
+    _run_quickstart(page, jupyter_lab, artifacts)
     stderr = page.locator(STDERR).all_inner_texts()
     errors = [t for t in stderr if "Traceback" in t]
     assert not errors, "a cell failed:\n" + "\n".join(errors)
@@ -82,27 +190,21 @@ def test_quickstart_runs_in_jupyterlab(jupyter_lab: JupyterLab, page: Page, tmp_
     prompts = page.locator(CODE_PROMPTS).all_inner_texts()
     assert prompts == [f"[{n}]:" for n in range(1, len(prompts) + 1)]
 
-    model = page.locator(MODEL)
-    expect(model).to_have_count(1)
-    name = _system_name()
-    assert "RAG" in name
-    expect(model.locator("table")).to_contain_text(name)
-    if shutil.which("dot"):
-        diagram = model.locator("svg")
-        expect(diagram).to_have_count(1)
-        expect(diagram).to_be_visible()
-        assert diagram.locator("g.node").count() > 0
+    # The workbench: the canvas paints the model, the threat panel lists its findings.
+    canvas = page.locator(CANVAS_PAINTED)
+    expect(canvas).to_have_count(1)
+    expect(canvas.locator(".atw-graph canvas")).to_be_visible()
+    assert int(canvas.get_attribute("data-node-count") or 0) > 0
+    canvas.scroll_into_view_if_needed()
+    canvas.screenshot(path=artifacts / "1-canvas.png")
+    panel = page.locator(FINDINGS_PANEL)
+    expect(panel.locator("tr[data-finding]").first).to_be_visible()
+    # The quickstart records decisions in Python; the panel shows them.
+    expect(panel.locator("tr[data-finding]:not([data-status='open'])").first).to_be_attached()
+    panel.scroll_into_view_if_needed()
+    panel.screenshot(path=artifacts / "2-threat-panel.png")
+    page.screenshot(path=artifacts / "0-notebook.png", full_page=True)
 
-    stdout = "\n".join(page.locator(STDOUT).all_inner_texts())
-    for expected in (
-        "Entry points:",
-        "from an untrusted actor to a crown jewel",
-        "Same model: True",
-    ):
-        assert expected in stdout
-    assert (jupyter_lab.root_dir / "my_model.yaml").is_file()
-
-    shot = tmp_path / "quickstart.png"
-    model.scroll_into_view_if_needed()
-    page.screenshot(path=shot)
-    print(f"screenshot: {shot}")
+    _check_report(page, jupyter_lab, artifacts, guard)
+    print(f"screenshots: {artifacts}")
+    guard.assert_clean()

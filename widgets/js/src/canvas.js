@@ -345,7 +345,8 @@ function render({ model, el }) {
       b.setAttribute("aria-pressed", String(b.dataset.kind === item.kind));
     }
     root.classList.add("atw-placing");
-    setHint(`Click on the canvas to place a ${item.label} (Esc cancels)`);
+    const article = /^[aeiou]/i.test(item.label) ? "an" : "a";
+    setHint(`Click on the canvas to place ${article} ${item.label} (Esc cancels)`);
   }
 
   function stopPlacing() {
@@ -783,6 +784,13 @@ function render({ model, el }) {
       return null;
     },
     selectedBoundary: () => selectedBoundary,
+    // IDs drawn, and what an element or flow shows (name, kind, open findings, risk)
+    ids: () => ({ nodes: nodes.getIds(), edges: edges.getIds() }),
+    node(id) {
+      const n = nodes.get(id) || edges.get(id);
+      if (!n) return null;
+      return { label: n.raw.label, kind: n.raw.kind ?? null, open: n.raw.open, risk: n.raw.risk ?? null };
+    },
   };
 
   // ------------------------------------------------------------------ start

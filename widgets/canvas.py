@@ -347,6 +347,14 @@ class Canvas(anywidget.AnyWidget):
         """Call ``callback(reason, msg)`` whenever an edit from the canvas is refused."""
         _register(self._refused_callbacks, callback, remove)
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The widget view, plus a static snapshot (``text/html``) for readers whose
+        front end cannot run the widget (see :mod:`widgets.snapshot`)."""
+        from .snapshot import with_snapshot  # snapshot -> findings -> canvas
+
+        data, metadata = super()._repr_mimebundle_(**kwargs) or ({}, {})
+        return with_snapshot(data, self.model, self.analysis), metadata
+
     def auto_layout(self) -> None:
         """Lay every element out again, left to right by layer, and store the positions."""
         self.edit({"op": "layout"})

@@ -1,0 +1,184 @@
+"""A static HTML snapshot of a workbench, shown where the live widget cannot be.
+
+:class:`~widgets.Workbench` and :class:`~widgets.Canvas` put this snapshot under
+``text/html`` in their display bundle, next to the widget view. Front ends that run
+widgets (JupyterLab 4, Notebook 7, VS Code) prefer the widget view; everything else that
+reads the notebook file shows the snapshot instead: ``jupyter nbconvert --to html`` of a
+notebook saved without widget state, GitHub's notebook preview, nbviewer, and a kernel
+that has stopped. The snapshot has the system's name, its counts (elements, flows, trust
+boundaries, findings by risk and decision status), the architecture as a static SVG (as
+an ``<img>`` with a ``data:`` URI: no script, no fetch) and the top open findings.
+
+Every piece of text users wrote is escaped. Nothing here decides anything about threats:
+the counts come from :func:`workbench.register.build_register`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, get_args
+
+from workbench.engine import Analysis
+from workbench.engine.risk import LEVELS
+from workbench.model import ThreatModel
+from workbench.model.types import RISK_RANK, DecisionStatus
+from workbench.register import Entry, build_register
+
+from ._payload import RISK_COLOURS
+from .findings import findings_table
+
+SNAPSHOT_MIMETYPE = "text/html"
+"""Where the snapshot goes in the display bundle."""
+WIDGET_VIEW_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+DIAGRAM_LIMIT = 300
+"""Largest model (in elements) whose diagram the snapshot draws: Graphviz takes about a
+second at this size, and the snapshot is built every time the widget is displayed."""
+TOP_FINDINGS = 10
+"""How many open findings the snapshot lists."""
+STATUSES: tuple[str, ...] = get_args(DecisionStatus)
+LEVELS_DESC: tuple[str, ...] = tuple(reversed(LEVELS))
+
+_STYLE = """<style>
+.atw-snapshot{font-family:system-ui,sans-serif;font-size:13px;line-height:1.4;
+border:1px solid #cbd5e1;border-radius:6px;padding:8px 12px;max-width:100%}
+.atw-snapshot h3{margin:0 0 4px 0;font-size:15px}
+.atw-snapshot .atw-snapshot-note{color:#475569;font-size:12px;margin:0 0 6px 0}
+.atw-snapshot table.atw-counts{border-collapse:collapse;font-size:12px;margin:6px 0}
+.atw-snapshot table.atw-counts th,.atw-snapshot table.atw-counts td{
+border:1px solid #e2e8f0;padding:2px 8px;text-align:right}
+.atw-snapshot table.atw-counts th:first-child{text-align:left}
+.atw-snapshot img.atw-diagram{max-width:100%;height:auto;display:block;margin:6px 0}
+</style>"""
+
+
+def snapshot_html(
+    model: ThreatModel,
+    analysis: Analysis | None = None,
+    *,
+    diagram_limit: int = DIAGRAM_LIMIT,
+    top: int = TOP_FINDINGS,
+) -> str:
+    """The static snapshot of ``model`` and its findings, as one HTML fragment.
+
+    Parameters
+    ----------
+    model
+        The model to show.
+    analysis
+        Its findings (``None``: the snapshot says there is no analysis).
+    diagram_limit
+        Draw the architecture only up to this many elements (a note says when it is
+        left out).
+    top
+        How many open findings to list, highest residual risk first.
+
+    Returns
+    -------
+    str
+        HTML with a ``<style>`` block and a ``div.atw-snapshot``; all user text escaped.
+    """
+    entries = list(build_register(analysis).entries) if analysis is not None else None
+    parts = [
+        f"<h3>{html.escape(model.system.name)}</h3>",
+        "<p class='atw-snapshot-note'>Static snapshot of the AI Threat Workbench. The "
+        "interactive canvas needs a running kernel in JupyterLab, Notebook 7 or VS "
+        "Code.</p>",
+        f"<p data-role='counts'>{_model_counts(model)}</p>",
+        _findings_counts(entries),
+        _diagram(model, diagram_limit),
+        _top_open(entries, top),
+    ]
+    return f"{_STYLE}<div class='atw-snapshot'>{''.join(parts)}</div>"
+
+
+def with_snapshot(
+    data: Mapping[str, Any] | None, model: ThreatModel, analysis: Analysis | None
+) -> dict[str, Any]:
+    """A widget's display data plus the snapshot under ``text/html`` and a one-line
+    ``text/plain`` (the widget's own lists every child widget)."""
+    out = dict(data or {})
+    out[SNAPSHOT_MIMETYPE] = snapshot_html(model, analysis)
+    out["text/plain"] = _plain(model, analysis)
+    return out
+
+
+def _plain(model: ThreatModel, analysis: Analysis | None) -> str:
+    found = f", {len(analysis.findings)} findings" if analysis is not None else ""
+    return f"AI Threat Workbench: {model.system.name} ({_counts_text(model)}{found})"
+
+
+def _counts_text(model: ThreatModel) -> str:
+    return (
+        f"{len(model.elements)} elements, {len(model.flows)} flows, "
+        f"{len(model.boundaries)} trust boundaries"
+    )
+
+
+def _model_counts(model: ThreatModel) -> str:
+    return html.escape(f"{_counts_text(model)}, {len(model.decisions)} decisions.")
+
+
+def _findings_counts(entries: list[Entry] | None) -> str:
+    """Findings per inherent risk level (rows) and decision status (columns)."""
+    if entries is None:
+        return "<p><i>No analysis: this canvas has no analyzer.</i></p>"
+    counts: Counter[tuple[str, str]] = Counter((e.finding.risk, e.status) for e in entries)
+    above = sum(1 for e in entries if e.above_tolerance and e.status == "open")
+    head = "".join(f"<th>{s}</th>" for s in ("Risk", *STATUSES, "All"))
+    rows = "".join(_count_row(level, counts) for level in LEVELS_DESC)
+    totals = "".join(f"<td>{sum(1 for e in entries if e.status == s)}</td>" for s in STATUSES)
+    return (
+        f"<p><b>{len(entries)} findings</b>, "
+        f"<span data-role='above'>{above} open above the risk tolerance</span>.</p>"
+        f"<table class='atw-counts'><thead><tr>{head}</tr></thead><tbody>{rows}"
+        f"<tr><th>All</th>{totals}<td>{len(entries)}</td></tr></tbody></table>"
+    )
+
+
+def _count_row(level: str, counts: Counter[tuple[str, str]]) -> str:
+    cells = [counts[(level, s)] for s in STATUSES]
+    badge = f"<span style='color:{RISK_COLOURS.get(level, '#64748b')}'>{level}</span>"
+    tds = "".join(f"<td>{n}</td>" for n in cells)
+    return f"<tr data-risk='{level}'><th>{badge}</th>{tds}<td>{sum(cells)}</td></tr>"
+
+
+def _diagram(model: ThreatModel, limit: int) -> str:
+    """The architecture as an ``<img>`` of Graphviz's SVG, or a note saying why not."""
+    from workbench.diagram import has_graphviz, to_svg
+    from workbench.export.report import svg_data_uri
+
+    n = len(model.elements)
+    if n == 0:
+        return "<p class='atw-snapshot-note'>The model has no elements yet.</p>"
+    if n > limit:
+        return (
+            f"<p class='atw-snapshot-note' data-role='no-diagram'>Diagram left out: {n} "
+            f"elements is more than the snapshot draws ({limit}). Export the risk "
+            "assessment for the full diagram.</p>"
+        )
+    if not has_graphviz():
+        return (
+            "<p class='atw-snapshot-note' data-role='no-diagram'>Diagram unavailable: "
+            "Graphviz's dot is not installed.</p>"
+        )
+    try:
+        svg = to_svg(model)
+    except Exception as exc:  # a broken dot install must not break the display
+        return f"<p class='atw-snapshot-note'>Diagram unavailable: {html.escape(str(exc))}</p>"
+    alt = f"Architecture of {model.system.name}: {n} elements, {len(model.flows)} flows"
+    return (
+        f"<img class='atw-diagram' src='{svg_data_uri(svg)}' alt='{html.escape(alt, quote=True)}'>"
+    )
+
+
+def _top_open(entries: list[Entry] | None, top: int) -> str:
+    """The ``top`` open findings with the highest residual risk, as the findings table."""
+    if entries is None:
+        return ""
+    open_entries = [e for e in entries if e.status == "open"]
+    ranked = sorted(open_entries, key=lambda e: (-RISK_RANK[e.residual_risk], e.id))[:top]
+    rest = len(open_entries) - len(ranked)
+    more = f"<p class='atw-snapshot-note'>{rest} more open findings not listed.</p>" if rest else ""
+    return f"<p><b>Top {len(ranked)} open findings</b></p>{findings_table(ranked, limit=top)}{more}"

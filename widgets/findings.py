@@ -21,7 +21,7 @@ import ipywidgets as w
 
 from workbench.engine import Finding
 from workbench.engine.risk import LEVELS, at_least
-from workbench.model import STRIDE_NAMES, Decision, Layer
+from workbench.model import STRIDE_NAMES, Decision, Layer, ThreatModel
 from workbench.model.types import RISK_RANK, DecisionStatus
 from workbench.register import Entry, Register, build_register
 from workbench.register.coverage import FRAMEWORK_LABELS, controls_of, suggested_mitigations
@@ -321,18 +321,15 @@ class FindingsPanel:
         if not finding_id:
             self._show_error("choose a finding first")
             return False
-        model = self.canvas.model
-        old = model.decision(finding_id)
-        fields: dict[str, Any] = old.model_dump() if old else {}
-        fields.update(
-            finding=finding_id,
-            status=self.status.value,
-            owner=self.owner.value.strip(),
-            rationale=self.rationale.value.strip(),
-            mitigations=list(self.mitigations.value),
-        )
         try:
-            new_model = model.set_decision(Decision.model_validate(fields))
+            new_model = decide(
+                self.canvas.model,
+                finding_id,
+                self.status.value,
+                owner=self.owner.value,
+                rationale=self.rationale.value,
+                mitigations=self.mitigations.value,
+            )
         except (ValueError, TypeError) as exc:
             self._show_error(reason(exc))
             return False
@@ -348,6 +345,28 @@ class FindingsPanel:
         self.message.value = (
             f"<span class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</span>"
         )
+
+
+def decide(
+    model: ThreatModel,
+    finding_id: str,
+    status: str,
+    *,
+    owner: str = "",
+    rationale: str = "",
+    mitigations: Sequence[str] | None = None,
+) -> ThreatModel:
+    """``model`` with the decision on ``finding_id`` set (fields not given are kept from
+    an existing decision); raises ``ValueError`` when the model refuses it (an accepted
+    risk without owner or rationale, an unknown finding ...)."""
+    old = model.decision(finding_id)
+    fields: dict[str, Any] = old.model_dump() if old else {}
+    fields.update(
+        finding=finding_id, status=status, owner=owner.strip(), rationale=rationale.strip()
+    )
+    if mitigations is not None:
+        fields["mitigations"] = list(mitigations)
+    return model.set_decision(Decision.model_validate(fields))
 
 
 def _filter(options: list[tuple[str, str]]) -> w.Dropdown:

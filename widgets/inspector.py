@@ -76,7 +76,7 @@ def field_class(key: str) -> str:
     return "atw-field-" + key.replace(".", "-").replace("_", "-")
 
 
-def _label(name: str) -> str:
+def field_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
@@ -231,7 +231,7 @@ class Inspector:
                     controls,
                     f"properties.{name}",
                     control,
-                    _label(name),
+                    field_label(name),
                     _field_doc(ElementProperties, name),
                 )
             )
@@ -261,7 +261,7 @@ class Inspector:
                     controls,
                     name,
                     w.Dropdown(options=options),
-                    _label(name),
+                    field_label(name),
                     _field_doc(Flow, name),
                 )
             )
@@ -317,7 +317,7 @@ class Inspector:
         self._updating = True
         try:
             for key, control in self._controls.items():
-                options = _dynamic_options(model, key)
+                options = dynamic_options(model, key)
                 if options is not None and tuple(control.options) != tuple(options):
                     control.options = options
                 value = _to_widget(control, values[key])
@@ -334,7 +334,7 @@ class Inspector:
         model = self.canvas.model
         try:
             value = None if change["new"] == UNSET else change["new"]
-            new_model, new_id = _apply(model, kind, target_id, key, value)
+            new_model, new_id = apply_field(model, kind, target_id, key, value)
         except (ValueError, KeyError, TypeError) as exc:
             self._show_error(reason(exc))
             self._fill(model, self._target)
@@ -380,7 +380,7 @@ def _to_widget(control: w.ValueWidget, value: Any) -> Any:
     return value
 
 
-def _dynamic_options(model: ThreatModel, key: str) -> Options | None:
+def dynamic_options(model: ThreatModel, key: str) -> Options | None:
     """Choices that depend on the model (boundaries, assets), or ``None``."""
     if key == "boundary":
         return [("(none)", UNSET)] + [(b.name, b.id) for b in model.boundaries]
@@ -401,7 +401,7 @@ def _strip_tags(text: str) -> str:
     return "".join(out)
 
 
-def _apply(
+def apply_field(
     model: ThreatModel, kind: str, target_id: str, key: str, value: Any
 ) -> tuple[ThreatModel, str]:
     """The model with one field of an element or flow changed, and the item's ID after it

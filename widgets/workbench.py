@@ -29,6 +29,7 @@ from .controls import ControlsView
 from .findings import FindingsPanel
 from .inspector import Inspector
 from .pasta import PastaView
+from .snapshot import with_snapshot
 
 DEFAULT_FILE = "threat_model.yaml"
 EXPORT_FORMATS: list[tuple[str, str]] = [
@@ -94,7 +95,7 @@ class Workbench:
             (self.export_format, "export-format"),
             (self.export_button, "export"),
             (self.progress, "export-progress"),
-            (self.status, "status"),
+            (self.status, "save-status"),
             (self.pasta.widget, "tab-pasta"),
             (self.controls.widget, "tab-controls"),
         ):
@@ -258,8 +259,10 @@ class Workbench:
         self._error(f"Refused: {reason}")
 
     # ----------------------------------------------------------------- display
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The widget view, plus a static snapshot (``text/html``) for readers whose
+        front end cannot run the widget (see :mod:`widgets.snapshot`)."""
+        return with_snapshot(self.widget._repr_mimebundle_(**kwargs), self.model, self.analysis)
 
     def __repr__(self) -> str:
         return f"<Workbench on {self.model!r}>"

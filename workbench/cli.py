@@ -15,7 +15,11 @@ from typing import Any, TextIO
 
 from . import __version__
 
-COMMAND_MODULES = ("workbench.export.commands", "workbench.interop.commands")
+COMMAND_MODULES = (
+    "workbench.export.commands",
+    "workbench.interop.commands",
+    "widgets.serve_command",
+)
 """Modules that add subcommands: each has ``add_commands(subparsers)`` and sets
 ``func=handler(args, out, err) -> int`` on its parsers (imports stay inside handlers)."""
 

@@ -46,7 +46,7 @@ TEMPLATE = "rag_assistant"
 PAINTED = ".atw-canvas[data-painted='true']"
 PANEL = ".atw-findings-panel"
 # The Workbench's status line (the canvas has a ``span.atw-status`` of its own).
-SAVE_STATUS = ".widget-html.atw-status"
+SAVE_STATUS = ".atw-save-status"
 
 # The edit the UI test makes: a new agent fed by the LLM app, then one property that makes
 # the engine report a threat it did not report before.

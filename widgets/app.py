@@ -1,0 +1,641 @@
+# mypy: disable-error-code="no-untyped-call"
+# (Panel and param are only partly typed: calling their constructors is untyped.)
+"""The workshop app: the workbench canvas served by Panel, one model per browser session.
+
+``threat-workbench serve`` (see :mod:`widgets.serve_command` and ``docs/serve.md``) runs
+:func:`make_server`. Every browser session gets its own :class:`WorkshopSession`: a copy
+of the starting model, its own :class:`~widgets.canvas.Canvas` (which holds the live model
+and all of the sync logic), a Panel-native inspector and threat panel, and buttons to
+download the model as YAML and the risk assessment as HTML. Nothing is shared between
+sessions except the immutable starting model and the catalog, and nothing is written on
+the server: sessions cannot overwrite each other's work or the starting file.
+
+The canvas is drawn by the same front end as in Jupyter (``widgets/static/canvas.js``),
+loaded by :class:`CanvasView`, a :class:`panel.custom.AnyWidgetComponent` that *bridges*
+to the session's ``Canvas``: the canvas's synced traits are mirrored as parameters both
+ways (read from the ``Canvas`` class, so traits added later bridge by themselves), the
+canvas's custom messages go to the browser and the browser's edit messages to the
+canvas's message handler. Panel serves every script and style itself (no CDN).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hmac
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import comm
+import panel as pn
+import param
+import tornado.web
+import traitlets
+from bokeh.server.auth_provider import AuthProvider
+from panel.custom import AnyWidgetComponent
+from tornado.httputil import HTTPServerRequest
+
+from workbench.catalog import Catalog
+from workbench.engine import Analyzer
+from workbench.model import KINDS, ElementProperties, Flow, ThreatModel
+from workbench.model.types import RISK_RANK
+from workbench.register import build_register
+
+from ._edits import reason
+from .canvas import STATIC, Canvas
+from .findings import MAX_ROWS, STATUSES, decide, findings_table
+from .inspector import UNSET, apply_field, choice_options, dynamic_options, field_label
+
+STATIC_ROUTE = "atw-static"
+"""URL path under which the canvas bundle (``widgets/static``) is served."""
+TOKEN_COOKIE = "atw_token"  # noqa: S105 (a cookie name)
+"""Cookie that carries the access token after the first request with ``?token=``."""
+REFUSAL_MESSAGE = (
+    "A token is needed: open the URL that 'threat-workbench serve' printed, which ends "
+    "with ?token=..."
+)
+
+# ----------------------------------------------------------------------------- bridge
+_TRAIT_PARAMS: dict[type[traitlets.TraitType[Any, Any]], type[param.Parameter[Any]]] = {
+    traitlets.Bool: param.Boolean,
+    traitlets.Int: param.Integer,
+    traitlets.Float: param.Number,
+    traitlets.Unicode: param.String,
+    traitlets.List: param.List,
+    traitlets.Tuple: param.List,
+    traitlets.Dict: param.Dict,
+}
+
+
+def bridged_traits(canvas_class: type[Canvas] = Canvas) -> dict[str, str]:
+    """The synced traits of ``canvas_class`` that :class:`CanvasView` mirrors, each with
+    the name of its parameter: all public synced traits that are not anywidget's
+    plumbing. A trait whose name a Panel component already uses for itself (``height``,
+    ``styles``) is bridged as ``canvas_<name>``; the front end still sees ``<name>``."""
+    plumbing = set(anywidget.AnyWidget.class_trait_names(sync=True))
+    taken = set(AnyWidgetComponent.param)
+    names = sorted(
+        n
+        for n in canvas_class.class_trait_names(sync=True)
+        if n not in plumbing and not n.startswith("_")
+    )
+    return {n: f"canvas_{n}" if n in taken else n for n in names}
+
+
+def _parameter(trait: traitlets.TraitType[Any, Any]) -> Any:
+    """A param Parameter that holds what ``trait`` holds."""
+    kind = next((p for t, p in _TRAIT_PARAMS.items() if isinstance(trait, t)), param.Parameter)
+    default = trait.default()
+    if isinstance(default, tuple):
+        default = list(default)
+    maker: Any = kind
+    return maker(default=default, allow_None=bool(trait.allow_none), doc=trait.help or None)
+
+
+# The wrapper loads the very same bundle as Jupyter does, gives it the one thing Panel's
+# anywidget adapter lacks: ``model.send`` (Panel names it ``send_msg``), and maps the
+# traits bridged under another name back to their own.
+_WRAPPER_ESM = """
+const bundle = import(new URL("@STATIC_ROUTE@/canvas.js", document.baseURI).href);
+const RENAMED = @RENAMED@;
+const rename = (name) => RENAMED[name] || name;
+const event = (ev) => (ev.startsWith("change:") ? `change:${rename(ev.slice(7))}` : ev);
+
+function adapt(model, view) {
+  return {
+    get: (name) => model.get(rename(name)),
+    set: (name, value) => model.set(rename(name), value),
+    save_changes: () => model.save_changes(),
+    on: (ev, callback) => model.on(event(ev), callback),
+    off: (ev, callback) => model.off(event(ev), callback),
+    send: (msg) => view.model_proxy.send_msg(msg),
+  };
+}
+
+async function render(props) {
+  const widget = (await bundle).default;
+  return widget.render({ ...props, model: adapt(props.model, props.view) });
+}
+
+export default { render };
+""".replace("@STATIC_ROUTE@", STATIC_ROUTE).replace(
+    "@RENAMED@", json.dumps({t: p for t, p in bridged_traits().items() if t != p})
+)
+
+
+class _ForwardingComm(comm.DummyComm):
+    """Stands in for the kernel comm of a canvas that lives in a Panel session: custom
+    messages go to ``forward``; state updates are bridged by :class:`CanvasView`."""
+
+    def __init__(self, forward: Callable[[Any], None], **kwargs: Any) -> None:
+        self.forward = forward
+        super().__init__(**kwargs)
+
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
+        if msg_type == "comm_msg" and isinstance(data, dict) and data.get("method") == "custom":
+            self.forward(data.get("content"))
+
+
+class _CanvasViewBase(AnyWidgetComponent):
+    """Base of :class:`CanvasView` (which adds one parameter per bridged trait)."""
+
+    _esm = _WRAPPER_ESM
+    _stylesheets = [(STATIC / "canvas.css").read_text(encoding="utf-8")]
+
+    def __init__(self, canvas: Canvas, **params: Any) -> None:
+        self._params = bridged_traits(type(canvas))
+        self._traits = {p: t for t, p in self._params.items()}
+        super().__init__(**{p: getattr(canvas, t) for t, p in self._params.items()}, **params)
+        self.canvas = canvas
+        self._syncing = False
+        old = canvas.comm
+        if old is not None:
+            old.close()
+        canvas.comm = _ForwardingComm(
+            self._to_browser, target_name="jupyter.widget", comm_id=old.comm_id if old else None
+        )
+        canvas.observe(self._from_canvas, names=list(self._params))
+        self.param.watch(self._from_browser, list(self._traits))
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
+
+    def _from_canvas(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            with self._guard():
+                setattr(self, self._params[change["name"]], change["new"])
+
+    def _from_browser(self, *events: param.parameterized.Event) -> None:
+        if self._syncing:
+            return
+        with self._guard():
+            for event in events:
+                setattr(self.canvas, self._traits[event.name], event.new)
+
+    def _to_browser(self, content: Any) -> None:
+        self.send(content)
+
+    def _handle_msg(self, data: Any) -> None:
+        """A message from the browser: hand it to the canvas's message handler."""
+        self.canvas._handle_custom_msg(data, [])
+
+    def close(self) -> None:
+        """Close the bridged canvas (call when the session ends)."""
+        self.canvas.close()
+
+
+CanvasView: type[_CanvasViewBase] = type(
+    "CanvasView",
+    (_CanvasViewBase,),
+    {
+        "__doc__": "Panel view of a :class:`~widgets.canvas.Canvas` (same front end, bridged).",
+        **{p: _parameter(Canvas.class_traits()[t]) for t, p in bridged_traits(Canvas).items()},
+    },
+)
+
+
+# ----------------------------------------------------------------------------- panels
+def _error(text: str) -> str:
+    return f"<span class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</span>"
+
+
+class ThreatPanel:
+    """All findings of the session's canvas, or those of its selection, and a decision
+    editor (Panel widgets; the table is :func:`widgets.findings.findings_table`)."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.heading = pn.pane.HTML(css_classes=["atw-threat-heading"])
+        self.table = pn.pane.HTML(
+            css_classes=["atw-threat-table"], max_height=360, styles={"overflow": "auto"}
+        )
+        self.finding = pn.widgets.Select(label="Finding", css_classes=["atw-decision-finding"])
+        self.status = pn.widgets.Select(label="Status", options=list(STATUSES), width=120)
+        self.owner = pn.widgets.TextInput(label="Owner", placeholder="person or team")
+        self.rationale = pn.widgets.TextAreaInput(label="Rationale", placeholder="why", height=60)
+        self.apply_button = pn.widgets.Button(label="Apply decision", color="primary")
+        self.message = pn.pane.HTML(css_classes=["atw-decision-message"])
+        self.apply_button.on_click(self._apply_clicked)
+        self.finding.param.watch(lambda _: self._load_decision(), "value")
+        self.view = pn.Column(
+            self.heading,
+            self.table,
+            pn.pane.HTML("<b>Decision</b>"),
+            self.finding,
+            pn.Row(self.status, self.owner),
+            self.rationale,
+            pn.Row(self.apply_button, self.message),
+            css_classes=["atw-threat-panel"],
+            sizing_mode="stretch_width",
+        )
+        canvas.on_update(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the table and the finding choices from the canvas."""
+        analysis = self.canvas.analysis
+        if analysis is None:
+            self.heading.object = "<b>No analysis</b>"
+            return
+        selection = set(self.canvas.selection)
+        findings = [f for f in analysis.findings if not selection or f.target in selection]
+        shown = sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))[:MAX_ROWS]
+        register = build_register(dataclasses.replace(analysis, findings=tuple(shown)))
+        entries = list(register.entries)
+        what = "Findings for the selection" if selection else "All findings"
+        self.heading.object = (
+            f"<b>{html.escape(what)}</b> <span data-role='counts' data-rev="
+            f"'{self.canvas.revision}' data-count='{len(findings)}'>({len(findings)})</span>"
+        )
+        self.table.object = findings_table(entries, total=len(findings))
+        options = {
+            f"{e.finding.risk}: {e.finding.title} @ {e.finding.target_name}": e.id for e in entries
+        }
+        current = self.finding.value
+        self.finding.options = options
+        if current in options.values():
+            self.finding.value = current
+
+    def _apply_clicked(self, _event: object) -> None:
+        self.apply()
+
+    def _load_decision(self) -> None:
+        decision = self.canvas.model.decision(self.finding.value) if self.finding.value else None
+        self.status.value = decision.status if decision else "open"
+        self.owner.value = decision.owner if decision else ""
+        self.rationale.value = decision.rationale if decision else ""
+        self.message.object = ""
+
+    def apply(self) -> bool:
+        """Record the decision in the editor; ``False`` (reason shown) when refused."""
+        if not self.finding.value:
+            self.message.object = _error("choose a finding first")
+            return False
+        try:
+            model = decide(
+                self.canvas.model,
+                self.finding.value,
+                self.status.value,
+                owner=self.owner.value or "",
+                rationale=self.rationale.value or "",
+            )
+        except (ValueError, TypeError) as exc:
+            self.message.object = _error(reason(exc))
+            return False
+        self.canvas.model = model
+        self.message.object = (
+            f"<span style='color:#047857'>Recorded: {html.escape(self.finding.value)} is "
+            f"{html.escape(self.status.value)}.</span>"
+        )
+        return True
+
+
+def _choices(options: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {label: value for label, value in options}
+
+
+class InspectorPanel:
+    """A compact editor for the one selected element or flow: name, kind and trust
+    boundary of elements, and every choice property (unknown / yes / no, or the values of
+    a ``Literal``). Each change goes through the model's edit API; a refusal is shown."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.title = pn.pane.HTML("<i>Select one element or flow to edit it.</i>")
+        self.message = pn.pane.HTML(css_classes=["atw-inspector-message"])
+        self._target: tuple[str, str] | None = None
+        self._updating = False
+        # Both forms are built once and shown or hidden: building Panel widgets (and
+        # their browser models) on every selection would cost most of an edit's time.
+        self.forms = {
+            kind: pn.Column(*self._controls(kind), visible=False, sizing_mode="stretch_width")
+            for kind in ("element", "flow")
+        }
+        self.view = pn.Column(
+            self.title,
+            self.message,
+            *self.forms.values(),
+            css_classes=["atw-inspector"],
+            sizing_mode="stretch_width",
+        )
+        canvas.on_update(self.refresh)
+        self.refresh()
+
+    def _current(self) -> tuple[str, str] | None:
+        selection = self.canvas.selection
+        if len(selection) != 1:
+            return None
+        model = self.canvas.model
+        if any(e.id == selection[0] for e in model.elements):
+            return ("element", selection[0])
+        if any(f.id == selection[0] for f in model.flows):
+            return ("flow", selection[0])
+        return None
+
+    @property
+    def body(self) -> Any:
+        """The form shown now (the element form when nothing is selected)."""
+        kind = self._target[0] if self._target else "element"
+        return self.forms[kind]
+
+    def refresh(self) -> None:
+        """Show the selected item's values in its form (and hide the other form)."""
+        target = self._current()
+        if target != self._target:
+            self.message.object = ""
+        self._target = target
+        for kind, form in self.forms.items():
+            form.visible = target is not None and target[0] == kind
+        if target is None:
+            self.title.object = "<i>Select one element or flow to edit it.</i>"
+            return
+        kind, item_id = target
+        item = (
+            self.canvas.model.element(item_id)
+            if kind == "element"
+            else self.canvas.model.flow(item_id)
+        )
+        self.title.object = (
+            f"<b>{html.escape(kind.capitalize())}</b> <code>{html.escape(item_id)}</code>"
+        )
+        with self._quiet():
+            for control in self.forms[kind].objects:
+                key = control.css_classes[-1]
+                if key == "boundary":
+                    options = _choices(dynamic_options(self.canvas.model, "boundary") or [])
+                    if control.options != options:
+                        control.options = options
+                control.value = _value_of(item, key)
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        self._updating = True
+        try:
+            yield
+        finally:
+            self._updating = False
+
+    def _controls(self, kind: str) -> Iterator[Any]:
+        yield self._bind(pn.widgets.TextInput(label="Name"), "name")
+        fields: list[tuple[str, Any, list[tuple[str, Any]] | None]] = []
+        if kind == "element":
+            kinds = [(info.label, name) for name, info in KINDS.items()]
+            yield self._bind(pn.widgets.Select(label="Kind", options=_choices(kinds)), "kind")
+            boundaries = dynamic_options(self.canvas.model, "boundary") or []
+            yield self._bind(
+                pn.widgets.Select(label="Trust boundary", options=_choices(boundaries)), "boundary"
+            )
+            fields = [
+                (f"properties.{n}", n, choice_options(f.annotation))
+                for n, f in ElementProperties.model_fields.items()
+            ]
+        else:
+            fields = [(n, n, choice_options(f.annotation)) for n, f in Flow.model_fields.items()]
+        for key, name, options in fields:
+            if options is not None:
+                yield self._bind(
+                    pn.widgets.Select(label=field_label(name), options=_choices(options)), key
+                )
+
+    def _bind(self, control: Any, key: str) -> Any:
+        control.css_classes = [f"atw-field-{key.replace('.', '-').replace('_', '-')}", key]
+        control.param.watch(lambda event: self._changed(key, event.new), "value")
+        return control
+
+    def _changed(self, key: str, value: Any) -> None:
+        if self._updating or self._target is None:
+            return
+        kind, item_id = self._target
+        try:
+            model, _ = apply_field(
+                self.canvas.model, kind, item_id, key, None if value == UNSET else value
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            self.message.object = _error(reason(exc))
+            self.refresh()
+            return
+        self.message.object = ""
+        self.canvas.model = model
+
+
+def _value_of(item: Any, key: str) -> Any:
+    if key.startswith("properties."):
+        value = getattr(item.properties, key.removeprefix("properties."))
+    else:
+        value = getattr(item, key)
+    return UNSET if value is None else value
+
+
+# ----------------------------------------------------------------------------- session
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "threat-model"
+
+
+class WorkshopSession:
+    """Everything one browser session owns: its model (in ``canvas.model``), the canvas
+    view, the inspector, the threat panel and the download buttons."""
+
+    def __init__(self, model: ThreatModel, catalog: Catalog) -> None:
+        self.canvas = Canvas(model, analyzer=Analyzer(catalog), height="620px")
+        self.canvas_view = CanvasView(self.canvas, sizing_mode="stretch_width", min_height=640)
+        self.inspector = InspectorPanel(self.canvas)
+        self.threats = ThreatPanel(self.canvas)
+        slug = _slug(model.system.name)
+        self.download_yaml = pn.widgets.FileDownload(
+            callback=self.model_yaml,
+            filename=f"{slug}.yaml",
+            label="Download YAML",
+            css_classes=["atw-download-yaml"],
+            color="success",
+        )
+        self.export_html = pn.widgets.FileDownload(
+            callback=self.report_html,
+            filename=f"{slug}-risk-assessment.html",
+            label="Export HTML report",
+            css_classes=["atw-export-html"],
+        )
+        self.view = pn.Row(
+            pn.Column(
+                pn.pane.HTML(
+                    f"<h2 style='margin:4px 0'>AI Threat Workbench: "
+                    f"{html.escape(model.system.name)}</h2>"
+                ),
+                pn.Row(self.download_yaml, self.export_html),
+                self.canvas_view,
+                sizing_mode="stretch_width",
+            ),
+            pn.Column(self.inspector.view, self.threats.view, width=460),
+            sizing_mode="stretch_width",
+        )
+
+    @property
+    def model(self) -> ThreatModel:
+        """The session's live model."""
+        return self.canvas.model
+
+    def model_yaml(self) -> io.BytesIO:
+        """The live model as YAML (for the download button)."""
+        return io.BytesIO(self.model.to_yaml().encode("utf-8"))
+
+    def report_html(self) -> io.BytesIO:
+        """The live model's risk assessment as one HTML page (for the export button)."""
+        from workbench.export import report_html
+
+        return io.BytesIO(report_html(self.model, self.canvas.analysis).encode("utf-8"))
+
+    def close(self) -> None:
+        """Release the session's canvas (called when the browser session ends)."""
+        self.canvas_view.close()
+
+
+def session_factory(model: ThreatModel, catalog: Catalog) -> Callable[[], pn.viewable.Viewable]:
+    """A Panel app function: each call (one per browser session) builds a new
+    :class:`WorkshopSession` on a copy of ``model``, closed when the session ends."""
+
+    def app() -> pn.viewable.Viewable:
+        session = WorkshopSession(model, catalog)
+        doc = pn.state.curdoc
+        if doc is not None:
+            doc.on_session_destroyed(lambda _ctx: session.close())
+        return session.view
+
+    return app
+
+
+# ----------------------------------------------------------------------------- token
+def request_token(request: HTTPServerRequest) -> str:
+    """The token a request carries: ``?token=``, an ``Authorization: token ...`` header
+    or the cookie set on the first visit (empty when none)."""
+    values = request.query_arguments.get("token")
+    if values:
+        return values[-1].decode("utf-8", "replace")
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("token "):
+        return header[6:].strip()
+    cookie = request.cookies.get(TOKEN_COOKIE)
+    return cookie.value if cookie is not None else ""
+
+
+def _same(given: str, token: str) -> bool:
+    return bool(given) and hmac.compare_digest(given.encode(), token.encode())
+
+
+class TokenAuth(AuthProvider):
+    """Bokeh auth provider: a request is let in when it carries ``token`` (query
+    ``?token=``, ``Authorization: token ...`` header, or the cookie set on the first
+    visit); anything else gets 403 with a message that a token is needed."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        super().__init__()
+
+    def allowed(self, handler: tornado.web.RequestHandler) -> bool:
+        """Whether the request carries the token (and remember it in a cookie)."""
+        if not _same(request_token(handler.request), self.token):
+            return False
+        if handler.get_cookie(TOKEN_COOKIE) != self.token:
+            handler.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="Strict")
+        return True
+
+    @property
+    def get_user(self) -> Any:
+        """Bokeh calls this with the request handler (its annotation says request)."""
+
+        def get_user(handler: tornado.web.RequestHandler) -> str:
+            if not self.allowed(handler):
+                raise tornado.web.HTTPError(403, reason=REFUSAL_MESSAGE)
+            return "workshop"
+
+        return get_user
+
+    @property
+    def login_url(self) -> str:
+        return "/"
+
+
+def _token_transform(token: str) -> type[tornado.web.OutputTransform]:
+    """An output transform that turns every response to a request without ``token``
+    into 403 (static files included; the pages and the websocket are also refused by
+    :class:`TokenAuth` before they start a session)."""
+
+    class TokenTransform(tornado.web.OutputTransform):
+        def __init__(self, request: HTTPServerRequest) -> None:
+            super().__init__(request)
+            self.ok = _same(request_token(request), token)
+
+        def transform_first_chunk(
+            self, status_code: int, headers: Any, chunk: bytes, finishing: bool
+        ) -> tuple[int, Any, bytes]:
+            if self.ok or status_code == 403:
+                return status_code, headers, chunk
+            headers.clear()
+            headers["Content-Type"] = "text/plain; charset=UTF-8"
+            return 403, headers, REFUSAL_MESSAGE.encode()
+
+        def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
+            return chunk if self.ok else b""
+
+    return TokenTransform
+
+
+# ----------------------------------------------------------------------------- server
+def make_server(
+    model: ThreatModel,
+    catalog: Catalog,
+    *,
+    address: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+    origins: list[str] | None = None,
+) -> Any:
+    """A Panel (Bokeh) server, not started, that serves the workshop app at ``/``.
+
+    ``origins`` are the ``host:port`` values browsers may open the websocket from
+    (default: ``address:port`` and ``localhost:port``)."""
+    from bokeh.settings import settings
+
+    pn.extension(inline=True)
+    # Every resource from this server, never the CDN: Bokeh's default mode is "cdn", and
+    # Panel switches the global mode while it renders a page, so other sessions built at
+    # that moment (under load) would otherwise link stylesheets from cdn.holoviz.org.
+    settings.resources.set_value("server")
+    kwargs: dict[str, Any] = {}
+    if token:
+        kwargs["auth_provider"] = TokenAuth(token)
+        kwargs["transforms"] = [_token_transform(token)]
+    return pn.serve(
+        {"/": session_factory(model, catalog)},
+        port=port,
+        address=address,
+        websocket_origin=origins or [f"{address}:{port}", f"localhost:{port}"],
+        show=False,
+        start=False,
+        title="AI Threat Workbench",
+        static_dirs={STATIC_ROUTE: str(STATIC)},
+        check_unused_sessions=5_000,
+        unused_session_lifetime=15_000,
+        **kwargs,
+    )
+
+
+def static_dir() -> Path:
+    """The folder served at ``/atw-static`` (the canvas bundle and its CSS)."""
+    return STATIC

@@ -1,6 +1,7 @@
 """Load check of ``threat-workbench serve``: many browser sessions editing at once.
 
-Run: ``python benchmarks/bench_serve.py [--sessions 30] [--edits 6] [--timeout 600]``.
+Run: ``python benchmarks/bench_serve.py [--sessions 30] [--edits 6] [--think 1]
+[--timeout 600]``.
 Needs Chromium (``/usr/bin/chromium``), Playwright and Panel; prints a note and exits 0
 without them.
 
@@ -8,7 +9,10 @@ The server runs as a subprocess on 127.0.0.1 with a token. One headless Chromium
 ``--sessions`` pages, each in its own browser context (its own cookie jar, so its own
 Panel session), through Playwright's async API: one browser process with many contexts
 is what two cores can carry; a browser per session would measure Chromium, not the
-server. Every session then, at the same time:
+server. All sessions open at once (everyone clicks the link on the instructor's cue);
+then every session, concurrently, pauses before each edit as a person does (``--think``
+seconds on average, drawn uniformly from 0.5 to 1.5 times that; ``--think 0`` makes every
+session edit back to back, a worst case) and measures:
 
 - *open*: from ``goto`` to the canvas's first drawn frame;
 - *add*: ``--edits``/2 times, palette then a click on the canvas, until the threat
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import random
 import secrets
 import statistics
 import subprocess
@@ -53,19 +58,33 @@ from tests.browser.servers import (  # noqa: E402  (after the path set-up)
 PAINTED = ".atw-canvas[data-painted='true']"
 COUNTS = "[data-role='counts']"
 FLOOR_MS = 500.0
-DEEP_REV_CHANGED = """([selector, rev]) => {
+REV_CHANGED = """([selector, rev]) => new Promise((resolve) => {
+  // Find the threat panel's counts (inside Panel's shadow roots) once, then wait for a
+  // DOM change under its root that shows another revision: no polling, so thirty pages
+  // waiting at once cost the browser nothing.
   const find = (root) => {
     const hit = root.querySelector(selector);
-    if (hit) return hit;
+    if (hit) return [hit, root];
     for (const el of root.querySelectorAll("*")) {
       const found = el.shadowRoot && find(el.shadowRoot);
       if (found) return found;
     }
     return null;
   };
-  const el = find(document);
-  return Boolean(el) && el.dataset.rev !== rev;
-}"""
+  const [first, root] = find(document) || [null, document];
+  const changed = () => {
+    const el = root.querySelector(selector);
+    return Boolean(el) && el.dataset.rev !== rev;
+  };
+  if (first && changed()) return resolve(true);
+  const observer = new MutationObserver(() => {
+    if (changed()) {
+      observer.disconnect();
+      resolve(true);
+    }
+  });
+  observer.observe(root, { subtree: true, childList: true, attributes: true });
+})"""
 
 
 def rss_mib(pid: int) -> float:
@@ -152,10 +171,10 @@ class Session:
     async def _until_new_rev(self, before: str, action: str, started: float) -> None:
         """Wait until the threat panel shows a revision other than ``before``, checked
         in the page on every frame (it sits inside Panel's shadow roots)."""
-        await self.page.wait_for_function(DEEP_REV_CHANGED, arg=[COUNTS, before], polling="raf")
+        await self.page.evaluate(REV_CHANGED, [COUNTS, before])
         self.times[action].append(time.perf_counter() - started)
 
-    async def add_then_delete(self) -> None:
+    async def add_then_delete(self, pause: float = 0.0) -> None:
         page = self.page
         before = await self._rev()
         await page.locator(".atw-kind[data-kind='agent']").click()
@@ -163,6 +182,7 @@ class Session:
         started = time.perf_counter()
         await page.mouse.click(stage["x"] + 40, stage["y"] + stage["height"] - 40)
         await self._until_new_rev(before, "add", started)
+        await asyncio.sleep(pause)
         before = await self._rev()
         started = time.perf_counter()
         await page.locator(".atw-btn[data-action='delete']").click()
@@ -186,7 +206,9 @@ async def _guarded(session: Session, step: Any) -> None:
         session.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
 
 
-async def run(url: str, sessions: int, edits: int, timeout: float) -> tuple[Any, list[str]]:
+async def run(
+    url: str, sessions: int, edits: int, timeout: float, think: float
+) -> tuple[Any, list[str]]:
     from playwright.async_api import async_playwright
 
     times: dict[str, list[float]] = defaultdict(list)
@@ -197,13 +219,16 @@ async def run(url: str, sessions: int, edits: int, timeout: float) -> tuple[Any,
         pool = [Session(browser, url, times) for _ in range(sessions)]
         timeout_ms = timeout * 1000
 
-        async def edit(s: Session) -> None:
+        async def edit(s: Session, rng: random.Random) -> None:
             for _ in range(max(1, edits // 2)):
-                await s.add_then_delete()
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+                await s.add_then_delete(think * rng.uniform(0.5, 1.5))
 
         await asyncio.gather(*(_guarded(s, lambda s=s: s.open(timeout_ms)) for s in pool))
         ready = [s for s in pool if s.page is not None and not s.errors]
-        await asyncio.gather(*(_guarded(s, lambda s=s: edit(s)) for s in ready))
+        await asyncio.gather(
+            *(_guarded(s, lambda s=s, i=i: edit(s, random.Random(i))) for i, s in enumerate(ready))
+        )
         await asyncio.gather(*(_guarded(s, s.export) for s in ready))
         await browser.close()
     return times, [e for s in pool for e in s.errors]
@@ -223,6 +248,13 @@ def main() -> int:
         "--edits", type=int, default=6, help="edits per session (add + delete pairs)"
     )
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for the whole run")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean pause in seconds before each edit, as a person takes (0: all sessions "
+        "edit back to back, a worst case no workshop produces)",
+    )
     args = parser.parse_args()
     try:
         import panel  # noqa: F401
@@ -246,6 +278,7 @@ def main() -> int:
                     args.sessions,
                     args.edits,
                     args.timeout,
+                    args.think,
                 ),
                 args.timeout,
             )
@@ -254,7 +287,10 @@ def main() -> int:
         after = rss_mib(proc.pid)
     finally:
         stop(proc)
-    print(f"{args.sessions} sessions, {args.edits} edits each, {elapsed:.0f} s in all")
+    print(
+        f"{args.sessions} sessions, {args.edits} edits each, think time {args.think:g} s, "
+        f"{elapsed:.0f} s in all"
+    )
     for action in ("open", "add", "delete", "export"):
         if times.get(action):
             print(f"  {action:7s} {_figures(times[action])}")

@@ -197,8 +197,12 @@ def test_pasta_shows_done_and_missing_and_follows_edits(wb: Workbench):
 
 def test_hidden_views_catch_up_when_their_tab_is_shown(wb: Workbench):
     assert wb.tabs.selected_index == 0
+    assert wb.pasta.stale  # never drawn yet: the threats tab is shown first
+    assert wb.pasta.statuses == ()
+    wb.tabs.selected_index = 1
     missing = list(_stage(wb, 1).missing)
     assert "no objectives recorded" in missing
+    wb.tabs.selected_index = 0
     objective = Objective(id="obj-x", title="Keep data private", impact="severe")
     wb.model = wb.model.replace(objectives=[objective])
     assert wb.pasta.stale  # hidden: not recomputed on the edit
@@ -224,6 +228,7 @@ def test_pasta_refuses_invalid_objectives(wb: Workbench):
 
 
 def test_pasta_navigation(wb: Workbench):
+    wb.tabs.selected_index = 1  # the PASTA tab
     pasta = wb.pasta
     assert pasta.accordion.selected_index == 0
     pasta.previous.click()
@@ -235,6 +240,7 @@ def test_pasta_navigation(wb: Workbench):
 
 
 def test_choosing_an_attack_path_highlights_it(rag: Workbench):
+    rag.tabs.selected_index = 1  # the PASTA tab
     pasta = rag.pasta
     paths = rag.analysis.attack_paths
     assert len(pasta.path_list.options) == min(len(paths), 100)
@@ -251,6 +257,7 @@ def test_choosing_an_attack_path_highlights_it(rag: Workbench):
 
 
 def test_risk_matrix_cells_match_the_register(wb: Workbench):
+    wb.tabs.selected_index = 1  # the PASTA tab
     html = wb.pasta.details[6].value
     entries = build_register(wb.analysis).entries
     for e in entries:

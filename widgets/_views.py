@@ -20,9 +20,13 @@ class LiveView:
     def refresh(self) -> None:  # pragma: no cover - every view defines it
         raise NotImplementedError
 
-    def _follow(self, canvas: Canvas) -> None:
-        self._live, self._stale = True, False
+    def _follow(self, canvas: Canvas, *, live: bool = True) -> None:
+        """Follow ``canvas``'s updates; a view made hidden (``live=False``) is drawn the
+        first time it is shown."""
+        self._live, self._stale = live, not live
         canvas.on_update(self._updated)
+        if live:
+            self.refresh()
 
     def _updated(self) -> None:
         if self._live:

@@ -106,7 +106,7 @@ def coverage_html(coverage: Sequence[FrameworkCoverage], show: str = "in_place")
 class ControlsView(LiveView):
     """Control coverage of ``canvas.analysis``; ``view.widget`` is the ipywidgets view."""
 
-    def __init__(self, canvas: Canvas) -> None:
+    def __init__(self, canvas: Canvas, *, live: bool = True) -> None:
         self.canvas = canvas
         self.coverage: tuple[FrameworkCoverage, ...] = ()
         self.show = w.ToggleButtons(options=SHOW, value="in_place")
@@ -115,8 +115,7 @@ class ControlsView(LiveView):
         self.widget.add_class("atw-controls-view")
         self.show.add_class("atw-controls-show")
         self.show.observe(lambda _: self._draw(), names="value")
-        self._follow(canvas)
-        self.refresh()
+        self._follow(canvas, live=live)
 
     def refresh(self) -> None:
         """Recompute the coverage from the canvas's analysis and decisions."""

@@ -71,7 +71,7 @@ class PastaView(LiveView):
     """The seven PASTA stages over ``canvas.model`` and ``canvas.analysis``;
     ``view.widget`` is the ipywidgets view."""
 
-    def __init__(self, canvas: Canvas) -> None:
+    def __init__(self, canvas: Canvas, *, live: bool = True) -> None:
         self.canvas = canvas
         self.statuses: tuple[StageStatus, ...] = ()
         self.paths: tuple[AttackPath, ...] = ()
@@ -105,8 +105,7 @@ class PastaView(LiveView):
             control.add_class(f"atw-{name}")
         for i, body in enumerate(bodies, start=1):
             body.add_class(f"atw-pasta-stage-{i}")
-        self._follow(canvas)
-        self.refresh()
+        self._follow(canvas, live=live)
 
     # ----------------------------------------------------------------- stage 1 editor
     def _build_stage1(self) -> None:

@@ -73,8 +73,8 @@ class Workbench:
         self.canvas = Canvas(model, analyzer=self.analyzer, height=height)
         self.inspector = Inspector(self.canvas)
         self.findings = FindingsPanel(self.canvas)
-        self.pasta = PastaView(self.canvas)
-        self.controls = ControlsView(self.canvas)
+        self.pasta = PastaView(self.canvas, live=False)  # drawn when their tab is shown
+        self.controls = ControlsView(self.canvas, live=False)
         default = path if path is not None else (model.source_path or DEFAULT_FILE)
         self.path = w.Text(value=str(default), description="File", layout=w.Layout(flex="1"))
         self.load_button = w.Button(description="Load", icon="folder-open")

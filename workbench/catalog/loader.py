@@ -8,6 +8,7 @@ threat under a new ID.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -68,12 +69,20 @@ def _files(directory: Path) -> list[Path]:
 
 def _load_file(path: Path) -> tuple[CatalogFile, list[str], Any]:
     name = str(path)
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
+    if path.stat().st_size > MAX_FILE_BYTES:
         raise ModelFileError([Problem(name, None, None, "", "catalog file is too large")])
-    data, root = parse_yaml(path.read_text(encoding="utf-8"), name)
+    parsed, disabled, root = _parse_file(name, path.read_text(encoding="utf-8"))
+    return parsed, list(disabled), root
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_file(name: str, text: str) -> tuple[CatalogFile, tuple[str, ...], Any]:
+    """One catalog file, parsed and validated; cached by name and content (the results
+    are immutable: frozen models and a node tree that is only read), so that a new
+    workbench or analysis does not parse an unchanged catalog again."""
+    data, root = parse_yaml(text, name)
     if data is None:
-        return CatalogFile(), [], root
+        return CatalogFile(), (), root
     if not isinstance(data, dict):
         raise ModelFileError([Problem(name, 1, 1, "", "expected a mapping of catalog sections")])
     unknown = [k for k in data if k not in CATALOG_SECTIONS]
@@ -90,7 +99,7 @@ def _load_file(path: Path) -> tuple[CatalogFile, list[str], Any]:
         parsed = CatalogFile.model_validate(data)
     except ValidationError as exc:
         raise ModelFileError(validation_problems(exc, name, root, CatalogFile)) from None
-    return parsed, list(disabled), root
+    return parsed, tuple(disabled), root
 
 
 def _rule_problems(parsed: CatalogFile, name: str, root: Any) -> list[Problem]:

@@ -283,3 +283,26 @@ def test_closing_a_session_releases_its_canvas(catalog: Any) -> None:
     assert model_id in _instances
     s.close()
     assert model_id not in _instances
+
+
+def test_inspector_sets_a_property_through_property_and_value(session: Any) -> None:
+    inspector = session.inspector
+    assert inspector.form.objects[0].disabled  # nothing selected
+    session.canvas_view.param.update(selection=["llm_app"])
+    assert not inspector.name.disabled
+    key = "properties.rate_limited"
+    labels = {v: k for k, v in inspector.property.options.items()}
+    assert key in labels
+    inspector.property.value = key
+    new = next(v for v in inspector.value.options.values() if v != inspector.value.value)
+    inspector.value.value = new
+    expected = None if new == "__unset__" else new
+    assert session.model.element("llm_app").properties.rate_limited == expected
+    labels = {v: k for k, v in inspector.property.options.items()}
+    shown = next(t for t, v in inspector.value.options.items() if v == new)
+    assert labels[key].endswith(f": {shown}")  # the label shows the new value
+    first_flow = session.model.flows[0].id
+    session.canvas_view.param.update(selection=[first_flow])
+    assert inspector.kind.disabled
+    assert inspector.boundary.disabled
+    assert all(not k.startswith("properties.") for k in inspector.property.options.values())

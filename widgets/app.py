@@ -312,10 +312,34 @@ def _choices(options: list[tuple[str, Any]]) -> dict[str, Any]:
     return {label: value for label, value in options}
 
 
+Field = tuple[str, str, list[tuple[str, Any]]]
+"""A choice field of the inspector: key (``properties.NAME`` or a flow field), label and
+options."""
+
+
+def _choice_fields(kind: str) -> list[Field]:
+    """The choice fields of elements (their properties) or of flows."""
+    if kind == "element":
+        named = [(f"properties.{n}", n, f) for n, f in ElementProperties.model_fields.items()]
+    else:
+        named = [(n, n, f) for n, f in Flow.model_fields.items()]
+    fields = []
+    for key, name, info in named:
+        options = choice_options(info.annotation)
+        if options is not None:
+            fields.append((key, field_label(name), options))
+    return fields
+
+
 class InspectorPanel:
     """A compact editor for the one selected element or flow: name, kind and trust
-    boundary of elements, and every choice property (unknown / yes / no, or the values of
-    a ``Literal``). Each change goes through the model's edit API; a refusal is shown."""
+    boundary of elements, and any choice property (pick the property, then its value:
+    unknown / yes / no, or the values of a ``Literal``). Each change goes through the
+    model's edit API; a refusal is shown.
+
+    One small form serves elements and flows and is never hidden or rebuilt: showing a
+    form of thirty-odd selects on each selection made the browser lay the page out again,
+    which cost most of an edit's time with many sessions on one machine."""
 
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas
@@ -323,21 +347,34 @@ class InspectorPanel:
         self.message = pn.pane.HTML(css_classes=["atw-inspector-message"])
         self._target: tuple[str, str] | None = None
         self._updating = False
-        # Both forms are built once and shown or hidden: building Panel widgets (and
-        # their browser models) on every selection would cost most of an edit's time.
-        self.forms = {
-            kind: pn.Column(*self._controls(kind), visible=False, sizing_mode="stretch_width")
-            for kind in ("element", "flow")
-        }
-        self.view = pn.Column(
-            self.title,
-            self.message,
-            *self.forms.values(),
-            css_classes=["atw-inspector"],
+        self.fields = {kind: _choice_fields(kind) for kind in ("element", "flow")}
+        kinds = [(info.label, name) for name, info in KINDS.items()]
+        self.name = self._bind(pn.widgets.TextInput(label="Name"), "name")
+        self.kind = self._bind(pn.widgets.Select(label="Kind", options=_choices(kinds)), "kind")
+        self.boundary = self._bind(pn.widgets.Select(label="Trust boundary"), "boundary")
+        self.property = pn.widgets.Select(label="Property", css_classes=["atw-field-property"])
+        self.value = pn.widgets.Select(label="Value", css_classes=["atw-field-value"])
+        self.property.param.watch(lambda _: self._show_value(), "value")
+        self.value.param.watch(lambda event: self._changed(self.property.value, event.new), "value")
+        self.form = pn.Column(
+            self.name,
+            self.kind,
+            self.boundary,
+            self.property,
+            self.value,
             sizing_mode="stretch_width",
         )
+        self.view = pn.Column(
+            self.title, self.message, self.form, css_classes=["atw-inspector"],
+            sizing_mode="stretch_width",
+        )  # fmt: skip
         canvas.on_update(self.refresh)
         self.refresh()
+
+    @property
+    def body(self) -> Any:
+        """The form (the same for elements and flows)."""
+        return self.form
 
     def _current(self) -> tuple[str, str] | None:
         selection = self.canvas.selection
@@ -350,70 +387,76 @@ class InspectorPanel:
             return ("flow", selection[0])
         return None
 
-    @property
-    def body(self) -> Any:
-        """The form shown now (the element form when nothing is selected)."""
-        kind = self._target[0] if self._target else "element"
-        return self.forms[kind]
+    def _item(self) -> Any:
+        if self._target is None:
+            return None
+        kind, item_id = self._target
+        model = self.canvas.model
+        return model.element(item_id) if kind == "element" else model.flow(item_id)
 
     def refresh(self) -> None:
-        """Show the selected item's values in its form (and hide the other form)."""
+        """Show the selected item's values (the form is disabled when there is none)."""
         target = self._current()
         if target != self._target:
             self.message.object = ""
         self._target = target
-        for kind, form in self.forms.items():
-            form.visible = target is not None and target[0] == kind
-        if target is None:
-            self.title.object = "<i>Select one element or flow to edit it.</i>"
-            return
-        kind, item_id = target
-        item = (
-            self.canvas.model.element(item_id)
-            if kind == "element"
-            else self.canvas.model.flow(item_id)
-        )
-        self.title.object = (
-            f"<b>{html.escape(kind.capitalize())}</b> <code>{html.escape(item_id)}</code>"
-        )
         with self._quiet():
-            for control in self.forms[kind].objects:
-                key = control.css_classes[-1]
-                if key == "boundary":
-                    options = _choices(dynamic_options(self.canvas.model, "boundary") or [])
-                    if control.options != options:
-                        control.options = options
-                control.value = _value_of(item, key)
+            for control in (self.name, self.kind, self.boundary, self.property, self.value):
+                control.disabled = target is None or (
+                    target[0] == "flow" and control in (self.kind, self.boundary)
+                )
+            if target is None:
+                self.title.object = "<i>Select one element or flow to edit it.</i>"
+                return
+            kind, item_id = target
+            item = self._item()
+            self.title.object = (
+                f"<b>{html.escape(kind.capitalize())}</b> <code>{html.escape(item_id)}</code>"
+            )
+            self.name.value = item.name or ""
+            if kind == "element":
+                options = _choices(dynamic_options(self.canvas.model, "boundary") or [])
+                if self.boundary.options != options:
+                    self.boundary.options = options
+                self.kind.value = item.kind
+                self.boundary.value = _value_of(item, "boundary")
+            self._fill_properties(kind, item)
+
+    def _fill_properties(self, kind: str, item: Any) -> None:
+        """Property choices labelled with the item's current values."""
+        labels = {}
+        for key, label, options in self.fields[kind]:
+            current = _value_of(item, key)
+            shown = next((text for text, value in options if value == current), str(current))
+            labels[f"{label}: {shown}"] = key
+        chosen = self.property.value
+        if self.property.options != labels:
+            self.property.options = labels
+        keys = list(labels.values())
+        self.property.value = chosen if chosen in keys else keys[0]
+        self._show_value()
+
+    def _show_value(self) -> None:
+        """The value choices of the chosen property, set to the item's value."""
+        item = self._item()
+        key = self.property.value
+        if item is None or not key:
+            return
+        options = next((o for k, _, o in self.fields[self._target[0]] if k == key), [])  # type: ignore[index]
+        with self._quiet():
+            choices = _choices(options)
+            if self.value.options != choices:
+                self.value.options = choices
+            self.value.value = _value_of(item, key)
 
     @contextlib.contextmanager
     def _quiet(self) -> Iterator[None]:
+        was = self._updating
         self._updating = True
         try:
             yield
         finally:
-            self._updating = False
-
-    def _controls(self, kind: str) -> Iterator[Any]:
-        yield self._bind(pn.widgets.TextInput(label="Name"), "name")
-        fields: list[tuple[str, Any, list[tuple[str, Any]] | None]] = []
-        if kind == "element":
-            kinds = [(info.label, name) for name, info in KINDS.items()]
-            yield self._bind(pn.widgets.Select(label="Kind", options=_choices(kinds)), "kind")
-            boundaries = dynamic_options(self.canvas.model, "boundary") or []
-            yield self._bind(
-                pn.widgets.Select(label="Trust boundary", options=_choices(boundaries)), "boundary"
-            )
-            fields = [
-                (f"properties.{n}", n, choice_options(f.annotation))
-                for n, f in ElementProperties.model_fields.items()
-            ]
-        else:
-            fields = [(n, n, choice_options(f.annotation)) for n, f in Flow.model_fields.items()]
-        for key, name, options in fields:
-            if options is not None:
-                yield self._bind(
-                    pn.widgets.Select(label=field_label(name), options=_choices(options)), key
-                )
+            self._updating = was
 
     def _bind(self, control: Any, key: str) -> Any:
         control.css_classes = [f"atw-field-{key.replace('.', '-').replace('_', '-')}", key]
@@ -421,7 +464,7 @@ class InspectorPanel:
         return control
 
     def _changed(self, key: str, value: Any) -> None:
-        if self._updating or self._target is None:
+        if self._updating or self._target is None or not key:
             return
         kind, item_id = self._target
         try:

@@ -364,8 +364,14 @@ def test_failing_export_shows_the_error(rag: Workbench, tmp_path: Path):
 
 
 def test_tab_hooks(wb: Workbench):
-    assert "atw-tab-pasta" in wb.pasta.widget._dom_classes
-    assert "atw-tab-controls" in wb.controls.widget._dom_classes
+    pasta_box, controls_box = wb.tabs.children[1:]
+    assert "atw-tab-pasta" in pasta_box._dom_classes
+    assert "atw-tab-controls" in controls_box._dom_classes
+    assert pasta_box.children == ()  # built when first shown
+    wb.tabs.selected_index = 1
+    assert pasta_box.children == (wb.pasta.widget,)
+    assert controls_box.children == ()
+    assert wb.controls.widget in controls_box.children  # or when first used
     for control, hook in (
         (wb.load_button, "atw-load"),
         (wb.export_button, "atw-export"),

@@ -105,6 +105,8 @@ class Inspector:
         self._controls: dict[str, w.ValueWidget] = {}  # of the form shown
         self._forms: dict[str, tuple[w.VBox, dict[str, w.ValueWidget]]] = {}
         self._hint = w.HTML()
+        self._layout = w.Layout(width="96%")
+        self._styles: dict[type[Any], Any] = {}
         self._updating = False
         for kind in ("element", "flow"):  # built now: the first selection is then quick
             self._form(kind)
@@ -166,6 +168,15 @@ class Inspector:
             self._forms[kind] = (w.VBox(rows), controls)
         return self._forms[kind]
 
+    def _new(self, cls: type[Any], **kw: Any) -> Any:
+        """A control sharing one layout and one style (per style class) with the others:
+        every widget object is a model the browser creates, and a form of forty controls
+        with a layout and a style each took a third of the workbench's first display."""
+        style_class = cls.class_traits()["style"].klass
+        if style_class not in self._styles:
+            self._styles[style_class] = style_class(description_width="130px")
+        return cls(layout=self._layout, style=self._styles[style_class], **kw)
+
     def _control(
         self,
         controls: dict[str, w.ValueWidget],
@@ -176,8 +187,6 @@ class Inspector:
     ) -> w.Widget:
         control.description = label
         control.tooltip = doc
-        control.style = {"description_width": "130px"}
-        control.layout = w.Layout(width="96%")
         control.observe(lambda change, key=key: self._changed(key, change), names="value")
         control.add_class(field_class(key))  # stable hook for browser tests
         controls[key] = control
@@ -190,7 +199,7 @@ class Inspector:
             return self._control(
                 controls,
                 key,
-                w.Text(continuous_update=False, **kw),
+                self._new(w.Text, continuous_update=False, **kw),
                 label,
                 _field_doc(Element, key),
             )
@@ -199,12 +208,16 @@ class Inspector:
             text("id", "ID"),
             text("name", "Name"),
             self._control(
-                controls, "kind", w.Dropdown(options=kinds), "Kind", _field_doc(Element, "kind")
+                controls,
+                "kind",
+                self._new(w.Dropdown, options=kinds),
+                "Kind",
+                _field_doc(Element, "kind"),
             ),
             self._control(
                 controls,
                 "boundary",
-                w.Dropdown(options=[("(none)", UNSET)]),
+                self._new(w.Dropdown, options=[("(none)", UNSET)]),
                 "Trust boundary",
                 _field_doc(Element, "boundary"),
             ),
@@ -212,7 +225,7 @@ class Inspector:
             self._control(
                 controls,
                 "description",
-                w.Textarea(continuous_update=False, rows=2),
+                self._new(w.Textarea, continuous_update=False, rows=2),
                 "Description",
                 _field_doc(Element, "description"),
             ),
@@ -223,9 +236,9 @@ class Inspector:
             options = choice_options(annotation)
             control: w.ValueWidget
             if options is not None:
-                control = w.Dropdown(options=options)
+                control = self._new(w.Dropdown, options=options)
             else:  # every property today is a choice; keep free text for future ones
-                control = w.Text(continuous_update=False)
+                control = self._new(w.Text, continuous_update=False)
             rows.append(
                 self._control(
                     controls,
@@ -242,14 +255,14 @@ class Inspector:
             self._control(
                 controls,
                 "name",
-                w.Text(continuous_update=False),
+                self._new(w.Text, continuous_update=False),
                 "Name",
                 _field_doc(Flow, "name"),
             ),
             self._control(
                 controls,
                 "protocol",
-                w.Text(continuous_update=False),
+                self._new(w.Text, continuous_update=False),
                 "Protocol",
                 _field_doc(Flow, "protocol"),
             ),
@@ -260,7 +273,7 @@ class Inspector:
                 self._control(
                     controls,
                     name,
-                    w.Dropdown(options=options),
+                    self._new(w.Dropdown, options=options),
                     field_label(name),
                     _field_doc(Flow, name),
                 )
@@ -269,7 +282,7 @@ class Inspector:
             self._control(
                 controls,
                 "data",
-                w.SelectMultiple(options=[], rows=4),
+                self._new(w.SelectMultiple, options=[], rows=4),
                 "Data carried",
                 _field_doc(Flow, "data"),
             )
@@ -278,7 +291,7 @@ class Inspector:
             self._control(
                 controls,
                 "description",
-                w.Textarea(continuous_update=False, rows=2),
+                self._new(w.Textarea, continuous_update=False, rows=2),
                 "Description",
                 _field_doc(Flow, "description"),
             )

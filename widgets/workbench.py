@@ -73,8 +73,12 @@ class Workbench:
         self.canvas = Canvas(model, analyzer=self.analyzer, height=height)
         self.inspector = Inspector(self.canvas)
         self.findings = FindingsPanel(self.canvas)
-        self.pasta = PastaView(self.canvas, live=False)  # drawn when their tab is shown
-        self.controls = ControlsView(self.canvas, live=False)
+        # The PASTA and controls views are built when their tab is first shown (or when
+        # ``wb.pasta`` / ``wb.controls`` is first used): fewer widgets to send on display.
+        self._pasta: PastaView | None = None
+        self._controls: ControlsView | None = None
+        self._pasta_box = w.VBox()
+        self._controls_box = w.VBox()
         default = path if path is not None else (model.source_path or DEFAULT_FILE)
         self.path = w.Text(value=str(default), description="File", layout=w.Layout(flex="1"))
         self.load_button = w.Button(description="Load", icon="folder-open")
@@ -96,8 +100,8 @@ class Workbench:
             (self.export_button, "export"),
             (self.progress, "export-progress"),
             (self.status, "save-status"),
-            (self.pasta.widget, "tab-pasta"),
-            (self.controls.widget, "tab-controls"),
+            (self._pasta_box, "tab-pasta"),
+            (self._controls_box, "tab-controls"),
         ):
             control.add_class(f"atw-{name}")
         self.widget = w.VBox([self._header(), self.canvas, self._tabs()])
@@ -127,7 +131,7 @@ class Workbench:
         self.findings.widget.layout = w.Layout(flex="1 1 auto", min_width="0")
         threats = w.HBox([self.inspector.widget, self.findings.widget])
         threats.add_class("atw-tab-threats")
-        self.tabs = w.Tab(children=[threats, self.pasta.widget, self.controls.widget])
+        self.tabs = w.Tab(children=[threats, self._pasta_box, self._controls_box])
         for i, name in enumerate(("Inspector and threats", "PASTA", "Controls")):
             self.tabs.set_title(i, name)
         self.tabs.observe(lambda _: self._tab_changed(), names="selected_index")
@@ -137,8 +141,26 @@ class Workbench:
     def _tab_changed(self) -> None:
         """Only the shown PASTA or controls view follows edits (they cost the most)."""
         selected = self.tabs.selected_index
-        self.pasta.set_live(selected == 1)
-        self.controls.set_live(selected == 2)
+        if selected == 1 or self._pasta is not None:
+            self.pasta.set_live(selected == 1)
+        if selected == 2 or self._controls is not None:
+            self.controls.set_live(selected == 2)
+
+    @property
+    def pasta(self) -> PastaView:
+        """The PASTA view (built on first use)."""
+        if self._pasta is None:
+            self._pasta = PastaView(self.canvas, live=False)
+            self._pasta_box.children = [self._pasta.widget]
+        return self._pasta
+
+    @property
+    def controls(self) -> ControlsView:
+        """The controls view (built on first use)."""
+        if self._controls is None:
+            self._controls = ControlsView(self.canvas, live=False)
+            self._controls_box.children = [self._controls.widget]
+        return self._controls
 
     # ----------------------------------------------------------------- constructors
     @classmethod

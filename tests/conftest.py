@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench import ThreatModel
+from workbench.catalog import Catalog, load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -67,3 +68,9 @@ def minimal(tmp_path: Path) -> ThreatModel:
     p = tmp_path / "model.yaml"
     p.write_text(MINIMAL, encoding="utf-8")
     return ThreatModel.load(p)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    """The built-in catalog, loaded once (catalogs are not changed by tests)."""
+    return load_catalog()

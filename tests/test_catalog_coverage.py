@@ -22,12 +22,7 @@ from tests.test_catalog_reference import (
     cosai,
     titles,
 )
-from workbench.catalog import Catalog, load_catalog
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
+from workbench.catalog import Catalog
 
 
 def cited_by_threats(catalog: Catalog, fid: str) -> set[str]:

@@ -346,11 +346,6 @@ def test_cwe_ids_are_well_formed() -> None:
 
 
 # ------------------------------------------------------------------ the catalog's citations
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
-
-
 def cited(catalog: Catalog, fid: str) -> dict[str, set[str]]:
     """IDs of ``fid`` cited by the catalog's threats, mitigations and out-of-scope lists,
     with where each is cited."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from workbench import ThreatModel
-from workbench.catalog import load_catalog
 from workbench.engine import analyze
 from workbench.model import Decision, Objective, RiskTolerance
 from workbench.register import build_register
@@ -24,11 +23,6 @@ from .test_widgets_canvas import SMALL
 
 FINDING = "AITW-LLM-013@bot"
 MITIGATION = "MIT-RATE-LIMIT"
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from workbench import Asset, Element, ThreatModel
-from workbench.catalog import Catalog, load_catalog
+from workbench.catalog import Catalog
 from workbench.cli import main
 from workbench.errors import ModelFileError
 from workbench.interop.diff import (
@@ -34,11 +34,6 @@ def run(*args: str | Path) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main([str(a) for a in args], out=out, err=err)
     return code, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")

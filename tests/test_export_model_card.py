@@ -13,7 +13,6 @@ import pytest
 
 from tests.conftest import SHARED
 from workbench import ThreatModel
-from workbench.catalog import load_catalog
 from workbench.engine import analyze
 from workbench.export.model_card import (
     CARD_KINDS,
@@ -44,11 +43,6 @@ MITCHELL = (
     "Ethical considerations",
     "Caveats and recommendations",
 )
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")

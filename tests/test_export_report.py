@@ -137,11 +137,6 @@ def assert_offline_and_scriptless(html: str) -> Dom:
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
 def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where PDFs and page images go, to look at after a run."""
     return tmp_path_factory.mktemp("export-artifacts")

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from workbench import ThreatModel
-from workbench.catalog import Catalog, load_catalog
+from workbench.catalog import Catalog
 from workbench.engine import Analysis, analyze
 from workbench.interop import export_model, import_file
 from workbench.interop.otm import (
@@ -35,11 +35,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
 needs_reference = pytest.mark.skipif(
     not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
 )
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from workbench import Element, ThreatModel
-from workbench.catalog import Catalog, load_catalog
+from workbench.catalog import Catalog
 from workbench.engine import analyze
 from workbench.interop import import_file
 from workbench.interop.diff import diff_models
@@ -36,11 +36,6 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
 needs_reference = pytest.mark.skipif(
     not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
 )
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load_catalog()
 
 
 @pytest.fixture(scope="module")

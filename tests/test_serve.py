@@ -15,17 +15,11 @@ from typing import Any
 import pytest
 
 from workbench import ThreatModel
-from workbench.catalog import load_catalog
 from workbench.cli import main
 
 pytest.importorskip("panel")
 
 from widgets import app, serve_command
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog()
 
 
 @pytest.fixture

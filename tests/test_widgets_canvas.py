@@ -12,7 +12,6 @@ from widgets import _payload
 from widgets._edits import EditError, apply_edit
 from widgets.canvas import Canvas
 from workbench import Decision, Element, Flow, ThreatModel
-from workbench.catalog import load_catalog
 from workbench.engine import Analyzer, analyze
 from workbench.model import KINDS, Position
 
@@ -35,11 +34,6 @@ flows:
   - {id: ask, source: customer, target: bot}
   - {id: retrieve, source: docs, target: bot, name: chunks}
 """
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.fixture

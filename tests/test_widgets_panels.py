@@ -10,7 +10,6 @@ import pytest
 
 from widgets import Workbench
 from workbench import ThreatModel
-from workbench.catalog import load_catalog
 from workbench.engine.risk import at_least
 from workbench.model import Decision, Objective
 from workbench.model.types import DecisionStatus
@@ -20,11 +19,6 @@ from workbench.register.coverage import controls_of
 from .test_widgets_canvas import SMALL
 
 FINDING = "AITW-LLM-013@bot"
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 def _bench(model: ThreatModel, catalog, **kwargs) -> Workbench:

@@ -20,7 +20,6 @@ from tests.conftest import MINIMAL
 from tests.test_export_injection import IMG, SCRIPT, hostile_model
 from widgets import Canvas, Workbench
 from widgets.snapshot import DIAGRAM_LIMIT, WIDGET_VIEW_MIMETYPE, snapshot_html
-from workbench.catalog import load_catalog
 from workbench.engine import Analysis, analyze
 from workbench.model import Decision, ThreatModel
 
@@ -96,11 +95,6 @@ def count_table(snapshot: str) -> dict[str, list[int]]:
     """The snapshot's findings table: risk level -> counts per status, then the total."""
     rows = re.findall(r"<tr data-risk='(\w+)'>(.*?)</tr>", snapshot)
     return {risk: [int(n) for n in re.findall(r"<td>(\d+)</td>", cells)] for risk, cells in rows}
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Any:
-    return load_catalog()
 
 
 # ============================================================================ bundle

@@ -11,16 +11,10 @@ from widgets import Workbench
 from widgets.findings import findings_table
 from widgets.inspector import UNKNOWN, UNSET, choice_options
 from workbench import ThreatModel
-from workbench.catalog import load_catalog
 from workbench.engine import analyze
 from workbench.register import build_register
 
 from .test_widgets_canvas import SMALL
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.fixture

@@ -17,12 +17,13 @@ _SHAPES = {
     DfdType.PROCESS: "ellipse",
     DfdType.DATA_STORE: "cylinder",
 }
-_FILL = {
+LAYER_FILL = {
     Layer.DATA: "#dbeafe",
     Layer.MODEL: "#ede9fe",
     Layer.DEPLOYMENT: "#dcfce7",
     Layer.GENERIC: "#f1f5f9",
 }
+"""Fill colour of each layer (the static and the interactive diagrams share them)."""
 
 
 def has_graphviz() -> bool:
@@ -67,7 +68,7 @@ def to_dot(model: ThreatModel, *, rankdir: str = "LR") -> Any:
                 eid,
                 label=graphviz.escape(f"{e.name}\n«{info.label}»"),
                 shape=_SHAPES[info.dfd],
-                fillcolor=_FILL[info.layer],
+                fillcolor=LAYER_FILL[info.layer],
             )
         for bid in children.get(boundary, []):
             b = boundaries[bid]

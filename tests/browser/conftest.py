@@ -8,6 +8,7 @@ Chromium, Playwright or JupyterLab is missing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -92,7 +93,14 @@ def jupyter_lab(
     browser_requirements: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterLab]:
     """``jupyter lab`` on a temporary copy of ``notebooks/``, stopped at the end."""
-    base = tmp_path_factory.mktemp("jupyterlab")
+    with notebook_server(tmp_path_factory, "jupyterlab") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def notebook_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[JupyterLab]:
+    """A Jupyter server (JupyterLab and Notebook 7) on a fresh copy of ``notebooks/``."""
+    base = tmp_path_factory.mktemp(name)
     root = base / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, root)
     try:

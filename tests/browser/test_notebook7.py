@@ -11,15 +11,13 @@ save; then check the saved file.
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import NOTEBOOKS_DIR
-from .servers import ServerError, jupyter_server
+from .conftest import notebook_server
 from .test_canvas import (
     ADDED,
     AGENT,
@@ -73,14 +71,8 @@ def notebook7(
     calls ``filebrowser:open-path``, which it lacks; a first visit is clean."""
     if importlib.util.find_spec("notebook") is None:
         pytest.skip("the notebook package (Notebook 7) is not installed")
-    base = tmp_path_factory.mktemp("notebook7")
-    root = base / "notebooks"
-    shutil.copytree(NOTEBOOKS_DIR, root)
-    try:
-        with jupyter_server(base, root) as server:
-            yield server
-    except ServerError as exc:
-        pytest.fail(str(exc))
+    with notebook_server(tmp_path_factory, "notebook7") as server:
+        yield server
 
 
 @pytest.mark.browser

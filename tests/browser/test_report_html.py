@@ -4,22 +4,55 @@ the exporters and the server's download route renders a user's notebook."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.client
 import importlib.metadata
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Dialog
+    from playwright.sync_api import Browser, Dialog, Page
 
     from .conftest import JupyterLab
 
 pytest.importorskip("nbconvert")
+
+
+class _Watched:
+    """What a page did: requests, page errors, console lines, dialogs."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.console: list[str] = []
+        self.dialogs: list[str] = []
+
+
+@contextlib.contextmanager
+def _watched_page(browser: Browser) -> Iterator[tuple[Page, _Watched]]:
+    """A new page in its own context that records what it does (dialogs dismissed)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    seen = _Watched()
+    try:
+        page = context.new_page()
+        page.on("request", lambda r: seen.requests.append(r.url))
+        page.on("pageerror", lambda e: seen.errors.append(str(e)))
+        page.on("console", lambda m: seen.console.append(f"{m.type}: {m.text}"))
+
+        def on_dialog(d: Dialog) -> None:
+            seen.dialogs.append(d.message)
+            d.dismiss()
+
+        page.on("dialog", on_dialog)
+        yield page, seen
+    finally:
+        context.close()
 
 
 def _has_entry_point() -> bool:
@@ -42,20 +75,7 @@ def test_report_runs_no_script_and_requests_nothing(browser: Browser, tmp_path: 
     path = tmp_path / "report.html"
     path.write_text(html, encoding="utf-8")
 
-    context = browser.new_context(viewport={"width": 1280, "height": 1600})
-    requests: list[str] = []
-    dialogs: list[str] = []
-    errors: list[str] = []
-    try:
-        page = context.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-
-        def on_dialog(d: Dialog) -> None:
-            dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+    with _watched_page(browser) as (page, seen):
         page.goto(path.as_uri(), wait_until="load")
         page.wait_for_timeout(500)  # give any injected handler a chance to fire
         pwned = page.evaluate("() => [typeof window.__pwned, document.scripts.length]")
@@ -69,8 +89,7 @@ def test_report_runs_no_script_and_requests_nothing(browser: Browser, tmp_path: 
         # scroll through the whole page: lazy content must not fetch anything either
         page.evaluate("() => window.scrollTo(0, document.body.scrollHeight)")
         page.wait_for_timeout(200)
-    finally:
-        context.close()
+    requests, dialogs, errors = seen.requests, seen.dialogs, seen.errors
 
     assert pwned == ["undefined", 0]
     assert dialogs == []
@@ -155,22 +174,7 @@ def test_interactive_diagram_draws_in_its_sandbox_and_loads_nothing(
     path = tmp_path / "interactive.html"
     path.write_text(html, encoding="utf-8")
 
-    context = browser.new_context(viewport={"width": 1280, "height": 1600})
-    requests: list[str] = []
-    errors: list[str] = []
-    console: list[str] = []
-    dialogs: list[str] = []
-    try:
-        page = context.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-
-        def on_dialog(d: Dialog) -> None:
-            dialogs.append(d.message)
-            d.dismiss()
-
-        page.on("dialog", on_dialog)
+    with _watched_page(browser) as (page, seen):
         page.goto(path.as_uri(), wait_until="load")
         frame_el = page.locator("iframe.atw-interactive")
         frame_el.scroll_into_view_if_needed()
@@ -187,8 +191,7 @@ def test_interactive_diagram_draws_in_its_sandbox_and_loads_nothing(
         )
         top = page.evaluate("() => [typeof window.__pwned, document.scripts.length]")
         frame_el.screenshot(path=str(tmp_path / "interactive.png"))
-    finally:
-        context.close()
+    requests, dialogs, errors, console = seen.requests, seen.dialogs, seen.errors, seen.console
 
     assert drawn[0] == len(model.elements)
     assert drawn[1] == len(model.flows)

@@ -20,7 +20,8 @@ import html
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..model.kinds import KINDS, DfdType, Layer
+from ..diagram import LAYER_FILL
+from ..model.kinds import KINDS, DfdType
 from ..model.types import RISK_RANK
 
 if TYPE_CHECKING:
@@ -34,12 +35,6 @@ _SHAPES = {
     DfdType.EXTERNAL_ENTITY: "box",
     DfdType.PROCESS: "ellipse",
     DfdType.DATA_STORE: "database",
-}
-_FILL = {
-    Layer.DATA: "#dbeafe",
-    Layer.MODEL: "#ede9fe",
-    Layer.DEPLOYMENT: "#dcfce7",
-    Layer.GENERIC: "#f1f5f9",
 }
 _RISK_BORDER = {"critical": "#7f1d1d", "high": "#dc2626", "medium": "#d97706", "low": "#64748b"}
 _CDN_TAG = re.compile(
@@ -119,7 +114,10 @@ def network_page(model: ThreatModel, analysis: Analysis | None = None) -> str:
                 ]
             ),
             shape=_SHAPES[info.dfd],
-            color={"background": _FILL[info.layer], "border": _RISK_BORDER.get(worst, "#475569")},
+            color={
+                "background": LAYER_FILL[info.layer],
+                "border": _RISK_BORDER.get(worst, "#475569"),
+            },
             borderWidth=3 if count else 1,
             physics=False,
             **extra,

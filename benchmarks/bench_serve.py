@@ -1,6 +1,6 @@
 """Load check of ``threat-workbench serve``: many browser sessions editing at once.
 
-Run: ``python benchmarks/bench_serve.py [--sessions 30] [--edits 6] [--think 1]
+Run: ``python benchmarks/bench_serve.py [--sessions 30] [--edits 6] [--think 5]
 [--timeout 600]``.
 Needs Chromium (``/usr/bin/chromium``), Playwright and Panel; prints a note and exits 0
 without them.
@@ -21,6 +21,10 @@ session edit back to back, a worst case) and measures:
   shows the next revision;
 - *export*: one HTML risk assessment download (after every session finished editing,
   so that the exports, which take seconds each, do not hold up other sessions' edits).
+
+The browsers run on the same two cores as the server here (in a workshop each runs on a
+participant's machine), so the figures are an upper bound: a page's first edit costs
+its browser a few hundred milliseconds of compiling and layout that later edits do not.
 
 Printed: p50/p95/max per action, the error count (any exception, console error or
 request beyond 127.0.0.1 counts), and the server's resident memory before and after.
@@ -251,9 +255,10 @@ def main() -> int:
     parser.add_argument(
         "--think",
         type=float,
-        default=1.0,
-        help="mean pause in seconds before each edit, as a person takes (0: all sessions "
-        "edit back to back, a worst case no workshop produces)",
+        default=5.0,
+        help="mean pause in seconds before each edit, as a person takes to pick a kind, "
+        "place it and look at the result (default 5; 0: every session edits back to back, "
+        "a worst case no workshop produces)",
     )
     args = parser.parse_args()
     try:

@@ -14,8 +14,11 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# Jupyter refuses to run as root without --allow-root (containers, CI machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(BIN)/.installed
-	$(BIN)/jupyter lab --port=$(PORT) notebooks/01-quickstart.ipynb
+	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) notebooks/01-quickstart.ipynb
 
 test: lint typecheck pytest
 

@@ -27,6 +27,7 @@ from workbench.register import Entry, Register, build_register
 from workbench.register.coverage import FRAMEWORK_LABELS, controls_of, suggested_mitigations
 
 from ._edits import reason
+from ._looks import Looks
 from ._payload import RISK_COLOURS
 from .canvas import Canvas
 
@@ -121,43 +122,54 @@ class FindingsPanel:
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas
         self.register: Register | None = None
-        self.scope = w.ToggleButtons(
+        looks = Looks()
+        wide = looks.layout(width="100%")
+        self.scope = looks.new(
+            w.ToggleButtons,
             options=[("Selection", "selection"), ("All", "all")],
             value="selection",
             style={"button_width": "90px"},
         )
-        self.status_filter = _filter(STATUS_OPTIONS)
-        self.stride_filter = _filter(STRIDE_OPTIONS)
-        self.layer_filter = _filter(LAYER_OPTIONS)
-        self.risk_filter = _filter(RISK_OPTIONS)
-        self.heading = w.HTML()
-        self.table = w.HTML(layout=w.Layout(max_height="320px", overflow="auto"))
+        narrow = looks.layout(width="150px")
+        self.status_filter = _filter(looks, narrow, STATUS_OPTIONS)
+        self.stride_filter = _filter(looks, narrow, STRIDE_OPTIONS)
+        self.layer_filter = _filter(looks, narrow, LAYER_OPTIONS)
+        self.risk_filter = _filter(looks, narrow, RISK_OPTIONS)
+        self.heading = looks.new(w.HTML)
+        self.table = looks.new(w.HTML, layout=w.Layout(max_height="320px", overflow="auto"))
         # decision editor
-        self.finding = w.Dropdown(description="Finding", layout=w.Layout(width="100%"))
-        self.status = w.Dropdown(options=DECISION_CHOICES, value="open", description="Decision")
-        self.owner = w.Text(description="Owner", placeholder="person or team")
-        self.rationale = w.Textarea(
-            description="Rationale", rows=2, layout=w.Layout(width="100%"), placeholder="why"
+        self.finding = looks.new(w.Dropdown, description="Finding", layout=wide)
+        self.status = looks.new(
+            w.Dropdown, options=DECISION_CHOICES, value="open", description="Decision"
         )
-        self.mitigations = w.SelectMultiple(
-            description="Mitigations", rows=6, layout=w.Layout(width="100%")
+        self.owner = looks.new(w.Text, description="Owner", placeholder="person or team")
+        self.rationale = looks.new(
+            w.Textarea, description="Rationale", rows=2, layout=wide, placeholder="why"
         )
-        self.controls = w.HTML()
-        self.apply_button = w.Button(description="Apply decision", button_style="primary")
-        self.message = w.HTML()
-        editor = w.VBox(
-            [
-                w.HTML("<b>Decision</b>"),
+        self.mitigations = looks.new(
+            w.SelectMultiple, description="Mitigations", rows=6, layout=wide
+        )
+        self.controls = looks.new(w.HTML)
+        self.apply_button = looks.new(
+            w.Button, description="Apply decision", button_style="primary"
+        )
+        self.message = looks.new(w.HTML)
+        editor = looks.new(
+            w.VBox,
+            children=[
+                looks.new(w.HTML, value="<b>Decision</b>"),
                 self.finding,
-                w.HBox([self.status, self.owner]),
+                looks.new(w.HBox, children=[self.status, self.owner]),
                 self.rationale,
                 self.mitigations,
                 self.controls,
-                w.HBox([self.apply_button, self.message]),
-            ]
+                looks.new(w.HBox, children=[self.apply_button, self.message]),
+            ],
         )
         filters = [self.status_filter, self.stride_filter, self.layer_filter, self.risk_filter]
-        self.widget = w.VBox([self.heading, w.HBox([self.scope, *filters]), self.table, editor])
+        self.widget = w.VBox(
+            [self.heading, looks.new(w.HBox, children=[self.scope, *filters]), self.table, editor]
+        )
         self.widget.add_class("atw-findings-panel")
         for control, name in (
             (self.scope, "scope"),
@@ -369,5 +381,6 @@ def decide(
     return model.set_decision(Decision.model_validate(fields))
 
 
-def _filter(options: list[tuple[str, str]]) -> w.Dropdown:
-    return w.Dropdown(options=options, value=ANY, layout=w.Layout(width="150px"))
+def _filter(looks: Looks, layout: w.Layout, options: list[tuple[str, str]]) -> w.Dropdown:
+    dropdown: w.Dropdown = looks.new(w.Dropdown, options=options, value=ANY, layout=layout)
+    return dropdown

@@ -20,6 +20,7 @@ import traitlets
 from workbench.model import KINDS, Element, ElementProperties, Flow, ThreatModel
 
 from ._edits import reason
+from ._looks import Looks
 from .canvas import Canvas
 
 UNKNOWN = "unknown"
@@ -93,9 +94,11 @@ class Inspector:
 
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas
-        self.title = w.HTML()
-        self.message = w.HTML()
-        self.body = w.VBox()
+        self._looks = Looks(description_width="130px")
+        self._layout = self._looks.layout(width="96%")
+        self.title = self._looks.new(w.HTML)
+        self.message = self._looks.new(w.HTML)
+        self.body = self._looks.new(w.VBox)
         self.widget = w.VBox(
             [self.title, self.message, self.body],
             layout=w.Layout(min_width="260px"),
@@ -104,12 +107,10 @@ class Inspector:
         self._target: tuple[str, str] | None = None  # ("element" | "flow", id)
         self._controls: dict[str, w.ValueWidget] = {}  # of the form shown
         self._forms: dict[str, tuple[w.VBox, dict[str, w.ValueWidget]]] = {}
-        self._hint = w.HTML()
-        self._layout = w.Layout(width="96%")
-        self._styles: dict[type[Any], Any] = {}
+        self._hint = self._looks.new(w.HTML)
         self._updating = False
-        for kind in ("element", "flow"):  # built now: the first selection is then quick
-            self._form(kind)
+        # The element and flow forms (some forty controls) are built on the first
+        # selection of their kind, not before the canvas is first drawn.
         canvas.on_update(self._refresh)
         self._refresh()
 
@@ -169,13 +170,7 @@ class Inspector:
         return self._forms[kind]
 
     def _new(self, cls: type[Any], **kw: Any) -> Any:
-        """A control sharing one layout and one style (per style class) with the others:
-        every widget object is a model the browser creates, and a form of forty controls
-        with a layout and a style each took a third of the workbench's first display."""
-        style_class = cls.class_traits()["style"].klass
-        if style_class not in self._styles:
-            self._styles[style_class] = style_class(description_width="130px")
-        return cls(layout=self._layout, style=self._styles[style_class], **kw)
+        return self._looks.new(cls, layout=self._layout, **kw)
 
     def _control(
         self,

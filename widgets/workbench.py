@@ -24,6 +24,7 @@ from workbench.errors import ModelFileError
 from workbench.model import ThreatModel
 from workbench.register import Register, build_register
 
+from ._looks import Looks
 from .canvas import Canvas
 from .controls import ControlsView
 from .findings import FindingsPanel
@@ -80,15 +81,23 @@ class Workbench:
         self._pasta_box = w.VBox()
         self._controls_box = w.VBox()
         default = path if path is not None else (model.source_path or DEFAULT_FILE)
-        self.path = w.Text(value=str(default), description="File", layout=w.Layout(flex="1"))
-        self.load_button = w.Button(description="Load", icon="folder-open")
-        self.save_button = w.Button(description="Save", icon="save", button_style="success")
-        self.export_format = w.Dropdown(options=EXPORT_FORMATS, value="html", layout=_width(190))
-        self.export_button = w.Button(description="Export", icon="file-export")
-        self.progress = w.IntProgress(min=0, max=EXPORT_STEPS, layout=_width(120))
+        looks = Looks()
+        self.path = looks.new(
+            w.Text, value=str(default), description="File", layout=w.Layout(flex="1")
+        )
+        self.load_button = looks.new(w.Button, description="Load", icon="folder-open")
+        self.save_button = looks.new(
+            w.Button, description="Save", icon="save", button_style="success"
+        )
+        self.export_format = looks.new(
+            w.Dropdown, options=EXPORT_FORMATS, value="html", layout=_width(190)
+        )
+        self.export_button = looks.new(w.Button, description="Export", icon="file-export")
+        # its own layout: its visibility changes
+        self.progress = looks.new(w.IntProgress, min=0, max=EXPORT_STEPS, layout=_width(120))
         self.progress.layout.visibility = "hidden"
-        self.status = w.HTML()
-        self.title = w.HTML(_title(model))
+        self.status = looks.new(w.HTML)
+        self.title = looks.new(w.HTML, value=_title(model))
         self.load_button.on_click(lambda _: self._load_clicked())
         self.save_button.on_click(lambda _: self._save_clicked())
         self.export_button.on_click(lambda _: self._export_clicked())

@@ -22,9 +22,13 @@ session edit back to back, a worst case) and measures:
 - *export*: one HTML risk assessment download (after every session finished editing,
   so that the exports, which take seconds each, do not hold up other sessions' edits).
 
-The browsers run on the same two cores as the server here (in a workshop each runs on a
-participant's machine), so the figures are an upper bound: a page's first edit costs
-its browser a few hundred milliseconds of compiling and layout that later edits do not.
+The browsers run on the same two cores as the server here, where in a workshop each
+runs on a participant's machine: they run at a lower CPU priority (``--browser-nice``,
+default 10) so that they do not take the server's CPU, but their own drawing still
+counts in the "click to threat panel" figures. Two latencies are printed per edit:
+from the click to the threat panel redrawn (what a participant sees), and from the
+canvas sending its message to the canvas receiving the server's patch (marks that
+``canvas.js`` sets: the server's share, plus the transport).
 
 Printed: p50/p95/max per action, the error count (any exception, console error or
 request beyond 127.0.0.1 counts), and the server's resident memory before and after.
@@ -89,6 +93,18 @@ REV_CHANGED = """([selector, rev]) => new Promise((resolve) => {
   });
   observer.observe(root, { subtree: true, childList: true, attributes: true });
 })"""
+
+
+ROUND_TRIP = """() => {
+  // canvas.js marks each message it sends (atw-send) and each it receives (atw-<op>)
+  const sends = performance.getEntriesByName("atw-send");
+  if (!sends.length) return null;
+  const sent = sends[sends.length - 1].startTime;
+  const back = performance.getEntriesByType("mark").find(
+    (m) => (m.name === "atw-patch" || m.name === "atw-reset") && m.startTime >= sent
+  );
+  return back ? back.startTime - sent : null;
+}"""
 
 
 def rss_mib(pid: int) -> float:
@@ -178,6 +194,15 @@ class Session:
         await self.page.evaluate(REV_CHANGED, [COUNTS, before])
         self.times[action].append(time.perf_counter() - started)
 
+    async def _round_trip(self, action: str) -> None:
+        """Record how long the server took to answer the canvas's last message, seen
+        from the page: from the canvas sending it to the canvas receiving the patch."""
+        ms = await self.page.evaluate(ROUND_TRIP)
+        if ms is None:
+            self.errors.append(f"{action}: no answer to the canvas's message")
+        else:
+            self.times[f"{action} (server)"].append(ms / 1000)
+
     async def add_then_delete(self, pause: float = 0.0) -> None:
         page = self.page
         before = await self._rev()
@@ -186,11 +211,13 @@ class Session:
         started = time.perf_counter()
         await page.mouse.click(stage["x"] + 40, stage["y"] + stage["height"] - 40)
         await self._until_new_rev(before, "add", started)
+        await self._round_trip("add")
         await asyncio.sleep(pause)
         before = await self._rev()
         started = time.perf_counter()
         await page.locator(".atw-btn[data-action='delete']").click()
         await self._until_new_rev(before, "delete", started)
+        await self._round_trip("delete")
 
     async def export(self) -> None:
         started = time.perf_counter()
@@ -210,15 +237,26 @@ async def _guarded(session: Session, step: Any) -> None:
         session.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
 
 
+def browser_command(nice: int, folder: Path) -> Path:
+    """Chromium itself, or (``nice`` > 0) a script that starts it at that lower CPU
+    priority; its renderers inherit it."""
+    if nice <= 0:
+        return CHROMIUM
+    script = folder / "chromium-nice"
+    script.write_text(f'#!/bin/sh\nexec nice -n {int(nice)} {CHROMIUM} "$@"\n', encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
 async def run(
-    url: str, sessions: int, edits: int, timeout: float, think: float
+    url: str, sessions: int, edits: int, timeout: float, think: float, browser_path: Path
 ) -> tuple[Any, list[str]]:
     from playwright.async_api import async_playwright
 
     times: dict[str, list[float]] = defaultdict(list)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            executable_path=str(browser_path), args=CHROMIUM_ARGS
         )
         pool = [Session(browser, url, times) for _ in range(sessions)]
         timeout_ms = timeout * 1000
@@ -240,9 +278,8 @@ async def run(
 
 def _figures(values: list[float]) -> str:
     ms = sorted(v * 1000 for v in values)
-    p95 = ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
     p50 = statistics.median(ms)
-    return f"n={len(ms):3d}  p50 {p50:7.0f} ms  p95 {p95:7.0f} ms  max {ms[-1]:7.0f} ms"
+    return f"n={len(ms):3d}  p50 {p50:7.0f} ms  p95 {_p95(values):7.0f} ms  max {ms[-1]:7.0f} ms"
 
 
 def main() -> int:
@@ -259,6 +296,14 @@ def main() -> int:
         help="mean pause in seconds before each edit, as a person takes to pick a kind, "
         "place it and look at the result (default 5; 0: every session edits back to back, "
         "a worst case no workshop produces)",
+    )
+    parser.add_argument(
+        "--browser-nice",
+        type=int,
+        default=10,
+        help="run the browsers at this lower CPU priority (default 10; 0: same as the "
+        "server). They stand in for the participants' own machines, so they should not "
+        "take the server's CPU; their own drawing still counts in 'click to threat panel'",
     )
     args = parser.parse_args()
     try:
@@ -284,6 +329,7 @@ def main() -> int:
                     args.edits,
                     args.timeout,
                     args.think,
+                    browser_command(args.browser_nice, Path(tempfile.mkdtemp(prefix="atw-"))),
                 ),
                 args.timeout,
             )
@@ -294,20 +340,36 @@ def main() -> int:
         stop(proc)
     print(
         f"{args.sessions} sessions, {args.edits} edits each, think time {args.think:g} s, "
-        f"{elapsed:.0f} s in all"
+        f"browsers at nice {args.browser_nice}, {elapsed:.0f} s in all"
     )
-    for action in ("open", "add", "delete", "export"):
+    for action in ("open", "add", "add (server)", "delete", "delete (server)", "export"):
         if times.get(action):
-            print(f"  {action:7s} {_figures(times[action])}")
+            print(f"  {action:15s} {_figures(times[action])}")
     print(f"  errors  {len(errors)}")
     for error in sorted(set(errors))[:10]:
         print(f"    {error}")
     print(f"  server RSS {before:.0f} MiB before, {after:.0f} MiB with the sessions open")
-    edits = times.get("add", []) + times.get("delete", [])
-    p95 = sorted(edits)[round(0.95 * (len(edits) - 1))] * 1000 if edits else float("inf")
-    ok = not errors and p95 < FLOOR_MS and len(times.get("open", [])) == args.sessions
-    print(f"floor (no error, p95 edit < {FLOOR_MS:.0f} ms): {'met' if ok else 'NOT met'}")
-    return 0 if ok else 1
+    complete = not errors and len(times.get("open", [])) == args.sessions
+    verdicts = []
+    for label, keys in (
+        ("click to threat panel redrawn", ("add", "delete")),
+        ("canvas message to server answer", ("add (server)", "delete (server)")),
+    ):
+        p95 = _p95([v for key in keys for v in times.get(key, [])])
+        met = complete and p95 < FLOOR_MS
+        verdicts.append(met)
+        print(
+            f"floor (no error, p95 edit < {FLOOR_MS:.0f} ms), {label}: "
+            f"p95 {p95:.0f} ms, {'met' if met else 'NOT met'}"
+        )
+    return 0 if all(verdicts) else 1
+
+
+def _p95(values: list[float]) -> float:
+    """95th percentile in ms (nearest rank); infinite without values."""
+    if not values:
+        return float("inf")
+    return sorted(values)[round(0.95 * (len(values) - 1))] * 1000
 
 
 if __name__ == "__main__":

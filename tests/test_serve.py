@@ -203,7 +203,9 @@ def test_bridge_forwards_front_end_edits_and_sends_patches(session: Any) -> None
     assert sent[1]["req"] == 7
     # the selection the canvas made comes back to the component (and so to the browser)
     assert session.canvas_view.param.values()["selection"] == ["agent-1"]
-    assert session.canvas_view.param.values()["snapshot"]["rev"] == session.canvas.revision
+    # the whole drawing is sent once, when the view starts; edits travel as patches
+    assert session.canvas.snapshot["rev"] == session.canvas.revision
+    assert session.canvas_view.param.values()["snapshot"]["rev"] < session.canvas.revision
 
 
 def test_refused_edit_is_answered_and_leaves_the_model(session: Any) -> None:

@@ -178,7 +178,15 @@ class _CanvasViewBase(AnyWidgetComponent):
         finally:
             self._syncing = False
 
+    _INITIAL_ONLY = frozenset({"snapshot"})
+    """Traits the browser reads once, when the view starts: a canvas keeps ``snapshot``
+    (the whole drawing) current for Jupyter's later views, but a Panel session has one
+    view, which gets every change as a patch; re-sending the drawing with each edit
+    would cost the server serialising it for every session."""
+
     def _from_canvas(self, change: dict[str, Any]) -> None:
+        if change["name"] in self._INITIAL_ONLY:
+            return
         if not self._syncing:
             with self._guard():
                 setattr(self, self._params[change["name"]], change["new"])

@@ -14,7 +14,7 @@ import html
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ipywidgets as w
 
@@ -33,6 +33,7 @@ from .pasta import PastaView
 from .snapshot import with_snapshot
 
 DEFAULT_FILE = "threat_model.yaml"
+_View = TypeVar("_View", PastaView, ControlsView)
 EXPORT_FORMATS: list[tuple[str, str]] = [
     ("HTML report", "html"),
     ("PDF report", "pdf"),
@@ -159,17 +160,20 @@ class Workbench:
     def pasta(self) -> PastaView:
         """The PASTA view (built on first use)."""
         if self._pasta is None:
-            self._pasta = PastaView(self.canvas, live=False)
-            self._pasta_box.children = [self._pasta.widget]
+            self._pasta = self._place(PastaView(self.canvas, live=False), self._pasta_box)
         return self._pasta
 
     @property
     def controls(self) -> ControlsView:
         """The controls view (built on first use)."""
         if self._controls is None:
-            self._controls = ControlsView(self.canvas, live=False)
-            self._controls_box.children = [self._controls.widget]
+            self._controls = self._place(ControlsView(self.canvas, live=False), self._controls_box)
         return self._controls
+
+    @staticmethod
+    def _place(view: _View, box: w.VBox) -> _View:
+        box.children = [view.widget]
+        return view
 
     # ----------------------------------------------------------------- constructors
     @classmethod

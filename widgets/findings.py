@@ -128,7 +128,7 @@ class FindingsPanel:
             w.ToggleButtons,
             options=[("Selection", "selection"), ("All", "all")],
             value="selection",
-            style={"button_width": "90px"},
+            style={"button_width": "86px"},
         )
         narrow = looks.layout(width="150px")
         self.status_filter = _filter(looks, narrow, STATUS_OPTIONS)
@@ -168,7 +168,16 @@ class FindingsPanel:
         )
         filters = [self.status_filter, self.stride_filter, self.layer_filter, self.risk_filter]
         self.widget = w.VBox(
-            [self.heading, looks.new(w.HBox, children=[self.scope, *filters]), self.table, editor]
+            [
+                self.heading,
+                looks.new(
+                    w.HBox,
+                    children=[self.scope, *filters],
+                    layout=w.Layout(flex_flow="row wrap", align_items="center"),
+                ),
+                self.table,
+                editor,
+            ]
         )
         self.widget.add_class("atw-findings-panel")
         for control, name in (

@@ -1,0 +1,107 @@
+"""The PASTA and controls tabs in a real JupyterLab: the seven stages are there, choosing
+an attack path highlights it on the canvas (and dims the rest), clearing restores the
+drawing, and the controls tab lists what a mitigate decision put in place. Through the UI
+only; screenshots go to ``$ATW_ARTIFACTS``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .test_canvas import PANEL, SMOKE, choose, open_workbench, template
+from .test_jupyterlab import copy_notebook
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from .conftest import JupyterLab, PageGuard
+
+
+def _look(page: Page, item_id: str) -> str | None:
+    style: dict[str, Any] | None = page.evaluate(
+        "(id) => document.querySelector('.atw-canvas').atw.style(id)", item_id
+    )
+    return None if style is None else str(style["look"])
+
+
+def _tab(page: Page, title: str) -> None:
+    page.locator(".lm-TabBar-tab", has_text=title).first.click()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_pasta_path_highlight_and_controls_tab(
+    jupyter_lab: JupyterLab, page: Page, guard: PageGuard, artifacts: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from workbench.catalog import load_catalog
+    from workbench.engine import analyze
+    from workbench.register.coverage import controls_of
+
+    analysis = analyze(template(), load_catalog())
+    path = analysis.attack_paths[0]
+    on_path = set(path.elements)
+    off_path = next(e.id for e in template().elements if e.id not in on_path)
+
+    notebook = copy_notebook(jupyter_lab, SMOKE, "smoke-views.ipynb")
+    canvas = open_workbench(page, jupyter_lab, notebook)
+
+    _tab(page, "PASTA")
+    pasta = page.locator(".atw-pasta")
+    expect(pasta).to_be_visible()
+    titles = pasta.locator(".lm-AccordionPanel-title, .jupyter-widget-Collapse-header")
+    expect(titles).to_have_count(7)
+    titles.nth(5).click()  # stage 6: attack paths
+    paths = page.locator(".atw-pasta-paths select")
+    expect(paths).to_be_visible()
+    options = paths.locator("option")
+    assert options.count() >= 1
+    paths.select_option(index=0)
+    page.wait_for_function(
+        "([on, off]) => { const s = document.querySelector('.atw-canvas').atw;"
+        " return s.style(on).look === 'on' && s.style(off).look === 'dim'; }",
+        arg=[path.elements[0], off_path],
+    )
+    assert {_look(page, e) for e in on_path} == {"on"}
+    assert _look(page, off_path) == "dim"
+    canvas.screenshot(path=artifacts / "1-path-highlighted.png")
+    pasta.screenshot(path=artifacts / "2-pasta.png")
+    page.locator(".atw-pasta-clear").click()
+    page.wait_for_function(
+        "(id) => document.querySelector('.atw-canvas').atw.style(id).look === 'normal'",
+        arg=off_path,
+    )
+
+    # a mitigate decision with a mitigation puts its controls in place
+    _tab(page, "Inspector and threats")
+    finding = next(f for f in analysis.findings if f.mitigations)
+    page.locator(f"{PANEL} .atw-scope button", has_text="All").click()
+    mitigation = finding.mitigations[0]
+    label = f"{finding.risk}: {finding.title} @ {finding.target_name}"
+    page.locator(f"{PANEL} .atw-decision-finding select").select_option(label)
+    choose(page.locator(f"{PANEL} .atw-decision-status select"), "mitigated")
+    page.locator(f"{PANEL} .atw-decision-owner input").fill("Platform team")
+    chosen = page.locator(f"{PANEL} .atw-decision-mitigations select")
+    value = chosen.locator("option", has_text=f"({mitigation})").first.get_attribute("value")
+    assert value is not None
+    chosen.select_option(value=value)
+    expect(page.locator(f"{PANEL} .atw-decision-controls")).to_contain_text("Controls")
+    page.locator(f"{PANEL} .atw-decision-apply").click()
+    expect(page.locator(f"{PANEL} .atw-decision-message")).to_contain_text(
+        f"Recorded: {finding.id} is mitigated"
+    )
+    _tab(page, "Controls")
+    view = page.locator(".atw-controls-view")
+    expect(view).to_be_visible()
+    expected = controls_of([mitigation], load_catalog())
+    shown = view.locator("[data-control]")
+    expect(shown.first).to_be_visible()
+    got = {
+        (c.get_attribute("data-framework"), c.get_attribute("data-control")) for c in shown.all()
+    }
+    assert got == {(fw, c) for fw, ids in expected.items() for c in ids}
+    view.screenshot(path=artifacts / "3-controls.png")

@@ -11,6 +11,8 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..cli import add_catalog_options
+
 IMPORT_FORMATS = ("otm", "threat-dragon", "threagile")
 EXPORT_FORMATS = ("otm", "threat-dragon")
 
@@ -65,15 +67,7 @@ def add_commands(sub: Any) -> None:
     e.add_argument(
         "--no-threats", action="store_true", help="export the architecture only, no findings"
     )
-    e.add_argument(
-        "--catalog",
-        "-c",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="an extra catalog directory for the findings (repeatable)",
-    )
+    add_catalog_options(e)
     e.set_defaults(func=_export)
 
     d = sub.add_parser(
@@ -89,15 +83,7 @@ def add_commands(sub: Any) -> None:
     d.add_argument("--format", "-f", choices=["text", "markdown", "json"], default="text")
     d.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
     d.add_argument("--no-risk", action="store_true", help="compare the models only")
-    d.add_argument(
-        "--catalog",
-        "-c",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="an extra catalog directory for the risk delta (repeatable)",
-    )
+    add_catalog_options(d)
     d.add_argument(
         "--exit-code", action="store_true", help="exit 1 when the models or the risk differ"
     )
@@ -184,7 +170,7 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         model = load_model(args.file)
         analysis = None
         if not args.no_threats:
-            analysis = analyze(model, load_catalog(*args.catalog))
+            analysis = analyze(model, load_catalog(*args.catalog, builtin=not args.no_builtin))
     except ModelFileError as exc:
         return _problems(exc, err)
     as_yaml = args.output.suffix.lower() in (".yaml", ".yml")
@@ -219,7 +205,7 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         old = load_model_spec(args.old)
         new = load_model_spec(args.new)
-        catalog = None if args.no_risk else load_catalog(*args.catalog)
+        catalog = None if args.no_risk else load_catalog(*args.catalog, builtin=not args.no_builtin)
     except ModelFileError as exc:
         return _problems(exc, err)
     d = diff_models(

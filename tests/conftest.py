@@ -74,3 +74,9 @@ def minimal(tmp_path: Path) -> ThreatModel:
 def catalog() -> Catalog:
     """The built-in catalog, loaded once (catalogs are not changed by tests)."""
     return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def rich() -> ThreatModel:
+    """A model that uses every part of the format (the interchange tests' fixture)."""
+    return ThreatModel.load(Path(__file__).resolve().parent / "fixtures" / "interop" / "rich.yaml")

@@ -16,13 +16,9 @@ from workbench.interop import detect_format, import_file, import_text
 from workbench.interop.otm import from_otm, to_otm
 from workbench.interop.threat_dragon import from_threat_dragon, to_threat_dragon
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
+from .interop_support import FIXTURES
+
 SCRIPT = "<script>alert('x')</script>"
-
-
-@pytest.fixture(scope="module")
-def rich() -> ThreatModel:
-    return ThreatModel.load(FIXTURES / "rich.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -30,16 +30,8 @@ from workbench.interop.otm import (
 )
 from workbench.templates import names
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "interop"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
-)
-
-
-@pytest.fixture(scope="module")
-def rich() -> ThreatModel:
-    return ThreatModel.load(FIXTURES / "rich.yaml")
+from .interop_support import FIXTURES, REFERENCE, needs_reference
+from .interop_support import schema_errors as interop_schema_errors
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +41,7 @@ def rich_doc(rich: ThreatModel, catalog: Catalog) -> dict[str, Any]:
 
 
 def schema_errors(doc: dict[str, Any]) -> list[str]:
-    from jsonschema import Draft7Validator
-
-    schema = json.loads((REFERENCE / "otm" / "otm_schema.json").read_text(encoding="utf-8"))
-    errors = Draft7Validator(schema).iter_errors(doc)
-    return sorted(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    return interop_schema_errors(doc, REFERENCE / "otm" / "otm_schema.json")
 
 
 def component(doc: dict[str, Any], cid: str) -> dict[str, Any]:

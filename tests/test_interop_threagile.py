@@ -7,7 +7,6 @@ The Threagile example is read in place from ``../shared/reference/interop/threag
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,12 +19,9 @@ from workbench.interop import export_model, import_file, import_text
 from workbench.interop.otm import from_otm
 from workbench.interop.threagile import loads_threagile
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "interop"
+from .interop_support import FIXTURES, REFERENCE, needs_reference
+
 EXAMPLE = REFERENCE / "threagile" / "threagile-example.yaml"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
-)
 
 
 @pytest.fixture(scope="module")

@@ -30,17 +30,10 @@ from workbench.model import Decision
 from workbench.model.kinds import KINDS
 from workbench.templates import names
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "interop"
+from .interop_support import REFERENCE, needs_reference
+from .interop_support import schema_errors as interop_schema_errors
+
 TD = REFERENCE / "threat-dragon"
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
-)
-
-
-@pytest.fixture(scope="module")
-def rich() -> ThreatModel:
-    return ThreatModel.load(FIXTURES / "rich.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +43,7 @@ def rich_doc(rich: ThreatModel, catalog: Catalog) -> dict[str, Any]:
 
 
 def schema_errors(doc: dict[str, Any]) -> list[str]:
-    from jsonschema import Draft7Validator
-
-    schema = json.loads((TD / "threat-dragon-v2.schema.json").read_text(encoding="utf-8"))
-    errors = Draft7Validator(schema).iter_errors(doc)
-    return sorted(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    return interop_schema_errors(doc, TD / "threat-dragon-v2.schema.json")
 
 
 def cells(doc: dict[str, Any]) -> list[dict[str, Any]]:

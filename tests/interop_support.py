@@ -1,0 +1,26 @@
+"""What the interchange tests share: where the reference samples and our fixtures are,
+the skip mark for a missing reference, and JSON Schema checking."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "interop"
+"""The interchange samples and schemas, read in place (never copied into the repo)."""
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
+needs_reference = pytest.mark.skipif(
+    not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
+)
+
+
+def schema_errors(doc: dict[str, Any], schema_path: Path) -> list[str]:
+    """Every way ``doc`` breaks the JSON Schema (draft 7) at ``schema_path``, sorted."""
+    from jsonschema import Draft7Validator
+
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    errors = Draft7Validator(schema).iter_errors(doc)
+    return sorted(f"{list(e.absolute_path)}: {e.message}" for e in errors)

@@ -223,41 +223,28 @@ def test_otm_ids_that_do_not_fit_are_renamed_and_references_follow() -> None:
 
 
 # --------------------------------------------------------------------------- Threat Dragon
+def _td_flow(fid: str, source: dict[str, Any], target: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": fid,
+        "shape": "flow",
+        "zIndex": 1,
+        "source": source,
+        "target": target,
+        "data": {"type": "tm.Flow"},
+    }
+
+
 def test_td_duplicate_cells_and_broken_flows(td_doc: dict[str, Any]) -> None:
     doc = copy.deepcopy(td_doc)
     cells = doc["detail"]["diagrams"][0]["cells"]
     app = next(c for c in cells if c["id"] == "app")
     cells.append(copy.deepcopy(app))
-    cells.append(
-        {
-            "id": "half",
-            "shape": "flow",
-            "zIndex": 1,
-            "source": {"x": 1, "y": 2},
-            "target": {"cell": "app"},
-            "data": {"type": "tm.Flow"},
-        }
-    )
-    cells.append(
-        {
-            "id": "to-box",
-            "shape": "flow",
-            "zIndex": 1,
-            "source": {"cell": "app"},
-            "target": {"cell": "vpc"},
-            "data": {"type": "tm.Flow"},
-        }
-    )
-    cells.append(
-        {
-            "id": "to-ghost",
-            "shape": "flow",
-            "zIndex": 1,
-            "source": {"cell": "app"},
-            "target": {"cell": "ghost"},
-            "data": {"type": "tm.Flow"},
-        }
-    )
+    for fid, source, target in (
+        ("half", {"x": 1, "y": 2}, {"cell": "app"}),
+        ("to-box", {"cell": "app"}, {"cell": "vpc"}),
+        ("to-ghost", {"cell": "app"}, {"cell": "ghost"}),
+    ):
+        cells.append(_td_flow(fid, source, target))
     cells.append({"shape": "actor", "zIndex": 1})
     cells.append(7)
     nan_cell = {

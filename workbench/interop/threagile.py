@@ -243,24 +243,8 @@ class _ThreagileImport:
             new = self.ids.get("trust boundary", tb["id"])
             if new is None or id(tb) in self.dropped:
                 continue
-            for child in strings(tb.get("trust_boundaries_nested")):
-                child_id = self.ids.get("trust boundary", child) or child
-                if child_id in self.parent:
-                    self.r.warn(
-                        f"{path}.trust_boundaries_nested",
-                        f"'{child}' is already nested in '{self.parent[child_id]}'; kept there",
-                    )
-                    continue
-                self.parent[child_id] = new
-            for asset in strings(tb.get("technical_assets_inside")):
-                asset_id = self.ids.get("technical asset", asset) or asset
-                if asset_id in self.member:
-                    self.r.warn(
-                        f"{path}.technical_assets_inside",
-                        f"'{asset}' is already in '{self.member[asset_id]}'; kept there",
-                    )
-                    continue
-                self.member[asset_id] = new
+            self._place(tb, path, new, "trust_boundaries_nested", self.parent, "nested in")
+            self._place(tb, path, new, "technical_assets_inside", self.member, "in")
         for path, title, tb in boundaries:
             new = self.ids.get("trust boundary", tb["id"])
             if new is None or id(tb) in self.dropped:
@@ -278,6 +262,28 @@ class _ThreagileImport:
             )
         if any(as_str(tb.get("type")) for _, _, tb in boundaries):
             self.r.note_unmapped("trust boundary fields: type (every boundary is read as trusted)")
+
+    def _place(
+        self,
+        tb: dict[str, Any],
+        path: str,
+        new: str,
+        key: str,
+        where: dict[str, str],
+        relation: str,
+    ) -> None:
+        """Put each item ``tb[key]`` lists (nested boundaries or technical assets) in
+        boundary ``new``; an item already placed elsewhere stays there, with a warning."""
+        kind = "trust boundary" if key == "trust_boundaries_nested" else "technical asset"
+        for item in strings(tb.get(key)):
+            item_id = self.ids.get(kind, item) or item
+            if item_id in where:
+                self.r.warn(
+                    f"{path}.{key}",
+                    f"'{item}' is already {relation} '{where[item_id]}'; kept there",
+                )
+                continue
+            where[item_id] = new
 
     def _techs(self, techs: list[tuple[str, str, dict[str, Any]]]) -> None:
         kept, links = [], []

@@ -5,13 +5,17 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8888
+# Tested versions of every dependency (the package's own ranges stay open for users).
+# `make lock` regenerates it; `make test-latest` tests today's newest releases instead.
+CONSTRAINTS ?= requirements/constraints.txt
+PIP_CONSTRAINT_FLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 
-.PHONY: lab test lint typecheck pytest schema bench canvas-js clean
+.PHONY: lab test test-latest lint typecheck pytest schema bench lock canvas-js clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet $(PIP_CONSTRAINT_FLAG) -e '.[dev]'
 	touch $@
 
 # Jupyter refuses to run as root without --allow-root (containers, CI machines).
@@ -21,6 +25,18 @@ lab: $(BIN)/.installed
 	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) notebooks/01-quickstart.ipynb
 
 test: lint typecheck pytest
+
+# Not part of `make test` or CI: the same checks against the newest releases on the index,
+# in a separate environment, to see early what the next `make lock` will bring.
+test-latest:
+	rm -rf .venv-latest
+	$(MAKE) test VENV=.venv-latest CONSTRAINTS=
+
+# Regenerate the lock files from a fresh resolution of pyproject.toml's ranges:
+# requirements/constraints.txt (every package of the dev and bench extras, used by
+# `make test` and CI) and binder/requirements.txt (what the notebooks need on Binder).
+lock:
+	$(PYTHON) requirements/lock.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -151,11 +151,21 @@ def test_jupyter_server_offers_and_renders_the_exporters(jupyter_lab: JupyterLab
 @pytest.mark.slow
 @pytest.mark.skipif(not _has_entry_point(), reason="risk_html/risk_pdf entry points not installed")
 def test_jupyterlab_export_menu_lists_the_exporters(jupyter_lab: JupyterLab, page: Any) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.goto(jupyter_lab.notebook_url("01-quickstart.ipynb"))
     page.locator(".jp-Notebook").first.wait_for()
     page.get_by_role("menuitem", name="File", exact=True).click()
-    page.locator(".lm-Menu-item", has_text="Save and Export Notebook As").first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile("^HTML$")).first.wait_for()
+    export = page.locator(".lm-Menu-item", has_text="Save and Export Notebook As").first
+    html = page.locator(".lm-Menu-itemLabel", has_text=re.compile("^HTML$")).first
+    # JupyterLab 4.6 opens this submenu on hover (a click there toggles it shut again);
+    # older releases opened it on click. Hover first, click only if it stayed closed.
+    export.hover()
+    try:
+        html.wait_for(timeout=5_000)
+    except PlaywrightTimeout:
+        export.click()
+        html.wait_for()
     labels = page.locator(".lm-Menu-itemLabel").all_inner_texts()
     assert [x for x in labels if "risk" in x.lower()], labels
 

@@ -77,7 +77,10 @@ def test_findings_are_sorted_with_stable_ids(catalog: Catalog) -> None:
 
 def test_finding_explains_why(catalog: Catalog) -> None:
     f = analyze(model(), catalog).finding("TEST-PI-001@app")
-    assert f.why == ("Bot is an LLM application", "data from untrusted actors can reach Bot")
+    assert f.why == (
+        "Bot is an LLM application",
+        "content written by outsiders reaches it: Customer → Bot",
+    )
     assert f.atlas == ("AML.T0051.001",)
     assert f.owasp == ("LLM01",)
     assert f.stride == ("T", "E")

@@ -10,7 +10,8 @@ import pytest
 from pydantic import TypeAdapter
 
 from workbench import ThreatModel
-from workbench.catalog import OPERATORS, Facts, Predicate, evaluate, load_catalog
+from workbench.catalog import OPERATORS, Predicate, load_catalog
+from workbench.engine.rules import Facts, evaluate
 from workbench.errors import ModelFileError
 
 RULE: TypeAdapter[Any] = TypeAdapter(Predicate)
@@ -137,9 +138,59 @@ TABLE: list[tuple[dict[str, Any], str, bool, str]] = [
         {"reachable_from_untrusted": True},
         "tool",
         True,
-        "data from untrusted actors can reach Mailer",
+        "content written by outsiders reaches it: Visitor → Bot → Mailer",
     ),
-    ({"reachable_from_untrusted": True}, "vs", False, "no untrusted data reaches Index"),
+    (  # the partner feed is trusted, but its flow carries outsiders' content
+        {"reachable_from_untrusted": True},
+        "vs",
+        True,
+        "content that outsiders can write reaches it: Partner feed → Ingest → Index",
+    ),
+    ({"reachable_from_untrusted": True}, "kb", False, "no untrusted data reaches KB"),
+    (
+        {"influenced": True},
+        "tool",
+        True,
+        "content written by outsiders reaches it: Visitor → Bot → Mailer",
+    ),
+    (
+        {"influenced": {"via_store": True}},
+        "app",
+        True,
+        "content that outsiders can write reaches it: Partner feed → Ingest → Index → Bot"
+        " (kept in Index on the way)",
+    ),
+    (
+        {"influenced": {"via_store": True}},
+        "pipe",
+        False,
+        "no content written by outsiders reaches Ingest",
+    ),
+    (
+        {"influenced": {"from": ["user"]}},
+        "vs",
+        False,
+        "no content written by outsiders reaches Index",
+    ),
+    (
+        {"influenced": {"screened": False}},
+        "tool",
+        True,
+        "content written by outsiders reaches it: Visitor → Bot → Mailer",
+    ),
+    ({"influenced": True}, "kb", False, "no content written by outsiders reaches KB"),
+    ({"influenced": True}, "web", False, "no content written by outsiders reaches Visitor"),
+    (
+        {"influenced": True},
+        "f_mail",
+        True,
+        "content written by outsiders reaches it: Visitor → Bot → Mailer",
+    ),
+    ({"model_type": ["llm"]}, "app", True, "Bot serves a generative language (LLM) model"),
+    ({"model_type": ["classifier"]}, "app", False, "Bot serves a generative language (LLM) model"),
+    ({"model_type": ["classifier"]}, "vs", False, "Index bears no model of a known type"),
+    ({"modality": ["text"]}, "app", True, "its model takes text input"),
+    ({"modality": ["image"]}, "app", False, "its model takes text input"),
     ({"crosses_boundary": True}, "f_ask", True, "the flow crosses a trust boundary"),
     ({"crosses_boundary": True}, "f_index", False, "the flow stays inside one boundary"),
     ({"crosses_boundary": True}, "pipe", True, "flow 'f_feed' crosses a trust boundary"),

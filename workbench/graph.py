@@ -20,6 +20,24 @@ from .model.types import CLASSIFICATION_RANK
 
 SENSITIVE = CLASSIFICATION_RANK["confidential"]
 
+_INITIATIVE = {
+    "user": 4,
+    "operator": 4,
+    "external_entity": 3,
+    "client_app": 3,
+    "tool": 1,
+    "foundation_model_api": 1,
+    "inference_endpoint": 1,
+    "external_service": 1,
+    "model_hub": 1,
+    "guardrail": 1,
+    "data_source": 1,
+}
+"""Who calls whom in a request/response pair of flows (higher calls lower; others 2)."""
+
+_FETCHED = {"data_source", "model_hub", "external_service", "foundation_model_api"}
+"""Kinds whose data the system fetches when a flow comes from them alone."""
+
 
 @dataclass(frozen=True)
 class Path:
@@ -90,7 +108,8 @@ class ModelGraph:
         """Whether the element is an untrusted actor or system.
 
         In order: an explicit ``properties.trusted`` wins; an element inside an
-        ``untrusted`` boundary is untrusted; an external actor kind (user, data source,
+        ``untrusted`` boundary is untrusted and one inside a ``partner`` boundary is not
+        (the innermost such boundary decides); an external actor kind (user, data source,
         model hub, external service, external entity) is untrusted. Third-party processes
         such as a foundation model API are not attackers by default: they are a
         supply-chain concern, and the catalog treats them as such.
@@ -106,8 +125,13 @@ class ModelGraph:
                 if not e.properties.trusted:
                     out.add(n)
                 continue
-            if any(self._trust.get(b) == "untrusted" for b in self.boundary_chain(n)):
-                out.add(n)
+            # the innermost boundary that says something decides: a partner inside the
+            # internet is a partner, not an attacker
+            trust = [self._trust.get(b) for b in self.boundary_chain(n)]
+            marked = [t for t in trust if t in ("untrusted", "partner")]
+            if marked:
+                if marked[0] == "untrusted":
+                    out.add(n)
                 continue
             info = KINDS[e.kind]
             if info.external and info.dfd is DfdType.EXTERNAL_ENTITY:
@@ -166,22 +190,102 @@ class ModelGraph:
         e = self.element(element_id)
         return bool(e.properties.contains_pii) or any(self._assets[a][2] for a in e.assets)
 
+    # ------------------------------------------------------------ flows: who starts them
+    def is_store(self, element_id: str) -> bool:
+        """Whether the element is a data store (by its kind's DFD type)."""
+        return KINDS[self.g.nodes[element_id]["kind"]].dfd is DfdType.DATA_STORE
+
+    def persists(self, element_id: str) -> bool:
+        """Whether what reaches the element is kept and later handed to others: a data
+        store, an element with persistent memory, or a model that keeps learning online."""
+        if self.is_store(element_id):
+            return True
+        p = self.element(element_id).properties
+        return bool(p.persistent_memory) or bool(p.online_learning)
+
+    def initiator(self, flow: Flow) -> str:
+        """The element that opens the exchange a flow belongs to (see
+        :attr:`Flow.initiated_by`). Unset, it is inferred:
+
+        1. a store never calls: what flows out of it is read by the target, what flows
+           into it is written by the source;
+        2. a pair of flows both ways is a request and its response: the caller is the end
+           that acts for others (people and client apps before the system's own processes,
+           those before called services such as tools, model APIs and endpoints);
+        3. data sources, model hubs and third-party services are fetched from;
+        4. otherwise the source sends.
+        """
+        return self._initiators[flow.id]
+
+    @cached_property
+    def _initiators(self) -> dict[str, str]:
+        out = {}
+        for f in self.model.flows:
+            out[f.id] = self._infer_initiator(f)
+        return out
+
+    def _infer_initiator(self, f: Flow) -> str:
+        if f.initiated_by is not None:
+            return f.source if f.initiated_by == "source" else f.target
+        if self.is_store(f.source):
+            return f.target
+        if self.is_store(f.target):
+            return f.source
+        src, dst = _INITIATIVE.get(self.kind(f.source), 2), _INITIATIVE.get(self.kind(f.target), 2)
+        if self.g.has_edge(f.target, f.source):
+            return f.target if dst > src else f.source
+        if self.kind(f.source) in _FETCHED and not KINDS[self.kind(f.target)].external:
+            return f.target
+        return f.source
+
+    def is_query(self, flow: Flow) -> bool:
+        """Whether a flow only asks for data (see :attr:`Flow.query`)."""
+        if flow.query is not None:
+            return flow.query
+        if not self.is_store(flow.target) or self.is_store(flow.source):
+            return False
+        if self.element(flow.source).properties.persistent_memory:
+            return False
+        return bool(self.g.has_edge(flow.target, flow.source))
+
+    def kind(self, element_id: str) -> str:
+        """The kind of an element."""
+        return str(self.g.nodes[element_id]["kind"])
+
     # ------------------------------------------------------------ reachability
-    def reachable_from(self, sources: Iterable[str]) -> set[str]:
-        """Elements reachable along flows from any of ``sources`` (sources included);
-        one breadth-first search for all sources."""
-        seen = set(sources)
-        frontier = list(seen)
-        succ = self.g.succ
-        while frontier:
+    def distances(
+        self, starts: Iterable[str], *, forward: bool = True, max_hops: int | None = None
+    ) -> dict[str, int]:
+        """Flows needed to get from the nearest of ``starts`` to each element reached
+        along flows (``forward``) or against them, within ``max_hops``: the one
+        breadth-first search of the workbench."""
+        dist = dict.fromkeys(starts, 0)
+        frontier = list(dist)
+        adj = self.g.succ if forward else self.g.pred
+        d = 0
+        while frontier and (max_hops is None or d < max_hops):
+            d += 1
             nxt = []
             for n in frontier:
-                for m in succ[n]:
-                    if m not in seen:
-                        seen.add(m)
+                for m in adj[n]:
+                    if m not in dist:
+                        dist[m] = d
                         nxt.append(m)
             frontier = nxt
-        return seen
+        return dist
+
+    def layers(self, start: str, *, forward: bool, max_hops: int) -> list[list[str]]:
+        """Elements 1..``max_hops`` flows away from ``start``, one list per distance,
+        each sorted by ID."""
+        out: list[list[str]] = [[] for _ in range(max_hops)]
+        for n, d in self.distances([start], forward=forward, max_hops=max_hops).items():
+            if d:
+                out[d - 1].append(n)
+        return [sorted(layer) for layer in out]
+
+    def reachable_from(self, sources: Iterable[str]) -> set[str]:
+        """Elements reachable along flows from any of ``sources`` (sources included)."""
+        return set(self.distances(sources))
 
     @cached_property
     def reachable_from_untrusted(self) -> frozenset[str]:

@@ -1,18 +1,17 @@
-"""The threat catalog: threats, mitigations, frameworks, and the rule language."""
+"""The threat catalog: threats, mitigations, frameworks, and the rule language (its
+grammar; the engine evaluates it, see :mod:`workbench.engine.rules`)."""
 
 from .loader import Catalog, load_catalog
-from .predicates import OPERATORS, Facts, Match, Predicate, evaluate
+from .predicates import OPERATORS, Match, Predicate
 from .schema import Framework, Mitigation, Threat
 
 __all__ = [
     "OPERATORS",
     "Catalog",
-    "Facts",
     "Framework",
     "Match",
     "Mitigation",
     "Predicate",
     "Threat",
-    "evaluate",
     "load_catalog",
 ]

@@ -1,6 +1,7 @@
 """The analysis engine (PASTA stages 4-7)."""
 
-from .analysis import Analysis, Analyzer, AttackPath, Finding, PathStep, analyze
+from .analysis import Analysis, Analyzer, Finding, analyze
+from .paths import AttackPath, PathStep
 from .risk import LEVELS, at_least, level
 
 __all__ = [

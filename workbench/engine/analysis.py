@@ -8,9 +8,8 @@ PASTA stages covered here:
 
 4. threat analysis: every catalog threat whose rule holds on an element or flow;
 5. weakness analysis: catalog threats of stage 5 (a needed control is missing);
-6. attack paths: bounded paths from untrusted actors to crown jewels, with the findings
-   along each step and a score; a path may walk a flow against its direction (whoever
-   controls the reader of a flow can pull from its source);
+6. attack paths: bounded, directed paths from untrusted actors to crown jewels, with the
+   findings along each typed step and a score (see :mod:`workbench.engine.paths`);
 7. risk: likelihood x impact per finding, raised by exposure and by the business
    objectives the target serves (see :func:`score`); residual risk and tolerance are joined
    in :mod:`workbench.register`.
@@ -18,7 +17,6 @@ PASTA stages covered here:
 
 from __future__ import annotations
 
-import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,13 +24,15 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from ..catalog import Catalog, Facts, Threat, evaluate
+from ..catalog import Catalog, Threat
 from ..catalog.predicates import Downstream, Upstream
 from ..graph import ModelGraph
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK, IMPACT_SCORE, RiskLevel
+from .paths import AttackPath, attack_paths
 from .risk import clamp, level
+from .rules import Facts, evaluate
 
 TargetType = Literal["element", "flow"]
 
@@ -95,49 +95,6 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class PathStep:
-    """One hop of an attack path: the flows between two elements and the element reached."""
-
-    flows: tuple[str, ...]
-    """Flows between the previous element and this one, either direction."""
-    element: str
-    findings: tuple[str, ...]
-    """Finding IDs on those flows and on the element reached."""
-    likelihood: int
-    """How likely an attacker gets through this hop (the likeliest finding on it, 1 when
-    nothing is known to be weak)."""
-
-
-@dataclass(frozen=True)
-class AttackPath:
-    """PASTA stage 6: a route from an untrusted actor to a crown jewel."""
-
-    id: str
-    source: str
-    target: str
-    steps: tuple[PathStep, ...]
-    likelihood: int
-    """The weakest link: the least likely hop."""
-    impact: int
-    """What reaching the crown jewel costs."""
-
-    @property
-    def elements(self) -> tuple[str, ...]:
-        """Every element on the path, source first."""
-        return (self.source, *(s.element for s in self.steps))
-
-    @property
-    def score(self) -> int:
-        """Likelihood x impact."""
-        return self.likelihood * self.impact
-
-    @property
-    def risk(self) -> RiskLevel:
-        """Risk level of the path."""
-        return level(self.score)
-
-
-@dataclass(frozen=True)
 class Analysis:
     """The result of analysing one model with one catalog."""
 
@@ -155,7 +112,11 @@ class Analysis:
     def attack_paths(self) -> tuple[AttackPath, ...]:
         """PASTA stage 6, computed on first use: sorted by score (highest first), then
         length and ID."""
-        return _attack_paths(self._graph, self._facts, list(self.findings))
+        facts = self._facts
+        jewels = {t: _jewel_impact(self._graph, facts, t) for t in facts.crown_jewels}
+        return attack_paths(
+            self._graph, sorted(facts.untrusted), sorted(facts.crown_jewels), self.findings, jewels
+        )
 
     def finding(self, finding_id: str) -> Finding:
         """The finding with ``finding_id`` (``KeyError`` if there is none)."""
@@ -294,58 +255,6 @@ def _describe(target: Element | Flow, facts: Facts) -> tuple[str, str]:
 
 def _dedupe(reasons: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(reasons))
-
-
-# ----------------------------------------------------------------------------- paths
-def _attack_paths(
-    graph: ModelGraph,
-    facts: Facts,
-    findings: list[Finding],
-    *,
-    max_length: int = 6,
-    per_pair: int = 3,
-    limit: int = 200,
-) -> tuple[AttackPath, ...]:
-    by_target: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        by_target[f.target].append(f)
-    paths = []
-    counter: dict[tuple[str, str], int] = defaultdict(int)
-    for p in graph.paths(
-        facts.untrusted,
-        facts.crown_jewels,
-        max_length=max_length,
-        per_pair=per_pair,
-        limit=limit,
-        directed=False,
-    ):
-        steps = []
-        for prev, element in itertools.pairwise(p.elements):
-            flows = tuple(graph.flows_between(prev, element))
-            hop = [f for fl in flows for f in by_target[fl]] + by_target[element]
-            steps.append(
-                PathStep(
-                    flows=flows,
-                    element=element,
-                    findings=tuple(sorted(f.id for f in hop)),
-                    likelihood=max((f.likelihood for f in hop), default=1),
-                )
-            )
-        source, target = p.elements[0], p.elements[-1]
-        counter[(source, target)] += 1
-        jewel_impact = _jewel_impact(graph, facts, target)
-        impact = max([jewel_impact, *(f.impact for f in by_target[target])])
-        paths.append(
-            AttackPath(
-                id=f"{source}->{target}#{counter[(source, target)]}",
-                source=source,
-                target=target,
-                steps=tuple(steps),
-                likelihood=min(s.likelihood for s in steps),
-                impact=impact,
-            )
-        )
-    return tuple(sorted(paths, key=lambda a: (-a.score, len(a.steps), a.id)))
 
 
 def _jewel_impact(graph: ModelGraph, facts: Facts, element_id: str) -> int:
@@ -515,6 +424,13 @@ class _Scope:
                 structural |= ends
         for name in ("untrusted", "entry_points", "crown_jewels", "reachable"):
             changed |= set(getattr(old, name) ^ getattr(new, name))
+        # influence routes and inherited model types reach far: compare them outright
+        for key in list(old.influenced_keys()):
+            a, b = old.influence(key), new.influence(key)
+            changed |= a.differs_from(b) | b.routes_through(structural)
+            self.flows |= a.flows_differ_from(b) | b.flows_through(structural)
+        mt_old, mt_new = old.model_types, new.model_types
+        changed |= {e for e in set(mt_old) | set(mt_new) if mt_old.get(e) != mt_new.get(e)}
         for fid in old.crossing ^ new.crossing:
             self.flows.add(fid)
             f = new.flows.get(fid) or old.flows[fid]

@@ -98,9 +98,21 @@ def to_json(analysis: Analysis, register: Register | None = None) -> str:
                 "target": p.target,
                 "elements": list(p.elements),
                 "flows": [list(s.flows) for s in p.steps],
+                "steps": [
+                    {
+                        "flow": s.flow,
+                        "direction": s.direction,
+                        "kind": s.kind,
+                        "element": s.element,
+                        "likelihood": s.likelihood,
+                        "findings": list(s.findings),
+                    }
+                    for s in p.steps
+                ],
                 "likelihood": p.likelihood,
                 "impact": p.impact,
                 "risk": p.risk,
+                "notes": list(p.notes),
                 "findings": sorted({f for s in p.steps for f in s.findings}),
             }
             for p in analysis.attack_paths

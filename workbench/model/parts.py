@@ -20,7 +20,9 @@ from .types import (
     FlowId,
     Id,
     ImpactLevel,
+    InputModality,
     LifecycleStage,
+    ModelType,
     Name,
     ObjectiveId,
     RiskLevel,
@@ -232,6 +234,16 @@ class ElementProperties(Strict):
     """Whether the element runs on a device the organisation does not control."""
     backups: bool | None = None
     """Whether data is backed up and restorable."""
+    model_type: ModelType | None = None
+    """What the model does (on model-bearing elements): ``classifier``, ``regressor``,
+    ``ranker`` (also recommenders), ``llm`` (generative language model), ``embedding``,
+    ``speech_to_text``, ``text_to_speech``, ``vision`` (image recognition or detection),
+    ``image_generation`` or ``other``. Unset: the kind's default (an LLM app, agent or
+    foundation-model API serves an LLM; an inference endpoint a classifier) or, for
+    artifacts, registries and jobs, the type of the model they train, hold or serve."""
+    input_modality: InputModality | None = None
+    """What the model takes in: ``text``, ``tabular``, ``image``, ``audio``, ``video``,
+    ``time_series`` or ``multimodal``. Unset: inferred from the model type."""
 
 
 class Element(Strict):
@@ -282,6 +294,18 @@ class Flow(Strict):
     """Whether both ends are authenticated (the receiver checks who sent it)."""
     untrusted_content: bool | None = None
     """Whether the flow carries content that outsiders could have written."""
+    query: bool | None = None
+    """Whether the flow asks for data (a search, a lookup, a read request) rather than
+    handing over content the target keeps or acts on. A query into a store writes nothing
+    there, so outsiders' content in it does not persist. Unset: a flow into a store from
+    an element that also reads from that store is a query, unless the element keeps
+    persistent memory."""
+    initiated_by: Literal["source", "target"] | None = None
+    """Which end opens the exchange: ``source`` sends or pushes its data (a request, a
+    write, an upload); ``target`` fetches it (a read from a store, the response to its own
+    call). Attack paths use it: whoever controls the initiator can use the flow. Unset:
+    inferred from the two ends (a store is read by whoever it flows to; a response flows
+    back to the element that called)."""
     tags: list[Name] = []
     """Free labels for filtering."""
 

@@ -37,6 +37,23 @@ CLASSIFICATION_RANK: dict[str, int] = {
     "restricted": 3,
 }
 
+ModelType = Literal[
+    "classifier",
+    "regressor",
+    "ranker",
+    "llm",
+    "embedding",
+    "speech_to_text",
+    "text_to_speech",
+    "vision",
+    "image_generation",
+    "other",
+]
+"""What a model does; rules about evasion, inversion or prompt injection depend on it."""
+
+InputModality = Literal["text", "tabular", "image", "audio", "video", "time_series", "multimodal"]
+"""What a model takes in."""
+
 Exposure = Literal["internet", "partner", "internal", "isolated"]
 """Who can reach an element over the network."""
 

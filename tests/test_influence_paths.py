@@ -1,0 +1,220 @@
+"""Outsider influence that travels, and directed attack paths with typed steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from workbench import ThreatModel
+from workbench.engine import analyze
+from workbench.engine.influence import Influence
+
+
+def _model(
+    elements: list[dict[str, Any]], flows: list[dict[str, Any]], **extra: Any
+) -> ThreatModel:
+    return ThreatModel.model_validate(
+        {
+            "system": {"name": "T"},
+            "boundaries": [{"id": "inet", "name": "Internet", "trust": "untrusted"}],
+            "elements": elements,
+            "flows": flows,
+            **extra,
+        }
+    )
+
+
+def _e(id_: str, kind: str, **props: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": id_, "kind": kind, "name": id_.replace("_", " ").title()}
+    if kind in ("user", "data_source") and not props.pop("inside", False):
+        out["boundary"] = "inet"
+    if props:
+        out["properties"] = props
+    return out
+
+
+def _f(id_: str, source: str, target: str, **extra: Any) -> dict[str, Any]:
+    return {"id": id_, "source": source, "target": target, **extra}
+
+
+# a customer writes to a gateway that forwards to a classifier: two hops, no flags
+GATEWAY = _model(
+    [_e("customer", "user"), _e("gateway", "process"), _e("scorer", "inference_endpoint")],
+    [_f("f1", "customer", "gateway"), _f("f2", "gateway", "scorer"), _f("f3", "scorer", "gateway")],
+)
+
+
+def test_influence_passes_through_a_process() -> None:
+    inf = Influence(GATEWAY.graph())
+    r = inf.best("scorer")
+    assert r is not None
+    assert r.route == ("customer", "gateway", "scorer")
+    assert r.flows == ("f1", "f2")
+    assert not r.via_store
+    assert not r.screens
+
+
+STORE = _model(
+    [
+        _e("web", "data_source"),
+        _e("crawler", "data_pipeline"),
+        _e("corpus", "document_store"),
+        _e("app", "llm_app"),
+    ],
+    [
+        _f("crawl", "web", "crawler"),
+        _f("write", "crawler", "corpus"),
+        _f("read", "corpus", "app"),
+        _f("search", "app", "corpus"),
+    ],
+)
+
+
+def test_influence_persists_in_a_store_and_reaches_its_readers() -> None:
+    inf = Influence(STORE.graph())
+    r = inf.best_via_store("app")
+    assert r is not None
+    assert r.route == ("web", "crawler", "corpus", "app")
+    assert r.via_store
+    # the app's similarity search is a query: it writes nothing into the corpus
+    assert STORE.graph().is_query(STORE.flow("search"))
+
+
+def test_clearing_flags_keeps_the_taint_when_the_route_is_drawn() -> None:
+    """No flow says untrusted_content: the route alone carries the influence."""
+    a = analyze(STORE)
+    ids = {f.id for f in a.findings}
+    assert any(i.endswith("@app") and "LLM" in i for i in ids), sorted(ids)
+    why = [w for f in a.findings if f.target == "app" for w in f.why if "→" in w]
+    assert any("Web → Crawler → Corpus → App" in w for w in why), why
+
+
+def test_a_guardrail_screens_but_does_not_stop() -> None:
+    m = _model(
+        [
+            _e("customer", "user"),
+            _e("guard", "guardrail", input_validation=True),
+            _e("app", "llm_app"),
+        ],
+        [_f("ask", "customer", "guard"), _f("pass", "guard", "app")],
+    )
+    r = Influence(m.graph()).best("app")
+    assert r is not None
+    assert r.screens == ("guard",)
+    # an unscreened route is preferred by the attacker when there is one
+    m2 = _model(
+        [*(e.model_dump(exclude_defaults=True) for e in m.elements), _e("side", "user")],
+        [*(f.model_dump(exclude_defaults=True) for f in m.flows), _f("side_ask", "side", "app")],
+    )
+    r2 = Influence(m2.graph()).best("app")
+    assert r2 is not None
+    assert r2.screens == ()
+    assert r2.route == ("side", "app")
+
+
+def test_a_shared_api_does_not_relay_between_callers() -> None:
+    """The embedding API answers each caller only: content the app sends it does not
+    come back to the ingestion pipeline."""
+    m = _model(
+        [
+            _e("customer", "user"),
+            _e("app", "llm_app"),
+            _e("embed", "foundation_model_api"),
+            _e("ingest", "data_pipeline"),
+        ],
+        [
+            _f("ask", "customer", "app"),
+            _f("q", "app", "embed"),
+            _f("qv", "embed", "app"),
+            _f("chunks", "ingest", "embed"),
+            _f("cv", "embed", "ingest"),
+        ],
+    )
+    inf = Influence(m.graph())
+    assert inf.best("embed") is not None
+    assert inf.best("ingest") is None
+    a = analyze(m)
+    for p in a.attack_paths:
+        assert "ingest" not in p.elements, p
+
+
+def _paths_model() -> ThreatModel:
+    return _model(
+        [
+            _e("customer", "user"),
+            _e("app", "llm_app"),
+            _e("tickets", "document_store", data_classification="confidential"),
+            _e("guard", "guardrail", input_validation=True),
+            _e("db", "data_store", data_classification="restricted"),
+            _e("writer", "process"),
+        ],
+        [
+            _f("ask", "customer", "app"),
+            _f("answer", "app", "customer"),
+            _f("read", "tickets", "app"),  # the app reads the tickets (it initiates)
+            _f("to_guard", "app", "guard"),
+            _f("to_writer", "guard", "writer"),
+            _f("save", "writer", "db"),
+            _f("report", "db", "writer"),
+        ],
+    )
+
+
+def test_paths_walk_flows_forward_or_use_the_access_of_the_initiator() -> None:
+    m = _paths_model()
+    g = m.graph()
+    a = analyze(m)
+    assert a.attack_paths
+    for p in a.attack_paths:
+        prev = p.source
+        for s in p.steps:
+            f = m.flow(s.flow)
+            if s.direction == "forward":
+                assert (f.source, f.target) == (prev, s.element)
+                assert s.kind == "send"
+            else:
+                assert (f.source, f.target) == (s.element, prev)
+                assert s.kind == "access"
+                assert g.initiator(f) == prev  # only over a flow the element initiates
+            prev = s.element
+    to_tickets = [p for p in a.attack_paths if p.target == "tickets"]
+    assert to_tickets
+    assert [(s.kind, s.flow) for s in to_tickets[0].steps] == [("send", "ask"), ("access", "read")]
+
+
+def test_a_defence_on_the_path_lowers_its_likelihood_and_says_so() -> None:
+    m = _paths_model()
+    a = analyze(m)
+    to_db = [p for p in a.attack_paths if p.target == "db"]
+    assert to_db
+    p = to_db[0]
+    assert "guard" in p.elements
+    assert any("Guard" in n for n in p.notes), p.notes
+    worst = min(s.likelihood for s in p.steps)
+    if not any("gets past it" in n for n in p.notes):
+        assert p.likelihood == max(1, worst - 1)
+
+
+def test_paths_json_lists_typed_steps() -> None:
+    import json
+
+    from workbench.export.register_formats import to_json
+
+    a = analyze(_paths_model())
+    doc = json.loads(to_json(a))
+    step = doc["attack_paths"][0]["steps"][0]
+    assert {"flow", "direction", "kind", "element"} <= set(step)
+
+
+@pytest.mark.parametrize("name", ["rag_assistant", "llm_agent_tools", "fine_tuning_pipeline"])
+def test_starter_paths_never_walk_a_flow_backwards_without_access(name: str) -> None:
+    m = ThreatModel.from_template(name)
+    g = m.graph()
+    for p in analyze(m).attack_paths:
+        prev = p.source
+        for s in p.steps:
+            f = m.flow(s.flow)
+            if s.direction == "reverse":
+                assert g.initiator(f) == prev, (p.id, s)
+            prev = s.element

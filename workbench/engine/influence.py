@@ -1,0 +1,230 @@
+"""Attacker influence: which content written by outsiders can reach each element, and how.
+
+Content enters at untrusted actors, at elements that take in outsiders' content
+(``accepts_untrusted_content``) and on flows marked ``untrusted_content``. It moves along
+flows in their direction:
+
+* through processes, pipelines, gateways, plugin hosts and tools: an element that was
+  *called* with outsiders' content (a request it serves) acts on it — it may call its own
+  dependencies with it — but its answers go back only to the caller: a shared
+  third-party API does not relay one caller's content to another;
+* it persists in stores (and in elements with persistent memory or online learning) and
+  comes out to every later reader: stored injection, poisoned corpora;
+* a query into a store (a similarity search) writes nothing there;
+* it is screened, not stopped, at a declared defence: a guardrail, an element that
+  validates its input, one that filters or encodes its output. Routes are ranked: routes from
+  an untrusted actor before those that start where the model only declares outsiders'
+  content, then by the number of screens they pass, then by length — the route reported
+  is the one an attacker would pick.
+
+The result is deterministic: ties are broken by the route's element IDs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..graph import ModelGraph
+from ..model import Flow
+from ..model.kinds import KINDS, DfdType
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How outsiders' content reaches one element."""
+
+    route: tuple[str, ...]
+    """Element IDs from where the content enters to the element, both included."""
+    flows: tuple[str, ...]
+    """The flows taken along the route."""
+    screens: tuple[str, ...]
+    """Defences on the route before the element (guardrails, input validation, output
+    filtering), in route order."""
+    via_store: bool
+    """Whether the content rested in a store (or a persistent memory) on the way."""
+    declared: bool = False
+    """Whether the route starts where the model only *declares* outsiders' content (an
+    element that accepts it, a flow marked as carrying it) rather than at an untrusted
+    actor. Routes from actors are preferred: they say who the outsider is."""
+
+    @property
+    def origin(self) -> str:
+        """Where the content entered."""
+        return self.route[0]
+
+
+_Cost = tuple[bool, int, int, tuple[str, ...]]
+_State = tuple[str, str | None, bool]  # element, the caller it serves, via a store
+
+
+def is_screen(graph: ModelGraph, element_id: str) -> bool:
+    """Whether the element screens content that passes through it: a guardrail (unless
+    it declares neither input validation nor output filtering as ``false`` both), or an
+    element that validates its inputs or filters its outputs."""
+    p = graph.element(element_id).properties
+    if graph.kind(element_id) == "guardrail":
+        return not (p.input_validation is False and p.output_filtering is False)
+    return bool(p.input_validation) or bool(p.output_filtering)
+
+
+class Influence:
+    """Outsider influence over one model, for one set of entry kinds.
+
+    ``origins``: restrict where content may enter to elements of these kinds (``None``:
+    anywhere it can). Query with :meth:`best` and :meth:`best_via_store`.
+    """
+
+    def __init__(self, graph: ModelGraph, origins: frozenset[str] | None = None) -> None:
+        self.graph = graph
+        self.origin_kinds = origins
+        self._best: dict[str, Reach] = {}
+        self._via_store: dict[str, Reach] = {}
+        self._flows: dict[str, Reach] = {}
+        self._run()
+
+    def best(self, element_id: str) -> Reach | None:
+        """The attacker's best route to the element (fewest screens, then shortest)."""
+        return self._best.get(element_id)
+
+    def best_via_store(self, element_id: str) -> Reach | None:
+        """The best route to the element that passes through a store."""
+        return self._via_store.get(element_id)
+
+    def flow(self, flow_id: str) -> Reach | None:
+        """The best route by which outsiders' content travels on a flow (the route ends
+        at the flow's target)."""
+        return self._flows.get(flow_id)
+
+    @property
+    def reached(self) -> frozenset[str]:
+        """Every trusted element that outsiders' content reaches."""
+        return frozenset(e for e in self._best if not self.graph.is_untrusted(e))
+
+    def differs_from(self, other: Influence) -> set[str]:
+        """Elements whose best route (or best route via a store) is not the same in
+        ``other``."""
+        out = set()
+        for mine, theirs in ((self._best, other._best), (self._via_store, other._via_store)):
+            for e in set(mine) | set(theirs):
+                if mine.get(e) != theirs.get(e):
+                    out.add(e)
+        return out
+
+    def routes_through(self, elements: set[str]) -> set[str]:
+        """Elements whose best routes pass any of ``elements`` (their reasons name them)."""
+        if not elements:
+            return set()
+        return {
+            e
+            for table in (self._best, self._via_store)
+            for e, r in table.items()
+            if not elements.isdisjoint(r.route)
+        }
+
+    def flows_through(self, elements: set[str]) -> set[str]:
+        """Flows whose routes pass any of ``elements``."""
+        return {f for f, r in self._flows.items() if not elements.isdisjoint(r.route)}
+
+    def flows_differ_from(self, other: Influence) -> set[str]:
+        """Flows whose route is not the same in ``other``."""
+        return {
+            f
+            for f in set(self._flows) | set(other._flows)
+            if self._flows.get(f) != other._flows.get(f)
+        }
+
+    # ----------------------------------------------------------------- search
+    def _origin_ok(self, element_id: str) -> bool:
+        kinds = self.origin_kinds
+        return kinds is None or self.graph.kind(element_id) in kinds
+
+    def _seeds(self) -> Iterable[tuple[_State, Reach]]:
+        g = self.graph
+        for e in g.model.elements:
+            if not self._origin_ok(e.id):
+                continue
+            if g.is_untrusted(e.id):
+                yield (e.id, None, False), Reach((e.id,), (), (), False)
+            elif e.properties.accepts_untrusted_content:
+                yield (e.id, None, False), Reach((e.id,), (), (), False, declared=True)
+        for f in g.model.flows:
+            if f.untrusted_content and self._origin_ok(f.source) and not g.is_untrusted(f.target):
+                state = self._arrive(f, None, False)
+                if state is not None:
+                    route = (f.source, f.target)
+                    yield state, Reach(route, (f.id,), (), state[2], declared=True)
+
+    def _arrive(self, f: Flow, serving: str | None, via_store: bool) -> _State | None:
+        """The state in which content at ``f.source`` (serving ``serving``) arrives at
+        ``f.target``, or ``None`` if the flow does not carry it."""
+        g = self.graph
+        x, y = f.source, f.target
+        if g.is_query(f):
+            return None
+        starter = g.initiator(f)
+        if starter != x and serving is not None and serving != y and not g.persists(x):
+            return None  # a reply to another caller does not carry this request's content
+        store = via_store or g.persists(x)
+        if starter == x and not g.persists(y):
+            return (y, x, store)  # y serves x's request
+        return (y, None, store)
+
+    def _run(self) -> None:
+        g = self.graph
+        heap: list[tuple[_Cost, int, _State]] = []
+        serial = itertools.count()
+        reach: dict[_State, Reach] = {}
+
+        def push(state: _State, r: Reach) -> None:
+            old = reach.get(state)
+            cost = _cost(r)
+            if old is None or cost < _cost(old):
+                reach[state] = r
+                heapq.heappush(heap, (cost, next(serial), state))
+
+        for state, r in self._seeds():
+            push(state, r)
+        done: set[_State] = set()
+        outgoing = g.g.out_edges
+        while heap:
+            _, _, state = heapq.heappop(heap)
+            if state in done:
+                continue
+            done.add(state)
+            r = reach[state]
+            x, serving, via_store = state
+            self._record(x, r)
+            screens = r.screens + ((x,) if len(r.route) > 1 and is_screen(g, x) else ())
+            for _, y, data in sorted(outgoing(x, data=True), key=lambda e: e[2]["flow"].id):
+                f: Flow = data["flow"]
+                if y in r.route or g.is_untrusted(y):
+                    continue
+                nxt = self._arrive(f, serving, via_store)
+                if nxt is None:
+                    continue
+                nr = Reach((*r.route, y), (*r.flows, f.id), screens, nxt[2], r.declared)
+                old_flow = self._flows.get(f.id)
+                if old_flow is None or _cost(nr) < _cost(old_flow):
+                    self._flows[f.id] = nr
+                push(nxt, nr)
+
+    def _record(self, element_id: str, r: Reach) -> None:
+        old = self._best.get(element_id)
+        if old is None or _cost(r) < _cost(old):
+            self._best[element_id] = r
+        if r.via_store:
+            old = self._via_store.get(element_id)
+            if old is None or _cost(r) < _cost(old):
+                self._via_store[element_id] = r
+
+
+def _cost(r: Reach) -> _Cost:
+    return (r.declared, len(r.screens), len(r.route), r.route)
+
+
+def stores_on(graph: ModelGraph, route: Iterable[str]) -> list[str]:
+    """The stores (by DFD type) on a route, in order."""
+    return [e for e in route if KINDS[graph.kind(e)].dfd is DfdType.DATA_STORE]

@@ -1,0 +1,290 @@
+"""PASTA stage 6: directed attack paths from untrusted actors to crown jewels.
+
+A path is a sequence of typed steps, each over one flow:
+
+* **send**: the attacker's content travels along a flow in its direction — a request
+  the element makes, a write to a store, a reply to whoever called;
+* **access**: the attacker uses the access of an element it already influences over a
+  flow that element *initiates*, against the flow's direction — the reader of a store can
+  read it, the caller of an API can call it (see :meth:`ModelGraph.initiator`).
+
+Like outsider influence (:mod:`workbench.engine.influence`), a called service answers
+only its caller: no step relays content through a shared third-party API from one caller
+to another, unless the service keeps what it is sent (a store, a persistent memory,
+online learning). A store reached by an access step can be read, not written: no step
+leaves it.
+
+A defence on the path (a guardrail, an element that validates its input, a human
+approval) lowers the path's likelihood by one, unless a finding on that defence says how
+to get through it (a stage-4 catalog threat with tampering or elevation on it).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import networkx as nx
+
+from ..graph import ModelGraph
+from ..model.types import RiskLevel
+from .influence import is_screen
+from .risk import clamp, level
+
+if TYPE_CHECKING:
+    from .analysis import Finding
+
+StepKind = Literal["send", "access"]
+Direction = Literal["forward", "reverse"]
+
+_READ = "#read"
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One step of an attack path: the flow used, how, and the element reached."""
+
+    flows: tuple[str, ...]
+    """The flow the step uses (a one-item tuple, kept for readers of earlier versions)."""
+    element: str
+    """The element reached."""
+    findings: tuple[str, ...]
+    """Finding IDs on the flow and on the element reached."""
+    likelihood: int
+    """How likely an attacker gets through this step (the likeliest finding on it, 1 when
+    nothing is known to be weak)."""
+    kind: StepKind = "send"
+    """``send``: content along the flow's direction; ``access``: the previous element
+    uses a flow it initiates, against its direction (reads a store, calls an API)."""
+    direction: Direction = "forward"
+    """Whether the step walks the flow in its direction."""
+
+    @property
+    def flow(self) -> str:
+        """The flow the step uses."""
+        return self.flows[0]
+
+
+@dataclass(frozen=True)
+class AttackPath:
+    """PASTA stage 6: a route from an untrusted actor to a crown jewel."""
+
+    id: str
+    source: str
+    target: str
+    steps: tuple[PathStep, ...]
+    likelihood: int
+    """The weakest link (the least likely step), lowered by defences on the path."""
+    impact: int
+    """What reaching the crown jewel costs."""
+    notes: tuple[str, ...] = ()
+    """How the likelihood was adjusted (defences on the path, bypasses)."""
+
+    @property
+    def elements(self) -> tuple[str, ...]:
+        """Every element on the path, source first."""
+        return (self.source, *(s.element for s in self.steps))
+
+    @property
+    def score(self) -> int:
+        """Likelihood x impact."""
+        return self.likelihood * self.impact
+
+    @property
+    def risk(self) -> RiskLevel:
+        """Risk level of the path."""
+        return level(self.score)
+
+
+_State = tuple[str, str | None]
+
+
+class StepGraph:
+    """The directed graph of attacker states and typed steps of one model."""
+
+    def __init__(self, graph: ModelGraph) -> None:
+        self.graph = graph
+        self.g = nx.DiGraph()
+        for e in graph.model.elements:
+            self.g.add_node((e.id, None))
+        for x in sorted(graph.g.nodes):
+            for srv in self._states_of(x):
+                self._expand((x, srv))
+
+    def _states_of(self, x: str) -> list[str | None]:
+        g = self.graph
+        states: list[str | None] = [None]
+        for _, _, data in g.g.in_edges(x, data=True):
+            f = data["flow"]
+            if g.initiator(f) == f.source and not g.persists(x):
+                states.append(f.source)  # x serves a request from f.source
+        for _, _, data in g.g.out_edges(x, data=True):
+            f = data["flow"]
+            if g.initiator(f) == f.target and not g.is_store(x) and not g.persists(x):
+                states.append(f.target)  # x called by f.target (access step)
+        if g.is_store(x):
+            states.append(_READ)
+        return sorted(set(states), key=lambda s: (s is not None, s or ""))
+
+    def _expand(self, state: _State) -> None:
+        g = self.graph
+        x, srv = state
+        if srv == _READ:
+            return
+        for _, y, data in sorted(g.g.out_edges(x, data=True), key=lambda e: e[2]["flow"].id):
+            f = data["flow"]
+            if g.is_query(f):
+                continue
+            starter = g.initiator(f)
+            if starter != x and srv is not None and srv != y and not g.persists(x):
+                continue  # a reply to another caller does not carry this request
+            nxt: _State = (y, x) if starter == x and not g.persists(y) else (y, None)
+            self._edge(state, nxt, f.id, "send", "forward")
+        for z, _, data in sorted(g.g.in_edges(x, data=True), key=lambda e: e[2]["flow"].id):
+            f = data["flow"]
+            if g.initiator(f) != x:
+                continue
+            nxt = (z, _READ) if g.is_store(z) else (z, None if g.persists(z) else x)
+            self._edge(state, nxt, f.id, "access", "reverse")
+
+    def _edge(self, a: _State, b: _State, flow: str, kind: StepKind, direction: str) -> None:
+        if self.g.has_edge(a, b):
+            return  # the first flow (by ID) between two states stands for the others
+        self.g.add_edge(a, b, flow=flow, kind=kind, direction=direction)
+
+    def routes(
+        self, source: str, target: str, *, max_length: int
+    ) -> Iterator[list[tuple[str, str, str, str]]]:
+        """Routes from ``source`` to ``target``, shortest first, each visiting an
+        element at most once: lists of (flow, kind, direction, element reached)."""
+        goal = ("#goal", target)
+        g = self.g
+        g.add_node(goal)
+        for state in [n for n in g.nodes if n[0] == target]:
+            g.add_edge(state, goal)
+        try:
+            for states in nx.shortest_simple_paths(g, (source, None), goal):
+                hops = states[1:-1]
+                if len(hops) > max_length:
+                    return
+                elements = [s[0] for s in states[:-1]]
+                if len(set(elements)) != len(elements):
+                    continue
+                yield [
+                    (
+                        g.edges[a, b]["flow"],
+                        g.edges[a, b]["kind"],
+                        g.edges[a, b]["direction"],
+                        b[0],
+                    )
+                    for a, b in itertools.pairwise(states[:-1])
+                ]
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            return
+        finally:
+            g.remove_node(goal)
+
+
+def _defends(graph: ModelGraph, element_id: str) -> bool:
+    """Whether an element on a path stands in an attacker's way: a guardrail, an element
+    that validates its input, a human approval."""
+    p = graph.element(element_id).properties
+    if graph.kind(element_id) == "guardrail":
+        return is_screen(graph, element_id)
+    return bool(p.input_validation) or bool(p.human_in_the_loop)
+
+
+def _bypassed(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings on a defence that say how to get through it."""
+    return [
+        f
+        for f in findings
+        if f.pasta_stage == 4
+        and not f.threat_id.startswith("AITW-STRIDE-")
+        and ({"T", "E"} & set(f.stride))
+    ]
+
+
+def attack_paths(
+    graph: ModelGraph,
+    sources: Sequence[str],
+    targets: Sequence[str],
+    findings: Sequence[Finding],
+    jewel_impact: dict[str, int],
+    *,
+    max_length: int = 6,
+    per_pair: int = 3,
+    limit: int = 200,
+) -> tuple[AttackPath, ...]:
+    """Directed attack paths from ``sources`` to ``targets``, sorted by score (highest
+    first), then length and ID."""
+    by_target: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_target[f.target].append(f)
+    steps_graph = StepGraph(graph)
+    out: list[AttackPath] = []
+    for source in sorted(set(sources)):
+        for target in sorted(set(targets)):
+            if source == target:
+                continue
+            routes = steps_graph.routes(source, target, max_length=max_length)
+            for n, route in enumerate(itertools.islice(routes, per_pair), start=1):
+                out.append(_path(graph, source, target, n, route, by_target, jewel_impact))
+                if len(out) >= limit:
+                    return _sorted(out)
+    return _sorted(out)
+
+
+def _sorted(paths: list[AttackPath]) -> tuple[AttackPath, ...]:
+    return tuple(sorted(paths, key=lambda a: (-a.score, len(a.steps), a.id)))
+
+
+def _path(
+    graph: ModelGraph,
+    source: str,
+    target: str,
+    n: int,
+    route: list[tuple[str, str, str, str]],
+    by_target: dict[str, list[Finding]],
+    jewel_impact: dict[str, int],
+) -> AttackPath:
+    steps = []
+    for flow, kind, direction, element in route:
+        hop = by_target[flow] + by_target[element]
+        steps.append(
+            PathStep(
+                flows=(flow,),
+                element=element,
+                findings=tuple(sorted(f.id for f in hop)),
+                likelihood=max((f.likelihood for f in hop), default=1),
+                kind="access" if kind == "access" else "send",
+                direction="reverse" if direction == "reverse" else "forward",
+            )
+        )
+    likelihood = min(s.likelihood for s in steps)
+    notes = []
+    for s in steps[:-1]:
+        e = graph.element(s.element)
+        if not _defends(graph, e.id):
+            continue
+        bypass = _bypassed(by_target[e.id])
+        if bypass:
+            notes.append(f"{e.name} is on the path, but {bypass[0].title.lower()} gets past it")
+        elif likelihood > 1:
+            likelihood -= 1
+            notes.append(f"likelihood lowered: {e.name} stands on the path")
+        else:
+            notes.append(f"{e.name} stands on the path")
+    impact = max([jewel_impact.get(target, 3), *(f.impact for f in by_target[target])])
+    return AttackPath(
+        id=f"{source}->{target}#{n}",
+        source=source,
+        target=target,
+        steps=tuple(steps),
+        likelihood=clamp(likelihood),
+        impact=impact,
+        notes=tuple(notes),
+    )

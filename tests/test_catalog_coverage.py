@@ -3,8 +3,9 @@
 - every ATLAS technique an attacker uses against the system itself (the 76 top-level
   techniques outside Reconnaissance, Resource Development and AI Attack Staging) is cited by at
   least one threat; citing one of its sub-techniques counts;
-- every OWASP Top 10 for LLM Applications 2025 entry and every OWASP ML Security Top 10 entry
-  is cited by at least one threat;
+- every OWASP Top 10 for LLM Applications 2025 entry, every OWASP ML Security Top 10 entry and
+  every OWASP Top 10 for Agentic Applications 2026 entry is cited by at least one threat;
+- every CSA MAESTRO layer is cited by at least one threat;
 - every CoSAI risk and every OWASP AI Exchange threat is cited by a threat or listed under
   ``out_of_scope`` with a reason.
 
@@ -49,12 +50,20 @@ def test_atlas_attack_techniques_are_cited(catalog: Catalog) -> None:
     )
 
 
-@pytest.mark.parametrize(("fid", "prefix"), [("owasp_llm", "LLM"), ("owasp_ml", "ML")])
+@pytest.mark.parametrize(
+    ("fid", "prefix"), [("owasp_llm", "LLM"), ("owasp_ml", "ML"), ("owasp_agentic", "ASI")]
+)
 def test_owasp_top10_entries_are_cited(catalog: Catalog, fid: str, prefix: str) -> None:
     cited = cited_by_threats(catalog, fid)
     expected = [f"{prefix}{n:02d}" for n in range(1, 11)]
     missing = [i for i in expected if i not in cited]
     assert not missing, f"{fid}: cited by no threat:\n" + listing(missing, titles(fid))
+
+
+def test_maestro_layers_are_cited(catalog: Catalog) -> None:
+    cited = cited_by_threats(catalog, "maestro")
+    missing = [f"L{n}" for n in range(1, 8) if f"L{n}" not in cited]
+    assert not missing, "MAESTRO layers cited by no threat:\n" + listing(missing, titles("maestro"))
 
 
 @pytest.mark.parametrize("fid", ["cosai", "aix"])

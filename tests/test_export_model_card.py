@@ -98,7 +98,11 @@ def test_fine_tuned_model_card_is_filled_from_the_model(fine_tuning: Any) -> Non
     assert {"fine_tuning_job", "training_dataset"} <= targets  # its lifecycle's findings
     assert front["residual_risk"] in ("high", "critical")
     assert front["mitigations"]
-    assert all("nist_ai_rmf" in m["controls"] for m in front["mitigations"])
+    # every mitigation names its AI RMF subcategories, or says why none fits
+    assert all(
+        "nist_ai_rmf" in m["controls"] or len(m["controls"].get("nist_ai_rmf_none", "")) > 20
+        for m in front["mitigations"]
+    )
 
 
 def test_stand_in_kinds_when_no_model_element(minimal: ThreatModel) -> None:

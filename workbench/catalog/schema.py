@@ -27,6 +27,7 @@ FrameworkId = Literal[
     "iso42001",
     "sp800_53",
     "cwe",
+    "maestro",
 ]
 """Frameworks the catalog cites; each has a file in ``catalogs/frameworks/``."""
 
@@ -45,7 +46,8 @@ class ThreatReferences(_Strict):
     owasp_ml: list[str] = []
     """OWASP Machine Learning Security Top 10, e.g. ``ML02``."""
     owasp_agentic: list[str] = []
-    """OWASP Top 10 for Agentic Applications (draft), e.g. ``ASI02``."""
+    """OWASP Top 10 for Agentic Applications 2026 (OWASP GenAI Security Project, December
+    2025), e.g. ``ASI01`` (Agent Goal Hijack) or ``ASI02`` (Tool Misuse and Exploitation)."""
     aix: list[str] = []
     """OWASP AI Exchange threat permalinks, e.g. ``directpromptinjection``."""
     cosai: list[str] = []
@@ -54,6 +56,10 @@ class ThreatReferences(_Strict):
     """NIST AI 100-2 E2025 attack classes, e.g. ``NISTAML.015``."""
     cwe: list[str] = []
     """CWE weaknesses, e.g. ``CWE-502``."""
+    maestro: list[str] = []
+    """CSA MAESTRO layers of an agentic system where the threat is realised, ``L1``
+    (Foundation Models) .. ``L7`` (Agent Ecosystem); ``L6`` (Security and Compliance) cuts
+    across the others."""
 
 
 class Threat(_Strict):
@@ -90,28 +96,59 @@ class Threat(_Strict):
 
 
 class ControlRefs(_Strict):
-    """Controls that a mitigation implements, per framework."""
+    """Controls that a mitigation implements, per framework.
 
-    nist_ai_rmf: list[str] = Field(min_length=1)
+    For each control framework give the IDs that fit what the mitigation does, or leave the
+    list empty and say in the matching ``*_none`` field why nothing fits (for instance an
+    information-security control that ISO/IEC 42001 Annex A leaves to ISO/IEC 27001). The
+    reasons are documentation: :meth:`model_dump` leaves them out, so a dump lists control
+    IDs only (use :meth:`reasons` to read them)."""
+
+    nist_ai_rmf: list[str] = []
     """NIST AI RMF 1.0 subcategories, e.g. ``MANAGE 2.4``."""
-    iso42001: list[str] = Field(min_length=1)
+    nist_ai_rmf_none: str = Field(default="", exclude=True)
+    """Why no AI RMF subcategory fits (required when ``nist_ai_rmf`` is empty)."""
+    iso42001: list[str] = []
     """ISO/IEC 42001:2023 Annex A controls, e.g. ``A.6.2.6``."""
-    sp800_53: list[str] = Field(min_length=1)
+    iso42001_none: str = Field(default="", exclude=True)
+    """Why no ISO/IEC 42001 Annex A control fits (required when ``iso42001`` is empty)."""
+    sp800_53: list[str] = []
     """NIST SP 800-53 r5 controls, e.g. ``AC-6``."""
+    sp800_53_none: str = Field(default="", exclude=True)
+    """Why no SP 800-53 r5 control fits (required when ``sp800_53`` is empty)."""
     atlas_mitigation: list[str] = []
     """MITRE ATLAS mitigations, e.g. ``AML.M0015``."""
     atlas_none: str = ""
     """Why no ATLAS mitigation applies (required when ``atlas_mitigation`` is empty)."""
     aix: list[str] = []
-    """OWASP AI Exchange controls, e.g. ``promptinputvalidation``."""
+    """OWASP AI Exchange controls, e.g. ``promptinjectioniohandling`` (optional: only where
+    one fits)."""
     cosai: list[str] = []
-    """CoSAI risk-map controls, e.g. ``controlInputValidationAndSanitization``."""
+    """CoSAI risk-map controls, e.g. ``controlInputValidationAndSanitization`` (optional:
+    only where one fits)."""
+
+    def _lists_and_reasons(self) -> tuple[tuple[str, str, list[str], str], ...]:
+        """(framework, name of its reason field, IDs, reason) for each control framework."""
+        return (
+            ("nist_ai_rmf", "nist_ai_rmf_none", self.nist_ai_rmf, self.nist_ai_rmf_none),
+            ("iso42001", "iso42001_none", self.iso42001, self.iso42001_none),
+            ("sp800_53", "sp800_53_none", self.sp800_53, self.sp800_53_none),
+            ("atlas_mitigation", "atlas_none", self.atlas_mitigation, self.atlas_none),
+        )
 
     @model_validator(mode="after")
-    def _atlas_or_reason(self) -> ControlRefs:
-        if not self.atlas_mitigation and not self.atlas_none.strip():
-            raise ValueError("give atlas_mitigation IDs or say in atlas_none why none applies")
+    def _ids_or_reason(self) -> ControlRefs:
+        for name, why, ids, reason in self._lists_and_reasons():
+            if not ids and not reason.strip():
+                raise ValueError(f"give {name} IDs or say in {why} why none applies")
+            if ids and reason.strip():
+                raise ValueError(f"give either {name} IDs or {why}, not both")
         return self
+
+    def reasons(self) -> dict[str, str]:
+        """Why no control fits, for each control framework whose list is empty (keyed by
+        the list's field name, e.g. ``iso42001``)."""
+        return {name: reason for name, _, ids, reason in self._lists_and_reasons() if not ids}
 
 
 class Mitigation(_Strict):

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from .. import __version__
+from ..catalog import Mitigation
 from ..engine import Analysis
 from ..engine.risk import LEVELS
 from ..model import Element, ThreatModel
@@ -482,17 +483,7 @@ def front_matter(
                     "status": "implemented"
                     if m in decided
                     else ("planned" if m in planned else "recommended"),
-                    "controls": (
-                        {
-                            k: list(v)
-                            for k, v in cat.mitigations[m]
-                            .controls.model_dump(exclude={"atlas_none"})
-                            .items()
-                            if v
-                        }
-                        if m in cat.mitigations
-                        else {}
-                    ),
+                    "controls": _controls(cat.mitigations[m]) if m in cat.mitigations else {},
                 }
                 for m in mids
             ],
@@ -721,9 +712,9 @@ def _risk_html(card: ModelCard, number: int) -> Html:
         (
             join(m["title"], h("br"), h("span", m["id"], class_="sub")),
             m["status"],
-            ", ".join(m["controls"].get("nist_ai_rmf", [])),
-            ", ".join(m["controls"].get("iso42001", [])),
-            ", ".join(m["controls"].get("sp800_53", [])),
+            _cell(m["controls"], "nist_ai_rmf"),
+            _cell(m["controls"], "iso42001"),
+            _cell(m["controls"], "sp800_53"),
         )
         for m in card.front_matter["risk_assessment"]["mitigations"]
     ]
@@ -890,3 +881,24 @@ __all__ = [
     "validate_front_matter",
     "write_card",
 ]
+
+
+def _controls(mitigation: Mitigation) -> dict[str, Any]:
+    """A mitigation's controls per framework, and why none fits where a list is empty
+    (``<framework>_none``)."""
+    refs = mitigation.controls
+    out: dict[str, Any] = {
+        k: list(v) for k, v in refs.model_dump(exclude={"atlas_none"}).items() if v
+    }
+    for k, reason in refs.reasons().items():
+        out[f"{k}_none"] = reason
+    return out
+
+
+def _cell(controls: dict[str, Any], framework: str) -> str:
+    """Control IDs for a table cell, or why none applies."""
+    ids = controls.get(framework, [])
+    if ids:
+        return ", ".join(ids)
+    reason = controls.get(f"{framework}_none", "")
+    return f"none: {reason}" if reason else ""

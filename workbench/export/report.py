@@ -45,6 +45,7 @@ from ..register.coverage import (
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
+    from ..catalog.schema import ControlRefs
 
 Paper = Literal["a4", "letter"]
 PAPERS: tuple[Paper, ...] = ("a4", "letter")
@@ -1140,6 +1141,16 @@ class ReportBuilder:
         use = self._mitigation_use.get(mid)
         return use.status if use is not None else "recommended"
 
+    def _control_cell(self, framework: str, ctrl: ControlRefs | None) -> Html | str:
+        """A mitigation's controls of one framework, or why none fits."""
+        if ctrl is None:
+            return ""
+        ids = getattr(ctrl, framework)
+        if ids:
+            return self.refs(framework, ids)
+        reason = ctrl.reasons().get(framework, "")
+        return small(f"none: {reason}") if reason else ""
+
     def _mitigations(self) -> Html:
         use = self._mitigation_use
         order = sorted(use, key=lambda m: (-len(use[m].recommended), m))
@@ -1153,9 +1164,9 @@ class ReportBuilder:
                     join(m.title if m else mid, h("br"), small(mid)),
                     len(use[mid].recommended),
                     self._mitigation_status(mid),
-                    self.refs("nist_ai_rmf", ctrl.nist_ai_rmf) if ctrl else "",
-                    self.refs("iso42001", ctrl.iso42001) if ctrl else "",
-                    self.refs("sp800_53", ctrl.sp800_53) if ctrl else "",
+                    self._control_cell("nist_ai_rmf", ctrl),
+                    self._control_cell("iso42001", ctrl),
+                    self._control_cell("sp800_53", ctrl),
                     self.refs("atlas_mitigation", ctrl.atlas_mitigation) if ctrl else "",
                     m.description if m else "not in the catalog",
                 )

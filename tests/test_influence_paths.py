@@ -218,3 +218,78 @@ def test_starter_paths_never_walk_a_flow_backwards_without_access(name: str) -> 
             if s.direction == "reverse":
                 assert g.initiator(f) == prev, (p.id, s)
             prev = s.element
+
+
+# ----------------------------------------------------------------------------- model types
+def _endpoint(model_type: str | None) -> ThreatModel:
+    props: dict[str, Any] = {"exposure": "internet"}
+    if model_type:
+        props["model_type"] = model_type
+    return _model(
+        [_e("customer", "user"), _e("gateway", "process"), _e("ep", "inference_endpoint", **props)],
+        [_f("f1", "customer", "gateway"), _f("f2", "gateway", "ep"), _f("f3", "ep", "gateway")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("model_type", "evasion", "injection"),
+    [
+        (None, True, False),  # an inference endpoint serves a classifier by default
+        ("classifier", True, False),
+        ("llm", False, True),
+        ("text_to_speech", False, False),
+    ],
+)
+def test_model_type_gates_threats(model_type: str | None, evasion: bool, injection: bool) -> None:
+    ids = {f.threat_id for f in analyze(_endpoint(model_type)).findings if f.target == "ep"}
+    assert ("AITW-MDL-001" in ids) is evasion, sorted(ids)
+    assert ("AITW-LLM-001" in ids) is injection, sorted(ids)
+
+
+def test_evasion_reaches_a_classifier_behind_a_gateway() -> None:
+    """The classifier's inputs are written by outsiders two hops away."""
+    f = analyze(_endpoint("classifier")).finding("AITW-MDL-001@ep")
+    assert any("Customer → Gateway → Ep" in w for w in f.why), f.why
+
+
+def test_artifacts_inherit_the_type_of_the_model_they_hold() -> None:
+    from workbench.engine.rules import Facts
+
+    m = _model(
+        [
+            _e("train", "training_job"),
+            _e("weights", "model_artifact"),
+            _e("ep", "inference_endpoint", model_type="vision"),
+        ],
+        [_f("w", "train", "weights"), _f("load", "weights", "ep")],
+    )
+    types = Facts(m.graph()).model_types
+    assert types == {"train": "vision", "weights": "vision", "ep": "vision"}
+
+
+# ----------------------------------------------------------------------------- scoring
+def test_an_objective_raises_only_the_threats_that_can_break_it() -> None:
+    base = _endpoint("classifier")
+    data = base.model_dump(exclude_defaults=True)
+    data["objectives"] = [
+        {
+            "id": "o1",
+            "title": "Scores never leak",
+            "impact": "severe",
+            "category": "confidentiality",
+            "elements": ["ep"],
+        }
+    ]
+    m = ThreatModel.model_validate(data)
+    a = analyze(m)
+    raised = {f.threat_id for f in a.findings if any("objective" in n for n in f.scoring)}
+    assert raised, "a confidentiality threat on the endpoint is raised"
+    for f in a.findings:
+        if f.threat_id in raised:
+            assert "I" in f.stride, f.id
+        elif f.target == "ep":
+            assert f.impact < 5 or "I" in f.stride, f.id
+    # without a category the objective counts for every threat (as before)
+    data["objectives"][0].pop("category")
+    a2 = analyze(ThreatModel.model_validate(data))
+    assert all(f.impact == 5 for f in a2.findings if f.target == "ep")

@@ -136,25 +136,45 @@ class Analysis:
 
 
 # ----------------------------------------------------------------------------- scoring
-def _objective_impact(model: ThreatModel) -> dict[str, tuple[int, str]]:
-    out: dict[str, tuple[int, str]] = {}
+HARMED_BY: dict[str, frozenset[str]] = {
+    "confidentiality": frozenset("I"),
+    "privacy": frozenset("I"),
+    "integrity": frozenset("STE"),
+    "availability": frozenset("D"),
+    "safety": frozenset("TE"),
+    "fairness": frozenset("T"),
+    "compliance": frozenset("RI"),
+    "financial": frozenset("DES"),
+    "reputation": frozenset("TI"),
+}
+"""Which STRIDE letters of a threat can make an objective of each category fail."""
+
+_Objectives = dict[str, list[tuple[int, str, frozenset[str] | None]]]
+
+
+def _objective_impact(model: ThreatModel) -> _Objectives:
+    """Per element: (impact, title, STRIDE letters that hit it) of each objective that
+    depends on it; ``None`` letters for an objective without a category (it counts for
+    every threat)."""
+    out: _Objectives = defaultdict(list)
     for o in model.objectives:
-        score = IMPACT_SCORE[o.impact]
+        letters = HARMED_BY.get(o.category) if o.category else None
         for e in o.elements:
-            if score > out.get(e, (0, ""))[0]:
-                out[e] = (score, o.title)
+            out[e].append((IMPACT_SCORE[o.impact], o.title, letters))
     return out
 
 
 def score(
-    threat: Threat, target: Element | Flow, facts: Facts, objectives: dict[str, tuple[int, str]]
+    threat: Threat, target: Element | Flow, facts: Facts, objectives: _Objectives
 ) -> tuple[int, int, tuple[str, ...]]:
     """Likelihood, impact and the notes explaining the adjustments.
 
     * likelihood +1 when an untrusted actor can reach the target directly: it is an
       entry point, or a flow from an untrusted actor;
     * impact is raised to the impact of the most important business objective that
-      depends on the target (a flow: on either end).
+      depends on the target (a flow: on either end) *and* that the threat can make fail:
+      its category (confidentiality, integrity, availability ...) is hit by one of the
+      threat's STRIDE letters. An objective without a category counts for every threat.
     """
     likelihood, impact, notes = threat.likelihood, threat.impact, []
     ends: tuple[str, ...]
@@ -167,7 +187,14 @@ def score(
     if exposed and likelihood < 5:
         likelihood = clamp(likelihood + 1)
         notes.append("likelihood raised: directly reachable by untrusted actors")
-    best = max((objectives[e] for e in ends if e in objectives), default=None)
+    stride = frozenset(threat.stride)
+    hits = [
+        (level_, title)
+        for e in ends
+        for level_, title, letters in objectives.get(e, ())
+        if letters is None or letters & stride
+    ]
+    best = max(hits, default=None)
     if best is not None and best[0] > impact:
         impact = best[0]
         notes.append(f"impact raised by objective '{best[1]}'")
@@ -212,7 +239,7 @@ def _findings_for(
     target: Element | Flow,
     threats: list[Threat],
     facts: Facts,
-    objectives: dict[str, tuple[int, str]],
+    objectives: _Objectives,
 ) -> list[Finding]:
     out = []
     is_flow = isinstance(target, Flow)
@@ -358,7 +385,7 @@ def _partial(
     redo: list[Threat],
     target: Element | Flow,
     facts: Facts,
-    objectives: dict[str, tuple[int, str]],
+    objectives: _Objectives,
 ) -> list[Finding]:
     """Old findings of a target, with the threats in ``redo`` evaluated again."""
     if not redo:

@@ -449,7 +449,9 @@ def _influenced(p: Influenced, facts: Facts, t: Any) -> Match:
         reach = reach if reach is None or reach.via_store else None
     else:
         reach = inf.flow(t.id) if is_flow else inf.best(t.id)
-    if reach is not None and not is_flow and t.id in facts.untrusted:
+    if not is_flow and t.id in facts.untrusted:
+        if t.properties.on_device and spec is None:
+            return Match(wanted, (f"{t.name} runs on a device that its user controls",))
         reach = None  # an outsider's own element is not "influenced"
     if reach is not None and spec is not None:
         if spec.via_store is False and reach.via_store:

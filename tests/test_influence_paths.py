@@ -293,3 +293,46 @@ def test_an_objective_raises_only_the_threats_that_can_break_it() -> None:
     data["objectives"][0].pop("category")
     a2 = analyze(ThreatModel.model_validate(data))
     assert all(f.impact == 5 for f in a2.findings if f.target == "ep")
+
+
+def test_controls_in_the_model_lower_likelihood_and_are_named() -> None:
+    def evasion(**props: Any) -> Any:
+        m = _model(
+            [
+                _e("customer", "user"),
+                _e("gateway", "process"),
+                _e("ep", "inference_endpoint", model_type="classifier", **props),
+            ],
+            [_f("f1", "customer", "gateway"), _f("f2", "gateway", "ep")],
+        )
+        return analyze(m).finding("AITW-MDL-001@ep")
+
+    bare = evasion()
+    watched = evasion(monitored=True)
+    both = evasion(monitored=True, adversarially_tested=True)
+    assert bare.in_place == ()
+    assert watched.likelihood == bare.likelihood - 1
+    assert "MIT-ML-QUERY-MONITORING" in watched.in_place
+    assert any("monitored is true" in n and "MIT-ML-QUERY-MONITORING" in n for n in watched.scoring)
+    assert both.likelihood == max(1, bare.likelihood - 2)
+    assert both.likelihood >= 1
+
+
+def test_a_screen_on_the_route_counts_as_injection_detection() -> None:
+    def injection(screened: bool) -> Any:
+        guard = _e("guard", "guardrail", input_validation=True)
+        hop = _e("hop", "process")
+        m = _model(
+            [_e("customer", "user"), guard if screened else hop, _e("app", "llm_app")],
+            [
+                _f("ask", "customer", "guard" if screened else "hop"),
+                _f("pass", "guard" if screened else "hop", "app"),
+            ],
+        )
+        return analyze(m).finding("AITW-LLM-001@app")
+
+    open_, guarded = injection(False), injection(True)
+    assert "MIT-LLM-INJECTION-DETECTION" in guarded.in_place
+    assert "MIT-LLM-INJECTION-DETECTION" not in open_.in_place
+    assert guarded.likelihood < open_.likelihood
+    assert any("screened on the way by Guard" in n for n in guarded.scoring)

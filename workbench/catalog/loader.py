@@ -109,6 +109,17 @@ def _rule_problems(parsed: CatalogFile, name: str, root: Any) -> list[Problem]:
             path, _, text = message.partition(": ")
             line, col = mark(node_at(root, ("threats", i, "applies_to")))
             problems.append(Problem(name, line, col, path, text))
+    for i, m in enumerate(parsed.mitigations):
+        for field, rule, context in (
+            ("in_place", m.in_place, "element"),
+            ("in_place_on_flow", m.in_place_on_flow, "flow"),
+        ):
+            if rule is None:
+                continue
+            for message in rule.check(context, f"mitigations[{i}].{field}"):
+                path, _, text = message.partition(": ")
+                line, col = mark(node_at(root, ("mitigations", i, field)))
+                problems.append(Problem(name, line, col, path, text))
     return problems
 
 

@@ -162,6 +162,12 @@ class Mitigation(_Strict):
     """What to do, in the catalog's own words."""
     controls: ControlRefs
     """Controls the mitigation implements."""
+    in_place: Predicate | None = None
+    """How a model shows the mitigation is in place on an element (a rule, e.g.
+    ``prop: {rate_limited: true}`` or ``influenced: {screened: true}``). Where it holds on
+    a finding's target, the finding's likelihood is lowered and the finding says so."""
+    in_place_on_flow: Predicate | None = None
+    """The same for a finding on a flow (e.g. ``prop: {encrypted: true}``)."""
 
 
 class FrameworkEntry(_Strict):

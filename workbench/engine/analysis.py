@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ..catalog import Catalog, Threat
-from ..catalog.predicates import Downstream, Upstream
+from ..catalog.predicates import Downstream, Predicate, Upstream
 from ..graph import ModelGraph
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
@@ -71,6 +71,9 @@ class Finding:
     """Catalog mitigations that address the threat."""
     references: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Framework IDs (ATLAS, OWASP ...) describing the threat."""
+    in_place: tuple[str, ...] = ()
+    """Mitigations of the threat that the model shows in place on the target (they
+    lowered the likelihood; see ``scoring``)."""
 
     @property
     def score(self) -> int:
@@ -151,6 +154,21 @@ HARMED_BY: dict[str, frozenset[str]] = {
 
 _Objectives = dict[str, list[tuple[int, str, frozenset[str] | None]]]
 
+_InPlace = dict[str, list[tuple[str, Predicate | None, Predicate | None]]]
+"""Per threat: its mitigations' (ID, rule on elements, rule on flows) that show them in
+place."""
+
+MAX_CONTROL_CREDIT = 2
+"""At most this much likelihood is taken off a finding for controls in place."""
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What scoring needs besides the facts: objectives per element, in-place rules."""
+
+    objectives: _Objectives
+    in_place: _InPlace
+
 
 def _objective_impact(model: ThreatModel) -> _Objectives:
     """Per element: (impact, title, STRIDE letters that hit it) of each objective that
@@ -165,16 +183,21 @@ def _objective_impact(model: ThreatModel) -> _Objectives:
 
 
 def score(
-    threat: Threat, target: Element | Flow, facts: Facts, objectives: _Objectives
-) -> tuple[int, int, tuple[str, ...]]:
+    threat: Threat, target: Element | Flow, facts: Facts, ctx: _Context
+) -> tuple[int, int, tuple[str, ...], tuple[str, ...]]:
     """Likelihood, impact and the notes explaining the adjustments.
 
     * likelihood +1 when an untrusted actor can reach the target directly: it is an
       entry point, or a flow from an untrusted actor;
+    * likelihood -1 for each of the threat's mitigations that the model shows in place
+      on the target (its ``in_place`` rule holds: a property, a guardrail on the route,
+      a human approval ...), at most -2, never below 1; each credit is named;
     * impact is raised to the impact of the most important business objective that
       depends on the target (a flow: on either end) *and* that the threat can make fail:
       its category (confidentiality, integrity, availability ...) is hit by one of the
       threat's STRIDE letters. An objective without a category counts for every threat.
+
+    Returns likelihood, impact, the notes, and the mitigations found in place.
     """
     likelihood, impact, notes = threat.likelihood, threat.impact, []
     ends: tuple[str, ...]
@@ -187,18 +210,31 @@ def score(
     if exposed and likelihood < 5:
         likelihood = clamp(likelihood + 1)
         notes.append("likelihood raised: directly reachable by untrusted actors")
+    in_place = []
+    for mid, on_element, on_flow in ctx.in_place.get(threat.id, ()):
+        rule = on_flow if isinstance(target, Flow) else on_element
+        if rule is None:
+            continue
+        m = evaluate(rule, facts, target)
+        if m.ok:
+            in_place.append(mid)
+            if len(in_place) <= MAX_CONTROL_CREDIT and likelihood > 1:
+                likelihood -= 1
+                notes.append(f"likelihood lowered: {'; '.join(m.reasons)} ({mid} in place)")
+            else:
+                notes.append(f"also in place: {mid} ({'; '.join(m.reasons)})")
     stride = frozenset(threat.stride)
     hits = [
         (level_, title)
         for e in ends
-        for level_, title, letters in objectives.get(e, ())
+        for level_, title, letters in ctx.objectives.get(e, ())
         if letters is None or letters & stride
     ]
     best = max(hits, default=None)
     if best is not None and best[0] > impact:
         impact = best[0]
         notes.append(f"impact raised by objective '{best[1]}'")
-    return likelihood, impact, tuple(notes)
+    return likelihood, impact, tuple(notes), tuple(in_place)
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -210,8 +246,20 @@ class _Index:
         self.flow_threats: list[Threat] = []
         self.up: dict[str, int] = {}
         self.down: dict[str, int] = {}
+        self.in_place: _InPlace = {}
         for t in catalog.threats.values():
-            self.up[t.id], self.down[t.id] = _reach(t.applies_to)
+            rules = [
+                (mid, m.in_place, m.in_place_on_flow)
+                for mid in t.mitigations
+                if (m := catalog.mitigations.get(mid)) is not None
+                and (m.in_place is not None or m.in_place_on_flow is not None)
+            ]
+            self.in_place[t.id] = rules
+            reaches = [_reach(t.applies_to)] + [
+                _reach(r) for _, a, b in rules for r in (a, b) if r is not None
+            ]
+            self.up[t.id] = max(u for u, _ in reaches)
+            self.down[t.id] = max(d for _, d in reaches)
             if t.target == "flow":
                 self.flow_threats.append(t)
                 continue
@@ -239,7 +287,7 @@ def _findings_for(
     target: Element | Flow,
     threats: list[Threat],
     facts: Facts,
-    objectives: _Objectives,
+    ctx: _Context,
 ) -> list[Finding]:
     out = []
     is_flow = isinstance(target, Flow)
@@ -247,7 +295,7 @@ def _findings_for(
         m = evaluate(t.applies_to, facts, target)
         if not m.ok:
             continue
-        likelihood, impact, notes = score(t, target, facts, objectives)
+        likelihood, impact, notes, in_place = score(t, target, facts, ctx)
         name, layer = _describe(target, facts)
         refs = {k: tuple(v) for k, v in t.references.model_dump().items() if v}
         out.append(
@@ -267,6 +315,7 @@ def _findings_for(
                 scoring=notes,
                 mitigations=tuple(t.mitigations),
                 references=refs,
+                in_place=in_place,
             )
         )
     return out
@@ -311,12 +360,12 @@ class Analyzer:
         """Analyse ``model`` from scratch."""
         graph = model.graph()
         facts = Facts(graph)
-        objectives = _objective_impact(model)
+        ctx = _Context(_objective_impact(model), self._index.in_place)
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
-            per_target[e.id] = _findings_for(e, self._index.by_kind[e.kind], facts, objectives)
+            per_target[e.id] = _findings_for(e, self._index.by_kind[e.kind], facts, ctx)
         for fl in model.flows:
-            per_target[fl.id] = _findings_for(fl, self._index.flow_threats, facts, objectives)
+            per_target[fl.id] = _findings_for(fl, self._index.flow_threats, facts, ctx)
         self._last = (model, facts, per_target)
         return self._result(model, graph, facts, per_target)
 
@@ -334,26 +383,26 @@ class Analyzer:
         graph = model.graph()
         facts = Facts(graph)
         scope = _Scope(old_facts, facts, self._index.radius)
-        objectives = _objective_impact(model)
+        ctx = _Context(_objective_impact(model), self._index.in_place)
         idx = self._index
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
             threats = idx.by_kind[e.kind]
             if e.id in scope.near or e.id not in old:
-                per_target[e.id] = _findings_for(e, threats, facts, objectives)
+                per_target[e.id] = _findings_for(e, threats, facts, ctx)
                 continue
             fu, fd = scope.down_of.get(e.id, _FAR), scope.up_of.get(e.id, _FAR)
             redo = [t for t in threats if fu <= idx.up[t.id] or fd <= idx.down[t.id]]
-            per_target[e.id] = _partial(old[e.id], redo, e, facts, objectives)
+            per_target[e.id] = _partial(old[e.id], redo, e, facts, ctx)
         for fl in model.flows:
             threats = idx.flow_threats
             if fl.id in scope.flows or fl.id not in old or {fl.source, fl.target} & scope.near:
-                per_target[fl.id] = _findings_for(fl, threats, facts, objectives)
+                per_target[fl.id] = _findings_for(fl, threats, facts, ctx)
                 continue
             fu = min(scope.down_of.get(fl.source, _FAR), scope.down_of.get(fl.target, _FAR))
             fd = min(scope.up_of.get(fl.source, _FAR), scope.up_of.get(fl.target, _FAR))
             redo = [t for t in threats if fu <= idx.up[t.id] or fd <= idx.down[t.id]]
-            per_target[fl.id] = _partial(old[fl.id], redo, fl, facts, objectives)
+            per_target[fl.id] = _partial(old[fl.id], redo, fl, facts, ctx)
         self._last = (model, facts, per_target)
         return self._result(model, graph, facts, per_target)
 
@@ -385,15 +434,13 @@ def _partial(
     redo: list[Threat],
     target: Element | Flow,
     facts: Facts,
-    objectives: _Objectives,
+    ctx: _Context,
 ) -> list[Finding]:
     """Old findings of a target, with the threats in ``redo`` evaluated again."""
     if not redo:
         return old
     ids = {t.id for t in redo}
-    return [f for f in old if f.threat_id not in ids] + _findings_for(
-        target, redo, facts, objectives
-    )
+    return [f for f in old if f.threat_id not in ids] + _findings_for(target, redo, facts, ctx)
 
 
 def _changed_elements(old: Facts, new: Facts) -> tuple[set[str], set[str]]:

@@ -460,6 +460,8 @@ def _influenced(p: Influenced, facts: Facts, t: Any) -> Match:
             return Match(not wanted, (_screened_words(facts, reach),))
     if reach is None:
         return Match(not wanted, (f"no content written by outsiders reaches {name}",))
+    if spec is not None and spec.screened:
+        return Match(wanted, (_screened_words(facts, reach),))
     return Match(wanted, (_route_words(facts, reach),))
 
 

@@ -1,6 +1,7 @@
 """The analysis engine (PASTA stages 4-7)."""
 
 from .analysis import Analysis, Analyzer, Finding, analyze
+from .groups import FindingGroup
 from .paths import AttackPath, PathStep
 from .risk import LEVELS, at_least, level
 
@@ -10,6 +11,7 @@ __all__ = [
     "Analyzer",
     "AttackPath",
     "Finding",
+    "FindingGroup",
     "PathStep",
     "analyze",
     "at_least",

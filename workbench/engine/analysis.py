@@ -30,6 +30,7 @@ from ..graph import ModelGraph
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK, IMPACT_SCORE, RiskLevel
+from .groups import FindingGroup, group_findings
 from .paths import AttackPath, attack_paths
 from .risk import clamp, level
 from .rules import Facts, evaluate
@@ -120,6 +121,19 @@ class Analysis:
         return attack_paths(
             self._graph, sorted(facts.untrusted), sorted(facts.crown_jewels), self.findings, jewels
         )
+
+    @cached_property
+    def groups(self) -> tuple[FindingGroup, ...]:
+        """Findings grouped by cause, worst first (see :mod:`workbench.engine.groups`);
+        computed on first use."""
+        return group_findings(self.model, self.catalog, self.findings)
+
+    def group_of(self, finding_id: str) -> FindingGroup:
+        """The group a finding belongs to (``KeyError`` if there is no such finding)."""
+        for g in self.groups:
+            if finding_id in g.members:
+                return g
+        raise KeyError(finding_id)
 
     def finding(self, finding_id: str) -> Finding:
         """The finding with ``finding_id`` (``KeyError`` if there is none)."""

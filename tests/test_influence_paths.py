@@ -336,3 +336,19 @@ def test_a_screen_on_the_route_counts_as_injection_detection() -> None:
     assert "MIT-LLM-INJECTION-DETECTION" not in open_.in_place
     assert guarded.likelihood < open_.likelihood
     assert any("screened on the way by Guard" in n for n in guarded.scoring)
+
+
+@pytest.mark.parametrize("fmt", ["otm", "threat-dragon"])
+def test_new_fields_survive_interchange(fmt: str) -> None:
+    from workbench.interop import export_model, import_text
+
+    m = ThreatModel.from_template("fine_tuning_pipeline")
+    first = m.flows[0]
+    m = m.update_flow(first.id, initiated_by="target", query=True)
+    text = export_model(m, fmt)
+    back = import_text(text if isinstance(text, str) else text.decode(), fmt).model
+    flow = next(f for f in back.flows if f.id == first.id)
+    assert (flow.initiated_by, flow.query) == ("target", True)
+    endpoint = back.element("inference_endpoint")
+    assert endpoint.properties.model_type == "llm"
+    assert endpoint.properties.input_modality == "text"

@@ -734,7 +734,14 @@ class _OtmImport:
                 tags = [*tags, BIDIRECTIONAL]
             raw: dict[str, Any] = {
                 key: fext[key]
-                for key in ("protocol", "encrypted", "authenticated", "untrusted_content")
+                for key in (
+                    "protocol",
+                    "encrypted",
+                    "authenticated",
+                    "untrusted_content",
+                    "query",
+                    "initiated_by",
+                )
                 if key in fext
             }
             raw.update(

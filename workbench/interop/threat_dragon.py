@@ -401,6 +401,8 @@ def _flow_cell(
         "encrypted": f.encrypted,
         "authenticated": f.authenticated,
         "untrusted_content": f.untrusted_content,
+        "query": f.query,
+        "initiated_by": f.initiated_by,
         "tags": list(f.tags),
     }
     return {
@@ -800,7 +802,7 @@ class _TdImport:
             "encrypted": encrypted,
             "tags": tags,
         }
-        for key in ("authenticated", "untrusted_content"):
+        for key in ("authenticated", "untrusted_content", "query", "initiated_by"):
             if key in ext:
                 raw[key] = ext[key]
         self.b.flows.append((path, raw))

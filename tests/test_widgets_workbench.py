@@ -112,6 +112,19 @@ def test_inspector_edits_flows(wb: Workbench):
     assert wb.inspector.apply("protocol", "HTTPS")
     assert wb.model.flow("ask").encrypted is True
     assert wb.model.flow("ask").protocol == "HTTPS"
+    assert wb.inspector.apply("initiated_by", "target")
+    assert wb.inspector.apply("query", True)
+    assert wb.model.flow("ask").initiated_by == "target"
+    assert wb.model.flow("ask").query is True
+    assert wb.inspector._controls["initiated_by"].value == "target"
+
+
+def test_inspector_offers_the_model_type(wb: Workbench):
+    wb.canvas.selection = ["bot"]
+    control = wb.inspector._controls["properties.model_type"]
+    assert "llm" in [v for _, v in control.options]
+    assert wb.inspector.apply("properties.model_type", "classifier")
+    assert wb.model.element("bot").properties.model_type == "classifier"
 
 
 # ----------------------------------------------------------------------------- findings

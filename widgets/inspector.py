@@ -262,7 +262,7 @@ class Inspector:
                 _field_doc(Flow, "protocol"),
             ),
         ]
-        for name in ("encrypted", "authenticated", "untrusted_content"):
+        for name in ("encrypted", "authenticated", "untrusted_content", "initiated_by", "query"):
             options = choice_options(Flow.model_fields[name].annotation) or []
             rows.append(
                 self._control(
@@ -316,6 +316,8 @@ class Inspector:
             "encrypted": f.encrypted,
             "authenticated": f.authenticated,
             "untrusted_content": f.untrusted_content,
+            "initiated_by": f.initiated_by,
+            "query": f.query,
             "data": tuple(f.data),
             "description": f.description,
         }

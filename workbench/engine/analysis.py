@@ -25,10 +25,18 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ..catalog import Catalog, Threat
-from ..catalog.predicates import Downstream, Predicate, Upstream
+from ..catalog.predicates import (
+    All,
+    AnyOf,
+    Downstream,
+    Influenced,
+    InfluenceSpec,
+    Predicate,
+    Upstream,
+)
 from ..graph import ModelGraph
 from ..model import Element, Flow, ThreatModel
-from ..model.kinds import KINDS
+from ..model.kinds import KINDS, ElementKind
 from ..model.types import CLASSIFICATION_RANK, IMPACT_SCORE, RiskLevel
 from .groups import FindingGroup, group_findings
 from .paths import AttackPath, attack_paths
@@ -205,7 +213,8 @@ def score(
       entry point, or a flow from an untrusted actor;
     * likelihood -1 for each of the threat's mitigations that the model shows in place
       on the target (its ``in_place`` rule holds: a property, a guardrail on the route,
-      a human approval ...), at most -2, never below 1; each credit is named;
+      a human approval ...), at most -2, never below 1, one fact crediting once however
+      many mitigations it shows; each credit is named;
     * impact is raised to the impact of the most important business objective that
       depends on the target (a flow: on either end) *and* that the threat can make fail:
       its category (confidentiality, integrity, availability ...) is hit by one of the
@@ -225,18 +234,25 @@ def score(
         likelihood = clamp(likelihood + 1)
         notes.append("likelihood raised: directly reachable by untrusted actors")
     in_place = []
+    credited: set[str] = set()
+    origins = _origins(threat.applies_to)
     for mid, on_element, on_flow in ctx.in_place.get(threat.id, ()):
         rule = on_flow if isinstance(target, Flow) else on_element
         if rule is None:
             continue
+        if origins is not None:  # a screen counts on the threat's own route
+            rule = _narrowed(rule, origins)
         m = evaluate(rule, facts, target)
-        if m.ok:
-            in_place.append(mid)
-            if len(in_place) <= MAX_CONTROL_CREDIT and likelihood > 1:
-                likelihood -= 1
-                notes.append(f"likelihood lowered: {'; '.join(m.reasons)} ({mid} in place)")
-            else:
-                notes.append(f"also in place: {mid} ({'; '.join(m.reasons)})")
+        if not m.ok:
+            continue
+        in_place.append(mid)
+        evidence = "; ".join(m.reasons)
+        if evidence not in credited and len(credited) < MAX_CONTROL_CREDIT and likelihood > 1:
+            credited.add(evidence)  # one fact earns one credit, however many mitigations
+            likelihood -= 1
+            notes.append(f"likelihood lowered: {evidence} ({mid} in place)")
+        else:
+            notes.append(f"also in place: {mid} ({evidence})")
     stride = frozenset(threat.stride)
     hits = [
         (level_, title)
@@ -249,6 +265,34 @@ def score(
         impact = best[0]
         notes.append(f"impact raised by objective '{best[1]}'")
     return likelihood, impact, tuple(notes), tuple(in_place)
+
+
+def _origins(rule: Predicate) -> list[ElementKind] | None:
+    """The entry kinds a threat's rule asks outsiders' content to come from, if any."""
+    if isinstance(rule, Influenced) and isinstance(rule.influenced, InfluenceSpec):
+        return rule.influenced.from_
+    children = rule.all if isinstance(rule, All) else []
+    for child in children:
+        found = _origins(child)
+        if found is not None:
+            return found
+    return None
+
+
+def _narrowed(rule: Predicate, origins: list[ElementKind]) -> Predicate:
+    """``rule`` with every unrestricted ``influenced`` asking for the same entry kinds."""
+    if isinstance(rule, Influenced):
+        spec = rule.influenced
+        if isinstance(spec, InfluenceSpec) and spec.from_ is None:
+            return Influenced(influenced=spec.model_copy(update={"from_": origins}))
+        if spec is True:
+            return Influenced(influenced=InfluenceSpec(**{"from": origins}))
+        return rule
+    if isinstance(rule, All):
+        return All(all=[_narrowed(r, origins) for r in rule.all])
+    if isinstance(rule, AnyOf):
+        return AnyOf(any=[_narrowed(r, origins) for r in rule.any])
+    return rule
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -248,6 +248,20 @@ class ModelGraph:
             return False
         return bool(self.g.has_edge(flow.target, flow.source))
 
+    @cached_property
+    def persisting(self) -> frozenset[str]:
+        """Elements that keep what reaches them (see :meth:`persists`)."""
+        return frozenset(n for n in self.g.nodes if self.persists(n))
+
+    @cached_property
+    def outflows(self) -> dict[str, tuple[tuple[Flow, str, bool, str], ...]]:
+        """Per element, its outgoing flows sorted by ID, each with its target, whether it
+        is a query and its initiator — precomputed for the searches over flows."""
+        out: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in self.g.nodes}
+        for f in sorted(self.model.flows, key=lambda f: f.id):
+            out[f.source].append((f, f.target, self.is_query(f), self.initiator(f)))
+        return {n: tuple(v) for n, v in out.items()}
+
     def kind(self, element_id: str) -> str:
         """The kind of an element."""
         return str(self.g.nodes[element_id]["kind"])

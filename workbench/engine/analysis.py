@@ -440,6 +440,8 @@ class Analyzer:
             return self.analyze(model)
         graph = model.graph()
         facts = Facts(graph)
+        if _influence_signature(model) == _influence_signature(old_model):
+            facts.adopt_influence(old_facts)  # the edit cannot move outsiders' content
         scope = _Scope(old_facts, facts, self._index.radius)
         ctx = _Context(_objective_impact(model), self._index.in_place)
         idx = self._index
@@ -485,6 +487,30 @@ class Analyzer:
 
 
 _FAR = 1 << 30
+
+_INFLUENCE_PROPS = (
+    "trusted",
+    "accepts_untrusted_content",
+    "persistent_memory",
+    "online_learning",
+    "input_validation",
+    "output_filtering",
+)
+"""Element properties that outsider influence depends on (with kinds, boundaries and
+the flows' ends, direction and flags)."""
+
+
+def _influence_signature(model: ThreatModel) -> tuple[object, ...]:
+    """Everything :class:`~workbench.engine.influence.Influence` reads from a model."""
+    elements = tuple(
+        (e.id, e.kind, e.boundary, *(getattr(e.properties, n) for n in _INFLUENCE_PROPS))
+        for e in model.elements
+    )
+    flows = tuple(
+        (f.id, f.source, f.target, f.untrusted_content, f.query, f.initiated_by)
+        for f in model.flows
+    )
+    return elements, flows
 
 
 def _partial(
@@ -559,6 +585,10 @@ class _Scope:
         # influence routes and inherited model types reach far: compare them outright
         for key in list(old.influenced_keys()):
             a, b = old.influence(key), new.influence(key)
+            if a is b:  # adopted: only renames can change what its routes say
+                changed |= b.routes_through(structural)
+                self.flows |= b.flows_through(structural)
+                continue
             changed |= a.differs_from(b) | b.routes_through(structural)
             self.flows |= a.flows_differ_from(b) | b.flows_through(structural)
         mt_old, mt_new = old.model_types, new.model_types

@@ -161,34 +161,32 @@ class Influence:
         """The state in which content at ``f.source`` (serving ``serving``) arrives at
         ``f.target``, or ``None`` if the flow does not carry it."""
         g = self.graph
-        x, y = f.source, f.target
-        if g.is_query(f):
-            return None
-        starter = g.initiator(f)
-        if starter != x and serving is not None and serving != y and not g.persists(x):
-            return None  # a reply to another caller does not carry this request's content
-        store = via_store or g.persists(x)
-        if starter == x and not g.persists(y):
-            return (y, x, store)  # y serves x's request
-        return (y, None, store)
+        return _arrive(
+            f.source, f.target, g.is_query(f), g.initiator(f), serving, via_store, g.persisting
+        )
 
     def _run(self) -> None:
         g = self.graph
         heap: list[tuple[_Cost, int, _State]] = []
         serial = itertools.count()
         reach: dict[_State, Reach] = {}
+        costs: dict[_State, _Cost] = {}
 
         def push(state: _State, r: Reach) -> None:
-            old = reach.get(state)
             cost = _cost(r)
-            if old is None or cost < _cost(old):
+            old = costs.get(state)
+            if old is None or cost < old:
                 reach[state] = r
+                costs[state] = cost
                 heapq.heappush(heap, (cost, next(serial), state))
 
         for state, r in self._seeds():
             push(state, r)
         done: set[_State] = set()
-        outgoing = g.g.out_edges
+        outflows, persisting = g.outflows, g.persisting
+        untrusted = frozenset(g.untrusted_actors())
+        screening = {n for n in g.g.nodes if is_screen(g, n)}
+        flow_cost: dict[str, _Cost] = {}
         while heap:
             _, _, state = heapq.heappop(heap)
             if state in done:
@@ -197,18 +195,19 @@ class Influence:
             r = reach[state]
             x, serving, via_store = state
             self._record(x, r)
-            screens = r.screens + ((x,) if len(r.route) > 1 and is_screen(g, x) else ())
-            for _, y, data in sorted(outgoing(x, data=True), key=lambda e: e[2]["flow"].id):
-                f: Flow = data["flow"]
-                if y in r.route or g.is_untrusted(y):
+            screens = r.screens + ((x,) if len(r.route) > 1 and x in screening else ())
+            for f, y, query, starter in outflows[x]:
+                if query or y in untrusted or y in r.route:
                     continue
-                nxt = self._arrive(f, serving, via_store)
+                nxt = _arrive(x, y, False, starter, serving, via_store, persisting)
                 if nxt is None:
                     continue
                 nr = Reach((*r.route, y), (*r.flows, f.id), screens, nxt[2], r.declared)
-                old_flow = self._flows.get(f.id)
-                if old_flow is None or _cost(nr) < _cost(old_flow):
+                cost = _cost(nr)
+                old = flow_cost.get(f.id)
+                if old is None or cost < old:
                     self._flows[f.id] = nr
+                    flow_cost[f.id] = cost
                 push(nxt, nr)
 
     def _record(self, element_id: str, r: Reach) -> None:
@@ -219,6 +218,27 @@ class Influence:
             old = self._via_store.get(element_id)
             if old is None or _cost(r) < _cost(old):
                 self._via_store[element_id] = r
+
+
+def _arrive(
+    x: str,
+    y: str,
+    query: bool,
+    starter: str,
+    serving: str | None,
+    via_store: bool,
+    persisting: frozenset[str],
+) -> _State | None:
+    """The state in which content at ``x`` (serving ``serving``) arrives at ``y`` over a
+    flow started by ``starter``, or ``None`` if the flow does not carry it."""
+    if query:
+        return None
+    if starter != x and serving is not None and serving != y and x not in persisting:
+        return None  # a reply to another caller does not carry this request's content
+    store = via_store or x in persisting
+    if starter == x and y not in persisting:
+        return (y, x, store)  # y serves x's request
+    return (y, None, store)
 
 
 def _cost(r: Reach) -> _Cost:

@@ -156,6 +156,13 @@ class Facts:
             self._influence[origins] = Influence(self.graph, origins)
         return self._influence[origins]
 
+    def adopt_influence(self, other: Facts) -> None:
+        """Reuse ``other``'s influence results: only when nothing influence reads differs
+        between the two models (see ``_influence_signature`` in the analysis)."""
+        self._influence = dict(other._influence)
+        if "reachable" in other.__dict__:
+            self.__dict__["reachable"] = other.__dict__["reachable"]
+
     def influenced_keys(self) -> list[frozenset[str] | None]:
         """The origin filters asked for so far (see :meth:`influence`)."""
         return list(self._influence)

@@ -178,8 +178,28 @@ def test_diff_between_analyses(catalog: Catalog) -> None:
 
 
 def _random_edit(m: ThreatModel, rng: random.Random, i: int) -> ThreatModel:
-    choice = rng.randrange(8)
+    choice = rng.randrange(10)
     ids = [e.id for e in m.elements]
+    if choice == 8:  # properties that move outsiders' content, screen it or type a model
+        e = m.element(rng.choice(ids))
+        props = e.properties.model_copy(
+            update={
+                "input_validation": rng.choice([True, None]),
+                "accepts_untrusted_content": rng.choice([True, None]),
+                "persistent_memory": rng.choice([True, None]),
+                "monitored": rng.choice([True, False]),
+                "model_type": rng.choice([None, "llm", "classifier"]),
+            }
+        )
+        return m.update_element(e.id, properties=props)
+    if choice == 9 and m.flows:
+        f = rng.choice(m.flows)
+        return m.update_flow(
+            f.id,
+            untrusted_content=rng.choice([True, None]),
+            initiated_by=rng.choice([None, "source", "target"]),
+            query=rng.choice([None, True, False]),
+        )
     if choice == 5:
         return m.update_element(rng.choice(ids), name=f"Renamed {i}")
     if choice == 6:

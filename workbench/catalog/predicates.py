@@ -50,7 +50,7 @@ The engine evaluates rules (:mod:`workbench.engine.rules`); every evaluation ret
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -74,10 +74,17 @@ Context = Literal["element", "flow"]
 @dataclass(frozen=True)
 class Match:
     """The result of a predicate (see :func:`workbench.engine.rules.evaluate`): ``ok``
-    and the reasons, in plain words."""
+    and the reasons, in plain words. The reasons may be given as a function that makes
+    them, so that rules that fail (most of them) build no text."""
 
     ok: bool
-    reasons: tuple[str, ...] = ()
+    why: tuple[str, ...] | Callable[[], tuple[str, ...]] = ()
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The reasons, in plain words."""
+        why = self.why
+        return why() if callable(why) else why
 
 
 class _Op(BaseModel):

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
@@ -257,28 +257,28 @@ def evaluate(pred: Predicate, facts: Facts, target: Element | Flow) -> Match:
 
 
 def _all(p: All, facts: Facts, t: Any) -> Match:
-    reasons: list[str] = []
+    matches = []
     for sub in p.all:
         m = evaluate(sub, facts, t)
         if not m.ok:
-            return Match(False, m.reasons)
-        reasons.extend(m.reasons)
-    return Match(True, tuple(reasons))
+            return Match(False, m.why)
+        matches.append(m)
+    return Match(True, lambda: tuple(r for m in matches for r in m.reasons))
 
 
 def _any(p: AnyOf, facts: Facts, t: Any) -> Match:
-    failed: list[str] = []
+    failed = []
     for sub in p.any:
         m = evaluate(sub, facts, t)
         if m.ok:
             return m
-        failed.extend(m.reasons)
-    return Match(False, tuple(failed))
+        failed.append(m)
+    return Match(False, lambda: tuple(r for m in failed for r in m.reasons))
 
 
 def _not(p: Not, facts: Facts, t: Any) -> Match:
     m = evaluate(p.not_, facts, t)
-    return Match(not m.ok, m.reasons)
+    return Match(not m.ok, m.why)
 
 
 def _a(noun: str) -> str:
@@ -291,17 +291,17 @@ def _a(noun: str) -> str:
 
 
 def _kind(p: KindIn, facts: Facts, t: Element) -> Match:
-    return Match(t.kind in p.kind, (f"{t.name} is {_a(_label(t.kind))}",))
+    return Match(t.kind in p.kind, lambda: (f"{t.name} is {_a(_label(t.kind))}",))
 
 
 def _layer(p: LayerIn, facts: Facts, t: Element) -> Match:
     layer = KINDS[t.kind].layer
-    return Match(layer in p.layer, (f"{t.name} is in the {layer.value} layer",))
+    return Match(layer in p.layer, lambda: (f"{t.name} is in the {layer.value} layer",))
 
 
 def _dfd(p: DfdIn, facts: Facts, t: Element) -> Match:
     dfd = KINDS[t.kind].dfd
-    return Match(dfd in p.dfd, (f"{t.name} is {_a(dfd.value.replace('_', ' '))}",))
+    return Match(dfd in p.dfd, lambda: (f"{t.name} is {_a(dfd.value.replace('_', ' '))}",))
 
 
 def _value(t: Any, name: str) -> Any:
@@ -317,22 +317,25 @@ def _equal(value: Any, wanted: Any) -> bool:
 
 
 def _prop(p: Prop, facts: Facts, t: Any) -> Match:
-    reasons = []
+    seen = []
     for name, allowed in p.prop.items():
         value = _value(t, name)
-        reason = f"{_prop_label(name)} is {_show(value)}"
+        seen.append((name, value))
         if not any(_equal(value, a) for a in allowed):
-            return Match(False, (reason,))
-        reasons.append(reason)
-    return Match(True, tuple(reasons))
+            return Match(False, _said(name, value))
+    return Match(True, lambda: tuple(f"{_prop_label(n)} is {_show(v)}" for n, v in seen))
 
 
 def _missing(p: Missing, facts: Facts, t: Any) -> Match:
     for name in p.missing:
         value = _value(t, name)
         if value is not None:
-            return Match(False, (f"{_prop_label(name)} is {_show(value)}",))
-    return Match(True, tuple(f"{_prop_label(n)} is not set" for n in p.missing))
+            return Match(False, _said(name, value))
+    return Match(True, lambda: tuple(f"{_prop_label(n)} is not set" for n in p.missing))
+
+
+def _said(name: str, value: Any) -> Callable[[], tuple[str, ...]]:
+    return lambda: (f"{_prop_label(name)} is {_show(value)}",)
 
 
 def _classification(p: ClassificationAtLeast, facts: Facts, t: Any) -> Match:
@@ -383,6 +386,7 @@ def _incoming_untrusted(p: IncomingUntrusted, facts: Facts, t: Element) -> Match
 
 def _flag(ok: bool, wanted: bool, yes: str, no: str) -> Match:
     return Match(ok == wanted, (yes if ok else no,))
+
 
 
 def _untrusted(p: Untrusted, facts: Facts, t: Element) -> Match:

@@ -54,9 +54,7 @@ def freeze(spec: str) -> list[str]:
         ).stdout
     skip = {OURS, "pip", "setuptools", "wheel"}
     pins = [line for line in out.splitlines() if line and "==" in line]
-    return sorted(
-        (p for p in pins if p.split("==")[0].lower() not in skip), key=str.lower
-    )
+    return sorted((p for p in pins if p.split("==")[0].lower() not in skip), key=str.lower)
 
 
 def main() -> int:

@@ -181,8 +181,8 @@ def _random_edit(m: ThreatModel, rng: random.Random, i: int) -> ThreatModel:
     choice = rng.randrange(10)
     ids = [e.id for e in m.elements]
     if choice == 8:  # properties that move outsiders' content, screen it or type a model
-        e = m.element(rng.choice(ids))
-        props = e.properties.model_copy(
+        el = m.element(rng.choice(ids))
+        props = el.properties.model_copy(
             update={
                 "input_validation": rng.choice([True, None]),
                 "accepts_untrusted_content": rng.choice([True, None]),
@@ -191,7 +191,7 @@ def _random_edit(m: ThreatModel, rng: random.Random, i: int) -> ThreatModel:
                 "model_type": rng.choice([None, "llm", "classifier"]),
             }
         )
-        return m.update_element(e.id, properties=props)
+        return m.update_element(el.id, properties=props)
     if choice == 9 and m.flows:
         f = rng.choice(m.flows)
         return m.update_flow(

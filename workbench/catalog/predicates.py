@@ -190,7 +190,14 @@ class DfdIn(_Op):
 
 PropValue = str | bool | int | None
 
-_FLOW_PROPS = {"encrypted", "authenticated", "untrusted_content", "protocol"}
+_FLOW_PROPS = {
+    "encrypted",
+    "authenticated",
+    "untrusted_content",
+    "protocol",
+    "query",
+    "initiated_by",
+}
 
 
 def _check_props(

@@ -12,7 +12,7 @@ flows in their direction:
   comes out to every later reader: stored injection, poisoned corpora;
 * a query into a store (a similarity search) writes nothing there;
 * it is screened, not stopped, at a declared defence: a guardrail, an element that
-  validates its input, one that filters or encodes its output. Routes are ranked: routes from
+  validates its input. Routes are ranked: routes from
   an untrusted actor before those that start where the model only declares outsiders'
   content, then by the number of screens they pass, then by length — the route reported
   is the one an attacker would pick.
@@ -62,12 +62,13 @@ _State = tuple[str, str | None, bool]  # element, the caller it serves, via a st
 
 def is_screen(graph: ModelGraph, element_id: str) -> bool:
     """Whether the element screens content that passes through it: a guardrail (unless
-    it declares neither input validation nor output filtering as ``false`` both), or an
-    element that validates its inputs or filters its outputs."""
+    it declares both input validation and output filtering ``false``), or an element that
+    validates its inputs. Another element's output filtering is about what it renders or
+    hands on as its own output, not about content passing through, so it is no screen."""
     p = graph.element(element_id).properties
     if graph.kind(element_id) == "guardrail":
         return not (p.input_validation is False and p.output_filtering is False)
-    return bool(p.input_validation) or bool(p.output_filtering)
+    return bool(p.input_validation)
 
 
 class Influence:

@@ -388,7 +388,6 @@ def _flag(ok: bool, wanted: bool, yes: str, no: str) -> Match:
     return Match(ok == wanted, (yes if ok else no,))
 
 
-
 def _untrusted(p: Untrusted, facts: Facts, t: Element) -> Match:
     return _flag(
         t.id in facts.untrusted, p.untrusted, f"{t.name} is untrusted", f"{t.name} is trusted"

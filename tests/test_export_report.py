@@ -292,6 +292,111 @@ def test_large_models_summarise_the_printed_register(catalog: Any) -> None:
     assert "From boundary" in inv
 
 
+def _section(html: str, sid: str) -> str:
+    start = html.index(f'id="s-{sid}"')
+    return html[start : html.index("</section>", start)]
+
+
+def _group_bodies(section: str) -> dict[str, str]:
+    """Each group's ``<tbody>`` in the findings-by-cause table, by group ID."""
+    table = section[section.index('<table class="groups">') :]
+    table = table[: table.index("</table>")]
+    out = {}
+    for body in table.split('<tbody class="group">')[1:]:
+        gid = re.search(r'id="g-([^"]+)"', body)
+        assert gid
+        out[gid.group(1)] = body[: body.index("</tbody>")]
+    return out
+
+
+def test_register_lists_groups_before_the_findings(catalog: Any) -> None:
+    model = decided(load_template("rag_assistant"), catalog)
+    analysis = analyze(model, catalog)
+    html = report_html(model, analysis, options=ReportOptions(date=DATE))
+    sec = _section(html, "register")
+    assert sec.index('class="groups"') < sec.index('class="register"')
+    bodies = _group_bodies(sec)
+    assert list(bodies) == [g.id for g in analysis.groups]
+    for g in analysis.groups:
+        body = bodies[g.id]
+        assert re.findall(r'href="#f-([^"]+)"', body) == list(g.members)
+        if g.fix:
+            assert g.fix in body
+    # every finding is still in the register, once, with its own row
+    register = sec[sec.index('class="register"') :]
+    assert sorted(re.findall(r'<tr id="f-([^"]+)"', register)) == sorted(
+        f.id for f in analysis.findings
+    )
+    # findings of a group of several point back to it
+    several = next(g for g in analysis.groups if len(g.members) > 1)
+    row = register[register.index(f'<tr id="f-{several.members[0]}"') :]
+    assert f'href="#g-{several.id}"' in row[: row.index("</tr>")]
+    # the decisions show in the groups too
+    assert "Risk owner Ada" in "".join(bodies.values())
+
+
+def test_report_lists_a_groups_threat_text_once() -> None:
+    from tests.test_register_formats import by_cause
+
+    analysis = by_cause()
+    html = report_html(analysis.model, analysis, options=ReportOptions(date=DATE))
+    sec = _section(html, "register")
+    bodies = _group_bodies(sec)
+    register = Dom(sec[sec.index('class="register"') :]).text
+    # one threat on two flows: its title and description once, then the two targets
+    threat = analysis.catalog.threats["GRP-FLOW-001"]
+    text = Dom(bodies["threat:GRP-FLOW-001"]).text
+    assert text.count(threat.title) == 1
+    assert text.count(threat.description) == 1
+    assert "question" in text
+    assert "answer" in text
+    assert "Encrypt in transit" in text  # the recommended fix
+    assert register.count(threat.title) == 2  # while the register lists it per finding
+    # a missing control's members are different threats: each title is listed once
+    text = Dom(bodies["missing:store:authorization"]).text
+    assert text.count("Vector store: authorization is unknown") == 1
+    for tid in ("GRP-LEAK-001", "GRP-TAMPER-001"):
+        assert text.count(analysis.catalog.threats[tid].title) == 1
+        assert analysis.catalog.threats[tid].description not in text
+    assert "Authorize every request" in text
+
+
+def test_group_titles_are_escaped_in_the_report() -> None:
+    from tests.test_register_formats import by_cause
+
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    analysis = by_cause(store=evil, customer=f"Customer {evil}")
+    assert evil in analysis.groups[0].title
+    html = report_html(analysis.model, analysis, options=ReportOptions(date=DATE))
+    assert_offline_and_scriptless(html)
+    assert evil not in html
+    text = Dom(_section(html, "register")).text
+    assert f"{evil}: authorization is unknown" in text
+
+
+def test_attack_paths_show_step_kinds_directions_and_notes(catalog: Any) -> None:
+    from tests.test_influence_paths import _paths_model
+
+    model = _paths_model()
+    analysis = analyze(model, catalog)
+    html = report_html(model, analysis, options=ReportOptions(date=DATE, max_attack_paths=100))
+    sec = _section(html, "attack_paths")
+    text = Dom(sec).text
+    names = ReportBuilder(analysis)
+    kinds = set()
+    assert analysis.attack_paths
+    for p in analysis.attack_paths:
+        for step in p.steps:
+            assert f"({step.kind}, {step.direction}: {names.name(step.flow)})" in text
+            kinds.add((step.kind, step.direction))
+        for note in p.notes:
+            assert note in text
+    assert kinds == {("access", "reverse"), ("send", "forward")}
+    with_notes = sum(1 for p in analysis.attack_paths if p.notes)
+    assert with_notes
+    assert sec.count('class="compact path-notes"') == with_notes
+
+
 # ----------------------------------------------------------------------------- starters
 @pytest.fixture(scope="module")
 def starter_html(catalog: Any) -> dict[str, tuple[str, Any]]:
@@ -386,10 +491,18 @@ def test_pdf_register_repeats_its_header_and_diagram_stays_on_one_page(
     pdf = starter_pdfs["llm_agent_tools"]
     register_pages = _pages_of(pdf, "5. Threat register")
     assert len(register_pages) >= 2
+    seen = set()
     for page in register_pages:
         text = pdf_text(pdf, page, page)
-        for header in ("STRIDE", "Residual", "Owner"):
-            assert header in text, page
+        # the findings by cause come first, then the register: each page repeats the
+        # header of the table it shows
+        heads = {
+            "groups": all(h in text for h in ("Finding", "Target", "L×I", "Inherent", "Status")),
+            "register": all(h in text for h in ("STRIDE", "Residual", "Owner")),
+        }
+        assert any(heads.values()), page
+        seen |= {k for k, v in heads.items() if v}
+    assert seen == {"groups", "register"}
     (diagram_page,) = _pages_of(pdf, "3. Architecture")
     text = pdf_text(pdf, diagram_page, diagram_page)
     assert "3. Architecture" in text

@@ -4,6 +4,7 @@ mitigations, the PASTA stages, the controls view, Load and Export."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,98 @@ def test_filters_combine_with_status(rag: Workbench):
 
 def _decision(finding: str, status: DecisionStatus) -> Decision:
     return Decision(finding=finding, status=status)
+
+
+# ----------------------------------------------------------------------------- groups
+def _blocks(html: str) -> list[tuple[str, str, list[str]]]:
+    """Each group of the threat table: its ID, its heading (markup removed, entities
+    decoded) and the finding IDs of its rows, in order."""
+    out = []
+    for block in html.split("<tbody class='atw-cause' ")[1:]:
+        block = block[: block.index("</tbody>")]
+        gid = re.search(r"data-group='([^']+)'", block)
+        head = re.search(r"<tr class='atw-cause-head'>(.*?)</tr>", block)
+        assert gid
+        assert head
+        text = unescape(re.sub(r"<[^>]+>", "", head.group(1)))
+        out.append((unescape(gid.group(1)), text, _rows(block)))
+    return out
+
+
+def test_threat_panel_shows_groups_worst_first_with_members_under_them(rag: Workbench):
+    panel = rag.findings
+    panel.scope.value = "all"
+    groups = rag.analysis.groups
+    assert any(len(g.members) > 1 for g in groups)
+    blocks = _blocks(panel.table.value)
+    assert [(gid, rows) for gid, _, rows in blocks] == [(g.id, list(g.members)) for g in groups]
+    assert f"data-groups='{len(groups)}'" in panel.table.value
+    for g, (_, summary, _) in zip(groups, blocks, strict=True):
+        assert summary.startswith(f"{g.risk} {g.title} ")
+        n = len(g.members)
+        assert f"{n} finding{'s' if n > 1 else ''}" in summary
+        if g.fix:
+            assert g.fix in summary
+    # every group is unfolded, so its findings can be seen and chosen
+    assert panel.table.value.count("<input type='checkbox' class='atw-fold'") == len(groups)
+    assert " checked" not in panel.table.value
+    # the decision editor lists the findings in the same order
+    assert [v for _, v in panel.finding.options] == [m for g in groups for m in g.members]
+
+
+def test_threat_panel_groups_follow_the_filters():
+    from tests.test_register_formats import by_cause
+
+    a = by_cause()
+    wb = _bench(a.model, a.catalog)
+    panel = wb.findings
+    panel.scope.value = "all"
+    blocks = {gid: (summary, rows) for gid, summary, rows in _blocks(panel.table.value)}
+    assert list(blocks) == [
+        "missing:store:authorization",
+        "threat:GRP-FLOW-001",
+        "finding:GRP-PI-001@app",
+    ]
+    summary, rows = blocks["missing:store:authorization"]
+    assert rows == ["GRP-LEAK-001@store", "GRP-TAMPER-001@store"]
+    assert "2 findings" in summary
+    assert "GRP-MIT-AUTHZ" in summary
+    assert "Authorize every request" in summary
+    # a filter that keeps one of the two says so; groups left without a finding go
+    panel.stride_filter.value = "T"
+    blocks = {gid: (summary, rows) for gid, summary, rows in _blocks(panel.table.value)}
+    assert list(blocks) == [
+        "missing:store:authorization",
+        "threat:GRP-FLOW-001",
+        "finding:GRP-PI-001@app",
+    ]
+    summary, rows = blocks["missing:store:authorization"]
+    assert rows == ["GRP-TAMPER-001@store"]
+    assert "1 of 2 findings" in summary
+    panel.stride_filter.value = "E"
+    assert [gid for gid, _, _ in _blocks(panel.table.value)] == ["finding:GRP-PI-001@app"]
+    # the selection narrows the groups to the findings on the selected element or flow
+    panel.stride_filter.value = "any"
+    wb.canvas.selection = ["reply"]
+    panel.scope.value = "selection"
+    assert [(gid, rows) for gid, _, rows in _blocks(panel.table.value)] == [
+        ("threat:GRP-FLOW-001", ["GRP-FLOW-001@reply"])
+    ]
+
+
+def test_group_titles_in_the_threat_panel_are_escaped():
+    from tests.test_register_formats import by_cause
+
+    evil = "<img src=x onerror=alert(1)>"
+    a = by_cause(store=evil)
+    wb = _bench(a.model, a.catalog)
+    panel = wb.findings
+    panel.scope.value = "all"
+    html = panel.table.value
+    assert evil not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    summaries = [summary for _, summary, _ in _blocks(html)]
+    assert summaries[0].startswith(f"high {evil}: authorization is unknown ")
 
 
 # ----------------------------------------------------------------------------- decisions
@@ -231,6 +324,18 @@ def test_pasta_navigation(wb: Workbench):
         pasta.next.click()
     assert pasta.accordion.selected_index == 6
     assert "data-role='inherent'" in pasta.details[6].value
+
+
+def test_pasta_threat_and_weakness_stages_are_grouped(rag: Workbench):
+    rag.tabs.selected_index = 1  # the PASTA tab
+    a = rag.analysis
+    order = [m for g in a.groups for m in g.members]
+    for detail, stage in ((rag.pasta.details[3], 4), (rag.pasta.details[4], 5)):
+        blocks = _blocks(detail.value)
+        assert blocks
+        shown = [f for _, _, rows in blocks for f in rows]
+        assert {a.finding(f).pasta_stage for f in shown} == {stage}
+        assert shown == [f for f in order if f in set(shown)]  # worst group first
 
 
 def test_choosing_an_attack_path_highlights_it(rag: Workbench):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -157,6 +158,23 @@ def test_findings_table_escapes_every_text(catalog):
     cut = findings_table(register.entries[:1], total=5)
     assert "4 more not shown" in cut
     assert "data-count='5'" in cut
+
+
+def test_grouped_findings_table_escapes_and_cuts(catalog):
+    model = ThreatModel.from_yaml(SMALL).update_element("docs", name="<b>Docs</b>")
+    analysis = analyze(model, catalog)
+    entries = build_register(analysis).entries
+    html = findings_table(entries, groups=analysis.groups)
+    assert "<b>Docs</b>" not in html
+    assert "&lt;b&gt;Docs&lt;/b&gt;" in html
+    assert html.count("<tr data-finding=") == len(entries)
+    assert html.count("<tbody class='atw-cause' ") == len(analysis.groups)
+    assert html.count("<thead>") == 1  # one table: the columns line up across groups
+    # cut after two findings: the worst group's members come first
+    first = [m for g in analysis.groups for m in g.members][:2]
+    cut = findings_table(entries, limit=2, groups=analysis.groups)
+    assert re.findall(r"<tr data-finding='([^']+)'", cut) == first
+    assert f"{len(entries) - 2} more not shown" in cut
 
 
 def test_decisions_are_recorded_or_refused(wb: Workbench):

@@ -273,7 +273,7 @@ class ThreatPanel:
             f"<b>{html.escape(what)}</b> <span data-role='counts' data-rev="
             f"'{self.canvas.revision}' data-count='{len(findings)}'>({len(findings)})</span>"
         )
-        self.table.object = findings_table(entries, total=len(findings))
+        self.table.object = findings_table(entries, total=len(findings), groups=analysis.groups)
         options = {
             f"{e.finding.risk}: {e.finding.title} @ {e.finding.target_name}": e.id for e in entries
         }

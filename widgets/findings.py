@@ -1,10 +1,13 @@
 """The threat panel: findings for the canvas's selection (or all), filtered by status,
-STRIDE letter, layer and risk, and a decision editor (mitigate with chosen mitigations,
-whose controls are listed; accept or transfer with owner and rationale; reopen).
-The mitigations the catalog suggests for the finding's threat are offered first (★).
+STRIDE letter, layer and risk, grouped by cause (worst group first, each group a
+collapsible block with its title, recommended fix and count), and a decision editor
+(mitigate with chosen mitigations, whose controls are listed; accept or transfer with
+owner and rationale; reopen). The mitigations the catalog suggests for the finding's
+threat are offered first (★).
 
 The table is HTML built here with every piece of text escaped (names, IDs, reasons and
-rationales are written by people). The decision editor records a
+rationales are written by people); a group folds with a checkbox and CSS, so no script
+is needed. The decision editor records a
 :class:`~workbench.Decision` through :meth:`ThreatModel.set_decision`; a decision the
 model refuses (an accepted risk without owner or rationale) is not recorded and the reason
 is shown under the editor.
@@ -19,12 +22,13 @@ from typing import Any, get_args
 
 import ipywidgets as w
 
-from workbench.engine import Finding
+from workbench.engine import Finding, FindingGroup
 from workbench.engine.risk import LEVELS, at_least
 from workbench.model import STRIDE_NAMES, Decision, Layer, ThreatModel
 from workbench.model.types import RISK_RANK, DecisionStatus
 from workbench.register import Entry, Register, build_register
 from workbench.register.coverage import FRAMEWORK_LABELS, controls_of, suggested_mitigations
+from workbench.register.grouping import GroupedEntries, group_entries
 
 from ._edits import reason
 from ._looks import Looks
@@ -51,6 +55,19 @@ white-space:nowrap}
 .atw-findings .atw-why{color:#475569;font-size:11px;margin-top:2px}
 .atw-findings td:nth-child(6),.atw-findings td:nth-child(7){font-size:11px;max-width:120px}
 .atw-findings code{font-size:11px}
+.atw-findings tr.atw-cause-head td{background:#f1f5f9;border-top:2px solid #cbd5e1;
+padding:4px 6px}
+.atw-findings label.atw-cause-summary{display:block;cursor:pointer;font-weight:normal;
+text-transform:none;letter-spacing:normal}
+.atw-findings input.atw-fold{position:absolute;opacity:0;width:1px;height:1px;margin:0}
+.atw-findings .atw-caret::before{content:"\\25BE";display:inline-block;width:1em;
+color:#475569}
+.atw-findings input.atw-fold:focus-visible+.atw-caret{outline:2px solid #93c5fd}
+.atw-findings tbody.atw-cause:has(input.atw-fold:checked) .atw-caret::before{
+content:"\\25B8"}
+.atw-findings tbody.atw-cause:has(input.atw-fold:checked) tr[data-finding]{display:none}
+.atw-findings .atw-cause-title{font-weight:600}
+.atw-findings .atw-cause-meta{color:#475569;font-size:11px}
 </style>"""
 
 
@@ -91,27 +108,89 @@ def _row(entry: Entry) -> str:
     )
 
 
+_HEADS = ("Risk", "Threat and why", "Target", "STRIDE", "Stage", "ATLAS", "OWASP", "Status")
+
+
 def findings_table(
-    entries: Sequence[Entry], *, limit: int = MAX_ROWS, total: int | None = None
+    entries: Sequence[Entry],
+    *,
+    limit: int = MAX_ROWS,
+    total: int | None = None,
+    groups: Sequence[FindingGroup] | None = None,
 ) -> str:
-    """An HTML table of register entries, highest risk first; all text escaped. ``total``
-    is how many findings there are in all when ``entries`` is already cut short."""
+    """An HTML table of register entries; all text escaped. ``total`` is how many
+    findings there are in all when ``entries`` is already cut short.
+
+    Without ``groups``: highest risk first. With ``groups`` (the analysis's finding
+    groups): one ``<tbody class='atw-cause'>`` per group that has a member among
+    ``entries``, worst group first: a heading row with the group's risk, title,
+    recommended fix and how many of its findings are shown (clicking it folds the group:
+    a checkbox and CSS, no script), then its members, worst first. At most ``limit``
+    findings are drawn either way."""
     total = max(total or 0, len(entries))
     if not entries:
         return "<div class='atw-findings'><i>No findings.</i></div>"
-    ordered = sorted(entries, key=lambda e: (-RISK_RANK[e.finding.risk], e.id))
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in ("Risk", "Threat and why", "Target", "STRIDE", "Stage", "ATLAS", "OWASP", "Status")
-    )
-    rows = "".join(_row(e) for e in ordered[:limit])
+    if groups is None:
+        ordered = sorted(entries, key=lambda e: (-RISK_RANK[e.finding.risk], e.id))[:limit]
+        bodies, drawn, extra = f"<tbody>{_rows(ordered)}</tbody>", len(ordered), ""
+    else:
+        bodies, drawn, blocks = _grouped(group_entries(entries, groups), limit)
+        extra = f" data-groups='{blocks}'"
+    head = "".join(f"<th>{h}</th>" for h in _HEADS)
     more = ""
-    if total > min(limit, len(ordered)):
-        hidden = total - min(limit, len(ordered))
-        more = f"<p><i>{hidden} more not shown: select an element to narrow.</i></p>"
+    if total > drawn:
+        more = f"<p><i>{total - drawn} more not shown: select an element to narrow.</i></p>"
     return (
-        f"{_STYLE}<div class='atw-findings' data-count='{total}'>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>{more}</div>"
+        f"{_STYLE}<div class='atw-findings' data-count='{total}'{extra}>"
+        f"<table><thead><tr>{head}</tr></thead>{bodies}</table>{more}</div>"
+    )
+
+
+def _rows(entries: Sequence[Entry]) -> str:
+    return "".join(_row(e) for e in entries)
+
+
+def _grouped(grouped: Sequence[GroupedEntries], limit: int) -> tuple[str, int, int]:
+    """The ``<tbody>`` of each of ``grouped`` until ``limit`` findings are drawn; how
+    many findings and how many groups were drawn."""
+    parts = []
+    drawn = 0
+    for ge in grouped:
+        if drawn >= limit:
+            break
+        members = ge.entries[: limit - drawn]
+        drawn += len(members)
+        parts.append(_group_block(ge, members))
+    return "".join(parts), drawn, len(parts)
+
+
+def _group_block(ge: GroupedEntries, members: Sequence[Entry]) -> str:
+    """One group: a heading row (risk, title, fix, count; a click folds the group) and
+    its members' rows."""
+    g = ge.group
+    colour = RISK_COLOURS.get(g.risk, "#64748b")
+    n = len(g.members)
+    count = f"{n} finding{'s' if n != 1 else ''}"
+    if len(members) < n:
+        count = f"{len(members)} of {count}"
+    fix = (
+        f" · fix: {html.escape(g.fix_title or g.fix)} <code>{html.escape(g.fix)}</code>"
+        if g.fix
+        else ""
+    )
+    esc = html.escape
+    return (
+        f"<tbody class='atw-cause' data-group='{esc(g.id, quote=True)}' "
+        f"data-cause='{g.cause}' data-risk='{g.risk}' data-members='{len(members)}'>"
+        f"<tr class='atw-cause-head'><td colspan='{len(_HEADS)}'>"
+        "<label class='atw-cause-summary'>"
+        "<input type='checkbox' class='atw-fold' aria-label='fold this group'>"
+        "<span class='atw-caret'></span>"
+        f"<span class='atw-risk' style='background:{colour}'>{esc(g.risk)}</span> "
+        f"<span class='atw-cause-title'>{esc(g.title)}</span> "
+        f"<span class='atw-cause-meta'><span data-role='group-count'>{esc(count)}</span>"
+        f"{fix}</span></label></td></tr>"
+        f"{_rows(members)}</tbody>"
     )
 
 
@@ -206,7 +285,8 @@ class FindingsPanel:
 
     # ----------------------------------------------------------------- view
     def _visible(self) -> list[Finding]:
-        """Findings in scope and matching the status filter, highest risk first."""
+        """Findings in scope and matching the status filter, in the order of their
+        groups (worst group first, then worst member first)."""
         analysis = self.canvas.analysis
         if analysis is None:
             return []
@@ -218,7 +298,8 @@ class FindingsPanel:
         if self.status_filter.value != ANY:
             status = {d.finding: d.status for d in self.canvas.model.decisions}
             findings = [f for f in findings if status.get(f.id, "open") == self.status_filter.value]
-        return sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))
+        rank = {fid: i for i, g in enumerate(analysis.groups) for fid in g.members}
+        return sorted(findings, key=lambda f: (rank.get(f.id, len(rank)), -f.score, f.id))
 
     def _matches(self, f: Finding) -> bool:
         """Whether ``f`` passes the STRIDE, layer and (inherent) risk filters."""
@@ -265,7 +346,8 @@ class FindingsPanel:
             f"<b>{html.escape(what)}</b> "
             f"<span data-role='counts'>({len(visible)}, {open_count} open)</span>"
         )
-        self.table.value = findings_table(entries, total=len(visible))
+        groups = self.canvas.analysis.groups if self.canvas.analysis is not None else None
+        self.table.value = findings_table(entries, total=len(visible), groups=groups)
         options = [
             (f"{e.finding.risk}: {e.finding.title} @ {e.finding.target_name}", e.id)
             for e in entries

@@ -15,7 +15,7 @@ from typing import get_args
 
 import ipywidgets as w
 
-from workbench.engine import AttackPath
+from workbench.engine import AttackPath, FindingGroup
 from workbench.model import Objective, RiskTolerance, ThreatModel
 from workbench.model.types import ImpactLevel, RiskLevel
 from workbench.register import Entry, Register, build_register
@@ -178,8 +178,9 @@ class PastaView(LiveView):
         self.details[0].value = _objectives_html(model)
         self.details[1].value = _scope_html(model)
         self.details[2].value = ""
-        self.details[3].value = _top_table(threats)
-        self.details[4].value = _top_table(weaknesses)
+        groups = self.canvas.analysis.groups if self.canvas.analysis is not None else None
+        self.details[3].value = _top_table(threats, groups)
+        self.details[4].value = _top_table(weaknesses, groups)
         self.details[6].value = matrices_html(risk_matrix(register.entries))
 
     def _fill_stage1_controls(self) -> None:
@@ -321,5 +322,6 @@ def _scope_html(model: ThreatModel) -> str:
     return "".join(parts)
 
 
-def _top_table(entries: Sequence[Entry]) -> str:
-    return findings_table(entries, limit=TABLE_ROWS, total=len(entries))
+def _top_table(entries: Sequence[Entry], groups: Sequence[FindingGroup] | None) -> str:
+    """The stage's findings grouped by cause, worst group first."""
+    return findings_table(entries, limit=TABLE_ROWS, total=len(entries), groups=groups)

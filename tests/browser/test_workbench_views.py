@@ -105,3 +105,69 @@ def test_pasta_path_highlight_and_controls_tab(
     }
     assert got == {(fw, c) for fw, ids in expected.items() for c in ids}
     view.screenshot(path=artifacts / "3-controls.png")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_threat_panel_groups_findings_by_cause(
+    jupyter_lab: JupyterLab, page: Page, guard: PageGuard, artifacts: Path
+) -> None:
+    """The threat panel shows one block per finding group, worst first, with the group's
+    title, fix and count above its findings; a click on the heading folds the group and
+    another unfolds it; choosing a member in the decision editor still records a
+    decision on it."""
+    from playwright.sync_api import expect
+
+    from workbench.catalog import load_catalog
+    from workbench.engine import analyze
+
+    analysis = analyze(template(), load_catalog())
+    groups = analysis.groups
+    group = next(g for g in groups if len(g.members) > 1)
+
+    notebook = copy_notebook(jupyter_lab, SMOKE, "smoke-groups.ipynb")
+    open_workbench(page, jupyter_lab, notebook)
+    _tab(page, "Inspector and threats")
+    page.locator(f"{PANEL} .atw-scope button", has_text="All").click()
+    blocks = page.locator(f"{PANEL} tbody.atw-cause")
+    expect(blocks).to_have_count(len(groups))
+    assert [b.get_attribute("data-group") for b in blocks.all()] == [g.id for g in groups]
+    worst = blocks.first.locator(".atw-cause-head")
+    expect(worst).to_be_visible()
+    expect(worst).to_contain_text(groups[0].risk)
+    expect(worst).to_contain_text(groups[0].title)
+    if groups[0].fix:
+        expect(worst).to_contain_text(groups[0].fix)
+
+    block = page.locator(f"{PANEL} tbody.atw-cause[data-group='{group.id}']")
+    summary = block.locator(".atw-cause-head label")
+    rows = block.locator("tr[data-finding]")
+    expect(rows).to_have_count(len(group.members))
+    assert [r.get_attribute("data-finding") for r in rows.all()] == list(group.members)
+    expect(summary).to_contain_text(f"{len(group.members)} findings")
+    summary.scroll_into_view_if_needed()
+    expect(rows.first).to_be_visible()
+    top = summary.bounding_box()
+    below = rows.first.bounding_box()
+    assert top is not None
+    assert below is not None
+    assert top["y"] < below["y"]  # the group's header is above its findings
+    page.locator(PANEL).screenshot(path=artifacts / "1-groups.png")
+    summary.click()  # fold
+    expect(rows.first).to_be_hidden()
+    expect(summary).to_be_visible()
+    summary.click()  # unfold
+    expect(rows.first).to_be_visible()
+
+    member = analysis.finding(group.members[-1])
+    label = f"{member.risk}: {member.title} @ {member.target_name}"
+    page.locator(f"{PANEL} .atw-decision-finding select").select_option(label)
+    choose(page.locator(f"{PANEL} .atw-decision-status select"), "mitigated")
+    page.locator(f"{PANEL} .atw-decision-apply").click()
+    expect(page.locator(f"{PANEL} .atw-decision-message")).to_contain_text(
+        f"Recorded: {member.id} is mitigated"
+    )
+    row = block.locator(f"tr[data-finding='{member.id}']")
+    expect(row).to_have_attribute("data-status", "mitigated")
+    page.locator(PANEL).screenshot(path=artifacts / "2-decided.png")
+    guard.assert_clean()

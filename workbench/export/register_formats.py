@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -13,6 +14,7 @@ from .. import __version__
 from ..engine import Analysis
 from ..io import Source, node_at
 from ..register import Entry, Register, build_register
+from ..register.grouping import GroupedEntries, group_entries, group_of
 
 _SARIF_LEVEL = {
     "critical": "error",
@@ -30,11 +32,16 @@ _SECURITY_SEVERITY = {
 }
 
 
-def entry_dict(e: Entry) -> dict[str, Any]:
-    """One register entry as plain data."""
+MAX_RELATED = 25
+"""Most other members of a finding's group listed as SARIF related locations."""
+
+
+def entry_dict(e: Entry, group: str | None = None) -> dict[str, Any]:
+    """One register entry as plain data; ``group``: the ID of its finding group."""
     f = e.finding
     return {
         "id": f.id,
+        "group": group,
         "threat": f.threat_id,
         "title": f.title,
         "target": f.target,
@@ -59,8 +66,34 @@ def entry_dict(e: Entry) -> dict[str, Any]:
         "why": list(f.why),
         "scoring": list(f.scoring),
         "mitigations": list(f.mitigations),
+        "in_place": list(f.in_place),
         "decision": _decision_dict(e),
     }
+
+
+def group_dict(ge: GroupedEntries) -> dict[str, Any]:
+    """One finding group as plain data: its cause, recommended fix and members (worst
+    first; those in the register)."""
+    g = ge.group
+    return {
+        "id": g.id,
+        "cause": g.cause,
+        "title": g.title,
+        "fix": g.fix,
+        "fix_title": g.fix_title,
+        "risk": g.risk,
+        "score": g.score,
+        "likelihood": g.likelihood,
+        "impact": g.impact,
+        "members": [e.id for e in ge.entries],
+        "targets": list(dict.fromkeys(e.finding.target for e in ge.entries)),
+        "open": ge.open,
+    }
+
+
+def grouped(analysis: Analysis, register: Register) -> list[GroupedEntries]:
+    """The register's entries by finding group, worst group first."""
+    return group_entries(register.entries, analysis.groups)
 
 
 def _decision_dict(e: Entry) -> dict[str, Any] | None:
@@ -83,14 +116,18 @@ def _decision_dict(e: Entry) -> dict[str, Any] | None:
 
 
 def to_json(analysis: Analysis, register: Register | None = None) -> str:
-    """The register as JSON: findings, attack paths, orphaned decisions."""
+    """The register as JSON: finding groups (worst first), then the findings (each with
+    its group's ID), attack paths, orphaned decisions."""
     register = register or build_register(analysis)
+    groups = grouped(analysis, register)
+    of = group_of(groups)
     doc = {
         "tool": {"name": "ai-threat-workbench", "version": __version__},
         "system": analysis.model.system.name,
         "risk_tolerance": register.tolerance,
-        "summary": _summary(register),
-        "findings": [entry_dict(e) for e in register.entries],
+        "summary": {**_summary(register), "groups": len(groups)},
+        "groups": [group_dict(ge) for ge in groups],
+        "findings": [entry_dict(e, of[e.id].id) for e in register.entries],
         "attack_paths": [
             {
                 "id": p.id,
@@ -172,17 +209,21 @@ CSV_COLUMNS = [
     "rationale",
     "due",
     "ticket",
+    "group",
+    "in_place",
 ]
 
 
 def to_csv(analysis: Analysis, register: Register | None = None) -> str:
-    """The register as CSV (UTF-8, one row per finding, formula-like cells neutralised)."""
+    """The register as CSV (UTF-8, one row per finding with the ID of its finding group,
+    formula-like cells neutralised)."""
     register = register or build_register(analysis)
+    of = group_of(grouped(analysis, register))
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(CSV_COLUMNS)
     for e in register.entries:
-        row = entry_dict(e)
+        row = entry_dict(e, of[e.id].id)
         d = row["decision"] or {}
         row.update({k: d.get(k) or "" for k in ("rationale", "due", "ticket")})
         w.writerow([_cell(row[c]) for c in CSV_COLUMNS])
@@ -208,17 +249,57 @@ def _source_lines(analysis: Analysis) -> dict[str, int]:
     return lines
 
 
+def _location(
+    uri: str, lines: dict[str, int], target: str, kind: str, **extra: Any
+) -> dict[str, Any]:
+    """A SARIF location: the model file (at the element's or flow's line when known) and
+    the element or flow as a logical location."""
+    physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+    if target in lines:
+        physical["region"] = {"startLine": lines[target]}
+    return {
+        **extra,
+        "physicalLocation": physical,
+        "logicalLocations": [{"name": target, "kind": kind}],
+    }
+
+
+def _related(e: Entry, ge: GroupedEntries, uri: str, lines: dict[str, int]) -> list[dict[str, Any]]:
+    """The other members of a finding's group as SARIF related locations (at most
+    :data:`MAX_RELATED`), each with a message naming the group."""
+    others = [o.finding for o in ge.entries if o.id != e.id][:MAX_RELATED]
+    g = ge.group
+    return [
+        _location(
+            uri,
+            lines,
+            o.target,
+            o.target_type,
+            id=i,
+            message={
+                "text": f"Same cause (group {g.id}: {g.title}): {o.id}, {o.title} on "
+                f"{o.target_name}."
+            },
+        )
+        for i, o in enumerate(others, start=1)
+    ]
+
+
 def to_sarif(
     analysis: Analysis, register: Register | None = None, artifact: str | None = None
 ) -> str:
     """The open findings as SARIF 2.1.0 (for GitHub code scanning and other tools).
 
-    Decided findings (mitigated, accepted, transferred) are included as suppressed
-    results, so the history stays visible."""
+    One result per finding (its ID is the fingerprint, so tools can track it across
+    runs); the other members of its finding group are its related locations, and
+    ``properties.group`` names the group and its recommended fix. Decided findings
+    (mitigated, accepted, transferred) are included as suppressed results, so the history
+    stays visible."""
     register = register or build_register(analysis)
     src = analysis.model._source
     uri = artifact or (src.path.name if isinstance(src, Source) and src.path else "model.yaml")
     lines = _source_lines(analysis)
+    groups = {e.id: ge for ge in grouped(analysis, register) for e in ge.entries}
     rules: dict[str, dict[str, Any]] = {}
     results = []
     for e in register.entries:
@@ -238,17 +319,15 @@ def to_sarif(
                     "security-severity": _SECURITY_SEVERITY[f.risk],
                 },
             }
-        location: dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
-        if f.target in lines:
-            location["physicalLocation"]["region"] = {"startLine": lines[f.target]}
-        location["logicalLocations"] = [{"name": f.target, "kind": f.target_type}]
+        ge = groups[e.id]
+        g = ge.group
         result: dict[str, Any] = {
             "ruleId": f.threat_id,
             "level": _SARIF_LEVEL[e.residual_risk],
             "message": {
                 "text": f"{f.title} on {f.target_name}: suggested because " + "; ".join(f.why) + "."
             },
-            "locations": [location],
+            "locations": [_location(uri, lines, f.target, f.target_type)],
             "partialFingerprints": {"findingId": f.id},
             "properties": {
                 "risk": f.risk,
@@ -260,9 +339,22 @@ def to_sarif(
                 "owner": e.owner,
                 "likelihood": f.likelihood,
                 "impact": f.impact,
+                "in_place": list(f.in_place),
+                "group": {
+                    "id": g.id,
+                    "title": g.title,
+                    "cause": g.cause,
+                    "fix": g.fix,
+                    "fix_title": g.fix_title,
+                    "risk": g.risk,
+                    "findings": len(ge.entries),
+                },
                 **({"decision": _decision_dict(e)} if e.decision else {}),
             },
         }
+        related = _related(e, ge, uri, lines)
+        if related:
+            result["relatedLocations"] = related
         if e.status != "open":
             result["suppressions"] = [
                 {
@@ -291,35 +383,66 @@ def to_sarif(
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
-def to_table(analysis: Analysis, register: Register | None = None) -> str:
-    """A plain-text table for terminals."""
-    register = register or build_register(analysis)
-    header = ("RISK", "STATUS", "STRIDE", "STAGE", "FINDING", "ATLAS", "OWASP", "TITLE")
-    rows = [header]
-    order = sorted(register.entries, key=lambda e: (-e.finding.score, e.id))
-    for e in order:
-        f = e.finding
-        rows.append(
-            (
-                f.risk,
-                e.status,
-                "".join(f.stride),
-                str(f.pasta_stage),
-                f.id,
-                ",".join(f.atlas[:2]) + ("…" if len(f.atlas) > 2 else ""),
-                ",".join(f.owasp),
-                f.title,
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True)) + "  " + r[-1]
+TABLE_TEXT = 90
+"""Longest group title, threat title or target name in the terminal table (cut with …)."""
+
+
+def _fit(text: str, limit: int = TABLE_TEXT) -> str:
+    """``text`` on one line, without control characters (a name cannot move the cursor
+    or recolour the terminal), cut to ``limit`` characters."""
+    text = "".join(c if c.isprintable() else " " for c in text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _columns(rows: Sequence[tuple[str, ...]], indent: str = "") -> list[str]:
+    """Rows as left-aligned columns (the last one not padded)."""
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        (
+            indent
+            + "  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True))
+            + "  "
+            + r[-1]
+        ).rstrip()
         for r in rows
     ]
+
+
+def to_table(analysis: Analysis, register: Register | None = None) -> str:
+    """A plain-text table for terminals: one line per finding group (worst first) with
+    its risk, number of findings, recommended fix and cause, and its findings indented
+    under it; then a summary line."""
+    register = register or build_register(analysis)
+    groups = grouped(analysis, register)
+    heads = [("RISK", "N", "FIX", "GROUP")]
+    heads += [
+        (ge.group.risk, str(len(ge.entries)), ge.group.fix or "-", _fit(ge.group.title))
+        for ge in groups
+    ]
+    member_head = ("RISK", "STATUS", "STRIDE", "STAGE", "FINDING", "THREAT (OR TARGET)")
+    members = [member_head]
+    for ge in groups:
+        for e in ge.entries:
+            f = e.finding
+            label = f.title if ge.group.cause == "missing_control" else f"on {f.target_name}"
+            members.append(
+                (f.risk, e.status, "".join(f.stride), str(f.pasta_stage), f.id, _fit(label))
+            )
+    indent = "    "
+    group_lines, member_lines = _columns(heads), _columns(members, indent)
+    lines = [group_lines[0], member_lines[0]]
+    i = 1
+    for n, ge in enumerate(groups, start=1):
+        lines.append(group_lines[n])
+        lines += member_lines[i : i + len(ge.entries)]
+        i += len(ge.entries)
     s = _summary(register)
     lines.append("")
     lines.append(
-        f"{s['findings']} findings; by risk: "
+        f"{s['findings']} findings in {len(groups)} groups; by risk: "
         + ", ".join(f"{k} {v}" for k, v in sorted(s["by_risk"].items()))
         + f"; above tolerance ({register.tolerance}): {s['above_tolerance']}; "
         f"attack paths: {len(analysis.attack_paths)}"

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .. import __version__
-from ..engine import Analysis, AttackPath, Finding
+from ..engine import Analysis, AttackPath, Finding, PathStep
 from ..engine.risk import level
 from ..model import Decision, Flow, ThreatModel
 from ..model.kinds import KINDS, STRIDE_NAMES
@@ -42,6 +42,7 @@ from ..register.coverage import (
     mitigation_use,
     risk_matrix,
 )
+from ..register.grouping import GroupedEntries, group_entries
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -263,6 +264,7 @@ class Section:
 
 STATUS_ORDER = ("open", "mitigated", "accepted", "transferred")
 LEVELS_DESC = ("critical", "high", "medium", "low")
+_GROUP_WIDTHS = ("34%", "24%", "6%", "9%", "9%", "18%")
 REGISTER_COLUMNS = (
     "Finding",
     "Target",
@@ -285,6 +287,14 @@ PARA_LIMIT = 2000
 """Longest free text shown whole in a paragraph or list."""
 PRINT_MAX_FINDINGS = 300
 """Default ``max_findings`` of PDFs: above it the printed register is summarised."""
+GROUP_MEMBERS_COMPACT = 5
+"""Members listed under each finding group when findings are summarised."""
+GROUP_COLUMNS = ("Finding", "Target", "L×I", "Inherent", "Residual", "Status")
+CAUSES = {
+    "missing_control": "a control missing on one element",
+    "threat": "one threat on several targets",
+    "single": "a finding of its own",
+}
 
 
 def catalog_fingerprint(catalog: Catalog) -> str:
@@ -898,21 +908,68 @@ class ReportBuilder:
         )
 
     # .................................................................. 5 register
+    @cached_property
+    def groups(self) -> list[GroupedEntries]:
+        """The register's entries by finding group (by cause), worst group first."""
+        return group_entries(self.r.entries, self.a.groups)
+
+    @cached_property
+    def shown_groups(self) -> list[GroupedEntries]:
+        """The groups listed under "Findings by cause": all of them, or when findings are
+        summarised, the worst until about ``max_findings`` members are listed."""
+        if not self.compact:
+            return self.groups
+        out: list[GroupedEntries] = []
+        rows, limit = 0, self.o.max_findings or 0
+        for ge in self.groups:
+            size = min(len(ge.entries), GROUP_MEMBERS_COMPACT)
+            if out and rows + size > limit:
+                break
+            out.append(ge)
+            rows += size
+        return out
+
+    @cached_property
+    def group_anchor(self) -> dict[str, tuple[str, str]]:
+        """Finding ID -> anchor and label of its group's heading, for the listed groups
+        of two or more."""
+        out = {}
+        for ge in self.shown_groups:
+            g = ge.group
+            if len(g.members) < 2:
+                continue
+            label = (
+                g.title
+                if g.cause == "missing_control"
+                else f"one threat on {len(g.members)} targets"
+            )
+            out.update({e.id: (f"#g-{g.id}", label) for e in ge.entries})
+        return out
+
     def _register(self) -> Html:
         shown = self.ranked[: self.o.max_findings] if self.compact else self.ranked
         rows = [self._register_row(e) for e in shown]
+        n_groups = len(self.groups)
+        intro = h(
+            "p",
+            f"The analysis suggested {len(self.ranked)} findings from {n_groups} causes. "
+            "They are listed first by cause, worst first: a control missing on one element "
+            "(several threats follow from it), one threat on several targets, or a finding "
+            "of its own; each cause with the fix that addresses it. The register after it "
+            "lists every finding one by one — decisions are recorded per finding.",
+            class_="intro",
+        )
         if self.compact:
-            intro = h(
+            register_intro = h(
                 "p",
-                f"The analysis suggested {len(self.ranked)} findings. The first table sums them "
-                f"up by threat; the second lists the {len(shown)} with the highest residual "
-                "risk one by one. Every finding is in the HTML report and in the "
-                "machine-readable register (threat-workbench analyze --format "
-                "json|csv|sarif).",
+                f"The first table sums the findings up by threat; the second lists the "
+                f"{len(shown)} with the highest residual risk one by one. Every finding is "
+                "in the HTML report and in the machine-readable register (threat-workbench "
+                "analyze --format json|csv|sarif).",
                 class_="intro",
             )
         else:
-            intro = h(
+            register_intro = h(
                 "p",
                 "Every finding the analysis suggested, highest residual risk first. L×I is "
                 "the inherent likelihood × impact (1–5 each); residual risk follows the "
@@ -922,6 +979,10 @@ class ReportBuilder:
             )
         return join(
             intro,
+            h("h3", "Findings by cause", id="register-groups"),
+            self._groups_table(),
+            h("h3", "Threat register: every finding" if not self.compact else "By threat"),
+            register_intro,
             self._by_threat(self.ranked) if self.compact else None,
             h("h3", f"The {len(shown)} highest residual risks") if self.compact else None,
             table(
@@ -934,10 +995,124 @@ class ReportBuilder:
             ),
         )
 
+    def _groups_table(self) -> Html:
+        """One block per finding group: a heading row (risk, cause, the threat's text once,
+        the recommended fix) and its members under it."""
+        shown = self.shown_groups
+        if not shown:
+            return h("p", "No findings.", class_="empty")
+        limit = GROUP_MEMBERS_COMPACT if self.compact else None
+        bodies = [self._group_body(ge, limit) for ge in shown]
+        cols = h("colgroup", [h("col", style=f"width:{w}") for w in _GROUP_WIDTHS])
+        head = h("thead", h("tr", [h("th", x, scope="col") for x in GROUP_COLUMNS]))
+        more = len(self.groups) - len(shown)
+        tail = (
+            h(
+                "p",
+                f"{more} more causes are not listed here: see the register below, the HTML "
+                "report or the machine-readable register.",
+                class_="empty",
+            )
+            if more > 0
+            else None
+        )
+        return join(h("table", cols, head, bodies, class_="groups"), tail)
+
+    def _group_body(self, ge: GroupedEntries, limit: int | None) -> Html:
+        g = ge.group
+        n = len(g.members)
+        shown = ge.entries[:limit] if limit else ge.entries
+        head = h(
+            "tr",
+            h(
+                "td",
+                h(
+                    "div",
+                    risk_badge(g.risk),
+                    " ",
+                    h("span", g.title, class_="title"),
+                    " ",
+                    small(f"{n} finding{'s' if n != 1 else ''}, {ge.open} open · {g.id}"),
+                    class_="group-title",
+                ),
+                self._group_threat_text(ge),
+                h(
+                    "div",
+                    "Cause: ",
+                    CAUSES[g.cause],
+                    ". Recommended fix: ",
+                    self._fix(g.fix, g.fix_title),
+                ),
+                colspan=str(len(GROUP_COLUMNS)),
+            ),
+            class_=f"group-head group-{g.cause.replace('_', '-')}",
+            id=f"g-{g.id}",
+        )
+        rows = [self._group_member(ge, e) for e in shown]
+        hidden = len(ge.entries) - len(shown)
+        if hidden > 0:
+            rows.append(
+                h(
+                    "tr",
+                    h(
+                        "td",
+                        f"… and {hidden} more: see the threat register.",
+                        colspan=str(len(GROUP_COLUMNS)),
+                        class_="empty",
+                    ),
+                )
+            )
+        return h("tbody", head, rows, class_="group")
+
+    def _group_threat_text(self, ge: GroupedEntries) -> Html | None:
+        """The threat's description, once for a group whose members share one threat."""
+        threats = {e.finding.threat_id for e in ge.entries}
+        if len(threats) != 1:
+            return None
+        threat = self.c.threats.get(next(iter(threats)))
+        if threat is None or not threat.description:
+            return None
+        return h("div", self.clip(threat.description, PARA_LIMIT), class_="threat-text")
+
+    def _fix(self, fix: str, title: str) -> Html:
+        """A recommended mitigation: its title, linked to its row when it has one."""
+        if not fix:
+            return h("span", "none in the catalog", class_="empty")
+        label = title or fix
+        shown = link(f"#m-{fix}", label) if fix in self._mitigation_use else h("span", label)
+        return join(shown, " ", small(fix))
+
+    def _group_member(self, ge: GroupedEntries, e: Entry) -> Html:
+        """A member of a group: its threat's title only when the group's members are
+        different threats (otherwise the heading says it once)."""
+        f = e.finding
+        several = len({x.finding.threat_id for x in ge.entries}) > 1
+        first = (
+            join(self.finding_ref(e), h("br"), h("span", f.title, class_="title"))
+            if several
+            else self.finding_ref(e)
+        )
+        status = join(e.status, h("br"), self.owner_of(e)) if e.owner else e.status
+        cells = (
+            first,
+            self.named(f.target),
+            f"{f.likelihood}×{f.impact}",
+            risk_badge(f.risk),
+            risk_badge(e.residual_risk),
+            status,
+        )
+        return h("tr", [h("td", c) for c in cells], class_="group-member")
+
     def _register_row(self, e: Entry) -> tuple[object, ...]:
         f = e.finding
+        anchor = self.group_anchor.get(e.id)
         return (
-            join(self.finding_ref(e), h("br"), h("span", f.title, class_="title")),
+            join(
+                self.finding_ref(e),
+                h("br"),
+                h("span", f.title, class_="title"),
+                join(h("br"), small("cause: ", link(*anchor))) if anchor else None,
+            ),
             self.named(f.target),
             h("span", "".join(f.stride), title=", ".join(STRIDE_NAMES[s] for s in f.stride)),
             f.pasta_stage,
@@ -1095,9 +1270,13 @@ class ReportBuilder:
             h(
                 "p",
                 "PASTA stage 6: routes along data flows from untrusted actors to crown "
-                "jewels. A path's likelihood is its weakest hop (the likeliest finding on "
-                "each hop; 1 when nothing is known to be weak); its impact is what "
-                f"reaching the target costs. {note}",
+                "jewels. Each hop says how the attacker takes it: send (their content "
+                "travels along the flow, forward) or access (an element they already "
+                "influence uses a flow it starts, against the flow's direction: it reads a "
+                "store, calls an API), and over which flow. A path's likelihood is its "
+                "weakest hop (the likeliest finding on each hop; 1 when nothing is known "
+                "to be weak), adjusted for defences on the way as its notes say; its "
+                f"impact is what reaching the target costs. {note}",
                 class_="intro",
             ),
             table(
@@ -1109,12 +1288,28 @@ class ReportBuilder:
         )
 
     def _path_chain(self, p: AttackPath) -> Html:
-        parts: list[object] = []
-        for i, eid in enumerate(p.elements):
-            if i:
-                parts.append(Html(" → "))
-            parts.append(h("span", self.name(eid), class_="hop"))
-        return join(parts)
+        """The elements of a path with each step's kind, direction and flow between them,
+        and the path's notes under it."""
+        parts: list[object] = [h("span", self.name(p.source), class_="hop")]
+        for step in p.steps:
+            parts += [
+                " → ",
+                self._step(step),
+                " → ",
+                h("span", self.name(step.element), class_="hop"),
+            ]
+        notes = h("ul", [h("li", n) for n in p.notes], class_="compact path-notes")
+        return join(h("div", parts, class_="chain"), notes if p.notes else None)
+
+    def _step(self, step: PathStep) -> Html:
+        """``(send, forward: question)``: how a step uses which flow."""
+        return h(
+            "span",
+            f"({step.kind}, {step.direction}: ",
+            self.name(step.flow),
+            ")",
+            class_=f"step step-{step.kind}",
+        )
 
     def _path_findings(self, p: AttackPath) -> Html:
         ids = sorted({fid for s in p.steps for fid in s.findings})
@@ -1517,6 +1712,12 @@ class ReportBuilder:
         terms = [
             ("Attack path", "A route along data flows from an untrusted actor to a crown jewel."),
             ("ATLAS", "MITRE ATLAS: adversary tactics and techniques against AI systems."),
+            (
+                "Cause",
+                "Findings that share one fix, listed together in the threat register: a "
+                "control missing on one element, one threat on several targets, or a "
+                "finding of its own.",
+            ),
             (
                 "Crown jewel",
                 "An element holding data classified confidential or above, or an "

@@ -289,10 +289,15 @@ def test_an_objective_raises_only_the_threats_that_can_break_it() -> None:
             assert "I" in f.stride, f.id
         elif f.target == "ep":
             assert f.impact < 5 or "I" in f.stride, f.id
-    # without a category the objective counts for every threat (as before)
+    # without a category the objective counts for every threat (as before), and it
+    # raises each by one step at most above the catalog's default
     data["objectives"][0].pop("category")
     a2 = analyze(ThreatModel.model_validate(data))
-    assert all(f.impact == 5 for f in a2.findings if f.target == "ep")
+    for f in a2.findings:
+        if f.target == "ep":
+            default = a2.catalog.threats[f.threat_id].impact
+            assert f.impact == min(5, default + 1), f.id
+            assert any("objective" in n for n in f.scoring) or default == 5, f.id
 
 
 def test_controls_in_the_model_lower_likelihood_and_are_named() -> None:

@@ -265,8 +265,11 @@ def test_pasta_shows_done_and_missing_and_follows_edits(wb: Workbench):
     assert "no objectives recorded" not in _stage(wb, 1).missing
     assert "&lt;customer&gt;" in pasta.details[0].value
     assert "<customer>" not in pasta.details[0].value
-    # the objective raises impact: the analysis followed the edit
-    assert wb.analysis.finding(FINDING).impact == 5
+    # the objective raises impact (one step above the catalog's default): the analysis
+    # followed the edit
+    default = wb.analysis.catalog.threats[FINDING.split("@")[0]].impact
+    assert wb.analysis.finding(FINDING).impact == min(5, default + 1)
+    assert any("objective" in n for n in wb.analysis.finding(FINDING).scoring)
 
     pasta.accept_up_to.value = "medium"
     pasta.statement.value = "We accept medium risks."

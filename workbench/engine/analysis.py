@@ -183,6 +183,10 @@ place."""
 MAX_CONTROL_CREDIT = 2
 """At most this much likelihood is taken off a finding for controls in place."""
 
+MAX_OBJECTIVE_RAISE = 1
+"""An objective raises a threat's impact by at most this much above the catalog default:
+it says what matters, but does not make every threat that touches it severe."""
+
 
 @dataclass(frozen=True)
 class _Context:
@@ -215,8 +219,9 @@ def score(
       on the target (its ``in_place`` rule holds: a property, a guardrail on the route,
       a human approval ...), at most -2, never below 1, one fact crediting once however
       many mitigations it shows; each credit is named;
-    * impact is raised to the impact of the most important business objective that
-      depends on the target (a flow: on either end) *and* that the threat can make fail:
+    * impact is raised towards the impact of the most important business objective that
+      depends on the target (a flow: on either end) *and* that the threat can make fail,
+      by at most one step above the catalog default:
       its category (confidentiality, integrity, availability ...) is hit by one of the
       threat's STRIDE letters. An objective without a category counts for every threat.
 
@@ -262,7 +267,7 @@ def score(
     ]
     best = max(hits, default=None)
     if best is not None and best[0] > impact:
-        impact = best[0]
+        impact = min(best[0], threat.impact + MAX_OBJECTIVE_RAISE)
         notes.append(f"impact raised by objective '{best[1]}'")
     return likelihood, impact, tuple(notes), tuple(in_place)
 

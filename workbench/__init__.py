@@ -4,21 +4,31 @@ The core is pure Python and imports no UI library::
 
     from workbench import ThreatModel
     model = ThreatModel.from_template("rag_assistant")
+
+The model classes below are imported on first use (``workbench.ThreatModel`` or
+``from workbench import ThreatModel``), so that ``import workbench`` itself stays quick:
+pydantic and the models take about 150 ms to import, which a command that only needs
+``workbench.__version__`` or a submodule should not pay.
 """
 
-from .model import (
-    Asset,
-    Boundary,
-    Decision,
-    Element,
-    ElementProperties,
-    Flow,
-    Objective,
-    RiskTolerance,
-    Scope,
-    SystemInfo,
-    ThreatModel,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import (
+        Asset,
+        Boundary,
+        Decision,
+        Element,
+        ElementProperties,
+        Flow,
+        Objective,
+        RiskTolerance,
+        Scope,
+        SystemInfo,
+        ThreatModel,
+    )
 
 __version__ = "0.1.0"
 
@@ -36,3 +46,20 @@ __all__ = [
     "ThreatModel",
     "__version__",
 ]
+
+_FROM_MODEL = frozenset(__all__) - {"__version__"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the model classes on first use (PEP 562)."""
+    if name in _FROM_MODEL:
+        from . import model
+
+        value = getattr(model, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,12 +1,15 @@
 """Loading and saving threat-model files (YAML or JSON).
 
 Loading
-    ``yaml`` (PyYAML's safe loader; the C one when present) composes the document; before
-    anything is built, the node tree is checked: only the standard YAML tags, no duplicate
-    keys, bounded nesting and a bounded size once aliases are expanded (YAML bombs are
-    refused). The data is then validated by the pydantic models. Every problem becomes a
+    ``yaml`` (PyYAML's safe loader; the C one when present) composes the document; the node
+    tree is checked: only the standard YAML tags, no duplicate keys, bounded nesting and a
+    bounded size once aliases are expanded (YAML bombs are refused). A valid file is checked
+    and built in one walk; anything unusual takes the careful path (checks first, then
+    PyYAML's constructor), which reports the problem with its place. The data is then
+    validated by the pydantic models. Every problem becomes a
     :class:`~workbench.errors.Problem` with file, line, column and path; a failed load never
-    touches the file.
+    touches the file. The cyclic garbage collector is paused while a file is loaded
+    (:func:`gc_paused`): it would otherwise take most of a large file's load time.
 
 Saving
     Atomic: the text goes to a temporary file in the same folder, which then replaces the
@@ -19,11 +22,13 @@ Saving
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,8 +37,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ModelFileError, Problem
-from .model.references import Loc, did_you_mean, format_loc, reference_problems
-from .model.threat_model import DEFER_REFERENCES, FORMAT_VERSION, ThreatModel
+from .model.references import Loc, RefProblem, did_you_mean, format_loc, reference_problems
+from .model.threat_model import DEFER_REFERENCES, FORMAT_VERSION, ThreatModel, finish_deferred
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 """Largest model file accepted (16 MiB: about 50,000 elements)."""
@@ -162,16 +167,157 @@ def _compose(text: str, filename: str) -> yaml.Node | None:
         loader.dispose()
 
 
+class _UnusualError(Exception):
+    """The fast path met something it leaves to the careful one: a refused or rare
+    construct (unknown tag, duplicate key, merge key, complex key, alias cycle, too deep,
+    too big), which the careful path then reports with its place, exactly as before."""
+
+
+_STR_TAGS = frozenset({_TAG + "str", _TAG + "timestamp"})  # timestamps are read as text
+_MAP_TAG, _SEQ_TAG, _MERGE_TAG = _TAG + "map", _TAG + "seq", _TAG + "merge"
+
+
+class _Builder:
+    """The data of a node tree, built in one walk that also applies every check of
+    :func:`_check_nodes`: the common case of :func:`parse_yaml`.
+
+    It accepts only what the careful path (``_check_nodes``, then PyYAML's constructor)
+    accepts, and builds the same data: the standard scalar constructors, one shared object
+    per aliased mapping or sequence. The size and the depth it checks are those of the
+    document with its aliases expanded (the size and height of a shared node are
+    remembered, never walked again), so it never accepts what the careful path refuses.
+    Anything else raises :class:`_UnusualError`. Scalars, most of a file, are read inline
+    by their container; sizes and depths are counted per container.
+    """
+
+    def __init__(self, loader: Any) -> None:
+        self.scalars: dict[str, Callable[[yaml.Node], Any]] = {
+            _TAG + "int": loader.construct_yaml_int,
+            _TAG + "float": loader.construct_yaml_float,
+            _TAG + "bool": loader.construct_yaml_bool,
+            _TAG + "null": loader.construct_yaml_null,
+        }
+        self.built: dict[int, tuple[Any, int, int]] = {}  # id -> value, size, height
+        self.active: set[int] = set()  # containers being built (an alias to one: a cycle)
+        self.count = 0  # values so far, aliases expanded
+        self.deepest = 0  # deepest level reached so far in the current subtree
+
+    def root(self, node: yaml.Node) -> Any:
+        if type(node) is yaml.ScalarNode:
+            self.count = 1
+            return self.scalar(node)
+        return self.container(node, 0)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        if node.tag in _STR_TAGS:
+            return node.value
+        construct = self.scalars.get(node.tag)
+        if construct is None:
+            raise _UnusualError
+        return construct(node)
+
+    def container(self, node: yaml.Node, depth: int) -> Any:
+        """A mapping or sequence at ``depth``: built, or shared when seen before."""
+        key = id(node)
+        done = self.built.get(key)
+        if done is not None:  # an alias of a mapping or sequence built before
+            shared, size, height = done
+            self.count += size
+            if depth + height > MAX_DEPTH or self.count > MAX_NODES:
+                raise _UnusualError
+            self.deepest = max(self.deepest, depth + height)
+            return shared
+        if key in self.active or depth > MAX_DEPTH:
+            raise _UnusualError  # recursive alias, or too deep
+        self.active.add(key)
+        start, outer = self.count, self.deepest
+        self.count += 1 + len(node.value) * (2 if type(node) is yaml.MappingNode else 1)
+        self.deepest = depth + 1 if node.value else depth
+        if self.deepest > MAX_DEPTH:
+            raise _UnusualError
+        if type(node) is yaml.MappingNode and node.tag == _MAP_TAG:
+            value: Any = self._mapping(node.value, depth + 1)
+        elif type(node) is yaml.SequenceNode and node.tag == _SEQ_TAG:
+            value = self._sequence(node.value, depth + 1)
+        else:
+            raise _UnusualError
+        if self.count > MAX_NODES:
+            raise _UnusualError
+        self.active.discard(key)
+        self.built[key] = (value, self.count - start, self.deepest - depth)
+        self.deepest = max(outer, self.deepest)
+        return value
+
+    def _mapping(self, pairs: list[tuple[yaml.Node, yaml.Node]], depth: int) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        seen: set[str] = set()
+        node_type, text, scalar, container = yaml.ScalarNode, _STR_TAGS, self.scalar, self.container
+        for k, v in pairs:
+            if type(k) is not node_type or k.tag == _MERGE_TAG or k.value in seen:
+                raise _UnusualError  # complex key, merge key, duplicate key
+            seen.add(k.value)
+            key = k.value if k.tag in text else scalar(k)
+            if type(v) is not node_type:
+                out[key] = container(v, depth)
+                self.count -= 1  # counted by the container itself
+            else:
+                out[key] = v.value if v.tag in text else scalar(v)
+        return out
+
+    def _sequence(self, items: list[yaml.Node], depth: int) -> list[Any]:
+        out: list[Any] = []
+        node_type, text, scalar, container = yaml.ScalarNode, _STR_TAGS, self.scalar, self.container
+        for c in items:
+            if type(c) is not node_type:
+                out.append(container(c, depth))
+                self.count -= 1  # counted by the container itself
+            else:
+                out.append(c.value if c.tag in text else scalar(c))
+        return out
+
+
+def _construct_checked(root: yaml.Node, loader: Any) -> Any:
+    """See :class:`_Builder`; any error of a constructor also means the careful path."""
+    try:
+        return _Builder(loader).root(root)
+    except (ValueError, TypeError, KeyError, RecursionError, yaml.YAMLError):
+        raise _UnusualError from None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many objects are built (a document's
+    nodes, dicts and models; an analysis).
+
+    Building tens of thousands of objects triggers collection after collection over the
+    growing heap: that took most of a large file's load time (the YAML parse alone ran
+    4-6x slower). Nothing is lost: memory is still freed by reference counting, and the
+    collector (left alone when the caller had disabled it) runs as usual afterwards and
+    takes the few cycles left behind."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
     """Safely parse YAML text: the data and the node tree (for positions). Raises
     :class:`ModelFileError` for syntax errors, unknown tags, bombs and duplicate keys."""
     loader = _YAML_LOADER(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, None
-        _check_nodes(node)
-        return loader.construct_document(node), node
+        with gc_paused():
+            node = loader.get_single_node()
+            if node is None:
+                return None, None
+            try:
+                return _construct_checked(node, loader), node
+            except _UnusualError:
+                pass  # the careful path below finds (and places) the problem
+            _check_nodes(node)
+            return loader.construct_document(node), node
     except yaml.MarkedYAMLError as exc:
         where = exc.problem_mark or exc.context_mark
         line = where.line + 1 if where else None
@@ -356,44 +502,26 @@ def validation_problems(
 
 
 # --------------------------------------------------------------------------- loading
-def _migrate(data: dict[str, Any], filename: str, root: yaml.Node | None) -> dict[str, Any]:
+def _migrate(
+    data: dict[str, Any], filename: str, root: Callable[[], yaml.Node | None]
+) -> dict[str, Any]:
     version = data.get("format_version", FORMAT_VERSION)
-    line, col = mark(node_at(root, ("format_version",)))
+
+    def problem(message: str) -> ModelFileError:
+        line, col = mark(node_at(root(), ("format_version",)))
+        return ModelFileError([Problem(filename, line, col, "format_version", message)])
+
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ModelFileError(
-            [
-                Problem(
-                    filename, line, col, "format_version", f"expected an integer, got {version!r}"
-                )
-            ]
-        )
+        raise problem(f"expected an integer, got {version!r}")
     if version > FORMAT_VERSION:
-        raise ModelFileError(
-            [
-                Problem(
-                    filename,
-                    line,
-                    col,
-                    "format_version",
-                    f"version {version} was written by a newer release (this one reads up to "
-                    f"{FORMAT_VERSION}); upgrade ai-threat-workbench",
-                )
-            ]
+        raise problem(
+            f"version {version} was written by a newer release (this one reads up to "
+            f"{FORMAT_VERSION}); upgrade ai-threat-workbench"
         )
     while version < FORMAT_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:
-            raise ModelFileError(
-                [
-                    Problem(
-                        filename,
-                        line,
-                        col,
-                        "format_version",
-                        f"no migration from format version {version}",
-                    )
-                ]
-            )
+            raise problem(f"no migration from format version {version}")
         data = step(dict(data))
         version += 1
         data["format_version"] = version
@@ -405,38 +533,56 @@ def loads_model(
 ) -> ThreatModel:
     """Parse and validate a model from ``text`` (YAML unless ``fmt="json"``)."""
     fmt = fmt or "yaml"
-    root: yaml.Node | None = None
+    with gc_paused():
+        model = _loads_model(text, filename, fmt)
+    model._source = Source(path=path, text=text, fmt=fmt)
+    return model
+
+
+def _loads_model(text: str, filename: str, fmt: Format) -> ThreatModel:
+    yaml_root: yaml.Node | None = None
     if fmt == "json":
         data = _parse_json(text, filename)
     else:
-        data, root = parse_yaml(text, filename)
+        data, yaml_root = parse_yaml(text, filename)
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise ModelFileError(
             [Problem(filename, 1, 1, "", f"expected a mapping with a 'system' key, got {got}")]
         )
-    if fmt == "json":
-        root = _json_positions(text)
+    positions: list[yaml.Node | None] = []
+
+    def root() -> yaml.Node | None:
+        """The node tree, for the line and column of a problem; a JSON file is composed
+        only when there is a problem to place."""
+        if not positions:
+            positions.append(_json_positions(text) if fmt == "json" else yaml_root)
+        return positions[0]
+
     data = _migrate(data, filename, root)
     try:
         draft = ThreatModel.model_validate(data, context={DEFER_REFERENCES: True})
     except ValidationError as exc:
-        problems = validation_problems(exc, filename, root)
+        problems = validation_problems(exc, filename, root())
         # Report dangling references too, so one run shows every problem.
         seen = {p.path for p in problems}
-        refs = [p for p in _ref_problems(_RawModel(data), filename, root) if p.path not in seen]
+        refs = [p for p in _ref_problems(_RawModel(data), filename, root()) if p.path not in seen]
         raise ModelFileError(sorted(problems + refs, key=_position)) from None
-    problems = _ref_problems(draft, filename, root)
-    if problems:
-        raise ModelFileError(problems)
-    model = draft.replace()
-    model._source = Source(path=path, text=text, fmt=fmt)
-    return model
+    dangling = reference_problems(draft)
+    if dangling:
+        raise ModelFileError(_placed(dangling, filename, root()))
+    # References checked: finish what validation deferred (sorting), without validating
+    # the whole model a second time.
+    return finish_deferred(draft)
 
 
 def _ref_problems(model: Any, filename: str, root: yaml.Node | None) -> list[Problem]:
+    return _placed(reference_problems(model), filename, root)
+
+
+def _placed(refs: list[RefProblem], filename: str, root: yaml.Node | None) -> list[Problem]:
     problems = []
-    for p in reference_problems(model):
+    for p in refs:
         line, col = mark(node_at(root, p.loc))
         problems.append(Problem(filename, line, col, format_loc(p.loc), p.message))
     return problems

@@ -18,9 +18,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ModelFileError, Problem
-from ..io import MAX_FILE_BYTES, mark, node_at, parse_yaml, validation_problems
+from ..io import MAX_FILE_BYTES, gc_paused, mark, node_at, parse_yaml, validation_problems
 from ..model.references import did_you_mean
 from ..resources import catalogs_dir
+from .predicates import Context, Predicate
 from .schema import CatalogFile, Framework, Mitigation, OutOfScope, Threat
 
 CATALOG_SECTIONS = ("threats", "mitigations", "frameworks", "out_of_scope", "disabled")
@@ -110,15 +111,16 @@ def _rule_problems(parsed: CatalogFile, name: str, root: Any) -> list[Problem]:
             line, col = mark(node_at(root, ("threats", i, "applies_to")))
             problems.append(Problem(name, line, col, path, text))
     for i, m in enumerate(parsed.mitigations):
-        for field, rule, context in (
+        rules: tuple[tuple[str, Predicate | None, Context], ...] = (
             ("in_place", m.in_place, "element"),
             ("in_place_on_flow", m.in_place_on_flow, "flow"),
-        ):
+        )
+        for key, rule, context in rules:
             if rule is None:
                 continue
-            for message in rule.check(context, f"mitigations[{i}].{field}"):
+            for message in rule.check(context, f"mitigations[{i}].{key}"):
                 path, _, text = message.partition(": ")
-                line, col = mark(node_at(root, ("mitigations", i, field)))
+                line, col = mark(node_at(root, ("mitigations", i, key)))
                 problems.append(Problem(name, line, col, path, text))
     return problems
 
@@ -130,7 +132,12 @@ def load_catalog(*directories: str | os.PathLike[str], builtin: bool = True) -> 
     rules naming unknown kinds or properties, duplicate IDs, references to unknown
     mitigations, controls or framework entries.
     """
-    dirs = ([catalogs_dir()] if builtin else []) + [Path(d) for d in directories]
+    with gc_paused():  # thousands of small models: see workbench.io.gc_paused
+        return _load_catalog([Path(d) for d in directories], builtin)
+
+
+def _load_catalog(directories: list[Path], builtin: bool) -> Catalog:
+    dirs = ([catalogs_dir()] if builtin else []) + directories
     catalog = Catalog(sources=[str(d) for d in dirs])
     problems: list[Problem] = []
     disabled: list[tuple[str, str]] = []

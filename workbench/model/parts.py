@@ -28,6 +28,7 @@ from .types import (
     RiskLevel,
     Score,
     Text,
+    empty_list,
 )
 
 
@@ -52,7 +53,7 @@ class SystemInfo(Strict):
     """What the system does and for whom."""
     version: str = ""
     """Version of the system (or of this threat model) the analysis refers to."""
-    owners: list[Name] = []
+    owners: list[Name] = empty_list()
     """People or teams accountable for the system and for this threat model."""
     repository: str = ""
     """Where the system's code lives (URL or path), for reviewers."""
@@ -63,13 +64,13 @@ class Scope(Strict):
 
     description: Text = ""
     """What the analysis covers, in a sentence or two."""
-    in_scope: list[Text] = []
+    in_scope: list[Text] = empty_list()
     """Components, data and activities inside the scope."""
-    out_of_scope: list[Text] = []
+    out_of_scope: list[Text] = empty_list()
     """What is deliberately left out, so readers do not assume it was analysed."""
-    assumptions: list[Text] = []
+    assumptions: list[Text] = empty_list()
     """Assumptions the analysis rests on (e.g. 'the cloud provider's IAM is sound')."""
-    lifecycle: list[LifecycleStage] = []
+    lifecycle: list[LifecycleStage] = empty_list()
     """AI lifecycle stages in scope; empty means all."""
 
 
@@ -99,7 +100,7 @@ class Objective(Strict):
         | None
     ) = None
     """What kind of harm a failure causes."""
-    elements: list[ElementId] = []
+    elements: list[ElementId] = empty_list()
     """Elements this objective depends on; threats to them score at least this impact."""
 
 
@@ -261,11 +262,11 @@ class Element(Strict):
     """Innermost trust boundary the element sits in."""
     properties: ElementProperties = ElementProperties()
     """Security-relevant facts; unknown ones are left out."""
-    assets: list[AssetId] = []
+    assets: list[AssetId] = empty_list()
     """Assets the element stores or processes."""
     owner: str = ""
     """Person or team responsible for the element."""
-    tags: list[Name] = []
+    tags: list[Name] = empty_list()
     """Free labels for filtering."""
     position: Position | None = None
     """Where the element is drawn on the canvas."""
@@ -284,7 +285,7 @@ class Flow(Strict):
     """Short label, e.g. 'retrieved chunks'."""
     description: Text = ""
     """What moves and why."""
-    data: list[AssetId] = []
+    data: list[AssetId] = empty_list()
     """Assets carried by the flow."""
     protocol: str = ""
     """Transport or API, e.g. 'HTTPS', 'gRPC', 'S3 API'."""
@@ -306,7 +307,7 @@ class Flow(Strict):
     call). Attack paths use it: whoever controls the initiator can use the flow. Unset:
     inferred from the two ends (a store is read by whoever it flows to; a response flows
     back to the element that called)."""
-    tags: list[Name] = []
+    tags: list[Name] = empty_list()
     """Free labels for filtering."""
 
 
@@ -321,9 +322,9 @@ class Decision(Strict):
     """Who owns the decision or the work (required for accepted and transferred)."""
     rationale: Text = ""
     """Why: required when a risk is accepted or transferred."""
-    mitigations: list[Id] = []
+    mitigations: list[Id] = empty_list()
     """Catalog mitigation IDs chosen (or implemented) for this finding."""
-    controls: list[str] = []
+    controls: list[str] = empty_list()
     """Controls implemented, e.g. 'SP800-53:AC-6', 'ISO42001:A.6.2.6', 'AIRMF:MANAGE 2.4'."""
     due: dt.date | None = Field(default=None, strict=False)
     """When the mitigation is due."""

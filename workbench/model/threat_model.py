@@ -22,6 +22,7 @@ from .parts import (
     SystemInfo,
 )
 from .references import format_loc, reference_problems
+from .types import empty_list
 
 if TYPE_CHECKING:
     from ..graph import ModelGraph
@@ -34,6 +35,19 @@ DEFER_REFERENCES = "defer_references"
 (the file loader does this to report each problem with its line)."""
 
 
+def finish_deferred(model: ThreatModel) -> ThreatModel:
+    """Finish validating a model whose reference check was deferred (see
+    :data:`DEFER_REFERENCES`) once the caller has checked its references: keep every list
+    sorted by ID, so that output is canonical and diffs stay small. Only for a model that
+    validation has just built (it is sorted in place and returned)."""
+    for name in ("objectives", "assets", "boundaries", "elements", "flows"):
+        items = getattr(model, name)
+        # Frozen model: sorting during validation is the one place that writes.
+        object.__setattr__(model, name, sorted(items, key=lambda x: x.id))
+    object.__setattr__(model, "decisions", sorted(model.decisions, key=lambda d: d.finding))
+    return model
+
+
 class ThreatModel(Strict):
     """A threat model of an AI system: what it is, what matters, how it is built, what was
     decided. Frozen: edits return a new model (see :meth:`add_element` and friends)."""
@@ -44,19 +58,19 @@ class ThreatModel(Strict):
     """The system under analysis."""
     scope: Scope = Scope()
     """PASTA stage 2: what the analysis covers."""
-    objectives: list[Objective] = []
+    objectives: list[Objective] = empty_list()
     """PASTA stage 1: business objectives and their impact."""
     risk_tolerance: RiskTolerance = RiskTolerance()
     """PASTA stage 1: the risk the organisation accepts without a decision."""
-    assets: list[Asset] = []
+    assets: list[Asset] = empty_list()
     """Data and other assets, with their classification."""
-    boundaries: list[Boundary] = []
+    boundaries: list[Boundary] = empty_list()
     """Trust boundaries (nestable through ``parent``)."""
-    elements: list[Element] = []
+    elements: list[Element] = empty_list()
     """The architecture's elements."""
-    flows: list[Flow] = []
+    flows: list[Flow] = empty_list()
     """Data flows between elements."""
-    decisions: list[Decision] = []
+    decisions: list[Decision] = empty_list()
     """Decisions on findings: mitigated, accepted, transferred or open."""
 
     _source: Any = PrivateAttr(default=None)
@@ -71,12 +85,7 @@ class ThreatModel(Strict):
         if problems:
             lines = [f"{format_loc(p.loc)}: {p.message}" for p in problems]
             raise ValueError("; ".join(lines))
-        for name in ("objectives", "assets", "boundaries", "elements", "flows"):
-            items = getattr(self, name)
-            # Frozen model: sorting during validation is the one place that writes.
-            object.__setattr__(self, name, sorted(items, key=lambda x: x.id))
-        object.__setattr__(self, "decisions", sorted(self.decisions, key=lambda d: d.finding))
-        return self
+        return finish_deferred(self)
 
     def __eq__(self, other: object) -> bool:
         """Models are equal when their fields are equal (where they were loaded from does

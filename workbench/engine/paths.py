@@ -25,11 +25,13 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 import networkx as nx
 
 from ..graph import ModelGraph
+from ..model import Flow
 from ..model.types import RiskLevel
 from .influence import is_screen
 from .risk import clamp, level
@@ -108,6 +110,14 @@ class StepGraph:
     def __init__(self, graph: ModelGraph) -> None:
         self.graph = graph
         self.g = nx.DiGraph()
+        self._persisting = graph.persisting
+        self._stores = frozenset(n for n in graph.g.nodes if graph.is_store(n))
+        self._out = graph.outflows
+        inflows: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in graph.g.nodes}
+        for x in sorted(self._out):
+            for row in self._out[x]:
+                inflows[row[1]].append(row)
+        self._in = {n: sorted(rows, key=lambda r: r[0].id) for n, rows in inflows.items()}
         for e in graph.model.elements:
             self.g.add_node((e.id, None))
         for x in sorted(graph.g.nodes):
@@ -115,45 +125,65 @@ class StepGraph:
                 self._expand((x, srv))
 
     def _states_of(self, x: str) -> list[str | None]:
-        g = self.graph
         states: list[str | None] = [None]
-        for _, _, data in g.g.in_edges(x, data=True):
-            f = data["flow"]
-            if g.initiator(f) == f.source and not g.persists(x):
+        keeps = x in self._persisting
+        for f, _, _, starter in self._in[x]:
+            if starter == f.source and not keeps:
                 states.append(f.source)  # x serves a request from f.source
-        for _, _, data in g.g.out_edges(x, data=True):
-            f = data["flow"]
-            if g.initiator(f) == f.target and not g.is_store(x) and not g.persists(x):
+        for f, _, _, starter in self._out[x]:
+            if starter == f.target and not keeps:
                 states.append(f.target)  # x called by f.target (access step)
-        if g.is_store(x):
+        if x in self._stores:
             states.append(_READ)
         return sorted(set(states), key=lambda s: (s is not None, s or ""))
 
     def _expand(self, state: _State) -> None:
-        g = self.graph
         x, srv = state
         if srv == _READ:
             return
-        for _, y, data in sorted(g.g.out_edges(x, data=True), key=lambda e: e[2]["flow"].id):
-            f = data["flow"]
-            if g.is_query(f):
+        keeps = x in self._persisting
+        for f, y, query, starter in self._out[x]:
+            if query:
                 continue
-            starter = g.initiator(f)
-            if starter != x and srv is not None and srv != y and not g.persists(x):
+            if starter != x and srv is not None and srv != y and not keeps:
                 continue  # a reply to another caller does not carry this request
-            nxt: _State = (y, x) if starter == x and not g.persists(y) else (y, None)
+            nxt: _State = (y, x) if starter == x and y not in self._persisting else (y, None)
             self._edge(state, nxt, f.id, "send", "forward")
-        for z, _, data in sorted(g.g.in_edges(x, data=True), key=lambda e: e[2]["flow"].id):
-            f = data["flow"]
-            if g.initiator(f) != x:
+        for f, _, _, starter in self._in[x]:
+            if starter != x:
                 continue
-            nxt = (z, _READ) if g.is_store(z) else (z, None if g.persists(z) else x)
+            z = f.source
+            served = None if z in self._persisting else x
+            nxt = (z, _READ) if z in self._stores else (z, served)
             self._edge(state, nxt, f.id, "access", "reverse")
 
     def _edge(self, a: _State, b: _State, flow: str, kind: StepKind, direction: str) -> None:
         if self.g.has_edge(a, b):
             return  # the first flow (by ID) between two states stands for the others
         self.g.add_edge(a, b, flow=flow, kind=kind, direction=direction)
+
+    @cached_property
+    def states(self) -> dict[str, list[_State]]:
+        """Each element's attacker states."""
+        out: dict[str, list[_State]] = defaultdict(list)
+        for n in self.g.nodes:
+            out[n[0]].append(n)
+        return out
+
+    def within(self, source: str, max_length: int) -> set[str]:
+        """Elements reachable from ``source`` in at most ``max_length`` steps (pairs
+        outside it need no path search)."""
+        seen = {(source, None)}
+        frontier: list[_State] = [(source, None)]
+        for _ in range(max_length):
+            nxt = []
+            for state in frontier:
+                for other in self.g.successors(state):
+                    if other not in seen:
+                        seen.add(other)
+                        nxt.append(other)
+            frontier = nxt
+        return {state[0] for state in seen}
 
     def routes(
         self, source: str, target: str, *, max_length: int
@@ -163,7 +193,7 @@ class StepGraph:
         goal = ("#goal", target)
         g = self.g
         g.add_node(goal)
-        for state in [n for n in g.nodes if n[0] == target]:
+        for state in self.states.get(target, ()):
             g.add_edge(state, goal)
         try:
             for states in nx.shortest_simple_paths(g, (source, None), goal):
@@ -227,8 +257,9 @@ def attack_paths(
     steps_graph = StepGraph(graph)
     out: list[AttackPath] = []
     for source in sorted(set(sources)):
+        reached = steps_graph.within(source, max_length)
         for target in sorted(set(targets)):
-            if source == target:
+            if source == target or target not in reached:
                 continue
             routes = steps_graph.routes(source, target, max_length=max_length)
             for n, route in enumerate(itertools.islice(routes, per_pair), start=1):

@@ -194,6 +194,7 @@ class _Context:
 
     objectives: _Objectives
     in_place: _InPlace
+    references: dict[str, dict[str, tuple[str, ...]]]
 
 
 def _objective_impact(model: ThreatModel) -> _Objectives:
@@ -240,13 +241,11 @@ def score(
         notes.append("likelihood raised: directly reachable by untrusted actors")
     in_place = []
     credited: set[str] = set()
-    origins = _origins(threat.applies_to)
+
     for mid, on_element, on_flow in ctx.in_place.get(threat.id, ()):
         rule = on_flow if isinstance(target, Flow) else on_element
         if rule is None:
             continue
-        if origins is not None:  # a screen counts on the threat's own route
-            rule = _narrowed(rule, origins)
         m = evaluate(rule, facts, target)
         if not m.ok:
             continue
@@ -310,9 +309,16 @@ class _Index:
         self.up: dict[str, int] = {}
         self.down: dict[str, int] = {}
         self.in_place: _InPlace = {}
+        self.references: dict[str, dict[str, tuple[str, ...]]] = {}
         for t in catalog.threats.values():
+            self.references[t.id] = {k: tuple(v) for k, v in t.references.model_dump().items() if v}
+            origins = _origins(t.applies_to)  # a screen counts on the threat's own route
             rules = [
-                (mid, m.in_place, m.in_place_on_flow)
+                (
+                    mid,
+                    _narrowed(m.in_place, origins) if origins and m.in_place else m.in_place,
+                    m.in_place_on_flow,
+                )
                 for mid in t.mitigations
                 if (m := catalog.mitigations.get(mid)) is not None
                 and (m.in_place is not None or m.in_place_on_flow is not None)
@@ -360,7 +366,7 @@ def _findings_for(
             continue
         likelihood, impact, notes, in_place = score(t, target, facts, ctx)
         name, layer = _describe(target, facts)
-        refs = {k: tuple(v) for k, v in t.references.model_dump().items() if v}
+        refs = ctx.references[t.id]
         out.append(
             Finding(
                 id=f"{t.id}@{target.id}",
@@ -423,7 +429,7 @@ class Analyzer:
         """Analyse ``model`` from scratch."""
         graph = model.graph()
         facts = Facts(graph)
-        ctx = _Context(_objective_impact(model), self._index.in_place)
+        ctx = _Context(_objective_impact(model), self._index.in_place, self._index.references)
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
             per_target[e.id] = _findings_for(e, self._index.by_kind[e.kind], facts, ctx)
@@ -448,7 +454,7 @@ class Analyzer:
         if _influence_signature(model) == _influence_signature(old_model):
             facts.adopt_influence(old_facts)  # the edit cannot move outsiders' content
         scope = _Scope(old_facts, facts, self._index.radius)
-        ctx = _Context(_objective_impact(model), self._index.in_place)
+        ctx = _Context(_objective_impact(model), self._index.in_place, self._index.references)
         idx = self._index
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:

@@ -37,17 +37,17 @@ from ..catalog.predicates import (
 from ..graph import ModelGraph
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS, ElementKind
-from ..model.types import CLASSIFICATION_RANK, IMPACT_SCORE, RiskLevel
+from ..model.types import CLASSIFICATION_RANK, IMPACT_SCORE
 from .groups import FindingGroup, group_findings
 from .paths import AttackPath, attack_paths
-from .risk import clamp, level
+from .risk import Scored, clamp
 from .rules import Facts, evaluate
 
 TargetType = Literal["element", "flow"]
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(Scored):
     """A threat that applies to one element or flow, with why and how risky."""
 
     id: str
@@ -83,16 +83,6 @@ class Finding:
     in_place: tuple[str, ...] = ()
     """Mitigations of the threat that the model shows in place on the target (they
     lowered the likelihood; see ``scoring``)."""
-
-    @property
-    def score(self) -> int:
-        """Inherent risk score: likelihood x impact (1..25)."""
-        return self.likelihood * self.impact
-
-    @property
-    def risk(self) -> RiskLevel:
-        """Inherent risk level."""
-        return level(self.score)
 
     @property
     def atlas(self) -> tuple[str, ...]:

@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..catalog import Catalog
 from ..catalog.predicates import All, Missing, Prop
 from ..model import Element, Flow, ThreatModel
-from ..model.types import RiskLevel
-from .risk import level
+from .risk import Scored
 
 if TYPE_CHECKING:
     from .analysis import Finding
@@ -35,7 +34,7 @@ Cause = Literal["missing_control", "threat", "single"]
 
 
 @dataclass(frozen=True)
-class FindingGroup:
+class FindingGroup(Scored):
     """Findings that share one cause."""
 
     id: str
@@ -57,16 +56,6 @@ class FindingGroup:
     """Likelihood of the worst member."""
     impact: int
     """Impact of the worst member."""
-
-    @property
-    def score(self) -> int:
-        """The worst member's score."""
-        return self.likelihood * self.impact
-
-    @property
-    def risk(self) -> RiskLevel:
-        """The worst member's risk level."""
-        return level(self.score)
 
 
 def missing_properties(rule: Any, target: Element | Flow) -> list[str]:

@@ -32,9 +32,8 @@ import networkx as nx
 
 from ..graph import ModelGraph
 from ..model import Flow
-from ..model.types import RiskLevel
 from .influence import is_screen
-from .risk import clamp, level
+from .risk import Scored, clamp
 
 if TYPE_CHECKING:
     from .analysis import Finding
@@ -71,7 +70,7 @@ class PathStep:
 
 
 @dataclass(frozen=True)
-class AttackPath:
+class AttackPath(Scored):
     """PASTA stage 6: a route from an untrusted actor to a crown jewel."""
 
     id: str
@@ -89,16 +88,6 @@ class AttackPath:
     def elements(self) -> tuple[str, ...]:
         """Every element on the path, source first."""
         return (self.source, *(s.element for s in self.steps))
-
-    @property
-    def score(self) -> int:
-        """Likelihood x impact."""
-        return self.likelihood * self.impact
-
-    @property
-    def risk(self) -> RiskLevel:
-        """Risk level of the path."""
-        return level(self.score)
 
 
 _State = tuple[str, str | None]

@@ -29,3 +29,21 @@ def at_least(risk: str, threshold: str) -> bool:
 def clamp(score: int) -> int:
     """Keep a likelihood or impact score on the 1..5 scale."""
     return max(1, min(5, score))
+
+
+class Scored:
+    """Something with a likelihood and an impact (a finding, a path, a group): its score
+    and risk level. Subclasses define ``likelihood`` and ``impact``."""
+
+    likelihood: int
+    impact: int
+
+    @property
+    def score(self) -> int:
+        """Likelihood x impact (1..25)."""
+        return self.likelihood * self.impact
+
+    @property
+    def risk(self) -> RiskLevel:
+        """The risk level of the score."""
+        return level(self.score)

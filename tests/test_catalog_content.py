@@ -365,3 +365,40 @@ def test_findings_sit_where_the_attack_lands() -> None:
     assert "fetch" in _targets(a, "AITW-SUP-010")
     assert "remember" in _targets(a, "AITW-AGT-009")
     assert "docs" in _targets(a, "AITW-AGT-001")
+
+
+# The risk each starter's header comment names as the one to look at first, as finding
+# IDs the top group must contain. Two IDs where the header names two risks of equal
+# weight (the phone is the attacker's: evasion offline; telemetry feeds training).
+KEY_RISK = {
+    # one customer's ticket retrieved into another customer's answer
+    "rag_assistant": {"AITW-RAG-003@vector_store"},
+    # attacker-written pages and mail steer the agent into misusing its tools
+    "llm_agent_tools": {"AITW-AGT-002@agent"},
+    # the base model arrives unsigned and unpinned from a public hub
+    "fine_tuning_pipeline": {"AITW-SUP-003@model_import", "AITW-SUP-001@base_model"},
+    # an attacker probes the approve/decline answer until fraud slips through
+    "fraud_classifier": {"AITW-MDL-001@scoring_endpoint"},
+    # telemetry written by whoever runs the app feeds training; weights probed offline
+    "on_device_model": {
+        "AITW-DATA-002@telemetry_collector",
+        "AITW-MDL-001@inference_runtime",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEY_RISK))
+def test_each_starters_top_group_is_its_key_risk(name: str) -> None:
+    a = analysis(name)
+    top = a.groups[0]
+    assert KEY_RISK[name] & set(top.members), (name, top.id, top.members)
+
+
+@pytest.mark.parametrize("name", sorted(KEY_RISK))
+def test_each_starters_key_risk_stands_out(name: str) -> None:
+    """The top group scores well above the typical finding: calibration discriminates."""
+    a = analysis(name)
+    scores = sorted(f.score for f in a.findings)
+    median = scores[len(scores) // 2]
+    assert a.groups[0].score >= 2 * median, (name, a.groups[0].score, median)
+    assert a.groups[0].risk in ("high", "critical")

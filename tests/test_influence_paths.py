@@ -357,3 +357,21 @@ def test_new_fields_survive_interchange(fmt: Any) -> None:
     endpoint = back.element("inference_endpoint")
     assert endpoint.properties.model_type == "llm"
     assert endpoint.properties.input_modality == "text"
+
+
+def test_an_evasion_finding_on_a_defence_gets_past_it() -> None:
+    """An untested guardrail has a known way past it (it is evaded, not credited); a
+    red-teamed one lowers the path's likelihood."""
+
+    def path_to_db(tested: bool) -> Any:
+        m = _paths_model()
+        guard = m.element("guard")
+        props = guard.properties.model_copy(update={"adversarially_tested": tested})
+        a = analyze(m.update_element("guard", properties=props))
+        return next(p for p in a.attack_paths if p.target == "db")
+
+    untested, tested = path_to_db(False), path_to_db(True)
+    assert any("gets past it" in n for n in untested.notes), untested.notes
+    assert not any("gets past it" in n for n in tested.notes), tested.notes
+    assert any("Guard" in n for n in tested.notes)
+    assert tested.likelihood <= untested.likelihood

@@ -16,7 +16,7 @@ leaves it.
 
 A defence on the path (a guardrail, an element that validates its input, a human
 approval) lowers the path's likelihood by one, unless a finding on that defence says how
-to get through it (a stage-4 catalog threat with tampering or elevation on it).
+to get past it (a threat-analysis finding citing an evasion technique, :data:`EVASION`).
 """
 
 from __future__ import annotations
@@ -216,14 +216,19 @@ def _defends(graph: ModelGraph, element_id: str) -> bool:
     return bool(p.input_validation) or bool(p.human_in_the_loop)
 
 
+EVASION = frozenset({"AML.T0015", "AML.T0043", "AML.T0054", "AML.T0068"})
+"""ATLAS techniques that get content past a screen: evading a model (a guardrail is one),
+crafting adversarial data, jailbreaking, obfuscating a prompt."""
+
+
 def _bypassed(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings on a defence that say how to get through it."""
+    """Findings on a defence that say how to get past it: threat-analysis findings that
+    cite an evasion technique (see :data:`EVASION`), sub-techniques included."""
     return [
         f
         for f in findings
         if f.pasta_stage == 4
-        and not f.threat_id.startswith("AITW-STRIDE-")
-        and ({"T", "E"} & set(f.stride))
+        and any(a.split(".")[0] + "." + a.split(".")[1] in EVASION for a in f.atlas)
     ]
 
 

@@ -167,58 +167,54 @@ class Influence:
         )
 
     def _run(self) -> None:
+        """Dijkstra over (element, caller served, via a store) states. States leave the
+        heap in cost order, so the first state of an element to leave it carries the
+        element's best route, and the first relaxation of a flow its best route."""
         g = self.graph
         heap: list[tuple[_Cost, int, _State]] = []
         serial = itertools.count()
         reach: dict[_State, Reach] = {}
         costs: dict[_State, _Cost] = {}
-
-        def push(state: _State, r: Reach) -> None:
-            cost = _cost(r)
-            old = costs.get(state)
-            if old is None or cost < old:
-                reach[state] = r
-                costs[state] = cost
-                heapq.heappush(heap, (cost, next(serial), state))
-
         for state, r in self._seeds():
-            push(state, r)
+            cost = _cost(r)
+            if state not in costs or cost < costs[state]:
+                reach[state], costs[state] = r, cost
+                heapq.heappush(heap, (cost, next(serial), state))
         done: set[_State] = set()
         outflows, persisting = g.outflows, g.persisting
         untrusted = frozenset(g.untrusted_actors())
         screening = {n for n in g.g.nodes if is_screen(g, n)}
-        flow_cost: dict[str, _Cost] = {}
+        best, via_store_best, flows = self._best, self._via_store, self._flows
         while heap:
-            _, _, state = heapq.heappop(heap)
+            cost, _, state = heapq.heappop(heap)
             if state in done:
                 continue
             done.add(state)
             r = reach[state]
             x, serving, via_store = state
-            self._record(x, r)
-            screens = r.screens + ((x,) if len(r.route) > 1 and x in screening else ())
+            if x not in best:
+                best[x] = r
+            if r.via_store and x not in via_store_best:
+                via_store_best[x] = r
+            route = r.route
+            screens = r.screens + ((x,) if len(route) > 1 and x in screening else ())
             for f, y, query, starter in outflows[x]:
-                if query or y in untrusted or y in r.route:
+                if query or y in untrusted or y in route:
                     continue
                 nxt = _arrive(x, y, False, starter, serving, via_store, persisting)
                 if nxt is None:
                     continue
-                nr = Reach((*r.route, y), (*r.flows, f.id), screens, nxt[2], r.declared)
-                cost = _cost(nr)
-                old = flow_cost.get(f.id)
-                if old is None or cost < old:
-                    self._flows[f.id] = nr
-                    flow_cost[f.id] = cost
-                push(nxt, nr)
-
-    def _record(self, element_id: str, r: Reach) -> None:
-        old = self._best.get(element_id)
-        if old is None or _cost(r) < _cost(old):
-            self._best[element_id] = r
-        if r.via_store:
-            old = self._via_store.get(element_id)
-            if old is None or _cost(r) < _cost(old):
-                self._via_store[element_id] = r
+                new_route = (*route, y)
+                new_cost = (r.declared, len(screens), len(new_route), new_route)
+                old = costs.get(nxt)
+                better = old is None or new_cost < old
+                if f.id in flows and not better:
+                    continue
+                nr = Reach(new_route, (*r.flows, f.id), screens, nxt[2], r.declared)
+                flows.setdefault(f.id, nr)
+                if better:
+                    reach[nxt], costs[nxt] = nr, new_cost
+                    heapq.heappush(heap, (new_cost, next(serial), nxt))
 
 
 def _arrive(

@@ -76,7 +76,7 @@ class Facts:
         self.model = graph.model
         self.elements = {e.id: e for e in self.model.elements}
         self.flows = {f.id: f for f in self.model.flows}
-        self._bfs: dict[tuple[str, bool, int], list[list[str]]] = {}
+        self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
         self._influence: dict[frozenset[str] | None, Influence] = {}
 
     @cached_property
@@ -136,18 +136,36 @@ class Facts:
     def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:
         """The nearest element of ``kinds`` within ``hops`` flows (upstream or downstream);
         the first by ID among those equally near."""
-        wanted = set(kinds)
-        for layer in self._layers(start, up, hops):
-            for other in layer:
-                if self.elements[other].kind in wanted:
-                    return other
-        return None
+        key = (frozenset(kinds), hops, up)
+        if key not in self._near:
+            self._near[key] = self._nearest(key[0], hops, up)
+        return self._near[key].get(start)
 
-    def _layers(self, start: str, up: bool, hops: int) -> list[list[str]]:
-        key = (start, up, hops)
-        if key not in self._bfs:
-            self._bfs[key] = self.graph.layers(start, forward=not up, max_hops=hops)
-        return self._bfs[key]
+    def _nearest(self, kinds: frozenset[str], hops: int, up: bool) -> dict[str, str]:
+        """For every element, the nearest other element of ``kinds`` within ``hops`` flows
+        upstream (``up``) or downstream of it: one breadth-first search from all of them
+        at once, each element labelled with the lowest ID among its nearest."""
+        # upstream of X means X is downstream of the source: walk from the sources along
+        # flows when looking up, against them when looking down
+        adj = self.graph.g.succ if up else self.graph.g.pred
+        label: dict[str, str] = {}
+        frontier: dict[str, str] = {}
+        for source in sorted(e for e, el in self.elements.items() if el.kind in kinds):
+            for n in adj[source]:
+                if n != source and (n not in frontier or source < frontier[n]):
+                    frontier[n] = source
+        for _ in range(hops):
+            fresh = {n: s for n, s in frontier.items() if n not in label}
+            label.update(fresh)
+            nxt: dict[str, str] = {}
+            for n, source in fresh.items():
+                for m in adj[n]:
+                    if m in label or m == source:
+                        continue
+                    if m not in nxt or source < nxt[m]:
+                        nxt[m] = source
+            frontier = nxt
+        return label
 
     # ------------------------------------------------------------ influence
     def influence(self, origins: frozenset[str] | None = None) -> Influence:

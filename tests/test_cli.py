@@ -57,7 +57,7 @@ def test_new_from_template(tmp_path: Path) -> None:
     assert "created from 'llm_agent_tools'" in out
     assert run("validate", str(p))[0] == 0
     code, _, err = run("new", str(p))
-    assert code == 1
+    assert code == 2
     assert "exists; pass --force" in err
     code, _, _ = run("new", "--force", str(p))
     assert code == 0

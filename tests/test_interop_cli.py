@@ -94,7 +94,7 @@ def test_import_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     out = tmp_path / "model.yaml"
     out.write_text("keep me\n", encoding="utf-8")
     code, _, err = run("import", src, "-o", out)
-    assert code == 1
+    assert code == 2
     assert "exists; pass --force" in err
     assert out.read_text(encoding="utf-8") == "keep me\n"
     code, _, _ = run("import", src, "-o", out, "--force")

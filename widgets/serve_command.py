@@ -98,7 +98,7 @@ def app_url(address: str, port: int, token: str | None) -> str:
 def _load(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any] | None:
     """The starting model and the catalog, or ``None`` after printing the problems."""
     from workbench.catalog import load_catalog
-    from workbench.errors import ModelFileError
+    from workbench.errors import ModelFileError, print_problems
     from workbench.model import ThreatModel
 
     try:
@@ -107,8 +107,7 @@ def _load(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any] | None:
             return ThreatModel.from_template(args.template), catalog
         return ThreatModel.load(args.file), catalog
     except ModelFileError as exc:
-        for problem in exc.problems:
-            print(problem, file=err)
+        print_problems(exc.problems, err)
     except (KeyError, OSError) as exc:
         print(f"threat-workbench serve: {exc}", file=err)
     return None

@@ -1,6 +1,9 @@
 """The ``threat-workbench`` command line.
 
-Exit codes: 0 success, 1 the input is invalid (or a check failed), 2 usage error.
+Exit codes: 0 success, 1 the input is invalid (``check``: a finding reaches the level;
+``validate``: a file is invalid), 2 usage error: a bad option, an output that is refused or
+cannot be written (see :mod:`workbench.outputs`), and for ``check`` a file that does not
+load.
 """
 
 from __future__ import annotations
@@ -43,9 +46,25 @@ def add_catalog_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+CHECK_EXIT_CODES = (
+    "exit codes: 0 no open finding at or above the level; 1 some open finding is at or "
+    "above it (policy failed); 2 a file did not load, or a usage error. With several files, "
+    "the highest code wins."
+)
+
 CORE_COMMANDS = frozenset({"validate", "new", "analyze", "check", "templates", "schema"})
 """Commands defined here: running one of them (or ``--version``) does not import
 :data:`COMMAND_MODULES` (``workbench.export`` alone takes about 0.25 s to import)."""
+
+
+def add_force_option(p: argparse.ArgumentParser, what: str = "OUT") -> None:
+    """``--force``: replace an existing output (every command that writes has it)."""
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help=f"overwrite {what} if it exists (the old file is kept as {what}.bak); without "
+        "it an existing file is refused",
+    )
 
 
 def _core_only(argv: Sequence[str] | None) -> bool:
@@ -83,17 +102,26 @@ def _parser(*, core_only: bool = False) -> argparse.ArgumentParser:
         default="rag_assistant",
         help="starter architecture (see 'templates'); default: rag_assistant",
     )
-    n.add_argument(
-        "--force", action="store_true", help="overwrite FILE (the old one is kept as FILE.bak)"
-    )
+    add_force_option(n, "FILE")
 
     a = sub.add_parser("analyze", help="suggest threats; print the register")
     a.add_argument("file", type=Path, metavar="FILE")
-    a.add_argument("--format", "-f", choices=["table", "json", "sarif", "csv"], default="table")
+    a.add_argument(
+        "--format",
+        "-f",
+        choices=["table", "json", "sarif", "csv"],
+        help="default: from OUT's suffix (.sarif, .json, .csv), else table",
+    )
     add_catalog_options(a)
     a.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
+    add_force_option(a)
 
-    c = sub.add_parser("check", help="CI gate: fail when open findings reach a risk level")
+    c = sub.add_parser(
+        "check",
+        help="CI gate: fail when open findings reach a risk level",
+        description="CI gate: list the open findings at or above --fail-on.",
+        epilog=CHECK_EXIT_CODES,
+    )
     c.add_argument("files", nargs="+", type=Path, metavar="FILE")
     c.add_argument(
         "--fail-on",
@@ -119,8 +147,9 @@ def _parser(*, core_only: bool = False) -> argparse.ArgumentParser:
 
 
 def _validate(files: list[Path], quiet: bool, out: TextIO, err: TextIO) -> int:
-    from .errors import ModelFileError
+    from .errors import ModelFileError, print_problems
     from .io import load_model
+    from .terminal import safe_line
 
     status = 0
     for f in files:
@@ -128,28 +157,30 @@ def _validate(files: list[Path], quiet: bool, out: TextIO, err: TextIO) -> int:
             m = load_model(f)
         except ModelFileError as exc:
             status = 1
-            for problem in exc.problems:
-                print(problem, file=err)
+            print_problems(exc.problems, err)
             continue
         if not quiet:
             print(
-                f"{f}: ok ({len(m.elements)} elements, {len(m.flows)} flows, "
-                f"{len(m.boundaries)} boundaries)",
+                safe_line(
+                    f"{f}: ok ({len(m.elements)} elements, {len(m.flows)} flows, "
+                    f"{len(m.boundaries)} boundaries)"
+                ),
                 file=out,
             )
     return status
 
 
 def _new(file: Path, template: str, force: bool, out: TextIO, err: TextIO) -> int:
+    from .io import detect_format, dumps_model
+    from .outputs import check_output, write_output
     from .templates import load_template, names
 
-    if file.exists() and not force:
-        print(f"{file}: exists; pass --force to overwrite (a .bak copy is kept)", file=err)
-        return 1
+    check_output(file, force=force)
     if template not in names():
         print(f"unknown template '{template}'; available: {', '.join(names())}", file=err)
         return 2
-    path = load_template(template).save(file)
+    model = load_template(template)
+    path = write_output(file, dumps_model(model, detect_format(file)), force=force)
     print(f"{path}: created from '{template}'", file=out)
     return 0
 
@@ -157,22 +188,31 @@ def _new(file: Path, template: str, force: bool, out: TextIO, err: TextIO) -> in
 def _analysis(file: Path, catalogs: list[Path], builtin: bool, err: TextIO) -> Any:
     from .catalog import load_catalog
     from .engine import analyze
-    from .errors import ModelFileError
+    from .errors import ModelFileError, print_problems
     from .io import load_model
 
     try:
         model = load_model(file)
         catalog = load_catalog(*catalogs, builtin=builtin)
     except ModelFileError as exc:
-        for problem in exc.problems:
-            print(problem, file=err)
+        print_problems(exc.problems, err)
         return None
     return analyze(model, catalog)
 
 
 def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .io import gc_paused, write_atomic
+    from .io import gc_paused
+    from .outputs import check_output, output_format, write_output
 
+    fmt = output_format(
+        args.output,
+        args.format,
+        {".sarif": "sarif", ".sarif.json": "sarif", ".json": "json", ".csv": "csv"},
+        "table",
+        compatible={"json": frozenset({"sarif"})},
+    )
+    if args.output:
+        check_output(args.output, force=args.force)
     # Imports, catalog, model and analysis build large object graphs with little cyclic
     # garbage: the collector would only re-scan them (15-20% of the command's time).
     with gc_paused():
@@ -182,9 +222,9 @@ def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if analysis is None:
             return 1
         render = {"table": to_table, "json": to_json, "sarif": to_sarif, "csv": to_csv}
-        text = render[args.format](analysis)
+        text = render[fmt](analysis)
     if args.output:
-        write_atomic(args.output, text, backup=False)
+        write_output(args.output, text, force=args.force)
         print(f"{args.output}: {len(analysis.findings)} findings", file=err)
     else:
         out.write(text)
@@ -203,10 +243,11 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _check_one(file: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .register import build_register
+    from .terminal import safe_line
 
     analysis = _analysis(file, args.catalog, not args.no_builtin, err)
     if analysis is None:
-        return 1
+        return 2  # did not load: not a policy verdict
     register = build_register(analysis)
     failing = sorted(
         register.open_at_or_above(args.fail_on), key=lambda e: (-e.residual_score, e.id)
@@ -214,20 +255,26 @@ def _check_one(file: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -
     for e in failing:
         f = e.finding
         print(
-            f"{file}: {e.residual_risk.upper():8} {f.id}: {f.title} (on {f.target_name})",
+            safe_line(
+                f"{file}: {e.residual_risk.upper():8} {f.id}: {f.title} (on {f.target_name})"
+            ),
             file=out,
         )
     for d in register.orphaned:
         print(
-            f"{file}: note: decision for {d.finding} matches no finding "
-            "(element removed or renamed?)",
+            safe_line(
+                f"{file}: note: decision for {d.finding} matches no finding "
+                "(element removed or renamed?)"
+            ),
             file=out,
         )
     verdict = "FAIL" if failing else "ok"
     decided = sum(e.status != "open" for e in register.entries)
     print(
-        f"{file}: {verdict}: {len(failing)} open finding(s) at or above "
-        f"'{args.fail_on}' ({len(register.entries)} findings, {decided} decided)",
+        safe_line(
+            f"{file}: {verdict}: {len(failing)} open finding(s) at or above "
+            f"'{args.fail_on}' ({len(register.entries)} findings, {decided} decided)"
+        ),
         file=out,
     )
     return 1 if failing else 0
@@ -240,6 +287,18 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     args = _parser(core_only=_core_only(argv)).parse_args(argv)
+    from .errors import OutputError
+
+    try:
+        return _run(args, out, err)
+    except OutputError as exc:
+        from .terminal import safe_line
+
+        print(safe_line(f"error: {exc}"), file=err)
+        return 2
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if getattr(args, "func", None) is not None:
         code: int = args.func(args, out, err)
         return code

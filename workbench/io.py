@@ -26,6 +26,9 @@ import gc
 import io
 import json
 import os
+import re
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -336,11 +339,28 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
             [Problem(filename, None, None, "", f"nested deeper than {MAX_DEPTH} levels")]
         ) from None
     except (ValueError, TypeError) as exc:
+        huge = _huge_number(exc, filename, text)
         raise ModelFileError(
-            [Problem(filename, None, None, "", f"unreadable value: {exc}")]
+            [huge or Problem(filename, None, None, "", f"unreadable value: {exc}")]
         ) from None
     finally:
         loader.dispose()
+
+
+def _huge_number(exc: Exception, filename: str, text: str) -> Problem | None:
+    """Python's refusal to read an integer of more than 4,300 digits, said plainly and
+    placed (its own message advises a setting that the user of a CLI cannot change)."""
+    if "integer string conversion" not in str(exc):
+        return None
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+    found = re.search("[0-9_]{" + str(limit + 1) + ",}", text)
+    if found is None:
+        return Problem(filename, None, None, "", f"number too large (at most {limit} digits)")
+    start = found.start()
+    line = text.count("\n", 0, start) + 1
+    col = start - (text.rfind("\n", 0, start) + 1) + 1
+    digits = len(found.group().replace("_", ""))
+    return Problem(filename, line, col, "", f"number too large ({digits} digits; at most {limit})")
 
 
 def no_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -361,7 +381,8 @@ def _parse_json(text: str, filename: str) -> Any:
             [Problem(filename, exc.lineno, exc.colno, "", f"JSON syntax error: {exc.msg}")]
         ) from None
     except ValueError as exc:
-        raise ModelFileError([Problem(filename, None, None, "", str(exc))]) from None
+        huge = _huge_number(exc, filename, text)
+        raise ModelFileError([huge or Problem(filename, None, None, "", str(exc))]) from None
     except RecursionError:
         raise ModelFileError([Problem(filename, None, None, "", "nested too deeply")]) from None
 
@@ -472,10 +493,26 @@ def _message(err: Mapping[str, Any], loc: Loc, root_cls: type[BaseModel]) -> str
     return str(err["msg"])
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> Loc:
-    """Drop pydantic's internal loc parts: union members, validators, and the tag of a
-    tagged union (which repeats the key that follows it)."""
-    parts = [p for p in loc if isinstance(p, int) or "[" not in str(p)]
+_NO_DATA: Any = object()
+
+
+def _clean_loc(loc: tuple[Any, ...], data: Any = _NO_DATA) -> Loc:
+    """Drop pydantic's internal loc parts: union members, validators (``function-after[…]``,
+    ``list[…]``), and the tag of a tagged union (which repeats the key that follows it).
+    A part that is a key of the document (``data``, when given) is always kept, whatever
+    it holds (``"tags[0]"``)."""
+    parts: list[Any] = []
+    here, known = data, data is not _NO_DATA
+    for p in loc:
+        if isinstance(p, int):
+            parts.append(p)
+            ok = known and isinstance(here, list) and 0 <= p < len(here)
+            here, known = (here[p], True) if ok else (None, False)
+        elif known and isinstance(here, dict) and p in here:
+            parts.append(p)
+            here = here[p]
+        elif "[" not in str(p):
+            parts.append(p)
     return tuple(
         p
         for i, p in enumerate(parts)
@@ -488,17 +525,37 @@ def validation_problems(
     filename: str,
     root: yaml.Node | None,
     root_cls: type[BaseModel] = ThreatModel,
+    data: Any = _NO_DATA,
 ) -> list[Problem]:
-    """One :class:`Problem` per pydantic error, placed with the YAML node tree."""
+    """One :class:`Problem` per pydantic error, placed with the YAML node tree; ``data``:
+    the validated document, to tell its keys from pydantic's own loc parts."""
     problems = []
     for err in exc.errors(include_url=False):
-        loc = _clean_loc(tuple(err["loc"]))
+        loc = _clean_loc(tuple(err["loc"]), data)
         node = node_at(root, loc, key=err["type"] == "extra_forbidden")
         if err["type"] == "missing":
             node = node_at(root, loc[:-1])
         line, col = mark(node)
-        problems.append(Problem(filename, line, col, format_loc(loc), _message(err, loc, root_cls)))
+        problems.append(Problem(filename, line, col, _path(loc), _message(err, loc, root_cls)))
     return problems
+
+
+_PLAIN_KEY = re.compile(r"[\w-]+")
+
+
+def _path(loc: Loc) -> str:
+    """Like :func:`format_loc`, with a key that is not a plain name in brackets and quotes
+    (``system["tags[0]"]``): the path reads the same as the file."""
+    out = ""
+    for part in loc:
+        if isinstance(part, str) and not _PLAIN_KEY.fullmatch(part):
+            quoted = part.replace("\\", "\\\\").replace('"', '\\"')
+            out += f'["{quoted}"]'
+        elif isinstance(part, int) or out:
+            out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        else:
+            out = part
+    return out
 
 
 # --------------------------------------------------------------------------- loading
@@ -563,7 +620,7 @@ def _loads_model(text: str, filename: str, fmt: Format) -> ThreatModel:
     try:
         draft = ThreatModel.model_validate(data, context={DEFER_REFERENCES: True})
     except ValidationError as exc:
-        problems = validation_problems(exc, filename, root())
+        problems = validation_problems(exc, filename, root(), data=data)
         # Report dangling references too, so one run shows every problem.
         seen = {p.path for p in problems}
         refs = [p for p in _ref_problems(_RawModel(data), filename, root()) if p.path not in seen]
@@ -632,31 +689,119 @@ def load_model(path: str | os.PathLike[str]) -> ThreatModel:
     """Load a model from a file; raises :class:`ModelFileError` (never modifies the file)."""
     p = Path(path)
     name = str(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ModelFileError(
-                [
-                    Problem(
-                        name,
-                        None,
-                        None,
-                        "",
-                        f"file is {size / 2**20:.1f} MiB; the limit is "
-                        f"{MAX_FILE_BYTES // 2**20} MiB",
-                    )
-                ]
-            )
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ModelFileError([Problem(name, None, None, "", exc.strerror or str(exc))]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ModelFileError(
-            [Problem(name, None, None, "", f"not UTF-8 text (byte {exc.start})")]
-        ) from None
+    text = decode_text(read_limited(p, name), name)
     return loads_model(text, name, detect_format(p), path=p.resolve())
+
+
+_OPEN_DESCRIPTORS = ("/dev/stdin", "/dev/fd/", "/proc/self/fd/")
+"""Paths of descriptors this process already holds (standard input, ``<(...)``): read
+whatever they are, as the user handed them over."""
+
+
+def _what(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _held_by_us(path: Path, st: os.stat_result) -> bool:
+    """Whether ``path`` names standard input or another descriptor already open here."""
+    text = str(path)
+    if text == "/dev/stdin" or text.startswith(_OPEN_DESCRIPTORS[1:]):
+        return True
+    try:
+        stdin = os.fstat(0)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == (stdin.st_dev, stdin.st_ino)
+
+
+def read_limited(
+    path: str | os.PathLike[str],
+    name: str,
+    limit: int = MAX_FILE_BYTES,
+    *,
+    descriptors: bool = True,
+    expected: str = "a regular file: give a file, or pass the model on standard input as "
+    "/dev/stdin",
+) -> bytes:
+    """The bytes of a file, at most ``limit`` of them; :class:`ModelFileError` otherwise.
+
+    The read itself is bounded (a pipe or a device has no size to check first: at most
+    ``limit + 1`` bytes are read). Only regular files are opened, and standard input
+    (``/dev/stdin``) or another descriptor already open (``/dev/fd/N``, as ``<(...)``
+    gives): a named pipe with no writer would wait for ever, a device never ends, so both
+    are refused with a one-line message, without waiting (``descriptors=False``: standard
+    input is refused too; ``expected`` ends that message)."""
+    p = Path(path)
+
+    def refuse(message: str) -> ModelFileError:
+        return ModelFileError([Problem(name, None, None, "", message)])
+
+    nonblocking = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
+    try:
+        fd = os.open(p, os.O_RDONLY | nonblocking | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and p.is_symlink():
+            raise refuse(f"broken symbolic link (to {os.readlink(p)})") from None
+        raise refuse(exc.strerror or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        regular = stat.S_ISREG(st.st_mode)
+        if not regular and not (descriptors and _held_by_us(p, st)):
+            raise refuse(f"{_what(st.st_mode)}, not {expected}")
+        if regular and st.st_size > limit:
+            raise refuse(f"file is {st.st_size / 2**20:.1f} MiB; the limit is {limit // 2**20} MiB")
+        if nonblocking:
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(limit + 1)
+    except OSError as exc:
+        raise refuse(exc.strerror or str(exc)) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        raise refuse(f"more than {limit // 2**20} MiB (the limit); reading stopped there")
+    return raw
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped); :class:`ModelFileError` naming what the
+    bytes are otherwise (UTF-16 and UTF-32 are recognised, with or without a byte-order
+    mark: NUL bytes, valid UTF-8 but never in a YAML or JSON file, give them away)."""
+    other = next((enc for bom, enc in _BOMS if raw.startswith(bom)), None)
+    if other is not None:
+        message = f"{other} text (it starts with a {other} byte-order mark)"
+    elif b"\x00" in raw[:4096]:
+        message = "UTF-16 or UTF-32 text (it holds NUL bytes)"
+    else:
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            problem = (
+                f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}, "
+                f"column {column} (byte {exc.start})"
+            )
+            raise ModelFileError([Problem(name, line, column, "", problem)]) from None
+    raise ModelFileError(
+        [Problem(name, None, None, "", f"not UTF-8 text: {message}; save it as UTF-8")]
+    )
 
 
 # --------------------------------------------------------------------------- writing

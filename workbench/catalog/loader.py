@@ -18,7 +18,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ModelFileError, Problem
-from ..io import MAX_FILE_BYTES, gc_paused, mark, node_at, parse_yaml, validation_problems
+from ..io import (
+    MAX_FILE_BYTES,
+    decode_text,
+    gc_paused,
+    mark,
+    node_at,
+    parse_yaml,
+    read_limited,
+    validation_problems,
+)
 from ..model.references import did_you_mean
 from ..resources import catalogs_dir
 from .predicates import Context, Predicate
@@ -69,10 +78,11 @@ def _files(directory: Path) -> list[Path]:
 
 
 def _load_file(path: Path) -> tuple[CatalogFile, list[str], Any]:
+    """One catalog file; anything unreadable (not UTF-8, too large, a directory, a FIFO or
+    a device named ``*.yaml``, a broken link) is one :class:`Problem` naming the file."""
     name = str(path)
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ModelFileError([Problem(name, None, None, "", "catalog file is too large")])
-    parsed, disabled, root = _parse_file(name, path.read_text(encoding="utf-8"))
+    raw = read_limited(path, name, MAX_FILE_BYTES, descriptors=False, expected="a catalog file")
+    parsed, disabled, root = _parse_file(name, decode_text(raw, name))
     return parsed, list(disabled), root
 
 
@@ -99,7 +109,7 @@ def _parse_file(name: str, text: str) -> tuple[CatalogFile, tuple[str, ...], Any
     try:
         parsed = CatalogFile.model_validate(data)
     except ValidationError as exc:
-        raise ModelFileError(validation_problems(exc, name, root, CatalogFile)) from None
+        raise ModelFileError(validation_problems(exc, name, root, CatalogFile, data=data)) from None
     return parsed, tuple(disabled), root
 
 

@@ -1,19 +1,21 @@
 """``threat-workbench report`` and ``threat-workbench model-card``.
 
-Progress goes to stderr, one line per step; the files are written atomically. Heavy
-imports (nbconvert, WeasyPrint) happen inside the handlers.
+Progress goes to stderr, one line per step; the files are written by
+:mod:`workbench.outputs` (atomic, regular files only, an existing file only with
+``--force``). Heavy imports (nbconvert, WeasyPrint) happen inside the handlers.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cli import add_catalog_options
+from ..cli import add_catalog_options, add_force_option
+
+REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".ipynb": "ipynb"}
+CARD_SUFFIXES = (".md", ".html", ".htm", ".pdf", ".json")
 
 
 def add_commands(sub: Any) -> None:
@@ -24,7 +26,12 @@ def add_commands(sub: Any) -> None:
         description="Analyse a model and write its risk assessment (HTML or PDF).",
     )
     r.add_argument("file", type=Path, metavar="FILE", help="the model (.yaml or .json)")
-    r.add_argument("--format", "-f", choices=["html", "pdf", "ipynb"], default="html")
+    r.add_argument(
+        "--format",
+        "-f",
+        choices=["html", "pdf", "ipynb"],
+        help="default: from OUT's suffix (.html, .pdf, .ipynb), else html",
+    )
     r.add_argument(
         "--output", "-o", type=Path, metavar="OUT", help="default: FILE with the format's suffix"
     )
@@ -47,6 +54,7 @@ def add_commands(sub: Any) -> None:
         "about 700 KB)",
     )
     add_catalog_options(r)
+    add_force_option(r)
     r.set_defaults(func=_report)
 
     m = sub.add_parser(
@@ -59,10 +67,18 @@ def add_commands(sub: Any) -> None:
     m.add_argument("file", type=Path, metavar="FILE", help="the model (.yaml or .json)")
     m.add_argument("--element", "-e", action="append", default=[], metavar="ID", help="repeatable")
     m.add_argument("--format", "-f", choices=["md", "html", "pdf", "json"], default="md")
-    m.add_argument("--output", "-o", type=Path, default=Path("."), metavar="DIR", help="default: .")
+    m.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="the folder for the cards, created if missing (default: .)",
+    )
     m.add_argument("--paper", choices=["a4", "letter"], default="a4", help="default: a4")
     m.add_argument("--engine", choices=["weasyprint", "chromium", "auto"], default="weasyprint")
     add_catalog_options(m)
+    add_force_option(m, "a card")
     m.set_defaults(func=_model_card)
 
 
@@ -78,26 +94,19 @@ class _Progress:
 
 
 def write_bytes_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` through a temporary file and :func:`os.replace`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``target`` with :func:`workbench.outputs.write_output`, replacing
+    an existing regular file (no ``.bak``); the folder is created if missing. The command
+    handlers check first whether an existing file may be replaced (``--force``)."""
+    from ..outputs import write_output
+
+    write_output(target, data, force=True, backup=False)
 
 
 def _load(args: argparse.Namespace, progress: _Progress, err: TextIO) -> Any:
     """The analysis of ``args.file`` (``None`` after printing problems)."""
     from ..catalog import load_catalog
     from ..engine import analyze
-    from ..errors import ModelFileError
+    from ..errors import ModelFileError, print_problems
     from ..io import load_model
 
     progress(f"loading {args.file}")
@@ -105,8 +114,7 @@ def _load(args: argparse.Namespace, progress: _Progress, err: TextIO) -> Any:
         model = load_model(args.file)
         catalog = load_catalog(*args.catalog, builtin=not args.no_builtin)
     except ModelFileError as exc:
-        for problem in exc.problems:
-            print(problem, file=err)
+        print_problems(exc.problems, err)
         return None
     progress(f"analysing {len(model.elements)} elements, {len(model.flows)} flows")
     analysis = analyze(model, catalog)
@@ -115,6 +123,11 @@ def _load(args: argparse.Namespace, progress: _Progress, err: TextIO) -> Any:
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..outputs import check_output, output_format, write_output
+
+    args.format = output_format(args.output, args.format, REPORT_SUFFIXES, "html")
+    target: Path = args.output or args.file.with_suffix("." + args.format)
+    check_output(target, force=args.force)
     progress = _Progress(err)
     analysis = _load(args, progress, err)
     if analysis is None:
@@ -123,7 +136,6 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .report import ReportOptions, report_notebook
 
     options = ReportOptions(paper=args.paper, interactive_diagram=args.interactive_diagram)
-    target: Path = args.output or args.file.with_suffix("." + args.format)
     try:
         if args.format == "pdf":
             from .report import report_pdf
@@ -157,13 +169,39 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except PDFEngineError as exc:
         print(f"error: {exc}", file=err)
         return 1
-    write_bytes_atomic(target, data)
+    write_output(target, data, force=args.force)
     progress(f"wrote {target} ({len(data) / 1024:.0f} KiB)")
     print(target, file=out)
     return 0
 
 
+def _card_folder(directory: Path, *, create: bool = False) -> None:
+    """Refuse a ``-o`` that is not a folder (or looks like a file name); with ``create``,
+    create it when missing."""
+    from ..errors import OutputError
+
+    if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
+        raise OutputError(f"{directory}: is not a folder; model-card -o takes a folder")
+    if not directory.exists():
+        if directory.suffix.lower() in CARD_SUFFIXES:
+            raise OutputError(
+                f"{directory}: model-card -o takes a folder (the cards are named "
+                "<element-id>.model-card.<format>); give a folder name"
+            )
+        if not create:
+            return
+        try:
+            directory.mkdir(parents=True)
+        except OSError as exc:
+            raise OutputError(
+                f"{directory}: cannot create the folder: {exc.strerror or exc}"
+            ) from None
+
+
 def _model_card(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ..outputs import check_output, keep_backup
+
+    _card_folder(args.output)
     progress = _Progress(err)
     analysis = _load(args, progress, err)
     if analysis is None:
@@ -184,8 +222,12 @@ def _model_card(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=err,
         )
         return 1
+    for eid in ids if args.output.is_dir() else ():  # refuse before writing any card
+        check_output(args.output / f"{eid}.model-card.{args.format}", force=args.force)
+    _card_folder(args.output, create=True)
     for eid in ids:
         progress(f"model card for {eid}")
+        keep_backup(args.output / f"{eid}.model-card.{args.format}")
         card = build_card(analysis, eid)
         try:
             path = write_card(card, args.output, args.format, paper=args.paper, engine=args.engine)

@@ -15,6 +15,7 @@ from ..engine import Analysis
 from ..io import Source, node_at
 from ..register import Entry, Register, build_register
 from ..register.grouping import GroupedEntries, group_entries, group_of
+from ..terminal import safe_line, safe_text
 
 _SARIF_LEVEL = {
     "critical": "error",
@@ -419,7 +420,7 @@ def to_table(analysis: Analysis, register: Register | None = None) -> str:
     groups = grouped(analysis, register)
     heads = [("RISK", "N", "FIX", "GROUP")]
     heads += [
-        (ge.group.risk, str(len(ge.entries)), ge.group.fix or "-", _fit(ge.group.title))
+        (ge.group.risk, str(len(ge.entries)), safe_line(ge.group.fix or "-"), _fit(ge.group.title))
         for ge in groups
     ]
     member_head = ("RISK", "STATUS", "STRIDE", "STAGE", "FINDING", "THREAT (OR TARGET)")
@@ -449,4 +450,4 @@ def to_table(analysis: Analysis, register: Register | None = None) -> str:
     )
     if register.orphaned:
         lines.append("orphaned decisions: " + ", ".join(d.finding for d in register.orphaned))
-    return "\n".join(lines) + "\n"
+    return safe_text("\n".join(lines) + "\n")

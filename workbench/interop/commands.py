@@ -1,7 +1,8 @@
 """Subcommands ``import``, ``export`` and ``diff`` of ``threat-workbench``.
 
 Exit codes follow the CLI's: 0 success, 1 the input is invalid or the command refused
-(nothing written), 2 usage error.
+(nothing written), 2 usage error (including an output that is refused or cannot be
+written: see :mod:`workbench.outputs`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cli import add_catalog_options
+from ..cli import add_catalog_options, add_force_option
 
 IMPORT_FORMATS = ("otm", "threat-dragon", "threagile")
 EXPORT_FORMATS = ("otm", "threat-dragon")
@@ -35,9 +36,7 @@ def add_commands(sub: Any) -> None:
     i.add_argument(
         "--output", "-o", type=Path, metavar="OUT", help="write the model to OUT (default: stdout)"
     )
-    i.add_argument(
-        "--force", action="store_true", help="overwrite OUT (the old one is kept as OUT.bak)"
-    )
+    add_force_option(i, "OUT and JSON")
     i.add_argument(
         "--report",
         type=Path,
@@ -68,6 +67,7 @@ def add_commands(sub: Any) -> None:
         "--no-threats", action="store_true", help="export the architecture only, no findings"
     )
     add_catalog_options(e)
+    add_force_option(e)
     e.set_defaults(func=_export)
 
     d = sub.add_parser(
@@ -80,8 +80,14 @@ def add_commands(sub: Any) -> None:
     )
     d.add_argument("old", metavar="OLD")
     d.add_argument("new", metavar="NEW")
-    d.add_argument("--format", "-f", choices=["text", "markdown", "json"], default="text")
+    d.add_argument(
+        "--format",
+        "-f",
+        choices=["text", "markdown", "json"],
+        help="default: from OUT's suffix (.md, .json), else text",
+    )
     d.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
+    add_force_option(d)
     d.add_argument("--no-risk", action="store_true", help="compare the models only")
     add_catalog_options(d)
     d.add_argument(
@@ -91,11 +97,10 @@ def add_commands(sub: Any) -> None:
 
 
 def _problems(exc: Exception, err: TextIO) -> int:
-    from ..errors import ModelFileError
+    from ..errors import ModelFileError, print_problems
 
     if isinstance(exc, ModelFileError):
-        for p in exc.problems:
-            print(p, file=err)
+        print_problems(exc.problems, err)
     else:
         print(exc, file=err)
     return 1
@@ -103,13 +108,15 @@ def _problems(exc: Exception, err: TextIO) -> int:
 
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..errors import ModelFileError
-    from ..io import write_atomic
+    from ..io import detect_format, dumps_model
+    from ..outputs import check_output, write_output
     from . import import_file
 
     target: Path | None = args.output
-    if target is not None and target.exists() and not args.force:
-        print(f"{target}: exists; pass --force to overwrite (a .bak copy is kept)", file=err)
-        return 1
+    if target is not None:
+        check_output(target, force=args.force)
+    if args.report is not None:
+        check_output(args.report, force=args.force)
     try:
         result = import_file(args.file, args.fmt)
     except ModelFileError as exc:
@@ -139,11 +146,11 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 1
     if args.report is not None:
         text = json.dumps(result.report(), indent=2, ensure_ascii=False) + "\n"
-        write_atomic(args.report, text, backup=False)
+        write_output(args.report, text, force=args.force)
     if target is None:
         out.write(m.to_yaml())
     else:
-        m.save(target)
+        write_output(target, dumps_model(m, detect_format(target)), force=args.force)
         summary += f" → {target}"
     print(summary, file=err)
     return 0
@@ -160,12 +167,14 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..catalog import load_catalog
     from ..engine import analyze
     from ..errors import ModelFileError
-    from ..io import MAX_FILE_BYTES, load_model, write_atomic
+    from ..io import MAX_FILE_BYTES, load_model
+    from ..outputs import check_output, write_output
     from . import export_model
 
     if _same_file(args.file, args.output):
         print(f"{args.output}: is the model itself; choose another output", file=err)
         return 1
+    check_output(args.output, force=args.force)
     try:
         model = load_model(args.file)
         analysis = None
@@ -178,7 +187,7 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(f"{args.output}: Threat Dragon files are JSON; use a .json name", file=err)
         return 2
     text = export_model(model, args.fmt, analysis, threats=not args.no_threats, yaml=as_yaml)
-    write_atomic(args.output, text, backup=False)
+    write_output(args.output, text, force=args.force)
     size = len(text.encode("utf-8"))
     if size > MAX_FILE_BYTES:
         print(
@@ -199,9 +208,17 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..catalog import load_catalog
     from ..errors import ModelFileError
-    from ..io import write_atomic
+    from ..outputs import check_output, output_format, write_output
     from .diff import diff_models, load_model_spec, to_json, to_markdown, to_text
 
+    fmt = output_format(
+        args.output,
+        args.format,
+        {".md": "markdown", ".markdown": "markdown", ".json": "json"},
+        "text",
+    )
+    if args.output is not None:
+        check_output(args.output, force=args.force)
     try:
         old = load_model_spec(args.old)
         new = load_model_spec(args.new)
@@ -211,10 +228,10 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     d = diff_models(
         old, new, catalog=catalog, risk=not args.no_risk, old_label=args.old, new_label=args.new
     )
-    render = {"text": to_text, "markdown": to_markdown, "json": to_json}[args.format]
+    render = {"text": to_text, "markdown": to_markdown, "json": to_json}[fmt]
     text = render(d)
     if args.output is not None:
-        write_atomic(args.output, text, backup=False)
+        write_output(args.output, text, force=args.force)
     else:
         out.write(text)
     return 1 if args.exit_code and not d.empty else 0

@@ -167,21 +167,8 @@ class Report:
 # --------------------------------------------------------------------------- parsing
 def read_text(path: str | Path) -> str:
     """Read a file to import: size-capped, UTF-8; :class:`ModelFileError` otherwise."""
-    p = Path(path)
     name = str(path)
-    try:
-        size = p.stat().st_size
-        if size > wio.MAX_FILE_BYTES:
-            raise ModelFileError([_too_big(name, size)])
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ModelFileError([Problem(name, None, None, "", exc.strerror or str(exc))]) from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ModelFileError(
-            [Problem(name, None, None, "", f"not UTF-8 text (byte {exc.start})")]
-        ) from None
+    return wio.decode_text(wio.read_limited(path, name), name)
 
 
 def _too_big(name: str, size: int) -> Problem:

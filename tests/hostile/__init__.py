@@ -1,0 +1,1 @@
+"""Hostile inputs, kept as tests (issue 11)."""

@@ -394,3 +394,13 @@ def test_check_several_files(model_file: Path, tmp_path: Path) -> None:
     assert code == 1
     assert f"{calm}: ok" in out
     assert f"{model_file}: FAIL" in out
+
+
+def test_an_empty_model_says_so() -> None:
+    from workbench import ThreatModel
+    from workbench.engine import analyze
+    from workbench.export.register_formats import to_table
+
+    text = to_table(analyze(ThreatModel.model_validate({"system": {"name": "Empty"}})))
+    assert text == "no findings; attack paths: 0\n"
+    assert "by risk: ;" not in text

@@ -417,6 +417,9 @@ def to_table(analysis: Analysis, register: Register | None = None) -> str:
     its risk, number of findings, recommended fix and cause, and its findings indented
     under it; then a summary line."""
     register = register or build_register(analysis)
+    if not register.entries:
+        tail = "".join(f"orphaned decision: {d.finding}\n" for d in register.orphaned)
+        return safe_text(f"no findings; attack paths: {len(analysis.attack_paths)}\n{tail}")
     groups = grouped(analysis, register)
     heads = [("RISK", "N", "FIX", "GROUP")]
     heads += [

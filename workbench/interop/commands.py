@@ -135,7 +135,11 @@ def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if result.unmapped:
         notes.append(f"{len(result.unmapped)} part(s) not mapped")
     if notes:
-        hint = "see --report" if args.report is None else f"see {args.report}"
+        hint = (
+            "write them out with --report FILE.json"
+            if args.report is None
+            else f"listed in {args.report}"
+        )
         summary += f" ({'; '.join(notes)}: {hint})"
     if args.strict and result.warnings:
         print(

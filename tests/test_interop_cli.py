@@ -345,3 +345,23 @@ def test_ci_guide_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
         schema = json.loads(schema_path.read_text(encoding="utf-8"))
         assert list(Draft7Validator(schema).iter_errors(sarif)) == []
+
+
+@needs_reference
+def test_import_summary_names_the_report_option(tmp_path: Path) -> None:
+    """Threats of the other tool are not decisions: the summary says how to list them."""
+    out = tmp_path / "model.yaml"
+    code, _, err = run("import", INTEROP / "threat-dragon/v2-threat-model.json", "-o", out)
+    assert code == 0
+    assert "write them out with --report FILE.json" in err
+    report = tmp_path / "r.json"
+    code, _, err = run(
+        "import",
+        INTEROP / "threat-dragon/v2-threat-model.json",
+        "-o",
+        tmp_path / "m2.yaml",
+        "--report",
+        report,
+    )
+    assert code == 0
+    assert f"listed in {report}" in err

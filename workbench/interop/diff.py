@@ -307,12 +307,16 @@ def diff_models(
 def _git_show(rev: str, path: str, cwd: Path | None, spec: str) -> str:
     from ..io import MAX_FILE_BYTES
 
+    if rev.startswith("-"):  # git would read it as an option (--output=... writes a file)
+        raise ModelFileError(
+            [Problem(spec, None, None, "", f"'{rev}' is not a revision: it starts with '-'")]
+        )
     candidates = [path] if path.startswith(("./", "../")) else [f"./{path}", path]
     first_error = ""
     for candidate in candidates:
         try:
             result = subprocess.run(
-                ["git", "show", f"{rev}:{candidate}"],
+                ["git", "show", "--end-of-options", f"{rev}:{candidate}"],
                 cwd=cwd,
                 capture_output=True,
                 timeout=GIT_TIMEOUT,

@@ -75,8 +75,15 @@ def _open_findings(analysis: Analysis | None) -> dict[str, tuple[int, str]]:
     return out
 
 
+_HREF = re.compile("(h)(ref)", re.IGNORECASE)
+
+
 def _tooltip(lines: list[str]) -> str:
-    return "\n".join(line for line in lines if line)
+    """A tooltip as plain text. pyvis switches to its own popup, which sets
+    ``innerHTML = title``, as soon as any title contains "href": a word joiner (U+2060,
+    invisible) inside the word keeps every title on vis-network's text tooltip."""
+    text = "\n".join(line for line in lines if line)
+    return _HREF.sub("\\1\u2060\\2", text)
 
 
 def network_page(model: ThreatModel, analysis: Analysis | None = None) -> str:

@@ -1907,6 +1907,25 @@ class NotebookModelError(ValueError):
 MODEL_SUFFIXES = (".yaml", ".yml", ".json")
 
 
+def _notebook_catalogs(entries: Any, base: Path) -> list[Path]:
+    """Catalog folders named in a notebook's metadata: each must stay inside the
+    notebook's folder (a received notebook must not make the exporter read, or walk, the
+    rest of the file system)."""
+    if not isinstance(entries, list) or not all(isinstance(c, str) for c in entries):
+        raise NotebookModelError(f"metadata {METADATA_KEY}.catalogs must be a list of folders")
+    root = base.resolve()
+    out = []
+    for entry in entries:
+        folder = (base / entry).resolve()
+        if not folder.is_relative_to(root):
+            raise NotebookModelError(
+                f"metadata {METADATA_KEY}.catalogs: '{entry}' is outside the notebook's "
+                "folder; catalog folders must be inside it"
+            )
+        out.append(folder)
+    return out
+
+
 def model_from_notebook(
     nb: Any, base_dir: str | Path | None = None
 ) -> tuple[ThreatModel, list[Path], bool]:
@@ -1931,7 +1950,7 @@ def model_from_notebook(
 
     meta = dict(nb.get("metadata", {}).get(METADATA_KEY) or {})
     base = Path(base_dir) if base_dir else Path.cwd()
-    catalogs = [base / str(c) for c in meta.get("catalogs", []) or []]
+    catalogs = _notebook_catalogs(meta.get("catalogs", []) or [], base)
     builtin = bool(meta.get("builtin_catalog", True))
     try:
         if isinstance(meta.get("model"), dict):

@@ -171,3 +171,34 @@ def test_equality_ignores_where_it_came_from(minimal: ThreatModel) -> None:
     assert again == minimal
     assert minimal.source_path is not None
     assert again.source_path is None
+
+
+def test_update_element_merges_a_mapping_of_properties() -> None:
+    """Issue 11: a partial update keeps the other properties; None unsets one; an
+    ElementProperties object replaces them all; the properties unpack like a mapping."""
+    from workbench.model import ElementProperties
+
+    m = ThreatModel.model_validate(
+        {
+            "system": {"name": "T"},
+            "elements": [
+                {
+                    "id": "a",
+                    "kind": "process",
+                    "name": "A",
+                    "properties": {"logging": True, "exposure": "internet"},
+                }
+            ],
+        }
+    )
+    merged = m.update_element("a", properties={"rate_limited": True})
+    assert {**merged.element("a").properties} == {
+        "exposure": "internet",
+        "logging": True,
+        "rate_limited": True,
+    }
+    unset = merged.update_element("a", properties={"logging": None})
+    assert unset.element("a").properties.logging is None
+    assert unset.element("a").properties.exposure == "internet"
+    replaced = m.update_element("a", properties=ElementProperties(monitored=True))
+    assert {**replaced.element("a").properties} == {"monitored": True}

@@ -419,11 +419,8 @@ def apply_field(
     if kind == "element":
         if key.startswith("properties."):
             name = key.removeprefix("properties.")
-            props = model.element(target_id).properties.model_dump(exclude_defaults=True)
-            props[name] = value
-            if value is None:
-                props.pop(name)
-            return model.update_element(target_id, properties=props), target_id
+            # a mapping is merged; None makes the property unknown again
+            return model.update_element(target_id, properties={name: value}), target_id
         if key == "id":
             value = str(value).strip()
             return model.update_element(target_id, id=value), value

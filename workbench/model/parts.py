@@ -4,7 +4,7 @@ flows and decisions. Every model is strict and frozen; every field is documented
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -235,6 +235,14 @@ class ElementProperties(Strict):
     """Whether the element runs on a device the organisation does not control."""
     backups: bool | None = None
     """Whether data is backed up and restorable."""
+
+    def keys(self) -> list[str]:
+        """The properties that are set, so that ``{**element.properties}`` gives them."""
+        return list(self.model_dump(exclude_defaults=True))
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
     model_type: ModelType | None = None
     """What the model does (on model-bearing elements): ``classifier``, ``regressor``,
     ``ranker`` (also recommenders), ``llm`` (generative language model), ``embedding``,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -158,8 +158,18 @@ class ThreatModel(Strict):
 
     def update_element(self, element_id: str, **changes: Any) -> ThreatModel:
         """A copy with the element's fields changed; renaming the ID updates flows,
-        objectives and decisions that point at it."""
+        objectives and decisions that point at it.
+
+        ``properties`` given as a mapping is merged into the element's properties (the
+        others are kept; ``None`` makes one unknown again); given as an
+        :class:`ElementProperties` object it replaces them all."""
         old = self.element(element_id)
+        props = changes.get("properties")
+        if isinstance(props, Mapping):
+            changes = {
+                **changes,
+                "properties": {**old.properties.model_dump(exclude_defaults=True), **props},
+            }
         new = Element.model_validate({**old.model_dump(), **changes})
         elements = [new if e.id == element_id else e for e in self.elements]
         if new.id == element_id:

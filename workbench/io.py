@@ -698,7 +698,14 @@ _OPEN_DESCRIPTORS = ("/dev/stdin", "/dev/fd/", "/proc/self/fd/")
 whatever they are, as the user handed them over."""
 
 
-def _what(mode: int) -> str:
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words ("a directory", "a named pipe
+    (FIFO)" ...); ``None`` for a regular file. The one description of file kinds, for
+    reading (here) and for writing (:mod:`workbench.outputs`)."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
     if stat.S_ISDIR(mode):
         return "a directory"
     if stat.S_ISFIFO(mode):
@@ -707,7 +714,7 @@ def _what(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "not a regular file"  # pragma: no cover - no other kinds on POSIX
 
 
 def _held_by_us(path: Path, st: os.stat_result) -> bool:
@@ -755,7 +762,7 @@ def read_limited(
         st = os.fstat(fd)
         regular = stat.S_ISREG(st.st_mode)
         if not regular and not (descriptors and _held_by_us(p, st)):
-            raise refuse(f"{_what(st.st_mode)}, not {expected}")
+            raise refuse(f"{file_kind(st.st_mode)}, not {expected}")
         if regular and st.st_size > limit:
             raise refuse(f"file is {st.st_size / 2**20:.1f} MiB; the limit is {limit // 2**20} MiB")
         if nonblocking:

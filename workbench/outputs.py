@@ -28,26 +28,10 @@ import time
 from pathlib import Path
 
 from .errors import OutputError
+from .io import file_kind
 
 STALE_SECONDS = 3600
 """Temporary files of the older naming scheme (no process id) are removed when older."""
-
-
-def _describe(mode: int) -> str | None:
-    """What a non-regular file is (``None`` for a regular file)."""
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"  # pragma: no cover - no other kinds on POSIX
 
 
 def _lstat(path: Path, target: Path) -> os.stat_result | None:
@@ -82,7 +66,7 @@ def check_output(target: str | os.PathLike[str], *, force: bool = False) -> Path
         if not os.access(parent, os.W_OK | os.X_OK):
             raise OutputError(f"{target}: cannot write: the folder {parent} is not writable")
         return target
-    what = _describe(st.st_mode)
+    what = file_kind(st.st_mode)
     if what is not None:
         raise OutputError(f"{target}: is {what}; only regular files are written")
     if not force:
@@ -181,28 +165,32 @@ def write_output(
         ) from None
     payload = data.encode("utf-8") if isinstance(data, str) else data
     clean_stale(target)
+    st = _lstat(target, target)
+    if st is not None and backup:
+        keep_backup(target)
+    mode = st.st_mode & 0o777 if st is not None else 0o666 & ~_umask()
+    _place(target, target, payload, mode, "cannot write")
+    return target
+
+
+def _place(target: Path, dest: Path, payload: bytes, mode: int, failure: str) -> None:
+    """Write ``payload`` to ``dest`` atomically, through a temporary file named after
+    ``target``; an :class:`OutputError` "``target``: ``failure``: why" otherwise, with the
+    temporary file removed."""
     tmp: str | None = None
     try:
         fd, tmp = _temp(target)
         _write_fd(fd, payload)
-        st = _lstat(target, target)
-        if st is not None:
-            mode = st.st_mode & 0o777
-            if backup:
-                keep_backup(target)
-        else:
-            mode = 0o666 & ~_umask()
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        os.replace(tmp, dest)
         tmp = None
     except OSError as exc:
         if isinstance(exc, OutputError):
             raise
-        raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        raise OutputError(f"{target}: {failure}: {exc.strerror or exc}") from None
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-    return target
 
 
 def keep_backup(target: str | os.PathLike[str]) -> Path | None:
@@ -215,21 +203,12 @@ def keep_backup(target: str | os.PathLike[str]) -> Path | None:
     bak = target.with_name(target.name + ".bak")
     bst = _lstat(bak, target)
     if bst is not None and not stat.S_ISREG(bst.st_mode):
-        raise OutputError(f"{target}: cannot keep the old file: {bak} is {_describe(bst.st_mode)}")
-    tmp: str | None = None
+        raise OutputError(f"{target}: cannot keep the old file: {bak} is {file_kind(bst.st_mode)}")
     try:
-        fd, tmp = _temp(target)
-        _write_fd(fd, target.read_bytes())
-        os.chmod(tmp, st.st_mode & 0o777)
-        os.replace(tmp, bak)
-        tmp = None
+        payload = target.read_bytes()
     except OSError as exc:
-        if isinstance(exc, OutputError):
-            raise
         raise OutputError(f"{target}: cannot keep the old file: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+    _place(target, bak, payload, st.st_mode & 0o777, "cannot keep the old file")
     return bak
 
 

@@ -26,22 +26,18 @@ from pydantic import BaseModel
 
 from ..catalog import Catalog, Threat
 from ..catalog.predicates import (
-    All,
-    AnyOf,
     Downstream,
-    Influenced,
-    InfluenceSpec,
-    Predicate,
     Upstream,
 )
 from ..graph import ModelGraph
 from ..model import Element, Flow, ThreatModel
-from ..model.kinds import KINDS, ElementKind
-from ..model.types import CLASSIFICATION_RANK, IMPACT_SCORE
+from ..model.kinds import KINDS
+from ..model.types import CLASSIFICATION_RANK
 from .groups import FindingGroup, group_findings
 from .paths import AttackPath, attack_paths
-from .risk import Scored, clamp
+from .risk import Scored
 from .rules import Facts, evaluate
+from .scoring import Context, InPlace, narrowed, objective_impact, origins_of, score
 
 TargetType = Literal["element", "flow"]
 
@@ -150,145 +146,6 @@ class Analysis:
         return tuple(f for f in self.findings if f.pasta_stage == 5)
 
 
-# ----------------------------------------------------------------------------- scoring
-HARMED_BY: dict[str, frozenset[str]] = {
-    "confidentiality": frozenset("I"),
-    "privacy": frozenset("I"),
-    "integrity": frozenset("STE"),
-    "availability": frozenset("D"),
-    "safety": frozenset("TE"),
-    "fairness": frozenset("T"),
-    "compliance": frozenset("RI"),
-    "financial": frozenset("DES"),
-    "reputation": frozenset("TI"),
-}
-"""Which STRIDE letters of a threat can make an objective of each category fail."""
-
-_Objectives = dict[str, list[tuple[int, str, frozenset[str] | None]]]
-
-_InPlace = dict[str, list[tuple[str, Predicate | None, Predicate | None]]]
-"""Per threat: its mitigations' (ID, rule on elements, rule on flows) that show them in
-place."""
-
-MAX_CONTROL_CREDIT = 2
-"""At most this much likelihood is taken off a finding for controls in place."""
-
-MAX_OBJECTIVE_RAISE = 1
-"""An objective raises a threat's impact by at most this much above the catalog default:
-it says what matters, but does not make every threat that touches it severe."""
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What scoring needs besides the facts: objectives per element, in-place rules."""
-
-    objectives: _Objectives
-    in_place: _InPlace
-    references: dict[str, dict[str, tuple[str, ...]]]
-
-
-def _objective_impact(model: ThreatModel) -> _Objectives:
-    """Per element: (impact, title, STRIDE letters that hit it) of each objective that
-    depends on it; ``None`` letters for an objective without a category (it counts for
-    every threat)."""
-    out: _Objectives = defaultdict(list)
-    for o in model.objectives:
-        letters = HARMED_BY.get(o.category) if o.category else None
-        for e in o.elements:
-            out[e].append((IMPACT_SCORE[o.impact], o.title, letters))
-    return out
-
-
-def score(
-    threat: Threat, target: Element | Flow, facts: Facts, ctx: _Context
-) -> tuple[int, int, tuple[str, ...], tuple[str, ...]]:
-    """Likelihood, impact and the notes explaining the adjustments.
-
-    * likelihood +1 when an untrusted actor can reach the target directly: it is an
-      entry point, or a flow from an untrusted actor;
-    * likelihood -1 for each of the threat's mitigations that the model shows in place
-      on the target (its ``in_place`` rule holds: a property, a guardrail on the route,
-      a human approval ...), at most -2, never below 1, one fact crediting once however
-      many mitigations it shows; each credit is named;
-    * impact is raised towards the impact of the most important business objective that
-      depends on the target (a flow: on either end) *and* that the threat can make fail,
-      by at most one step above the catalog default:
-      its category (confidentiality, integrity, availability ...) is hit by one of the
-      threat's STRIDE letters. An objective without a category counts for every threat.
-
-    Returns likelihood, impact, the notes, and the mitigations found in place.
-    """
-    likelihood, impact, notes = threat.likelihood, threat.impact, []
-    ends: tuple[str, ...]
-    if isinstance(target, Flow):
-        exposed = target.source in facts.untrusted
-        ends = (target.source, target.target)
-    else:
-        exposed = target.id in facts.entry_points
-        ends = (target.id,)
-    if exposed and likelihood < 5:
-        likelihood = clamp(likelihood + 1)
-        notes.append("likelihood raised: directly reachable by untrusted actors")
-    in_place = []
-    credited: set[str] = set()
-
-    for mid, on_element, on_flow in ctx.in_place.get(threat.id, ()):
-        rule = on_flow if isinstance(target, Flow) else on_element
-        if rule is None:
-            continue
-        m = evaluate(rule, facts, target)
-        if not m.ok:
-            continue
-        in_place.append(mid)
-        evidence = "; ".join(m.reasons)
-        if evidence not in credited and len(credited) < MAX_CONTROL_CREDIT and likelihood > 1:
-            credited.add(evidence)  # one fact earns one credit, however many mitigations
-            likelihood -= 1
-            notes.append(f"likelihood lowered: {evidence} ({mid} in place)")
-        else:
-            notes.append(f"also in place: {mid} ({evidence})")
-    stride = frozenset(threat.stride)
-    hits = [
-        (level_, title)
-        for e in ends
-        for level_, title, letters in ctx.objectives.get(e, ())
-        if letters is None or letters & stride
-    ]
-    best = max(hits, default=None)
-    if best is not None and best[0] > impact:
-        impact = min(best[0], threat.impact + MAX_OBJECTIVE_RAISE)
-        notes.append(f"impact raised by objective '{best[1]}'")
-    return likelihood, impact, tuple(notes), tuple(in_place)
-
-
-def _origins(rule: Predicate) -> list[ElementKind] | None:
-    """The entry kinds a threat's rule asks outsiders' content to come from, if any."""
-    if isinstance(rule, Influenced) and isinstance(rule.influenced, InfluenceSpec):
-        return rule.influenced.from_
-    children = rule.all if isinstance(rule, All) else []
-    for child in children:
-        found = _origins(child)
-        if found is not None:
-            return found
-    return None
-
-
-def _narrowed(rule: Predicate, origins: list[ElementKind]) -> Predicate:
-    """``rule`` with every unrestricted ``influenced`` asking for the same entry kinds."""
-    if isinstance(rule, Influenced):
-        spec = rule.influenced
-        if isinstance(spec, InfluenceSpec) and spec.from_ is None:
-            return Influenced(influenced=spec.model_copy(update={"from_": origins}))
-        if spec is True:
-            return Influenced(influenced=InfluenceSpec(**{"from": origins}))
-        return rule
-    if isinstance(rule, All):
-        return All(all=[_narrowed(r, origins) for r in rule.all])
-    if isinstance(rule, AnyOf):
-        return AnyOf(any=[_narrowed(r, origins) for r in rule.any])
-    return rule
-
-
 # ----------------------------------------------------------------------------- evaluation
 class _Index:
     """Threats grouped by the element kinds they can apply to, and how far each looks."""
@@ -298,15 +155,15 @@ class _Index:
         self.flow_threats: list[Threat] = []
         self.up: dict[str, int] = {}
         self.down: dict[str, int] = {}
-        self.in_place: _InPlace = {}
+        self.in_place: InPlace = {}
         self.references: dict[str, dict[str, tuple[str, ...]]] = {}
         for t in catalog.threats.values():
             self.references[t.id] = {k: tuple(v) for k, v in t.references.model_dump().items() if v}
-            origins = _origins(t.applies_to)  # a screen counts on the threat's own route
+            origins = origins_of(t.applies_to)  # a screen counts on the threat's own route
             rules = [
                 (
                     mid,
-                    _narrowed(m.in_place, origins) if origins and m.in_place else m.in_place,
+                    narrowed(m.in_place, origins) if origins and m.in_place else m.in_place,
                     m.in_place_on_flow,
                 )
                 for mid in t.mitigations
@@ -346,7 +203,7 @@ def _findings_for(
     target: Element | Flow,
     threats: list[Threat],
     facts: Facts,
-    ctx: _Context,
+    ctx: Context,
 ) -> list[Finding]:
     out = []
     is_flow = isinstance(target, Flow)
@@ -419,7 +276,7 @@ class Analyzer:
         """Analyse ``model`` from scratch."""
         graph = model.graph()
         facts = Facts(graph)
-        ctx = _Context(_objective_impact(model), self._index.in_place, self._index.references)
+        ctx = Context(objective_impact(model), self._index.in_place, self._index.references)
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
             per_target[e.id] = _findings_for(e, self._index.by_kind[e.kind], facts, ctx)
@@ -444,7 +301,7 @@ class Analyzer:
         if _influence_signature(model) == _influence_signature(old_model):
             facts.adopt_influence(old_facts)  # the edit cannot move outsiders' content
         scope = _Scope(old_facts, facts, self._index.radius)
-        ctx = _Context(_objective_impact(model), self._index.in_place, self._index.references)
+        ctx = Context(objective_impact(model), self._index.in_place, self._index.references)
         idx = self._index
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
@@ -519,7 +376,7 @@ def _partial(
     redo: list[Threat],
     target: Element | Flow,
     facts: Facts,
-    ctx: _Context,
+    ctx: Context,
 ) -> list[Finding]:
     """Old findings of a target, with the threats in ``redo`` evaluated again."""
     if not redo:

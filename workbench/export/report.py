@@ -46,7 +46,7 @@ from ..register.grouping import GroupedEntries, group_entries
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
-    from ..catalog.schema import ControlRefs
+    from ..catalog.schema import ControlRefs, Mitigation
 
 Paper = Literal["a4", "letter"]
 PAPERS: tuple[Paper, ...] = ("a4", "letter")
@@ -1343,8 +1343,20 @@ class ReportBuilder:
         ids = getattr(ctrl, framework)
         if ids:
             return self.refs(framework, ids)
-        reason = ctrl.reasons().get(framework, "")
-        return small(f"none: {reason}") if reason else ""
+        return small("none*") if framework in ctrl.reasons() else ""
+
+    def _what_to_do(self, m: Mitigation | None) -> Html | str:
+        """A mitigation's description, then why a framework has no control for it (kept
+        out of the narrow control columns)."""
+        if m is None:
+            return "not in the catalog"
+        names = {"nist_ai_rmf": "NIST AI RMF", "iso42001": "ISO/IEC 42001", "sp800_53": "SP 800-53"}
+        notes = [
+            join(h("br"), small(f"* No {names[fw]} control: {why}"))
+            for fw, why in m.controls.reasons().items()
+            if fw in names
+        ]
+        return join(m.description, *notes)
 
     def _mitigations(self) -> Html:
         use = self._mitigation_use
@@ -1363,7 +1375,7 @@ class ReportBuilder:
                     self._control_cell("iso42001", ctrl),
                     self._control_cell("sp800_53", ctrl),
                     self.refs("atlas_mitigation", ctrl.atlas_mitigation) if ctrl else "",
-                    m.description if m else "not in the catalog",
+                    self._what_to_do(m),
                 )
             )
             ids.append(f"m-{mid}")

@@ -36,7 +36,7 @@ from ..model.types import CLASSIFICATION_RANK
 from .groups import FindingGroup, group_findings
 from .paths import AttackPath, attack_paths
 from .risk import Scored
-from .rules import Facts, evaluate
+from .rules import NEVER, Facts, Kinds, Test, evaluate, kinds_of, matcher
 from .scoring import Context, InPlace, narrowed, objective_impact, origins_of, score
 
 TargetType = Literal["element", "flow"]
@@ -147,6 +147,15 @@ class Analysis:
 
 
 # ----------------------------------------------------------------------------- evaluation
+Plan = list[tuple[Threat, Test]]
+"""Threats to test on one kind of target, each with its matcher (see :func:`matcher`)."""
+
+
+def _plan(threats: list[Threat], kind: Kinds) -> Plan:
+    """The threats that may hold on targets of ``kind``, with their matchers."""
+    return [(t, test) for t in threats if (test := matcher(t.applies_to, kind)) is not NEVER]
+
+
 class _Index:
     """Threats grouped by the element kinds they can apply to, and how far each looks."""
 
@@ -183,6 +192,16 @@ class _Index:
             for k in KINDS if kinds is None else sorted(kinds):
                 self.by_kind[k].append(t)
         self.radius = max([*self.up.values(), *self.down.values(), 0])
+        self._plans: dict[Kinds, Plan] = {}
+
+    def plan(self, kind: Kinds) -> Plan:
+        """The threats to test on an element of ``kind`` (a flow: between elements of
+        these two kinds), each with its matcher."""
+        hit = self._plans.get(kind)
+        if hit is None:
+            threats = self.flow_threats if isinstance(kind, tuple) else self.by_kind[kind]
+            hit = self._plans[kind] = _plan(threats, kind)
+        return hit
 
 
 def _reach(pred: object) -> tuple[int, int]:
@@ -199,18 +218,13 @@ def _reach(pred: object) -> tuple[int, int]:
     return up, down
 
 
-def _findings_for(
-    target: Element | Flow,
-    threats: list[Threat],
-    facts: Facts,
-    ctx: Context,
-) -> list[Finding]:
+def _findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context) -> list[Finding]:
     out = []
     is_flow = isinstance(target, Flow)
-    for t in threats:
-        m = evaluate(t.applies_to, facts, target)
-        if not m.ok:
+    for t, test in plan:
+        if not test(facts, target):
             continue
+        m = evaluate(t.applies_to, facts, target)
         likelihood, impact, notes, in_place = score(t, target, facts, ctx)
         name, layer = _describe(target, facts)
         refs = ctx.references[t.id]
@@ -279,9 +293,9 @@ class Analyzer:
         ctx = Context(objective_impact(model), self._index.in_place, self._index.references)
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
-            per_target[e.id] = _findings_for(e, self._index.by_kind[e.kind], facts, ctx)
+            per_target[e.id] = _findings_for(e, self._index.plan(e.kind), facts, ctx)
         for fl in model.flows:
-            per_target[fl.id] = _findings_for(fl, self._index.flow_threats, facts, ctx)
+            per_target[fl.id] = _findings_for(fl, self._index.plan(kinds_of(fl, facts)), facts, ctx)
         self._last = (model, facts, per_target)
         return self._result(model, graph, facts, per_target)
 
@@ -305,21 +319,21 @@ class Analyzer:
         idx = self._index
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
-            threats = idx.by_kind[e.kind]
+            plan = idx.plan(e.kind)
             if e.id in scope.near or e.id not in old:
-                per_target[e.id] = _findings_for(e, threats, facts, ctx)
+                per_target[e.id] = _findings_for(e, plan, facts, ctx)
                 continue
             fu, fd = scope.down_of.get(e.id, _FAR), scope.up_of.get(e.id, _FAR)
-            redo = [t for t in threats if fu <= idx.up[t.id] or fd <= idx.down[t.id]]
+            redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
             per_target[e.id] = _partial(old[e.id], redo, e, facts, ctx)
         for fl in model.flows:
-            threats = idx.flow_threats
+            plan = idx.plan(kinds_of(fl, facts))
             if fl.id in scope.flows or fl.id not in old or {fl.source, fl.target} & scope.near:
-                per_target[fl.id] = _findings_for(fl, threats, facts, ctx)
+                per_target[fl.id] = _findings_for(fl, plan, facts, ctx)
                 continue
             fu = min(scope.down_of.get(fl.source, _FAR), scope.down_of.get(fl.target, _FAR))
             fd = min(scope.up_of.get(fl.source, _FAR), scope.up_of.get(fl.target, _FAR))
-            redo = [t for t in threats if fu <= idx.up[t.id] or fd <= idx.down[t.id]]
+            redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
             per_target[fl.id] = _partial(old[fl.id], redo, fl, facts, ctx)
         self._last = (model, facts, per_target)
         return self._result(model, graph, facts, per_target)
@@ -373,7 +387,7 @@ def _influence_signature(model: ThreatModel) -> tuple[object, ...]:
 
 def _partial(
     old: list[Finding],
-    redo: list[Threat],
+    redo: Plan,
     target: Element | Flow,
     facts: Facts,
     ctx: Context,
@@ -381,7 +395,7 @@ def _partial(
     """Old findings of a target, with the threats in ``redo`` evaluated again."""
     if not redo:
         return old
-    ids = {t.id for t in redo}
+    ids = {t.id for t, _ in redo}
     return [f for f in old if f.threat_id not in ids] + _findings_for(target, redo, facts, ctx)
 
 

@@ -137,6 +137,11 @@ class Influence:
             if self._flows.get(f) != other._flows.get(f)
         }
 
+    def seed_kinds(self) -> frozenset[str]:
+        """The kinds of the elements where content enters (for ``origins``: a filter that
+        admits all of them gives the same result as no filter)."""
+        return frozenset(self.graph.kind(reach.origin) for _, reach in self._seeds())
+
     # ----------------------------------------------------------------- search
     def _origin_ok(self, element_id: str) -> bool:
         kinds = self.origin_kinds

@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
-
 from ..graph import ModelGraph
 from ..model import Flow
 from .influence import is_screen
@@ -93,12 +91,21 @@ class AttackPath(Scored):
 _State = tuple[str, str | None]
 
 
+_Edge = tuple[str, StepKind, Direction]  # flow, step kind, direction
+
+
+def _state_key(state: _State) -> tuple[str, bool, str]:
+    return state[0], state[1] is not None, state[1] or ""
+
+
 class StepGraph:
-    """The directed graph of attacker states and typed steps of one model."""
+    """The directed graph of attacker states and typed steps of one model: for each
+    state, the states one step away, each with the flow used (the first flow by ID
+    between two states stands for the others)."""
 
     def __init__(self, graph: ModelGraph) -> None:
         self.graph = graph
-        self.g = nx.DiGraph()
+        self.succ: dict[_State, dict[_State, _Edge]] = {}
         self._persisting = graph.persisting
         self._stores = frozenset(n for n in graph.g.nodes if graph.is_store(n))
         self._out = graph.outflows
@@ -108,7 +115,7 @@ class StepGraph:
                 inflows[row[1]].append(row)
         self._in = {n: sorted(rows, key=lambda r: r[0].id) for n, rows in inflows.items()}
         for e in graph.model.elements:
-            self.g.add_node((e.id, None))
+            self.succ[(e.id, None)] = {}
         for x in sorted(graph.g.nodes):
             for srv in self._states_of(x):
                 self._expand((x, srv))
@@ -128,6 +135,7 @@ class StepGraph:
 
     def _expand(self, state: _State) -> None:
         x, srv = state
+        self.succ.setdefault(state, {})
         if srv == _READ:
             return
         keeps = x in self._persisting
@@ -137,74 +145,110 @@ class StepGraph:
             if starter != x and srv is not None and srv != y and not keeps:
                 continue  # a reply to another caller does not carry this request
             nxt: _State = (y, x) if starter == x and y not in self._persisting else (y, None)
-            self._edge(state, nxt, f.id, "send", "forward")
+            self._edge(state, nxt, (f.id, "send", "forward"))
         for f, _, _, starter in self._in[x]:
             if starter != x:
                 continue
             z = f.source
             served = None if z in self._persisting else x
             nxt = (z, _READ) if z in self._stores else (z, served)
-            self._edge(state, nxt, f.id, "access", "reverse")
+            self._edge(state, nxt, (f.id, "access", "reverse"))
 
-    def _edge(self, a: _State, b: _State, flow: str, kind: StepKind, direction: str) -> None:
-        if self.g.has_edge(a, b):
-            return  # the first flow (by ID) between two states stands for the others
-        self.g.add_edge(a, b, flow=flow, kind=kind, direction=direction)
+    def _edge(self, a: _State, b: _State, edge: _Edge) -> None:
+        out = self.succ[a]
+        if b not in out:  # the first flow (by ID) between two states stands for the others
+            out[b] = edge
+            self.succ.setdefault(b, {})
+
+    @cached_property
+    def pred(self) -> dict[_State, list[_State]]:
+        """For each state, the states one step before it."""
+        out: dict[_State, list[_State]] = {s: [] for s in self.succ}
+        for a, nexts in self.succ.items():
+            for b in nexts:
+                out[b].append(a)
+        return out
+
+    @cached_property
+    def ordered(self) -> dict[_State, list[_State]]:
+        """For each state, the states one step after it, in order of their IDs."""
+        return {s: sorted(nexts, key=_state_key) for s, nexts in self.succ.items()}
 
     @cached_property
     def states(self) -> dict[str, list[_State]]:
         """Each element's attacker states."""
         out: dict[str, list[_State]] = defaultdict(list)
-        for n in self.g.nodes:
+        for n in self.succ:
             out[n[0]].append(n)
         return out
 
     def within(self, source: str, max_length: int) -> set[str]:
         """Elements reachable from ``source`` in at most ``max_length`` steps (pairs
         outside it need no path search)."""
-        seen = {(source, None)}
+        seen: set[_State] = {(source, None)}
         frontier: list[_State] = [(source, None)]
         for _ in range(max_length):
             nxt = []
             for state in frontier:
-                for other in self.g.successors(state):
+                for other in self.succ[state]:
                     if other not in seen:
                         seen.add(other)
                         nxt.append(other)
             frontier = nxt
         return {state[0] for state in seen}
 
+    def steps_to(self, target: str, max_length: int) -> dict[_State, int]:
+        """For every state that can reach ``target`` in at most ``max_length`` steps,
+        the fewest steps it takes."""
+        dist = {s: 0 for s in self.states.get(target, ())}
+        frontier = list(dist)
+        pred = self.pred
+        for d in range(1, max_length + 1):
+            nxt = []
+            for state in frontier:
+                for other in pred[state]:
+                    if other not in dist:
+                        dist[other] = d
+                        nxt.append(other)
+            frontier = nxt
+        return dist
+
     def routes(
-        self, source: str, target: str, *, max_length: int
+        self,
+        source: str,
+        target: str,
+        *,
+        max_length: int,
+        steps_to: dict[_State, int] | None = None,
     ) -> Iterator[list[tuple[str, str, str, str]]]:
-        """Routes from ``source`` to ``target``, shortest first, each visiting an
-        element at most once: lists of (flow, kind, direction, element reached)."""
-        goal = ("#goal", target)
-        g = self.g
-        g.add_node(goal)
-        for state in self.states.get(target, ()):
-            g.add_edge(state, goal)
-        try:
-            for states in nx.shortest_simple_paths(g, (source, None), goal):
-                hops = states[1:-1]
-                if len(hops) > max_length:
-                    return
-                elements = [s[0] for s in states[:-1]]
-                if len(set(elements)) != len(elements):
-                    continue
-                yield [
-                    (
-                        g.edges[a, b]["flow"],
-                        g.edges[a, b]["kind"],
-                        g.edges[a, b]["direction"],
-                        b[0],
-                    )
-                    for a, b in itertools.pairwise(states[:-1])
-                ]
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
+        """Routes from ``source`` to ``target``, shortest first (then in the order of the
+        states' IDs), each visiting an element at most once: lists of (flow, kind,
+        direction, element reached). ``steps_to``: :meth:`steps_to` of ``target``, when
+        the caller already has it."""
+        dist = steps_to if steps_to is not None else self.steps_to(target, max_length)
+        start: _State = (source, None)
+        if start not in dist or source == target:
             return
-        finally:
-            g.remove_node(goal)
+        succ, ordered = self.succ, self.ordered
+
+        def walk(
+            state: _State, left: int, seen: set[str], trail: list[_State]
+        ) -> Iterator[list[_State]]:
+            for nxt in ordered[state]:
+                element = nxt[0]
+                if element in seen or dist.get(nxt, max_length + 1) > left - 1:
+                    continue
+                if element == target:
+                    if left == 1:
+                        yield [*trail, nxt]
+                    continue
+                seen.add(element)
+                yield from walk(nxt, left - 1, seen, [*trail, nxt])
+                seen.discard(element)
+
+        for length in range(dist[start], max_length + 1):
+            for states in walk(start, length, {source}, [start]):
+                yield [(*succ[a][b], b[0]) for a, b in itertools.pairwise(states)]
 
 
 def _defends(graph: ModelGraph, element_id: str) -> bool:
@@ -250,12 +294,17 @@ def attack_paths(
         by_target[f.target].append(f)
     steps_graph = StepGraph(graph)
     out: list[AttackPath] = []
+    to_target: dict[str, dict[_State, int]] = {}
     for source in sorted(set(sources)):
         reached = steps_graph.within(source, max_length)
         for target in sorted(set(targets)):
             if source == target or target not in reached:
                 continue
-            routes = steps_graph.routes(source, target, max_length=max_length)
+            if target not in to_target:
+                to_target[target] = steps_graph.steps_to(target, max_length)
+            routes = steps_graph.routes(
+                source, target, max_length=max_length, steps_to=to_target[target]
+            )
             for n, route in enumerate(itertools.islice(routes, per_pair), start=1):
                 out.append(_path(graph, source, target, n, route, by_target, jewel_impact))
                 if len(out) >= limit:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -34,7 +34,7 @@ from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK
 from .groups import FindingGroup, group_findings
-from .paths import AttackPath, attack_paths
+from .paths import AttackPath, Route, attack_paths, path_routes
 from .risk import Scored
 from .rules import NEVER, Facts, Kinds, Test, evaluate, kinds_of, matcher
 from .scoring import Context, InPlace, narrowed, objective_impact, origins_of, score
@@ -92,6 +92,14 @@ class Finding(Scored):
         return r.get("owasp_llm", ()) + r.get("owasp_ml", ()) + r.get("owasp_agentic", ())
 
 
+@dataclass
+class _Routes:
+    """The routes of a model's attack paths (:func:`path_routes`), computed on first use
+    and handed on to the analysis of an edit that keeps the model's shape."""
+
+    routes: tuple[Route, ...] | None = None
+
+
 @dataclass(frozen=True)
 class Analysis:
     """The result of analysing one model with one catalog."""
@@ -105,15 +113,19 @@ class Analysis:
     untrusted_actors: tuple[str, ...]
     _graph: ModelGraph = field(repr=False, compare=False)
     _facts: Facts = field(repr=False, compare=False)
+    _routes: _Routes = field(default_factory=lambda: _Routes(), repr=False, compare=False)
 
     @cached_property
     def attack_paths(self) -> tuple[AttackPath, ...]:
         """PASTA stage 6, computed on first use: sorted by score (highest first), then
         length and ID."""
         facts = self._facts
+        sources, targets = sorted(facts.untrusted), sorted(facts.crown_jewels)
+        if self._routes.routes is None:
+            self._routes.routes = path_routes(self._graph, sources, targets)
         jewels = {t: _jewel_impact(self._graph, facts, t) for t in facts.crown_jewels}
         return attack_paths(
-            self._graph, sorted(facts.untrusted), sorted(facts.crown_jewels), self.findings, jewels
+            self._graph, sources, targets, self.findings, jewels, routes=self._routes.routes
         )
 
     @cached_property
@@ -284,7 +296,7 @@ class Analyzer:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._index = _Index(catalog)
-        self._last: tuple[ThreatModel, Facts, dict[str, list[Finding]]] | None = None
+        self._last: tuple[ThreatModel, Facts, dict[str, list[Finding]], _Routes] | None = None
 
     def analyze(self, model: ThreatModel) -> Analysis:
         """Analyse ``model`` from scratch."""
@@ -296,14 +308,15 @@ class Analyzer:
             per_target[e.id] = _findings_for(e, self._index.plan(e.kind), facts, ctx)
         for fl in model.flows:
             per_target[fl.id] = _findings_for(fl, self._index.plan(kinds_of(fl, facts)), facts, ctx)
-        self._last = (model, facts, per_target)
-        return self._result(model, graph, facts, per_target)
+        routes = _Routes()
+        self._last = (model, facts, per_target, routes)
+        return self._result(model, graph, facts, per_target, routes)
 
     def update(self, model: ThreatModel) -> Analysis:
         """Re-analyse after an edit to the previously analysed model."""
         if self._last is None:
             return self.analyze(model)
-        old_model, old_facts, old = self._last
+        old_model, old_facts, old, old_routes = self._last
         if (
             model.objectives != old_model.objectives
             or model.assets != old_model.assets
@@ -312,13 +325,20 @@ class Analyzer:
             return self.analyze(model)
         graph = model.graph()
         facts = Facts(graph)
-        if _influence_signature(model) == _influence_signature(old_model):
+        edit = _Edit(old_facts, facts)
+        if edit.keeps(_INFLUENCE_FIELDS, _INFLUENCE_FLOW_FIELDS):
             facts.adopt_influence(old_facts)  # the edit cannot move outsiders' content
-        scope = _Scope(old_facts, facts, self._index.radius)
+        if edit.keeps(_SHAPE_FIELDS, _SHAPE_FLOW_FIELDS):
+            facts.adopt_shape(old_facts)  # nor change what lies near what
+        scope = _Scope(old_facts, facts, self._index.radius, edit)
         ctx = Context(objective_impact(model), self._index.in_place, self._index.references)
         idx = self._index
         per_target: dict[str, list[Finding]] = {}
+        far = scope.far
         for e in model.elements:
+            if e.id in far and e.id in old:  # nothing that any rule reads changed near it
+                per_target[e.id] = old[e.id]
+                continue
             plan = idx.plan(e.kind)
             if e.id in scope.near or e.id not in old:
                 per_target[e.id] = _findings_for(e, plan, facts, ctx)
@@ -327,6 +347,9 @@ class Analyzer:
             redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
             per_target[e.id] = _partial(old[e.id], redo, e, facts, ctx)
         for fl in model.flows:
+            if fl.source in far and fl.target in far and fl.id in old and fl.id not in scope.flows:
+                per_target[fl.id] = old[fl.id]
+                continue
             plan = idx.plan(kinds_of(fl, facts))
             if fl.id in scope.flows or fl.id not in old or {fl.source, fl.target} & scope.near:
                 per_target[fl.id] = _findings_for(fl, plan, facts, ctx)
@@ -335,8 +358,16 @@ class Analyzer:
             fd = min(scope.up_of.get(fl.source, _FAR), scope.up_of.get(fl.target, _FAR))
             redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
             per_target[fl.id] = _partial(old[fl.id], redo, fl, facts, ctx)
-        self._last = (model, facts, per_target)
-        return self._result(model, graph, facts, per_target)
+        same_ends = (facts.untrusted, facts.crown_jewels) == (
+            old_facts.untrusted,
+            old_facts.crown_jewels,
+        )
+        if same_ends and edit.keeps(_STEP_FIELDS, _STEP_FLOW_FIELDS):
+            routes = old_routes  # attack paths follow the same routes (scored anew)
+        else:
+            routes = _Routes()
+        self._last = (model, facts, per_target, routes)
+        return self._result(model, graph, facts, per_target, routes)
 
     def _result(
         self,
@@ -344,6 +375,7 @@ class Analyzer:
         graph: ModelGraph,
         facts: Facts,
         per_target: dict[str, list[Finding]],
+        routes: _Routes,
     ) -> Analysis:
         findings = sorted((f for fs in per_target.values() for f in fs), key=lambda f: f.id)
         return Analysis(
@@ -352,6 +384,7 @@ class Analyzer:
             findings=tuple(findings),
             _graph=graph,
             _facts=facts,
+            _routes=routes,
             entry_points=tuple(sorted(facts.entry_points)),
             crown_jewels=tuple(sorted(facts.crown_jewels)),
             untrusted_actors=tuple(sorted(facts.untrusted)),
@@ -360,7 +393,9 @@ class Analyzer:
 
 _FAR = 1 << 30
 
-_INFLUENCE_PROPS = (
+_INFLUENCE_FIELDS = (
+    "kind",
+    "boundary",
     "trusted",
     "accepts_untrusted_content",
     "persistent_memory",
@@ -368,21 +403,60 @@ _INFLUENCE_PROPS = (
     "input_validation",
     "output_filtering",
 )
-"""Element properties that outsider influence depends on (with kinds, boundaries and
-the flows' ends, direction and flags)."""
+"""What outsider influence reads of an element (with the boundaries, compared apart)."""
+_INFLUENCE_FLOW_FIELDS = ("source", "target", "untrusted_content", "query", "initiated_by")
+"""What outsider influence reads of a flow."""
+_SHAPE_FIELDS = ("kind", "model_type", "boundary")
+"""What the neighbourhood searches, inherited model types and boundary crossings read of
+an element."""
+_SHAPE_FLOW_FIELDS = ("source", "target")
+_STEP_FIELDS = ("kind", "persistent_memory", "online_learning")
+"""What the attack paths' step graph reads of an element (with who initiates a flow)."""
+_STEP_FLOW_FIELDS = ("source", "target", "query", "initiated_by")
 
 
-def _influence_signature(model: ThreatModel) -> tuple[object, ...]:
-    """Everything :class:`~workbench.engine.influence.Influence` reads from a model."""
-    elements = tuple(
-        (e.id, e.kind, e.boundary, *(getattr(e.properties, n) for n in _INFLUENCE_PROPS))
-        for e in model.elements
-    )
-    flows = tuple(
-        (f.id, f.source, f.target, f.untrusted_content, f.query, f.initiated_by)
-        for f in model.flows
-    )
-    return elements, flows
+class _Edit:
+    """The elements and flows an edit changed: found by identity first (an edited model
+    shares every unchanged element and flow object with the model before), then by
+    value."""
+
+    def __init__(self, old: Facts, new: Facts) -> None:
+        self.old, self.new = old, new
+        self.elements = _differing(old.elements, new.elements)
+        self.flows = _differing(old.flows, new.flows)
+
+    def keeps(self, element_fields: tuple[str, ...], flow_fields: tuple[str, ...]) -> bool:
+        """Whether every changed element and flow exists before and after and keeps
+        these fields (element fields may be properties)."""
+        for eid in self.elements:
+            a, b = self.old.elements.get(eid), self.new.elements.get(eid)
+            if a is None or b is None:
+                return False
+            if any(_field(a, n) != _field(b, n) for n in element_fields):
+                return False
+        for fid in self.flows:
+            fa, fb = self.old.flows.get(fid), self.new.flows.get(fid)
+            if fa is None or fb is None:
+                return False
+            if any(getattr(fa, n) != getattr(fb, n) for n in flow_fields):
+                return False
+        return True
+
+
+def _field(element: Element, name: str) -> object:
+    if name in ("kind", "boundary", "name"):
+        return getattr(element, name)
+    return getattr(element.properties, name)
+
+
+def _differing(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """IDs whose items differ between two mappings (present in one only, or unequal)."""
+    out = {k for k in old.keys() ^ new.keys()}
+    for k, a in old.items():
+        b = new.get(k)
+        if b is not None and a is not b and a != b:
+            out.add(k)
+    return out
 
 
 def _partial(
@@ -399,15 +473,13 @@ def _partial(
     return [f for f in old if f.threat_id not in ids] + _findings_for(target, redo, facts, ctx)
 
 
-def _changed_elements(old: Facts, new: Facts) -> tuple[set[str], set[str]]:
+def _changed_elements(old: Facts, new: Facts, edit: _Edit) -> tuple[set[str], set[str]]:
     """Elements that changed, and those whose change can reach far: upstream/downstream
     rules read only the graph's shape and the kinds and names of elements."""
     changed: set[str] = set()
     structural: set[str] = set()
-    for eid in set(old.elements) | set(new.elements):
+    for eid in edit.elements:
         before, after = old.elements.get(eid), new.elements.get(eid)
-        if before == after:
-            continue
         changed.add(eid)
         if (
             before is None
@@ -430,13 +502,11 @@ class _Scope:
     N flows downstream (upstream) of such a change.
     """
 
-    def __init__(self, old: Facts, new: Facts, radius: int) -> None:
+    def __init__(self, old: Facts, new: Facts, radius: int, edit: _Edit) -> None:
         self.flows: set[str] = set()
-        changed, structural = _changed_elements(old, new)
-        for fid in set(old.flows) | set(new.flows):
+        changed, structural = _changed_elements(old, new, edit)
+        for fid in edit.flows:
             before, after = old.flows.get(fid), new.flows.get(fid)
-            if before == after:
-                continue
             self.flows.add(fid)
             ends = {f.source for f in (before, after) if f} | {
                 f.target for f in (before, after) if f
@@ -454,15 +524,17 @@ class _Scope:
                 structural |= ends
         for name in ("untrusted", "entry_points", "crown_jewels", "reachable"):
             changed |= set(getattr(old, name) ^ getattr(new, name))
-        # influence routes and inherited model types reach far: compare them outright
+        # influence routes and inherited model types reach far: compare them outright;
+        # a route's words name its elements and the stores among them
+        worded = structural | (old.graph.persisting ^ new.graph.persisting)
         for key in list(old.influenced_keys()):
             a, b = old.influence(key), new.influence(key)
             if a is b:  # adopted: only renames can change what its routes say
-                changed |= b.routes_through(structural)
-                self.flows |= b.flows_through(structural)
+                changed |= b.routes_through(worded)
+                self.flows |= b.flows_through(worded)
                 continue
-            changed |= a.differs_from(b) | b.routes_through(structural)
-            self.flows |= a.flows_differ_from(b) | b.flows_through(structural)
+            changed |= a.differs_from(b) | b.routes_through(worded)
+            self.flows |= a.flows_differ_from(b) | b.flows_through(worded)
         mt_old, mt_new = old.model_types, new.model_types
         changed |= {e for e in set(mt_old) | set(mt_new) if mt_old.get(e) != mt_new.get(e)}
         for fid in old.crossing ^ new.crossing:
@@ -476,6 +548,24 @@ class _Scope:
                     self.near |= {f.source, f.target}
         self.down_of = _distances(structural, radius, old, new, forward=True)
         self.up_of = _distances(structural, radius, old, new, forward=False)
+        self.far = _Far(self)
+
+
+class _Far:
+    """Membership test: element IDs out of every reach of an edit (not near it, nor
+    within any rule's reach up- or downstream of a structural change)."""
+
+    def __init__(self, scope: _Scope) -> None:
+        self._near = scope.near
+        self._down = scope.down_of
+        self._up = scope.up_of
+
+    def __contains__(self, element_id: object) -> bool:
+        return (
+            element_id not in self._near
+            and element_id not in self._down
+            and element_id not in self._up
+        )
 
 
 def _distances(

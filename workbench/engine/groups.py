@@ -62,17 +62,34 @@ def missing_properties(rule: Any, target: Element | Flow) -> list[str]:
     """Properties whose absence (false or unknown) made a rule hold on a target: the
     ``prop`` clauses of its top-level ``all`` that ask for ``false``/``null`` only, and
     its ``missing`` clauses."""
-    clauses = rule.all if isinstance(rule, All) else [rule]
     out: list[str] = []
+    for name, unset_only in _absences(rule):
+        value = _value(target, name)
+        if value is None or (not unset_only and value in (None, False)):
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+_ABSENCES: dict[int, tuple[Any, tuple[tuple[str, bool], ...]]] = {}
+
+
+def _absences(rule: Any) -> tuple[tuple[str, bool], ...]:
+    """The properties a rule asks to be absent, each with whether only "not set" counts
+    (``missing``) rather than false or not set (``prop``); cached per rule object."""
+    hit = _ABSENCES.get(id(rule))
+    if hit is not None and hit[0] is rule:
+        return hit[1]
+    clauses = rule.all if isinstance(rule, All) else [rule]
+    out: list[tuple[str, bool]] = []
     for c in clauses:
         if isinstance(c, Missing):
-            out += [n for n in c.missing if _value(target, n) is None]
+            out += [(n, True) for n in c.missing]
         elif isinstance(c, Prop):
             for name, allowed in c.prop.items():
-                absent = allowed and all(a is None or a is False for a in allowed)
-                if absent and _value(target, name) in (None, False):
-                    out.append(name)
-    return list(dict.fromkeys(out))
+                if allowed and all(a is None or a is False for a in allowed):
+                    out.append((name, False))
+    _ABSENCES[id(rule)] = (rule, tuple(out))  # the rule is kept alive with its ID
+    return tuple(out)
 
 
 def _value(target: Element | Flow, name: str) -> Any:

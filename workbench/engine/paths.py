@@ -276,24 +276,26 @@ def _bypassed(findings: Iterable[Finding]) -> list[Finding]:
     ]
 
 
-def attack_paths(
+Route = tuple[str, str, int, tuple[tuple[str, str, str, str], ...]]
+"""One route of the step graph: source, target, its rank for the pair (1 = shortest) and
+its steps as (flow, kind, direction, element reached)."""
+
+
+def path_routes(
     graph: ModelGraph,
     sources: Sequence[str],
     targets: Sequence[str],
-    findings: Sequence[Finding],
-    jewel_impact: dict[str, int],
     *,
     max_length: int = 6,
     per_pair: int = 3,
     limit: int = 200,
-) -> tuple[AttackPath, ...]:
-    """Directed attack paths from ``sources`` to ``targets``, sorted by score (highest
-    first), then length and ID."""
-    by_target: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        by_target[f.target].append(f)
+) -> tuple[Route, ...]:
+    """The routes attack paths follow: per source and target (in ID order), the
+    ``per_pair`` shortest of at most ``max_length`` steps, ``limit`` in all. They depend
+    only on the model's shape (see :class:`StepGraph`), not on findings: an edit that
+    keeps the shape keeps them."""
     steps_graph = StepGraph(graph)
-    out: list[AttackPath] = []
+    out: list[Route] = []
     to_target: dict[str, dict[_State, int]] = {}
     for source in sorted(set(sources)):
         reached = steps_graph.within(source, max_length)
@@ -306,10 +308,35 @@ def attack_paths(
                 source, target, max_length=max_length, steps_to=to_target[target]
             )
             for n, route in enumerate(itertools.islice(routes, per_pair), start=1):
-                out.append(_path(graph, source, target, n, route, by_target, jewel_impact))
+                out.append((source, target, n, tuple(route)))
                 if len(out) >= limit:
-                    return _sorted(out)
-    return _sorted(out)
+                    return tuple(out)
+    return tuple(out)
+
+
+def attack_paths(
+    graph: ModelGraph,
+    sources: Sequence[str],
+    targets: Sequence[str],
+    findings: Sequence[Finding],
+    jewel_impact: dict[str, int],
+    *,
+    routes: Sequence[Route] | None = None,
+) -> tuple[AttackPath, ...]:
+    """Directed attack paths from ``sources`` to ``targets``, sorted by score (highest
+    first), then length and ID. ``routes``: :func:`path_routes` of the same model, when
+    the caller has them."""
+    by_target: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_target[f.target].append(f)
+    if routes is None:
+        routes = path_routes(graph, sources, targets)
+    return _sorted(
+        [
+            _path(graph, source, target, n, route, by_target, jewel_impact)
+            for source, target, n, route in routes
+        ]
+    )
 
 
 def _sorted(paths: list[AttackPath]) -> tuple[AttackPath, ...]:
@@ -321,7 +348,7 @@ def _path(
     source: str,
     target: str,
     n: int,
-    route: list[tuple[str, str, str, str]],
+    route: Sequence[tuple[str, str, str, str]],
     by_target: dict[str, list[Finding]],
     jewel_impact: dict[str, int],
 ) -> AttackPath:

@@ -186,6 +186,16 @@ class Facts:
         if "reachable" in other.__dict__:
             self.__dict__["reachable"] = other.__dict__["reachable"]
 
+    def adopt_shape(self, other: Facts) -> None:
+        """Reuse ``other``'s neighbourhood searches, inherited model types and boundary
+        crossings: only when no element was added or removed or changed kind, model type
+        or boundary, no flow was added, removed or moved, and the boundaries are the same
+        (see ``_Edit`` in the analysis)."""
+        self._near = other._near
+        for name in ("model_types", "crossing"):
+            if name in other.__dict__:
+                self.__dict__[name] = other.__dict__[name]
+
     def influenced_keys(self) -> list[frozenset[str] | None]:
         """The origin filters asked for so far (see :meth:`influence`)."""
         return list(self._influence)

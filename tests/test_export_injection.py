@@ -45,6 +45,8 @@ MD_LINK = "[click me](javascript:alert(1)) **bold** _it_ `code` # not a heading"
 LATEX = r"$\frac{1}{2}$ \textbf{x} $$E=mc^2$$ \\ \input{/etc/passwd} % & # ~ ^"
 JINJA = "{{ 7*7 }} {% if true %}yes{% endif %} {# c #}"
 RTL = "\u202eevil\u202c \u200fמודל\u200e \u2067isolate\u2069"
+RTL_LINE = "\u200fמודל\u200e \u061cعربي"
+"""Right-to-left text as a one-line field may hold it: marks, no bidirectional controls."""
 LONG = "0123456789" * 1000  # 10,000 characters, no space
 
 EVIL_NAME = f"Bot {SCRIPT} {IMG}"[:200]
@@ -55,7 +57,7 @@ def hostile_model() -> ThreatModel:
     doc: dict[str, Any] = {
         "format_version": 1,
         "system": {
-            "name": f"System {JINJA} {RTL}",
+            "name": f"System {JINJA} {RTL_LINE}",
             "description": " | ".join(HOSTILE),
             "version": "1.0 <b>beta</b>",
             "owners": [SCRIPT, f"Owner {LONG}"[:200]],
@@ -92,14 +94,14 @@ def hostile_model() -> ThreatModel:
             {"id": "vpc", "name": f"VPC {JINJA}", "description": RTL},
         ],
         "elements": [
-            {"id": "customer", "kind": "user", "name": f"User {RTL}", "boundary": "internet"},
+            {"id": "customer", "kind": "user", "name": f"User {RTL_LINE}", "boundary": "internet"},
             {
                 "id": "bot",
                 "kind": "llm_app",
                 "name": EVIL_NAME,
                 "description": " ".join(HOSTILE) + " " + LONG,
                 "boundary": "vpc",
-                "owner": f"{JS_LINK} {LONG}",
+                "owner": f"{JS_LINK} {LONG}"[:200],
                 "properties": {"exposure": "internet", "rate_limited": False},
             },
             {
@@ -137,7 +139,7 @@ def hostile_model() -> ThreatModel:
             {
                 "finding": "TEST-PI-001@bot",
                 "status": "accepted",
-                "owner": f"{SCRIPT} {LONG}",
+                "owner": f"{SCRIPT} {LONG}"[:200],
                 "rationale": " ".join(HOSTILE) + " " + LONG,
                 "ticket": JS_LINK,
                 "controls": [f"SP800-53:{IMG}"],
@@ -145,7 +147,7 @@ def hostile_model() -> ThreatModel:
             {
                 "finding": "TEST-DOS-001@bot",
                 "status": "transferred",
-                "owner": RTL,
+                "owner": RTL_LINE,
                 "rationale": JINJA,
                 "ticket": "https://tickets.example/ok",
             },
@@ -236,7 +238,7 @@ def test_model_card_markdown_is_safe_and_round_trips(hostile: Any) -> None:
     validate_front_matter(front)
     assert front["model_name"] == hostile.model.element("weights").name
     findings = {f["id"]: f for f in front["risk_assessment"]["findings"]}
-    assert findings["TEST-PI-001@bot"]["owner"] == f"{SCRIPT} {LONG}"
+    assert findings["TEST-PI-001@bot"]["owner"] == f"{SCRIPT} {LONG}"[:200]
     assert findings["TEST-PI-001@bot"]["status"] == "accepted"
     body = md[md.index("\n---\n", 4) + 5 :]
     rendered = str(mistune.html(body))
@@ -251,7 +253,12 @@ def test_model_card_markdown_is_safe_and_round_trips(hostile: Any) -> None:
 
 
 def test_model_card_front_matter_survives_newlines_and_dashes(hostile: Any) -> None:
-    model = hostile.model.update_element("weights", name="Weights\n---\nmodel_name: pwned")
+    # the model refuses a name with a newline; the card must not depend on that check
+    weights = hostile.model.element("weights").model_copy(
+        update={"name": "Weights\n---\nmodel_name: pwned"}
+    )
+    elements = [weights if e.id == "weights" else e for e in hostile.model.elements]
+    model = hostile.model.model_copy(update={"elements": elements})
     analysis = analyze(model, hostile.catalog)
     md = to_markdown(build_card(analysis, "weights", date=DATE))
     front = parse_front_matter(md)

@@ -124,7 +124,7 @@ def test_otm_duplicates_dangling_flows_and_bad_items(otm_doc: dict[str, Any]) ->
     doc["trustZones"][0]["parent"] = {"trustZone": doc["trustZones"][0]["id"]}
     result = from_otm(doc, "m.otm.json")
     m = result.model
-    assert m.element("app").name == "Assistant\nservice"  # the first one wins
+    assert m.element("app").name == "Assistant service"  # the first one wins
     assert len(m.elements) == 7
     assert {f.id for f in m.flows} == {f"f{i}" for i in range(1, 8)}
     zone = doc["trustZones"][0]["id"]
@@ -218,7 +218,12 @@ def test_otm_ids_that_do_not_fit_are_renamed_and_references_follow() -> None:
     text = "\n".join(messages(result))
     assert "ID 'zone one' changed to 'zone-one'" in text
     assert "ID 'db' changed to 'db-2'" in text
-    assert "name longer than 200 characters; shortened" in text
+    assert (
+        "components[1]: name: shortened from 300 to 200 characters; the full text is kept "
+        "in the description" in text
+    )
+    assert web.name == "W" * 199 + "…"
+    assert web.description == "Full name (shortened on import): " + "W" * 300
     assert "component inside component 'db'" in text
 
 
@@ -284,7 +289,7 @@ def test_td_our_data_cannot_smuggle_bad_values(td_doc: dict[str, Any]) -> None:
     doc["workbench"]["objectives"][0]["elements"] = ["ghost"]
     result = from_threat_dragon(doc)
     m = result.model
-    e = next(e for e in m.elements if e.name == "Assistant\nservice")
+    e = next(e for e in m.elements if e.name == "Assistant service")
     assert e.kind == "process"
     assert e.id == "etc-passwd"
     assert m.objectives[0].elements == []

@@ -213,7 +213,7 @@ def test_unknown_component_type_keeps_our_kind_or_guesses_one(rich_doc: dict[str
     assert result.model.element("app").kind == "process"
     assert [w.message for w in result.warnings] == [
         "type 'CD-V2-SOMETHING' is not a workbench kind: 1 component(s) imported as "
-        "'process' (Assistant\nservice)"
+        "'process' (Assistant service)"
     ]
 
 

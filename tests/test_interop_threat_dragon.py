@@ -364,7 +364,13 @@ def test_v2_sample_details() -> None:
     assert worker_config.properties.data_classification == "restricted"  # storesCredentials
     assert m.element("b394f9f7-07ca-42bc-b616-ad77c6fbfcce").kind == "external_entity"
     web = m.element("0d9909ea-1398-4898-be81-cf1c808324dc")
-    assert web.name == "Web\nApplication"
+    assert web.name == "Web Application"  # "Web\nApplication" in the file: one line now
+    joined = [
+        w.path
+        for w in result.warnings
+        if w.message == "name: line breaks and tabs replaced by spaces"
+    ]
+    assert len(joined) == 3
     assert xy(web) == (210, 180)
     request = m.flow("2d84bfae-f1ed-49e5-8542-10a02f4a1c57")
     assert (request.name, request.protocol, request.encrypted) == ("Web Request", "HTTP/S", True)

@@ -84,26 +84,39 @@ def test_validate_escapes_hostile_keys_and_file_names(
     assert "\\x1b]0;owned\\x07" in err  # shown, escaped
 
 
-def test_check_escapes_names_from_the_model(tmp_path: Path) -> None:
-    hostile = PAYLOAD.encode("unicode_escape").decode()
+NAME_PAYLOAD = "::add-mask::secret ##[error]x ::error title=x::boom"
+"""What a name can still hold (one line, no control characters: point 15) that a CI log
+would read as a workflow command."""
+
+
+def _model_with_bot_named(tmp_path: Path, name: str) -> Path:
     p = tmp_path / "m.yaml"
+    quoted = name.encode("unicode_escape").decode().replace('"', '\\"')
     p.write_text(
-        MINIMAL.replace("name: Support bot\n    boundary", f'name: "{hostile}"\n    boundary'),
+        MINIMAL.replace("name: Support bot\n    boundary", f'name: "{quoted}"\n    boundary'),
         encoding="utf-8",
     )
+    return p
+
+
+def test_check_refuses_control_characters_in_names_safely(tmp_path: Path) -> None:
+    p = _model_with_bot_named(tmp_path, PAYLOAD)
+    code, out, err = run("check", str(p), "--fail-on", "low")
+    assert code == 2  # the model is invalid
+    assert "elements[1].name: contains an escape character (ESC, U+001B) at character 1" in err
+    assert_safe(out + err)
+
+
+def test_check_neutralises_workflow_commands_in_names(tmp_path: Path) -> None:
+    p = _model_with_bot_named(tmp_path, NAME_PAYLOAD)
     code, out, err = run("check", str(p), "--fail-on", "low")
     assert code == 1
-    assert "\\x1b" in out  # the element name is printed, escaped
+    assert "add-mask::secret" in out  # the element name is printed, neutralised
     assert_safe(out + err)
 
 
 def test_analyze_table_is_safe(tmp_path: Path) -> None:
-    hostile = PAYLOAD.encode("unicode_escape").decode()
-    p = tmp_path / "m.yaml"
-    p.write_text(
-        MINIMAL.replace("name: Support bot\n    boundary", f'name: "{hostile}"\n    boundary'),
-        encoding="utf-8",
-    )
+    p = _model_with_bot_named(tmp_path, NAME_PAYLOAD)
     code, out, err = run("analyze", str(p))
     assert code == 0
     assert_safe(out + err)

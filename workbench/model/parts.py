@@ -11,23 +11,33 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .kinds import ElementKind
 from .types import (
     AssetId,
+    AssetRefs,
     BoundaryId,
     Classification,
+    Controls,
     DecisionStatus,
     ElementId,
+    ElementRefs,
     Exposure,
     FindingId,
     FlowId,
-    Id,
     ImpactLevel,
     InputModality,
+    Label,
     LifecycleStage,
+    Link,
+    MitigationRefs,
     ModelType,
     Name,
     ObjectiveId,
+    Owners,
     RiskLevel,
     Score,
+    ShortText,
+    Tags,
+    Term,
     Text,
+    Texts,
     empty_list,
 )
 
@@ -51,11 +61,11 @@ class SystemInfo(Strict):
     """Name of the AI system."""
     description: Text = ""
     """What the system does and for whom."""
-    version: str = ""
+    version: Term = ""
     """Version of the system (or of this threat model) the analysis refers to."""
-    owners: list[Name] = empty_list()
+    owners: Owners = empty_list()
     """People or teams accountable for the system and for this threat model."""
-    repository: str = ""
+    repository: Link = ""
     """Where the system's code lives (URL or path), for reviewers."""
 
 
@@ -64,11 +74,11 @@ class Scope(Strict):
 
     description: Text = ""
     """What the analysis covers, in a sentence or two."""
-    in_scope: list[Text] = empty_list()
+    in_scope: Texts = empty_list()
     """Components, data and activities inside the scope."""
-    out_of_scope: list[Text] = empty_list()
+    out_of_scope: Texts = empty_list()
     """What is deliberately left out, so readers do not assume it was analysed."""
-    assumptions: list[Text] = empty_list()
+    assumptions: Texts = empty_list()
     """Assumptions the analysis rests on (e.g. 'the cloud provider's IAM is sound')."""
     lifecycle: list[LifecycleStage] = empty_list()
     """AI lifecycle stages in scope; empty means all."""
@@ -100,7 +110,7 @@ class Objective(Strict):
         | None
     ) = None
     """What kind of harm a failure causes."""
-    elements: list[ElementId] = empty_list()
+    elements: ElementRefs = empty_list()
     """Elements this objective depends on; threats to them score at least this impact."""
 
 
@@ -270,11 +280,11 @@ class Element(Strict):
     """Innermost trust boundary the element sits in."""
     properties: ElementProperties = ElementProperties()
     """Security-relevant facts; unknown ones are left out."""
-    assets: list[AssetId] = empty_list()
+    assets: AssetRefs = empty_list()
     """Assets the element stores or processes."""
-    owner: str = ""
+    owner: ShortText = ""
     """Person or team responsible for the element."""
-    tags: list[Name] = empty_list()
+    tags: Tags = empty_list()
     """Free labels for filtering."""
     position: Position | None = None
     """Where the element is drawn on the canvas."""
@@ -289,13 +299,13 @@ class Flow(Strict):
     """Element the data comes from."""
     target: ElementId
     """Element the data goes to."""
-    name: str = ""
+    name: Label = ""
     """Short label, e.g. 'retrieved chunks'."""
     description: Text = ""
     """What moves and why."""
-    data: list[AssetId] = empty_list()
+    data: AssetRefs = empty_list()
     """Assets carried by the flow."""
-    protocol: str = ""
+    protocol: Term = ""
     """Transport or API, e.g. 'HTTPS', 'gRPC', 'S3 API'."""
     encrypted: bool | None = None
     """Whether the flow is encrypted in transit."""
@@ -315,7 +325,7 @@ class Flow(Strict):
     call). Attack paths use it: whoever controls the initiator can use the flow. Unset:
     inferred from the two ends (a store is read by whoever it flows to; a response flows
     back to the element that called)."""
-    tags: list[Name] = empty_list()
+    tags: Tags = empty_list()
     """Free labels for filtering."""
 
 
@@ -326,13 +336,13 @@ class Decision(Strict):
     """The finding, as ``THREAT-ID@element-or-flow-id``."""
     status: DecisionStatus = "open"
     """open, mitigated, accepted or transferred."""
-    owner: str = ""
+    owner: ShortText = ""
     """Who owns the decision or the work (required for accepted and transferred)."""
     rationale: Text = ""
     """Why: required when a risk is accepted or transferred."""
-    mitigations: list[Id] = empty_list()
+    mitigations: MitigationRefs = empty_list()
     """Catalog mitigation IDs chosen (or implemented) for this finding."""
-    controls: list[str] = empty_list()
+    controls: Controls = empty_list()
     """Controls implemented, e.g. 'SP800-53:AC-6', 'ISO42001:A.6.2.6', 'AIRMF:MANAGE 2.4'."""
     due: dt.date | None = Field(default=None, strict=False)
     """When the mitigation is due."""
@@ -342,7 +352,7 @@ class Decision(Strict):
     """Likelihood (1..5) after the decision, if the team assessed it."""
     residual_impact: Score | None = None
     """Impact (1..5) after the decision, if the team assessed it."""
-    ticket: str = ""
+    ticket: Link = ""
     """Link or key of the ticket tracking the work."""
 
     @model_validator(mode="after")

@@ -171,7 +171,7 @@ class Influence:
             f.source, f.target, g.is_query(f), g.initiator(f), serving, via_store, g.persisting
         )
 
-    def _run(self) -> None:
+    def _run(self) -> None:  # noqa: C901 - one hot loop, inlined on purpose
         """Dijkstra over (element, caller served, via a store) states. States leave the
         heap in cost order, so the first state of an element to leave it carries the
         element's best route, and the first relaxation of a flow its best route."""
@@ -186,12 +186,18 @@ class Influence:
                 reach[state], costs[state] = r, cost
                 heapq.heappush(heap, (cost, next(serial), state))
         done: set[_State] = set()
-        outflows, persisting = g.outflows, g.persisting
+        persisting = g.persisting
         untrusted = frozenset(g.untrusted_actors())
         screening = {n for n in g.g.nodes if is_screen(g, n)}
+        # per element, the flows content can take: no queries, nothing into an outsider
+        out = {
+            x: [(f.id, y, start) for f, y, query, start in rows if not (query or y in untrusted)]
+            for x, rows in g.outflows.items()
+        }
         best, via_store_best, flows = self._best, self._via_store, self._flows
+        pop, push = heapq.heappop, heapq.heappush
         while heap:
-            cost, _, state = heapq.heappop(heap)
+            _, _, state = pop(heap)
             if state in done:
                 continue
             done.add(state)
@@ -203,23 +209,27 @@ class Influence:
                 via_store_best[x] = r
             route = r.route
             screens = r.screens + ((x,) if len(route) > 1 and x in screening else ())
-            for f, y, query, starter in outflows[x]:
-                if query or y in untrusted or y in route:
+            keeps = x in persisting
+            store = via_store or keeps
+            declared, n_screens, length = r.declared, len(screens), len(route) + 1
+            for fid, y, starter in out[x]:
+                if y in route:
                     continue
-                nxt = _arrive(x, y, False, starter, serving, via_store, persisting)
-                if nxt is None:
-                    continue
+                if starter != x and serving is not None and serving != y and not keeps:
+                    continue  # a reply to another caller does not carry this request
+                nxt = (y, x, store) if starter == x and y not in persisting else (y, None, store)
                 new_route = (*route, y)
-                new_cost = (r.declared, len(screens), len(new_route), new_route)
+                new_cost = (declared, n_screens, length, new_route)
                 old = costs.get(nxt)
                 better = old is None or new_cost < old
-                if f.id in flows and not better:
+                if not better and fid in flows:
                     continue
-                nr = Reach(new_route, (*r.flows, f.id), screens, nxt[2], r.declared)
-                flows.setdefault(f.id, nr)
+                nr = Reach(new_route, (*r.flows, fid), screens, store, declared)
+                if fid not in flows:
+                    flows[fid] = nr
                 if better:
                     reach[nxt], costs[nxt] = nr, new_cost
-                    heapq.heappush(heap, (new_cost, next(serial), nxt))
+                    push(heap, (new_cost, next(serial), nxt))
 
 
 def _arrive(

@@ -80,6 +80,9 @@ class Facts:
         self._influence: dict[frozenset[str] | None, Influence] = {}
         self.memo: dict[tuple[object, str], bool] = {}
         """Results of tests on flows' ends (see :func:`matcher`)."""
+        self.matches: dict[tuple[int, str], Match] = {}
+        """Evaluations on flows' ends, by predicate ID (the catalog keeps the predicates
+        alive) and element ID."""
 
     @cached_property
     def untrusted(self) -> frozenset[str]:
@@ -557,11 +560,20 @@ _MODEL_TYPE_WORDS = {
 
 
 def _source(p: Source, facts: Facts, t: Flow) -> Match:
-    return evaluate(p.source, facts, facts.elements[t.source])
+    return _on_element(p.source, facts, t.source)
 
 
 def _target(p: Target, facts: Facts, t: Flow) -> Match:
-    return evaluate(p.target, facts, facts.elements[t.target])
+    return _on_element(p.target, facts, t.target)
+
+
+def _on_element(p: Predicate, facts: Facts, element_id: str) -> Match:
+    """``p`` evaluated on one end of a flow, remembered: many flows share an end."""
+    key = (id(p), element_id)
+    hit = facts.matches.get(key)
+    if hit is None:
+        hit = facts.matches[key] = evaluate(p, facts, facts.elements[element_id])
+    return hit
 
 
 _EVAL: dict[type[_Op], Any] = {

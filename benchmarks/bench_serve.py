@@ -138,7 +138,7 @@ def start_server(port: int, token: str, log: Path) -> subprocess.Popen[bytes]:
             break
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            conn.request("GET", f"/?token={token}")
+            conn.request("GET", "/", headers={"Authorization": f"token {token}"})
             if conn.getresponse().status == 200:
                 return proc
         except OSError:

@@ -98,16 +98,37 @@ def test_serve_is_listed_in_help() -> None:
 
 
 # ----------------------------------------------------------------------------- tokens
-def _request(query: str = "", cookie: str = "", header: str = "") -> Any:
+def _request(
+    query: str = "",
+    cookie: str = "",
+    header: str = "",
+    *,
+    path: str = "/",
+    origin: str | None = None,
+    host: str = "127.0.0.1:5006",
+    protocol: str = "http",
+) -> Any:
     from tornado.httputil import HTTPHeaders, HTTPServerRequest, RequestStartLine
 
-    headers = HTTPHeaders({"Host": "127.0.0.1:5006"})
+    headers = HTTPHeaders({"Host": host})
     if cookie:
         headers["Cookie"] = f"{app.TOKEN_COOKIE}={cookie}"
     if header:
         headers["Authorization"] = header
-    uri = "/" + (f"?{query}" if query else "")
-    return HTTPServerRequest(start_line=RequestStartLine("GET", uri, "HTTP/1.1"), headers=headers)
+    if origin is not None:
+        headers["Origin"] = origin
+    uri = path + (f"?{query}" if query else "")
+    request = HTTPServerRequest(
+        start_line=RequestStartLine("GET", uri, "HTTP/1.1"), headers=headers
+    )
+    request.protocol = protocol
+    return request
+
+
+def _gate(token: str | None, origins: frozenset[str] = frozenset()) -> Any:
+    import tornado.web
+
+    return app.Gate(tornado.web.Application(), token, origins)
 
 
 @pytest.mark.parametrize(
@@ -116,45 +137,170 @@ def _request(query: str = "", cookie: str = "", header: str = "") -> Any:
         ({}, False),
         ({"query": "token=right"}, True),
         ({"query": "token=wrong"}, False),
+        ({"query": "token="}, False),
         ({"cookie": "right"}, True),
         ({"cookie": "wrong"}, False),
         ({"header": "token right"}, True),
         ({"header": "Bearer right"}, False),
     ],
 )
-def test_token_transform_refuses_requests_without_the_token(
-    kwargs: dict[str, str], ok: bool
-) -> None:
-    from tornado.httputil import HTTPHeaders
+def test_gate_refuses_requests_without_the_token(kwargs: dict[str, str], ok: bool) -> None:
+    refusal = _gate("right").refusal(_request(**kwargs))
+    assert (refusal is None) is ok
+    if not ok:
+        assert refusal == app.REFUSAL_MESSAGE
 
-    transform = app._token_transform("right")(_request(**kwargs))
-    headers = HTTPHeaders({"Content-Type": "application/javascript"})
-    status, headers, body = transform.transform_first_chunk(200, headers, b"data", True)
-    if ok:
-        assert (status, body) == (200, b"data")
-    else:
-        assert status == 403
-        assert b"token is needed" in body
-        assert headers["Content-Type"].startswith("text/plain")
+
+@pytest.mark.parametrize(
+    ("token", "origin", "ok"),
+    [
+        ("right", None, True),  # no Origin: a navigation or a plain subresource
+        ("right", "http://127.0.0.1:5006", True),  # the request's own host
+        ("right", "https://127.0.0.1:5006", True),  # (a TLS proxy in front keeps the Host)
+        ("right", "http://127.0.0.1:5007", False),
+        ("right", "http://localhost:5006", False),
+        ("right", "http://evil.example", False),
+        ("right", "http://allowed.example:8443", True),
+        ("right", "null", False),
+        ("right", "127.0.0.1:5006", False),
+        (None, "http://127.0.0.1:5006", False),  # without a token, only the listed origins
+        (None, "http://allowed.example:8443", True),
+    ],
+)
+def test_gate_refuses_other_origins(token: str | None, origin: str | None, ok: bool) -> None:
+    gate = _gate(token, frozenset({"allowed.example:8443"}))
+    refusal = gate.refusal(_request(cookie="right", origin=origin))
+    assert (refusal is None) is ok
+    if not ok:
+        assert "another origin" in (refusal or "")
+
+
+def test_loopback_origins_name_this_machine() -> None:
+    assert app.loopback_origins("127.0.0.1", 5006) == {
+        "127.0.0.1:5006",
+        "localhost:5006",
+        "[::1]:5006",
+    }
+    assert "[::1]:80" in app.loopback_origins("::1", 80)
+    gate = _gate(None, app.loopback_origins("127.0.0.1", 5006))
+    assert gate.refusal(_request(origin="http://localhost:5006")) is None
+    assert gate.refusal(_request(origin="http://rebound.example:5006")) is not None
 
 
 def test_auth_provider_raises_403_and_sets_the_cookie() -> None:
     import tornado.web
 
     provider = app.TokenAuth("right")
-    cookies: dict[str, str] = {}
+    cookies: dict[str, tuple[str, dict[str, Any]]] = {}
     handler = SimpleNamespace(
         request=_request(query="token=right"),
-        get_cookie=lambda name, default=None: cookies.get(name, default),
-        set_cookie=lambda name, value, **kw: cookies.__setitem__(name, value),
+        get_cookie=lambda name, default=None: cookies.get(name, (default,))[0],
+        set_cookie=lambda name, value, **kw: cookies.__setitem__(name, (value, kw)),
     )
     assert provider.get_user(handler) == "workshop"
-    assert cookies == {app.TOKEN_COOKIE: "right"}
+    value, flags = cookies[app.TOKEN_COOKIE]
+    assert value == "right"
+    assert flags == {"path": "/", "httponly": True, "samesite": "Strict", "secure": False}
     handler.request = _request()
     with pytest.raises(tornado.web.HTTPError) as exc:
         provider.get_user(handler)
     assert exc.value.status_code == 403
     assert "token is needed" in (exc.value.reason or "")
+
+
+def test_the_cookie_is_secure_over_tls() -> None:
+    seen: dict[str, Any] = {}
+    handler: Any = SimpleNamespace(
+        request=_request(protocol="https"), set_cookie=lambda *a, **kw: seen.update(kw)
+    )
+    app.set_token_cookie(handler, "right")
+    assert seen["secure"] is True
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "clean"),
+    [
+        ("/", "token=t", "/"),
+        ("/", "a=1&token=t&b=&c", "/?a=1&b=&c"),
+        ("/", "tok%65n=t&a=1", "/?a=1"),
+        ("/app/x", "token=t&token=u", "/app/x"),
+        ("//evil.example/x", "token=t", "/evil.example/x"),
+        ("/\\evil.example", "token=t", "/evil.example"),
+        ("/a'b\"<c>", "token=t&q=%27", "/a%27b%22%3Cc%3E?q=%27"),
+    ],
+)
+def test_clean_url_drops_the_token_and_stays_here(path: str, query: str, clean: str) -> None:
+    assert app.clean_url(_request(query, path=path)) == clean
+
+
+@pytest.mark.parametrize(
+    ("text", "redacted"),
+    [
+        ("403 GET /?token=abc (1.2.3.4) 1ms", "403 GET /?token=[redacted] (1.2.3.4) 1ms"),
+        ("404 POST /x?a=1&token=abc&b=2 (h)", "404 POST /x?a=1&token=[redacted]&b=2 (h)"),
+        ("uri='/?tok%65n=abc', v", "uri='/?tok%65n=[redacted]', v"),
+        ("GET /?tokens=1&mytoken=2", "GET /?tokens=1&mytoken=2"),
+        ("no query token=abc", "no query token=abc"),
+    ],
+)
+def test_redact_tokens(text: str, redacted: str) -> None:
+    assert app.redact_tokens(text) == redacted
+
+
+def test_token_logs_are_redacted() -> None:
+    import logging
+
+    app.redact_token_logs()
+    app.redact_token_logs()  # once is enough
+    logger = logging.getLogger("tornado.access")
+    assert sum(isinstance(f, app.RedactTokens) for f in logger.filters) == 1
+    record = logger.makeRecord(
+        "tornado.access", logging.WARNING, "f", 1, "%d %s", (403, "/?token=s"), None
+    )
+    assert logger.filter(record)
+    assert record.getMessage() == "403 /?token=[redacted]"
+
+
+def test_security_headers() -> None:
+    headers = app.security_headers(_request(host="room.example:5006"))
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["X-Frame-Options"] == "DENY"
+    policy = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy
+    assert "connect-src 'self' blob: ws://room.example:5006 wss://room.example:5006;" in policy
+    odd = app.security_headers(_request(host="x;script-src"))["Content-Security-Policy"]
+    assert "x;script-src" not in odd
+    assert "connect-src 'self' blob:;" in odd
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Workshop.Example", "workshop.example"),
+        ("workshop.example:8443", "workshop.example:8443"),
+        ("https://workshop.example", "workshop.example"),
+        ("https://workshop.example:443/", "workshop.example"),
+        ("http://10.0.0.5:80", "10.0.0.5"),
+        ("https://workshop.example:8443", "workshop.example:8443"),
+        ("[::1]:5006", "[::1]:5006"),
+    ],
+)
+def test_allow_origin_parsing_accepts(text: str, value: str) -> None:
+    assert serve_command.origin(text) == value
+
+
+@pytest.mark.parametrize(
+    "text", ["", "*", "https://x.example/path", "x.example/", "user@x.example", "x:port", "a b"]
+)
+def test_allow_origin_parsing_refuses(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        serve_command.origin(text)
+
+
+def test_bad_allow_origin_is_a_usage_error() -> None:
+    with pytest.raises(SystemExit) as exc:
+        _run("serve", "--allow-origin", "https://x.example/app")
+    assert exc.value.code == 2
 
 
 # ----------------------------------------------------------------------------- sessions

@@ -26,20 +26,25 @@ import hmac
 import html
 import io
 import json
+import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote_plus, urlsplit
 
 import anywidget
 import comm
 import panel as pn
 import param
+import tornado.routing
 import tornado.web
 import traitlets
 from bokeh.server.auth_provider import AuthProvider
 from panel.custom import AnyWidgetComponent
+from tornado import httputil
 from tornado.httputil import HTTPServerRequest
+from tornado.routing import AnyMatches
 
 from workbench.catalog import Catalog
 from workbench.engine import Analyzer
@@ -589,10 +594,26 @@ def _same(given: str, token: str) -> bool:
     return bool(given) and hmac.compare_digest(given.encode(), token.encode())
 
 
+def set_token_cookie(handler: tornado.web.RequestHandler, token: str) -> None:
+    """Remember ``token`` in the browser: an ``HttpOnly``, ``SameSite=Strict`` cookie for
+    the whole server, ``Secure`` when the request came over TLS."""
+    handler.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=handler.request.protocol == "https",
+    )
+
+
 class TokenAuth(AuthProvider):
     """Bokeh auth provider: a request is let in when it carries ``token`` (query
     ``?token=``, ``Authorization: token ...`` header, or the cookie set on the first
-    visit); anything else gets 403 with a message that a token is needed."""
+    visit); anything else gets 403 with a message that a token is needed.
+
+    The :class:`Gate` refuses such requests before Bokeh sees them; this is the second
+    lock, on Bokeh's own pages and websocket."""
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -603,7 +624,7 @@ class TokenAuth(AuthProvider):
         if not _same(request_token(handler.request), self.token):
             return False
         if handler.get_cookie(TOKEN_COOKIE) != self.token:
-            handler.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="Strict")
+            set_token_cookie(handler, self.token)
         return True
 
     @property
@@ -622,29 +643,228 @@ class TokenAuth(AuthProvider):
         return "/"
 
 
-def _token_transform(token: str) -> type[tornado.web.OutputTransform]:
-    """An output transform that turns every response to a request without ``token``
-    into 403 (static files included; the pages and the websocket are also refused by
-    :class:`TokenAuth` before they start a session)."""
+# ----------------------------------------------------------------------------- gate
+ORIGIN_REFUSAL = (
+    "Requests from another origin are refused ({origin}). To allow it, start "
+    "'threat-workbench serve' with --allow-origin HOST[:PORT]."
+)
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' blob:; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+    "connect-src 'self' blob:{sockets}; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+"""What the app needs, checked in Chromium: Bokeh's pages carry inline scripts and
+styles, and Panel loads components as blob modules (fetched first, hence ``connect-src
+blob:``); everything else comes from this server only. ``{sockets}`` names the websocket
+URLs of the request's host (``'self'`` covers them only in newer browsers)."""
+CONTINUE_PAGE = (
+    "<!doctype html><meta charset='utf-8'><meta http-equiv='refresh' content='0; url={url}'>"
+    "<title>AI Threat Workbench</title><p><a href='{url}'>Open the workbench</a></p>"
+)
+"""The token exchange's answer to a link from another site: go on to ``url``."""
+_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
 
-    class TokenTransform(tornado.web.OutputTransform):
-        def __init__(self, request: HTTPServerRequest) -> None:
-            super().__init__(request)
-            self.ok = _same(request_token(request), token)
 
-        def transform_first_chunk(
-            self, status_code: int, headers: Any, chunk: bytes, finishing: bool
-        ) -> tuple[int, Any, bytes]:
-            if self.ok or status_code == 403:
-                return status_code, headers, chunk
-            headers.clear()
-            headers["Content-Type"] = "text/plain; charset=UTF-8"
-            return 403, headers, REFUSAL_MESSAGE.encode()
+def security_headers(request: HTTPServerRequest) -> dict[str, str]:
+    """The headers of every response: no Referer (it would carry the path and query to
+    other requests), no framing, no content sniffing, and :data:`CONTENT_SECURITY_POLICY`."""
+    host = request.headers.get("Host", "")
+    sockets = f" ws://{host} wss://{host}" if _HOST.fullmatch(host) else ""
+    return {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY.format(sockets=sockets),
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+    }
 
-        def transform_chunk(self, chunk: bytes, finishing: bool) -> bytes:
-            return chunk if self.ok else b""
 
-    return TokenTransform
+class SecurityHeaders(tornado.web.OutputTransform):
+    """Adds :func:`security_headers` to every response of the server (refusals too)."""
+
+    def __init__(self, request: HTTPServerRequest) -> None:
+        super().__init__(request)
+        self.headers = security_headers(request)
+
+    def transform_first_chunk(
+        self, status_code: int, headers: Any, chunk: bytes, finishing: bool
+    ) -> tuple[int, Any, bytes]:
+        for name, value in self.headers.items():
+            headers.setdefault(name, value)
+        return status_code, headers, chunk
+
+
+def origin_host(origin: str) -> str:
+    """The ``host[:port]`` of an ``Origin`` header, lowercase (empty for ``null``)."""
+    return urlsplit(origin).netloc.lower() if "://" in origin else ""
+
+
+def clean_url(request: HTTPServerRequest) -> str:
+    """Where the token exchange sends the browser: the request's path and query without
+    ``token``, never to another host (``//host`` paths lose their extra slashes), and with
+    anything unusual percent-encoded (so it fits a header and an HTML attribute)."""
+    path = "/" + request.path.lstrip("/\\")
+    kept = [item for item in request.query.split("&") if item and _name(item) != "token"]
+    url = path + ("?" + "&".join(kept) if kept else "")
+    return quote(url, safe="/?&=%:@!$()*+,;-._~", encoding="latin-1")
+
+
+def _name(item: str) -> str:
+    return unquote_plus(item.partition("=")[0])
+
+
+class _Refused(tornado.web.RequestHandler):
+    """403 with a message, before any of Panel's or Bokeh's handlers exists."""
+
+    def initialize(self, message: str) -> None:
+        self.message = message
+
+    def prepare(self) -> None:
+        self.set_status(403)
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(self.message)
+
+
+class _TokenExchange(tornado.web.RequestHandler):
+    """A page asked for with the right ``?token=``: the token goes into the cookie and the
+    browser to the same address without it (out of the address bar, and so out of
+    bookmarks and of what people copy)."""
+
+    def initialize(self, token: str) -> None:
+        self.token = token
+
+    def get(self) -> None:
+        set_token_cookie(self, self.token)
+        self.set_header("Cache-Control", "no-store")
+        target = clean_url(self.request)
+        if self.request.headers.get("Sec-Fetch-Site") != "cross-site":
+            self.redirect(target, status=303)
+            return
+        # A link on another site (a web chat, a mail): browsers do not send a Strict
+        # cookie on a redirect of a navigation another site started, but they do on a
+        # navigation that this page starts.
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(CONTINUE_PAGE.format(url=html.escape(target)))
+
+    head = get
+
+
+class Gate(tornado.routing.Router):
+    """The first rule of the server's router, so it decides before any handler is even
+    created (Panel's ``/components/<module>/...`` imports ``module`` in its handler):
+
+    - a request whose ``Origin`` is not the server's own gets 403: its own is the
+      request's ``Host`` when a token protects the server (people reach it under any
+      name or address the room uses), else one of ``origins``; ``origins`` (the
+      ``--allow-origin`` values) are always allowed. This guards the websocket, where
+      Bokeh is told to allow any origin;
+    - with a ``token``, a request without it gets 403, and a page asked for with the
+      right ``?token=`` is answered by :class:`_TokenExchange`;
+    - anything else goes on to Panel and Bokeh."""
+
+    def __init__(
+        self, application: tornado.web.Application, token: str | None, origins: frozenset[str]
+    ) -> None:
+        self.application = application
+        self.token = token
+        self.origins = origins
+
+    def install(self) -> None:
+        """Put the gate in front of every route of the application."""
+        router = self.application.default_router
+        router.rules.insert(0, router.process_rule(tornado.routing.Rule(AnyMatches(), self)))
+
+    def refusal(self, request: HTTPServerRequest) -> str | None:
+        """Why ``request`` is refused (``None``: it is not)."""
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            host = origin_host(origin)
+            same = bool(self.token) and host == request.headers.get("Host", "").lower()
+            if not host or not (same or host in self.origins):
+                return ORIGIN_REFUSAL.format(origin=origin[:100])
+        if self.token and not _same(request_token(request), self.token):
+            return REFUSAL_MESSAGE
+        return None
+
+    def find_handler(
+        self, request: HTTPServerRequest, **kwargs: Any
+    ) -> httputil.HTTPMessageDelegate | None:
+        refusal = self.refusal(request)
+        if refusal is not None:
+            return self.application.get_handler_delegate(request, _Refused, {"message": refusal})
+        if self.token and _exchanges(request):
+            return self.application.get_handler_delegate(
+                request, _TokenExchange, {"token": self.token}
+            )
+        return None  # the application's own routes
+
+
+def _exchanges(request: HTTPServerRequest) -> bool:
+    """Whether ``request`` is a page load with ``?token=`` (not a websocket, not a form)."""
+    return (
+        request.method in ("GET", "HEAD")
+        and "token" in request.query_arguments
+        and request.headers.get("Upgrade", "").lower() != "websocket"
+    )
+
+
+def loopback_origins(address: str, port: int) -> frozenset[str]:
+    """The origins of a server on a loopback ``address``: this machine under any name."""
+    host = f"[{address}]" if ":" in address else address
+    return frozenset(f"{h}:{port}" for h in (host.lower(), "localhost", "127.0.0.1", "[::1]"))
+
+
+# ----------------------------------------------------------------------------- logs
+_QUERY_ITEM = re.compile(r"(?<=[?&;])([^=&;\s'\"?#]+)=([^&;\s'\"#]*)")
+_REDACTED_LOGGERS = ("tornado.access", "tornado.application", "tornado.general")
+
+
+def redact_tokens(text: str) -> str:
+    """``text`` with the value of every ``token=`` query item hidden (for log lines, which
+    Tornado writes with the request's URI)."""
+
+    def hide(match: re.Match[str]) -> str:
+        return f"{match[1]}=[redacted]" if unquote_plus(match[1]).lower() == "token" else match[0]
+
+    return _QUERY_ITEM.sub(hide, text)
+
+
+class RedactTokens(logging.Filter):
+    """A log filter that applies :func:`redact_tokens` to every message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken record: leave it to the handler
+            return True
+        redacted = redact_tokens(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def redact_token_logs() -> None:
+    """Keep tokens out of Tornado's access, application and general logs (idempotent)."""
+    for name in _REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
+
+
+@contextlib.contextmanager
+def _without_wildcard_warning() -> Iterator[None]:
+    """Silence Bokeh's warning about the ``*`` websocket origin (the :class:`Gate`
+    checks origins instead)."""
+
+    def keep(record: logging.LogRecord) -> bool:
+        return "wildcard" not in record.getMessage()
+
+    logger = logging.getLogger("bokeh.server.util")
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 # ----------------------------------------------------------------------------- server
@@ -655,12 +875,13 @@ def make_server(
     address: str = "127.0.0.1",
     port: int = 0,
     token: str | None = None,
-    origins: list[str] | None = None,
+    allow_origins: Iterable[str] = (),
 ) -> Any:
     """A Panel (Bokeh) server, not started, that serves the workshop app at ``/``.
 
-    ``origins`` are the ``host:port`` values browsers may open the websocket from
-    (default: ``address:port`` and ``localhost:port``)."""
+    Requests (websocket included) are let in from the server's own origin and from
+    ``allow_origins`` (``host[:port]`` values, as in an ``Origin`` header) only; see
+    :class:`Gate`. Without ``port`` the system picks one (``server.port``)."""
     from bokeh.settings import settings
 
     pn.extension(inline=True)
@@ -668,23 +889,36 @@ def make_server(
     # Panel switches the global mode while it renders a page, so other sessions built at
     # that moment (under load) would otherwise link stylesheets from cdn.holoviz.org.
     settings.resources.set_value("server")
+    redact_token_logs()
     kwargs: dict[str, Any] = {}
     if token:
         kwargs["auth_provider"] = TokenAuth(token)
-        kwargs["transforms"] = [_token_transform(token)]
-    return pn.serve(
-        {"/": session_factory(model, catalog)},
-        port=port,
-        address=address,
-        websocket_origin=origins or [f"{address}:{port}", f"localhost:{port}"],
-        show=False,
-        start=False,
-        title="AI Threat Workbench",
-        static_dirs={STATIC_ROUTE: str(STATIC)},
-        check_unused_sessions=5_000,
-        unused_session_lifetime=15_000,
-        **kwargs,
-    )
+    with _without_wildcard_warning():
+        server = pn.serve(
+            {"/": session_factory(model, catalog)},
+            port=port,
+            address=address,
+            websocket_origin=["*"],  # checked by the gate, which knows the request's host
+            show=False,
+            start=False,
+            verbose=False,  # Panel's own line shows the address without the token
+            title="AI Threat Workbench",
+            static_dirs={STATIC_ROUTE: str(STATIC)},
+            check_unused_sessions=5_000,
+            unused_session_lifetime=15_000,
+            transforms=[SecurityHeaders],
+            # Bokeh copies the request's cookies and headers into the session token it
+            # writes into the page: keep the access token out of reach of scripts.
+            exclude_cookies=[TOKEN_COOKIE],
+            exclude_headers=["Cookie", "Authorization"],
+            **kwargs,
+        )
+    origins = frozenset(o.lower() for o in allow_origins)
+    if not token:
+        origins |= loopback_origins(address, server.port)
+    # Bokeh's Server has no public handle on its Tornado application.
+    Gate(server._tornado, token, origins).install()
+    return server
 
 
 def static_dir() -> Path:

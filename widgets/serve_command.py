@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import re
 import secrets
 import socket
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 from workbench.cli import add_catalog_options
 
 LOOPBACK_NAMES = {"localhost"}
+ORIGIN_HOST = re.compile(r"([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")
+"""``--allow-origin`` values: a host name or address, optionally with a port."""
+DEFAULT_PORTS = {"http": ":80", "https": ":443"}
 REFUSAL = (
     "refusing to listen on {address} without a token: anyone who can reach it could "
     "read and change the sessions. A token is needed: pass --token TOKEN (or --token auto)."
@@ -38,8 +43,19 @@ def add_commands(sub: Any) -> None:
     )
     s.add_argument(
         "--token",
-        help="access token every request must carry (?token=T, then a cookie); 'auto' makes "
-        "one; required for any address other than loopback",
+        help="access token every request must carry (open the printed URL with ?token=T "
+        "once: the server swaps it for a cookie and drops it from the address); 'auto' "
+        "makes one; required for any address other than loopback",
+    )
+    s.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        type=origin,
+        metavar="HOST[:PORT]",
+        help="also accept requests and websockets from pages served at HOST[:PORT] (for "
+        "example a TLS proxy's name); repeatable. By default only the server's own origin "
+        "is accepted",
     )
     s.add_argument(
         "--template", "-t", default="rag_assistant", help="starting template without FILE"
@@ -59,6 +75,24 @@ def port_number(text: str) -> int:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"{value} is not between 0 and 65535")
+    return value
+
+
+def origin(text: str) -> str:
+    """``--allow-origin``: ``HOST[:PORT]`` or an origin such as ``https://HOST[:PORT]``,
+    as the ``host[:port]`` of a browser's ``Origin`` header (lowercase, without the
+    scheme's default port)."""
+    value = text.strip().lower()
+    if "://" in value:
+        parts = urlsplit(value)
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an origin (scheme://host[:port])")
+        value = parts.netloc
+        default = DEFAULT_PORTS.get(parts.scheme, "")
+        if default and value.endswith(default):
+            value = value.removesuffix(default)
+    if not ORIGIN_HOST.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"'{text}' is not HOST or HOST:PORT")
     return value
 
 
@@ -127,12 +161,17 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .app import make_server
 
     port = args.port or free_port(args.address)
-    origins = ["*"] if not is_loopback(args.address) else None
     server = make_server(
-        model, catalog, address=args.address, port=port, token=token, origins=origins
+        model,
+        catalog,
+        address=args.address,
+        port=port,
+        token=token,
+        allow_origins=args.allow_origin,
     )
     server.start()
     print(f"AI Threat Workbench is serving {model.system.name!r} at", file=out)
+    # The one link to open: with the token, which the server swaps for a cookie.
     print(f"  {app_url(args.address, port, token)}", file=out)
     print("Each browser session edits its own copy; press Ctrl-C to stop.", file=out, flush=True)
     try:

@@ -33,7 +33,7 @@ START_TIMEOUT = 90.0
 def _answers(port: int, token: str) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request("GET", f"/?token={token}")
+        conn.request("GET", "/", headers={"Authorization": f"token {token}"})
         return conn.getresponse().status
     except (OSError, http.client.HTTPException):
         return 0

@@ -234,8 +234,12 @@ def test_accepting_in_threat_dragon_needs_an_owner(rich_doc: dict[str, Any]) -> 
 def test_without_our_data_exactly_the_documented_fields_survive(catalog: Catalog) -> None:
     """A tool that drops the ``workbench`` objects keeps what Threat Dragon has fields for;
     this pins the list in the module docstring of ``workbench.interop.threat_dragon``."""
-    model = ThreatModel.from_template("rag_assistant").set_decision(
-        Decision(finding="AITW-RAG-003@vector_store", status="mitigated", owner="Ann")
+    model = (
+        ThreatModel.from_template("rag_assistant")
+        .replace(decisions=[])
+        .set_decision(
+            Decision(finding="AITW-RAG-003@vector_store", status="mitigated", owner="Ann")
+        )
     )
     doc = strip_workbench(json.loads(dumps_threat_dragon(model, analyze(model, catalog))))
     result = from_threat_dragon(doc)

@@ -1,15 +1,19 @@
-"""Interoperability with other threat-modeling tools, and model diffs for review.
+"""Interoperability with other threat-modeling tools.
 
 * :func:`import_file` / :func:`import_text` read Open Threat Model (OTM 0.2.0, JSON or
   YAML), OWASP Threat Dragon v2 (JSON) and Threagile (YAML) files into a
   :class:`~workbench.model.ThreatModel`, with a report of what did not map
   (:class:`ImportResult`);
 * :func:`export_model` writes OTM or Threat Dragon, with the findings of an analysis as
-  threats; ours → OTM → ours and ours → Threat Dragon → ours give back an equal model;
-* :func:`diff_models` compares two models, including the risk delta.
+  threats; ours → OTM → ours and ours → Threat Dragon → ours give back an equal model.
 
 See :mod:`workbench.interop.otm`, :mod:`workbench.interop.threat_dragon` and
-:mod:`workbench.interop.threagile` for the field mappings.
+:mod:`workbench.interop.threagile` for the field mappings; each of the first two is a
+package with an ``exporter`` and an ``importer`` module.
+
+Model review (:func:`diff_models`: two models compared, with the risk delta) lives in
+:mod:`workbench.register.review`; its names are still importable from here, loaded on
+first use so that importing this package does not load the analysis engine.
 """
 
 from __future__ import annotations
@@ -20,11 +24,18 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ModelFileError, Problem
 from .common import ForeignThreat, ImportResult, parse_any, read_text
-from .diff import FieldChange, ItemChange, ItemRef, ModelDiff, SectionDiff, diff_models
 
 if TYPE_CHECKING:
     from ..engine import Analysis
     from ..model import ThreatModel
+    from ..register.review import (
+        FieldChange,
+        ItemChange,
+        ItemRef,
+        ModelDiff,
+        SectionDiff,
+        diff_models,
+    )
 
 ImportFormat = Literal["otm", "threat-dragon", "threagile"]
 ExportFormat = Literal["otm", "threat-dragon"]
@@ -127,6 +138,20 @@ def export_model(
 
         return dumps_threat_dragon(model, analysis, threats=threats)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+
+
+_REVIEW = frozenset(
+    ("FieldChange", "ItemChange", "ItemRef", "ModelDiff", "SectionDiff", "diff_models")
+)
+"""Names of :mod:`workbench.register.review` re-exported here (loaded on first use)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REVIEW:
+        from ..register import review
+
+        return getattr(review, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

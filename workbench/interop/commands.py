@@ -213,7 +213,7 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..catalog import load_catalog
     from ..errors import ModelFileError
     from ..outputs import check_output, output_format, write_output
-    from .diff import diff_models, load_model_spec, to_json, to_markdown, to_text
+    from ..register.review import diff_models, load_model_spec, to_json, to_markdown, to_text
 
     fmt = output_format(
         args.output,

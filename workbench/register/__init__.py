@@ -1,5 +1,8 @@
 """The risk register: findings joined with the team's decisions, residual risk, tolerance,
-and the difference between two analyses."""
+and the difference between two analyses.
+
+Model review — two versions of a model compared, with this risk delta — is in
+:mod:`workbench.register.review` (``threat-workbench diff``)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,298 @@
+# mypy: disable-error-code="no-untyped-call"
+# (Panel and param are only partly typed: calling their constructors is untyped.)
+"""The Panel side panels of a session: :class:`InspectorPanel` (edit the selected element
+or flow) and :class:`ThreatPanel` (findings and decisions). Both work on the session's
+:class:`~widgets.canvas.Canvas` and use the same helpers as the Jupyter widgets."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import html
+from collections.abc import Iterator
+from typing import Any
+
+import panel as pn
+
+from workbench.model import KINDS, ElementProperties, Flow
+from workbench.model.types import RISK_RANK
+from workbench.register import build_register
+
+from .._edits import reason
+from ..canvas import Canvas
+from ..findings import MAX_ROWS, STATUSES, decide, findings_table
+from ..inspector import UNSET, apply_field, choice_options, dynamic_options, field_label
+
+
+def _error(text: str) -> str:
+    return f"<span class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</span>"
+
+
+class ThreatPanel:
+    """All findings of the session's canvas, or those of its selection, and a decision
+    editor (Panel widgets; the table is :func:`widgets.findings.findings_table`)."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.heading = pn.pane.HTML(css_classes=["atw-threat-heading"])
+        self.table = pn.pane.HTML(
+            css_classes=["atw-threat-table"], max_height=360, styles={"overflow": "auto"}
+        )
+        self.finding = pn.widgets.Select(label="Finding", css_classes=["atw-decision-finding"])
+        self.status = pn.widgets.Select(label="Status", options=list(STATUSES), width=120)
+        self.owner = pn.widgets.TextInput(label="Owner", placeholder="person or team")
+        self.rationale = pn.widgets.TextAreaInput(label="Rationale", placeholder="why", height=60)
+        self.apply_button = pn.widgets.Button(label="Apply decision", color="primary")
+        self.message = pn.pane.HTML(css_classes=["atw-decision-message"])
+        self.apply_button.on_click(self._apply_clicked)
+        self.finding.param.watch(lambda _: self._load_decision(), "value")
+        self.view = pn.Column(
+            self.heading,
+            self.table,
+            pn.pane.HTML("<b>Decision</b>"),
+            self.finding,
+            pn.Row(self.status, self.owner),
+            self.rationale,
+            pn.Row(self.apply_button, self.message),
+            css_classes=["atw-threat-panel"],
+            sizing_mode="stretch_width",
+        )
+        canvas.on_update(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the table and the finding choices from the canvas."""
+        analysis = self.canvas.analysis
+        if analysis is None:
+            self.heading.object = "<b>No analysis</b>"
+            return
+        selection = set(self.canvas.selection)
+        findings = [f for f in analysis.findings if not selection or f.target in selection]
+        shown = sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))[:MAX_ROWS]
+        register = build_register(dataclasses.replace(analysis, findings=tuple(shown)))
+        entries = list(register.entries)
+        what = "Findings for the selection" if selection else "All findings"
+        self.heading.object = (
+            f"<b>{html.escape(what)}</b> <span data-role='counts' data-rev="
+            f"'{self.canvas.revision}' data-count='{len(findings)}'>({len(findings)})</span>"
+        )
+        self.table.object = findings_table(entries, total=len(findings), groups=analysis.groups)
+        options = {
+            f"{e.finding.risk}: {e.finding.title} @ {e.finding.target_name}": e.id for e in entries
+        }
+        current = self.finding.value
+        self.finding.options = options
+        if current in options.values():
+            self.finding.value = current
+
+    def _apply_clicked(self, _event: object) -> None:
+        self.apply()
+
+    def _load_decision(self) -> None:
+        decision = self.canvas.model.decision(self.finding.value) if self.finding.value else None
+        self.status.value = decision.status if decision else "open"
+        self.owner.value = decision.owner if decision else ""
+        self.rationale.value = decision.rationale if decision else ""
+        self.message.object = ""
+
+    def apply(self) -> bool:
+        """Record the decision in the editor; ``False`` (reason shown) when refused."""
+        if not self.finding.value:
+            self.message.object = _error("choose a finding first")
+            return False
+        try:
+            model = decide(
+                self.canvas.model,
+                self.finding.value,
+                self.status.value,
+                owner=self.owner.value or "",
+                rationale=self.rationale.value or "",
+            )
+        except (ValueError, TypeError) as exc:
+            self.message.object = _error(reason(exc))
+            return False
+        self.canvas.model = model
+        self.message.object = (
+            f"<span style='color:#047857'>Recorded: {html.escape(self.finding.value)} is "
+            f"{html.escape(self.status.value)}.</span>"
+        )
+        return True
+
+
+def _choices(options: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {label: value for label, value in options}
+
+
+Field = tuple[str, str, list[tuple[str, Any]]]
+"""A choice field of the inspector: key (``properties.NAME`` or a flow field), label and
+options."""
+
+
+def _choice_fields(kind: str) -> list[Field]:
+    """The choice fields of elements (their properties) or of flows."""
+    if kind == "element":
+        named = [(f"properties.{n}", n, f) for n, f in ElementProperties.model_fields.items()]
+    else:
+        named = [(n, n, f) for n, f in Flow.model_fields.items()]
+    fields = []
+    for key, name, info in named:
+        options = choice_options(info.annotation)
+        if options is not None:
+            fields.append((key, field_label(name), options))
+    return fields
+
+
+class InspectorPanel:
+    """A compact editor for the one selected element or flow: name, kind and trust
+    boundary of elements, and any choice property (pick the property, then its value:
+    unknown / yes / no, or the values of a ``Literal``). Each change goes through the
+    model's edit API; a refusal is shown.
+
+    One small form serves elements and flows and is never hidden or rebuilt: showing a
+    form of thirty-odd selects on each selection made the browser lay the page out again,
+    which cost most of an edit's time with many sessions on one machine."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.title = pn.pane.HTML("<i>Select one element or flow to edit it.</i>")
+        self.message = pn.pane.HTML(css_classes=["atw-inspector-message"])
+        self._target: tuple[str, str] | None = None
+        self._updating = False
+        self.fields = {kind: _choice_fields(kind) for kind in ("element", "flow")}
+        kinds = [(info.label, name) for name, info in KINDS.items()]
+        self.name = self._bind(pn.widgets.TextInput(label="Name"), "name")
+        self.kind = self._bind(pn.widgets.Select(label="Kind", options=_choices(kinds)), "kind")
+        self.boundary = self._bind(pn.widgets.Select(label="Trust boundary"), "boundary")
+        self.property = pn.widgets.Select(label="Property", css_classes=["atw-field-property"])
+        self.value = pn.widgets.Select(label="Value", css_classes=["atw-field-value"])
+        self.property.param.watch(lambda _: self._show_value(), "value")
+        self.value.param.watch(lambda event: self._changed(self.property.value, event.new), "value")
+        self.form = pn.Column(
+            self.name,
+            self.kind,
+            self.boundary,
+            self.property,
+            self.value,
+            sizing_mode="stretch_width",
+        )
+        self.view = pn.Column(
+            self.title, self.message, self.form, css_classes=["atw-inspector"],
+            sizing_mode="stretch_width",
+        )  # fmt: skip
+        canvas.on_update(self.refresh)
+        self.refresh()
+
+    @property
+    def body(self) -> Any:
+        """The form (the same for elements and flows)."""
+        return self.form
+
+    def _current(self) -> tuple[str, str] | None:
+        selection = self.canvas.selection
+        if len(selection) != 1:
+            return None
+        model = self.canvas.model
+        if any(e.id == selection[0] for e in model.elements):
+            return ("element", selection[0])
+        if any(f.id == selection[0] for f in model.flows):
+            return ("flow", selection[0])
+        return None
+
+    def _item(self) -> Any:
+        if self._target is None:
+            return None
+        kind, item_id = self._target
+        model = self.canvas.model
+        return model.element(item_id) if kind == "element" else model.flow(item_id)
+
+    def refresh(self) -> None:
+        """Show the selected item's values (the form is disabled when there is none)."""
+        target = self._current()
+        if target != self._target:
+            self.message.object = ""
+        self._target = target
+        with self._quiet():
+            for control in (self.name, self.kind, self.boundary, self.property, self.value):
+                control.disabled = target is None or (
+                    target[0] == "flow" and control in (self.kind, self.boundary)
+                )
+            if target is None:
+                self.title.object = "<i>Select one element or flow to edit it.</i>"
+                return
+            kind, item_id = target
+            item = self._item()
+            self.title.object = (
+                f"<b>{html.escape(kind.capitalize())}</b> <code>{html.escape(item_id)}</code>"
+            )
+            self.name.value = item.name or ""
+            if kind == "element":
+                options = _choices(dynamic_options(self.canvas.model, "boundary") or [])
+                if self.boundary.options != options:
+                    self.boundary.options = options
+                self.kind.value = item.kind
+                self.boundary.value = _value_of(item, "boundary")
+            self._fill_properties(kind, item)
+
+    def _fill_properties(self, kind: str, item: Any) -> None:
+        """Property choices labelled with the item's current values."""
+        labels = {}
+        for key, label, options in self.fields[kind]:
+            current = _value_of(item, key)
+            shown = next((text for text, value in options if value == current), str(current))
+            labels[f"{label}: {shown}"] = key
+        chosen = self.property.value
+        if self.property.options != labels:
+            self.property.options = labels
+        keys = list(labels.values())
+        self.property.value = chosen if chosen in keys else keys[0]
+        self._show_value()
+
+    def _show_value(self) -> None:
+        """The value choices of the chosen property, set to the item's value."""
+        item = self._item()
+        key = self.property.value
+        if item is None or not key:
+            return
+        options = next((o for k, _, o in self.fields[self._target[0]] if k == key), [])  # type: ignore[index]
+        with self._quiet():
+            choices = _choices(options)
+            if self.value.options != choices:
+                self.value.options = choices
+            self.value.value = _value_of(item, key)
+
+    @contextlib.contextmanager
+    def _quiet(self) -> Iterator[None]:
+        was = self._updating
+        self._updating = True
+        try:
+            yield
+        finally:
+            self._updating = was
+
+    def _bind(self, control: Any, key: str) -> Any:
+        control.css_classes = [f"atw-field-{key.replace('.', '-').replace('_', '-')}", key]
+        control.param.watch(lambda event: self._changed(key, event.new), "value")
+        return control
+
+    def _changed(self, key: str, value: Any) -> None:
+        if self._updating or self._target is None or not key:
+            return
+        kind, item_id = self._target
+        try:
+            model, _ = apply_field(
+                self.canvas.model, kind, item_id, key, None if value == UNSET else value
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            self.message.object = _error(reason(exc))
+            self.refresh()
+            return
+        self.message.object = ""
+        self.canvas.model = model
+
+
+def _value_of(item: Any, key: str) -> Any:
+    if key.startswith("properties."):
+        value = getattr(item.properties, key.removeprefix("properties."))
+    else:
+        value = getattr(item, key)
+    return UNSET if value is None else value

@@ -10,7 +10,7 @@ PORT   ?= 8888
 CONSTRAINTS ?= requirements/constraints.txt
 PIP_CONSTRAINT_FLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 
-.PHONY: lab test test-latest lint typecheck pytest schema bench lock canvas-js clean
+.PHONY: lab test test-latest lint typecheck pytest jstest schema bench lock canvas-js clean
 
 $(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 lab: $(BIN)/.installed
 	$(BIN)/jupyter lab --port=$(PORT) $(ROOT_FLAG) notebooks/01-quickstart.ipynb
 
-test: lint typecheck pytest
+test: lint typecheck jstest pytest
 
 # Not part of `make test` or CI: the same checks against the newest releases on the index,
 # in a separate environment, to see early what the next `make lock` will bring.
@@ -56,6 +56,12 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_canvas.py
+
+# Unit tests of the canvas front end's pure modules (widgets/js/src), with Node's own test
+# runner: no npm install, no browser. The shell expands the glob: Node 22 and newer read a
+# bare directory argument as a file name.
+jstest:
+	cd widgets/js && node --test test/*.test.js
 
 canvas-js:
 	cd widgets/js && npm ci && npm run build

@@ -1,0 +1,43 @@
+// For tests and benchmarks: root.atw, which tells where things are drawn, relative to the
+// page, and how. Reads the view through the getters it is handed; touches nothing on
+// import.
+
+import { centre } from "./regions.js";
+import { drawnStyle, shownItem } from "./payload.js";
+
+// view: { network, graph, nodes, edges, regions(), selectedBoundary() }
+export function testHooks(view) {
+  const { network, graph, nodes, edges } = view;
+  const toPage = (p) => {
+    const dom = network.canvasToDOM(p);
+    const rect = graph.getBoundingClientRect();
+    return { x: rect.left + dom.x, y: rect.top + dom.y };
+  };
+  const region = (id) => view.regions().find((x) => x.id === id);
+  return {
+    pagePosition(id) {
+      const p = network.getPositions([id])[id];
+      return p ? toPage(p) : null;
+    },
+    // centre of a boundary's label (null when the boundary is not drawn)
+    boundaryLabelPosition(id) {
+      const r = region(id);
+      if (!r || !r.labelBox) return null;
+      return toPage(centre(r.labelBox));
+    },
+    // a drawn region, in page coordinates
+    boundaryRegion(id) {
+      const r = region(id);
+      if (!r) return null;
+      const a = toPage({ x: r.x, y: r.y });
+      const b = toPage({ x: r.x + r.w, y: r.y + r.h });
+      return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
+    },
+    // how an element or flow is drawn: look ("normal", "on", "dim") and the vis style
+    style: (id) => drawnStyle(nodes.get(id), edges.get(id)),
+    selectedBoundary: () => view.selectedBoundary(),
+    // IDs drawn, and what an element or flow shows (name, kind, open findings, risk)
+    ids: () => ({ nodes: nodes.getIds(), edges: edges.getIds() }),
+    node: (id) => shownItem(nodes.get(id) || edges.get(id)),
+  };
+}

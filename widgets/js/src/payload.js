@@ -1,0 +1,121 @@
+// The payload Python sends (nodes, edges, boundaries; see widgets/_payload.py) turned into
+// the items vis-network draws. Pure: no DOM, no vis-network, so Node's test runner can
+// import it (widgets/js/test/payload.test.js).
+//
+// Names, labels and tooltips stay text: a tooltip (`title`) is always a string, and
+// vis-network shows a string title with `innerText`, never as HTML (only an Element
+// would be inserted as markup). Nothing here escapes, parses or builds HTML.
+
+export const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+// How a highlighted item (an attack path) and the dimmed rest are drawn.
+export const EMPHASIS = "#e11d48";
+export const DIM_OPACITY = 0.2;
+export const DIM_EDGE_OPACITY = 0.12;
+// Badge colour for a risk the styles do not name.
+export const UNKNOWN_RISK_COLOUR = "#64748b";
+
+// "normal" when nothing is highlighted, else "on" for highlighted IDs and "dim" for the rest.
+export function lookOf(emphasis, id) {
+  return emphasis.size === 0 ? "normal" : emphasis.has(id) ? "on" : "dim";
+}
+
+// Tooltip of an element: name, kind and layer, ID, open findings.
+export function nodeTitle(n) {
+  return `${n.label}\n${n.kindLabel} (${n.layer} layer)\nID: ${n.id}` +
+    (n.open ? `\n${n.open} open finding(s), highest ${n.risk}` : "");
+}
+
+// Tooltip of a flow: name (or ID), direction, boundary crossing, open findings.
+export function edgeTitle(e) {
+  return `${e.label || e.id}\n${e.from} → ${e.to}` +
+    (e.crossing ? "\ncrosses a trust boundary" : "") +
+    (e.open ? `\n${e.open} open finding(s), highest ${e.risk}` : "");
+}
+
+// look: "normal", "on" (highlighted) or "dim" (something else is highlighted). Every
+// style key is always set: DataSet.update merges, so a key left out would keep its old value.
+export function visNode(n, look = "normal") {
+  const on = look === "on";
+  return {
+    id: n.id,
+    label: n.label,
+    x: n.x,
+    y: n.y,
+    shape: n.shape,
+    title: nodeTitle(n),
+    color: {
+      background: n.color,
+      border: on ? EMPHASIS : n.border,
+      highlight: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
+      hover: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
+    },
+    opacity: look === "dim" ? DIM_OPACITY : 1,
+    shadow: { enabled: on, color: "rgba(225, 29, 72, 0.45)", size: 14, x: 0, y: 0 },
+    borderWidth: on ? 4 : 1.5,
+    borderWidthSelected: on ? 5 : 3,
+    shapeProperties: { borderDashes: n.dashed ? [6, 4] : false },
+    font: { face: FONT, size: 14, color: "#0f172a" },
+    margin: 10,
+    widthConstraint: { maximum: 170 },
+    raw: n,
+    look,
+  };
+}
+
+export function visEdge(e, look = "normal") {
+  const on = look === "on";
+  const colour = on ? EMPHASIS : e.crossing ? "#b91c1c" : "#475569";
+  return {
+    id: e.id,
+    from: e.from,
+    to: e.to,
+    label: e.label || undefined,
+    title: edgeTitle(e),
+    arrows: { to: { enabled: true, scaleFactor: 0.7 } },
+    color: {
+      color: colour,
+      highlight: on ? EMPHASIS : "#0f172a",
+      hover: on ? EMPHASIS : "#0f172a",
+      opacity: look === "dim" ? DIM_EDGE_OPACITY : 1,
+    },
+    // Dashed and curved edges cost several times more to draw: keep edges straight and
+    // solid, curving only flows that share their two ends with another flow.
+    width: on ? 4 : e.crossing ? 2 : 1.25,
+    selectionWidth: 2,
+    smooth: e.parallel ? { enabled: true, type: "curvedCW", roundness: 0.15 } : false,
+    font: {
+      face: FONT,
+      size: 11,
+      color: look === "dim" ? "rgba(51, 65, 85, 0.25)" : "#334155",
+      strokeWidth: 3,
+      strokeColor: "#ffffff",
+    },
+    raw: e,
+    look,
+  };
+}
+
+// A boundary region's title: its name, and its trust level unless trusted.
+export function regionTitle(r) {
+  return `${r.label}${r.trust === "trusted" ? "" : ` (${r.trust})`}`;
+}
+
+// Fill of a findings badge: the widget's risk colours (styles.risk) for the highest risk.
+export function badgeColour(styles, risk) {
+  const colours = (styles || {}).risk || {};
+  return colours[risk] || UNKNOWN_RISK_COLOUR;
+}
+
+// What the test hook root.atw.style(id) reports about a drawn element or flow.
+export function drawnStyle(n, e) {
+  if (n) return { look: n.look, opacity: n.opacity, border: n.color.border, width: n.borderWidth };
+  if (e) return { look: e.look, opacity: e.color.opacity, border: e.color.color, width: e.width };
+  return null;
+}
+
+// What the test hook root.atw.node(id) reports: name, kind, open findings, risk.
+export function shownItem(item) {
+  if (!item) return null;
+  const r = item.raw;
+  return { label: r.label, kind: r.kind ?? null, open: r.open, risk: r.risk ?? null };
+}

@@ -1,0 +1,50 @@
+// hooks.js: root.atw, which browser tests and benchmarks read.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+
+import { testHooks } from "../src/hooks.js";
+import { visEdge, visNode } from "../src/payload.js";
+
+function store(items) {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  return { get: (id) => byId.get(id), getIds: () => [...byId.keys()] };
+}
+
+function hooks({ regions = [], selected = null } = {}) {
+  const nodes = store([visNode({ id: "a", label: "A", kind: "agent", open: 2, risk: "high" }, "on")]);
+  const edges = store([visEdge({ id: "f", from: "a", to: "a", label: "", open: 0, risk: null }, "dim")]);
+  // canvas x2 then shifted by 5 in the graph; graph at (100, 200) on the page
+  const network = {
+    canvasToDOM: (p) => ({ x: p.x * 2 + 5, y: p.y * 2 + 5 }),
+    getPositions: (ids) => Object.fromEntries(ids.filter((id) => id === "a").map((id) => [id, { x: 10, y: 20 }])),
+  };
+  const graph = { getBoundingClientRect: () => ({ left: 100, top: 200 }) };
+  return testHooks({ network, graph, nodes, edges, regions: () => regions, selectedBoundary: () => selected });
+}
+
+test("page positions of elements", () => {
+  const atw = hooks();
+  assert.deepEqual(atw.pagePosition("a"), { x: 125, y: 245 });
+  assert.equal(atw.pagePosition("missing"), null);
+});
+
+test("boundary regions and labels in page coordinates, null when not drawn", () => {
+  const regions = [{ id: "b", x: 0, y: 0, w: 50, h: 30, labelBox: { x: 6, y: 2, w: 40, h: 20 } }, { id: "c", x: 0, y: 0, w: 1, h: 1 }];
+  const atw = hooks({ regions, selected: "b" });
+  assert.deepEqual(atw.boundaryRegion("b"), { x: 105, y: 205, w: 100, h: 60 });
+  assert.deepEqual(atw.boundaryLabelPosition("b"), { x: 105 + 52, y: 205 + 24 });
+  assert.equal(atw.boundaryLabelPosition("c"), null);
+  assert.equal(atw.boundaryRegion("x"), null);
+  assert.equal(atw.selectedBoundary(), "b");
+});
+
+test("what is drawn and how", () => {
+  const atw = hooks();
+  assert.deepEqual(atw.ids(), { nodes: ["a"], edges: ["f"] });
+  assert.equal(atw.style("a").look, "on");
+  assert.equal(atw.style("f").look, "dim");
+  assert.equal(atw.style("x"), null);
+  assert.deepEqual(atw.node("a"), { label: "A", kind: "agent", open: 2, risk: "high" });
+  assert.deepEqual(atw.node("f"), { label: "", kind: null, open: 0, risk: null });
+  assert.equal(atw.node("x"), null);
+});

@@ -35,7 +35,7 @@ def wb(catalog) -> Workbench:
 
 @pytest.fixture
 def rag(catalog) -> Workbench:
-    return _bench(ThreatModel.from_template("rag_assistant"), catalog)
+    return _bench(ThreatModel.from_template("rag_assistant").replace(decisions=[]), catalog)
 
 
 def _rows(html: str) -> list[str]:

@@ -2,16 +2,18 @@
 ATLAS mitigations by the mitigations the team chose.
 
 The numbers come from :func:`workbench.register.coverage.control_coverage`, the same
-function the HTML report uses; this module only draws them (every text escaped).
+function the HTML report uses; this module only draws them, with the safe-HTML kit
+(:mod:`workbench.export.safehtml`: every text escaped).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import ipywidgets as w
 
+from workbench.export.safehtml import Html, join, joined
+from workbench.export.safehtml import h_single as h
 from workbench.register import build_register
 from workbench.register.coverage import (
     FRAMEWORK_LABELS,
@@ -31,13 +33,15 @@ SHOW: list[tuple[str, str]] = [
 """Which controls the view lists: addressed by a mitigated decision, chosen in an open
 decision, or every control a recommended mitigation maps to."""
 
-_STYLE = """<style>
+_STYLE = Html(
+    """<style>
 .atw-coverage table{border-collapse:collapse;width:100%;font-size:12px;margin-bottom:8px}
 .atw-coverage th,.atw-coverage td{border-bottom:1px solid #e2e8f0;padding:3px 6px;
 text-align:left;vertical-align:top}
 .atw-coverage th{background:#f8fafc}
 .atw-coverage code{font-size:11px}
 </style>"""
+)
 
 
 def control_state(c: ControlCoverage) -> str:
@@ -55,52 +59,64 @@ def _shown(c: ControlCoverage, show: str) -> bool:
     return True
 
 
-def _codes(ids: Sequence[str]) -> str:
-    return " ".join(f"<code>{html.escape(i)}</code>" for i in ids) or "–"
+def _codes(ids: Sequence[str]) -> Html | str:
+    return joined(" ", [h("code", i) for i in ids]) or "–"
 
 
-def _row(c: ControlCoverage) -> str:
+def _row(c: ControlCoverage) -> Html:
     by = c.addressed_by if c.in_place else c.planned_by
-    return (
-        f"<tr data-framework='{html.escape(c.framework, quote=True)}' "
-        f"data-control='{html.escape(c.control, quote=True)}' "
-        f"data-state='{control_state(c).replace(' ', '_')}'>"
-        f"<td><b>{html.escape(c.control)}</b></td><td>{html.escape(c.title)}</td>"
-        f"<td>{html.escape(control_state(c))}</td><td>{_codes(by)}</td>"
-        f"<td>{_codes(c.mitigations)}</td></tr>"
+    return h(
+        "tr",
+        h("td", h("b", c.control)),
+        h("td", c.title),
+        h("td", control_state(c)),
+        h("td", _codes(by)),
+        h("td", _codes(c.mitigations)),
+        data_framework=c.framework,
+        data_control=c.control,
+        data_state=control_state(c).replace(" ", "_"),
     )
 
 
-def coverage_html(coverage: Sequence[FrameworkCoverage], show: str = "in_place") -> str:
+def _heads(*titles: str) -> Html:
+    return h("thead", h("tr", [h("th", t) for t in titles]))
+
+
+def coverage_html(coverage: Sequence[FrameworkCoverage], show: str = "in_place") -> Html:
     """A summary table (per framework: listed, in place, share) and one table per
     framework with the controls ``show`` selects (see :data:`SHOW`)."""
-    summary = "".join(
-        f"<tr data-framework='{html.escape(fc.framework, quote=True)}' "
-        f"data-in-place='{fc.in_place}' data-listed='{len(fc.controls)}'>"
-        f"<td>{html.escape(FRAMEWORK_LABELS.get(fc.framework, fc.name))}</td>"
-        f"<td>{len(fc.controls)}</td><td>{fc.in_place}</td>"
-        f"<td>{'–' if fc.percent is None else f'{fc.percent:.0f}%'}</td></tr>"
-        for fc in coverage
-    )
-    parts = [
-        _STYLE,
-        "<div class='atw-coverage'><table><thead><tr><th>Framework</th>"
-        "<th>Controls recommended</th><th>In place</th><th>Coverage</th></tr></thead>"
-        f"<tbody>{summary}</tbody></table>",
-    ]
-    head = (
-        "<tr><th>Control</th><th>Title</th><th>Status</th><th>Findings</th>"
-        "<th>Mitigations</th></tr>"
-    )
-    for fc in coverage:
-        rows = "".join(_row(c) for c in fc.controls if _shown(c, show))
-        body = rows or "<tr><td colspan='5'><i>No controls to show.</i></td></tr>"
-        parts.append(
-            f"<h4>{html.escape(fc.name)}</h4><table><thead>{head}</thead>"
-            f"<tbody>{body}</tbody></table>"
+    summary = [
+        h(
+            "tr",
+            h("td", FRAMEWORK_LABELS.get(fc.framework, fc.name)),
+            h("td", len(fc.controls)),
+            h("td", fc.in_place),
+            h("td", "–" if fc.percent is None else f"{fc.percent:.0f}%"),
+            data_framework=fc.framework,
+            data_in_place=fc.in_place,
+            data_listed=len(fc.controls),
         )
-    parts.append("</div>")
-    return "".join(parts)
+        for fc in coverage
+    ]
+    parts: list[object] = [
+        h(
+            "table",
+            _heads("Framework", "Controls recommended", "In place", "Coverage"),
+            h("tbody", summary),
+        )
+    ]
+    for fc in coverage:
+        rows = [_row(c) for c in fc.controls if _shown(c, show)]
+        body = rows or h("tr", h("td", h("i", "No controls to show."), colspan=5))
+        parts += [
+            h("h4", fc.name),
+            h(
+                "table",
+                _heads("Control", "Title", "Status", "Findings", "Mitigations"),
+                h("tbody", body),
+            ),
+        ]
+    return join(_STYLE, h("div", parts, class_="atw-coverage"))
 
 
 class ControlsView(LiveView):

@@ -5,8 +5,9 @@ collapsible block with its title, recommended fix and count), and a decision edi
 owner and rationale; reopen). The mitigations the catalog suggests for the finding's
 threat are offered first (★).
 
-The table is HTML built here with every piece of text escaped (names, IDs, reasons and
-rationales are written by people); a group folds with a checkbox and CSS, so no script
+The table is HTML built with the workbench's safe-HTML kit
+(:mod:`workbench.export.safehtml`), so every piece of text is escaped (names, IDs, reasons
+and rationales are written by people); a group folds with a checkbox and CSS, so no script
 is needed. The decision editor records a
 :class:`~workbench.Decision` through :meth:`ThreatModel.set_decision`; a decision the
 model refuses (an accepted risk without owner or rationale) is not recorded and the reason
@@ -16,7 +17,6 @@ is shown under the editor.
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Sequence
 from typing import Any, get_args
 
@@ -24,6 +24,8 @@ import ipywidgets as w
 
 from workbench.engine import Finding, FindingGroup
 from workbench.engine.risk import LEVELS, at_least
+from workbench.export.safehtml import Html, join
+from workbench.export.safehtml import h_single as h
 from workbench.model import STRIDE_NAMES, Decision, Layer, ThreatModel
 from workbench.model.types import RISK_RANK, DecisionStatus
 from workbench.register import Entry, Register, build_register
@@ -44,7 +46,8 @@ DECISION_CHOICES: list[tuple[str, str]] = [(s, s) for s in STATUSES]
 """What the decision editor offers, as (label, status): open (also: reopen), mitigated,
 accepted, transferred. Labels are the statuses, which browser tests select by."""
 
-_STYLE = """<style>
+_STYLE = Html(
+    """<style>
 .atw-findings{line-height:1.35}
 .atw-findings table{border-collapse:collapse;width:100%;font-size:12px}
 .atw-findings th,.atw-findings td{border-bottom:1px solid #e2e8f0;padding:3px 6px;
@@ -69,6 +72,7 @@ content:"\\25B8"}
 .atw-findings .atw-cause-title{font-weight:600}
 .atw-findings .atw-cause-meta{color:#475569;font-size:11px}
 </style>"""
+)
 
 
 def _options(label: str, values: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -83,28 +87,29 @@ RISK_OPTIONS = _options(
 STATUS_OPTIONS = _options("any status", [(s, s) for s in STATUSES])
 
 
-def _cell(text: str) -> str:
-    return f"<td>{html.escape(text)}</td>"
-
-
-def _row(entry: Entry) -> str:
+def _row(entry: Entry) -> Html:
     f = entry.finding
     colour = RISK_COLOURS.get(f.risk, "#64748b")
     residual = "" if entry.residual_risk == f.risk else f" → {entry.residual_risk}"
     status = entry.status + (f" ({entry.owner})" if entry.owner else "")
-    return (
-        f"<tr data-finding='{html.escape(f.id, quote=True)}' data-status='{entry.status}'>"
-        f"<td><span class='atw-risk' style='background:{colour}'>{html.escape(f.risk)}</span>"
-        f"{html.escape(residual)}</td>"
-        f"<td><b>{html.escape(f.title)}</b> <code>{html.escape(f.threat_id)}</code>"
-        f"<div class='atw-why'>{html.escape('; '.join(f.why))}</div></td>"
-        f"{_cell(f.target_name)}"
-        f"{_cell(''.join(f.stride))}"
-        f"{_cell(str(f.pasta_stage))}"
-        f"{_cell(' '.join(f.atlas))}"
-        f"{_cell(' '.join(f.owasp))}"
-        f"{_cell(status)}"
-        "</tr>"
+    return h(
+        "tr",
+        h("td", h("span", f.risk, class_="atw-risk", style=f"background:{colour}"), residual),
+        h(
+            "td",
+            h("b", f.title),
+            " ",
+            h("code", f.threat_id),
+            h("div", "; ".join(f.why), class_="atw-why"),
+        ),
+        h("td", f.target_name),
+        h("td", "".join(f.stride)),
+        h("td", str(f.pasta_stage)),
+        h("td", " ".join(f.atlas)),
+        h("td", " ".join(f.owasp)),
+        h("td", status),
+        data_finding=f.id,
+        data_status=entry.status,
     )
 
 
@@ -117,7 +122,7 @@ def findings_table(
     limit: int = MAX_ROWS,
     total: int | None = None,
     groups: Sequence[FindingGroup] | None = None,
-) -> str:
+) -> Html:
     """An HTML table of register entries; all text escaped. ``total`` is how many
     findings there are in all when ``entries`` is already cut short.
 
@@ -129,28 +134,31 @@ def findings_table(
     findings are drawn either way."""
     total = max(total or 0, len(entries))
     if not entries:
-        return "<div class='atw-findings'><i>No findings.</i></div>"
+        return h("div", h("i", "No findings."), class_="atw-findings")
+    blocks: int | None = None
     if groups is None:
         ordered = sorted(entries, key=lambda e: (-RISK_RANK[e.finding.risk], e.id))[:limit]
-        bodies, drawn, extra = f"<tbody>{_rows(ordered)}</tbody>", len(ordered), ""
+        bodies, drawn = h("tbody", [_row(e) for e in ordered]), len(ordered)
     else:
         bodies, drawn, blocks = _grouped(group_entries(entries, groups), limit)
-        extra = f" data-groups='{blocks}'"
-    head = "".join(f"<th>{h}</th>" for h in _HEADS)
-    more = ""
+    head = h("thead", h("tr", [h("th", x) for x in _HEADS]))
+    more = None
     if total > drawn:
-        more = f"<p><i>{total - drawn} more not shown: select an element to narrow.</i></p>"
-    return (
-        f"{_STYLE}<div class='atw-findings' data-count='{total}'{extra}>"
-        f"<table><thead><tr>{head}</tr></thead>{bodies}</table>{more}</div>"
+        more = h("p", h("i", f"{total - drawn} more not shown: select an element to narrow."))
+    return join(
+        _STYLE,
+        h(
+            "div",
+            h("table", head, bodies),
+            more,
+            class_="atw-findings",
+            data_count=total,
+            data_groups=blocks,
+        ),
     )
 
 
-def _rows(entries: Sequence[Entry]) -> str:
-    return "".join(_row(e) for e in entries)
-
-
-def _grouped(grouped: Sequence[GroupedEntries], limit: int) -> tuple[str, int, int]:
+def _grouped(grouped: Sequence[GroupedEntries], limit: int) -> tuple[Html, int, int]:
     """The ``<tbody>`` of each of ``grouped`` until ``limit`` findings are drawn; how
     many findings and how many groups were drawn."""
     parts = []
@@ -161,10 +169,10 @@ def _grouped(grouped: Sequence[GroupedEntries], limit: int) -> tuple[str, int, i
         members = ge.entries[: limit - drawn]
         drawn += len(members)
         parts.append(_group_block(ge, members))
-    return "".join(parts), drawn, len(parts)
+    return join(parts), drawn, len(parts)
 
 
-def _group_block(ge: GroupedEntries, members: Sequence[Entry]) -> str:
+def _group_block(ge: GroupedEntries, members: Sequence[Entry]) -> Html:
     """One group: a heading row (risk, title, fix, count; a click folds the group) and
     its members' rows."""
     g = ge.group
@@ -173,24 +181,27 @@ def _group_block(ge: GroupedEntries, members: Sequence[Entry]) -> str:
     count = f"{n} finding{'s' if n != 1 else ''}"
     if len(members) < n:
         count = f"{len(members)} of {count}"
-    fix = (
-        f" · fix: {html.escape(g.fix_title or g.fix)} <code>{html.escape(g.fix)}</code>"
-        if g.fix
-        else ""
+    fix = join(" · fix: ", g.fix_title or g.fix, " ", h("code", g.fix)) if g.fix else None
+    summary = h(
+        "label",
+        h("input", type="checkbox", class_="atw-fold", aria_label="fold this group"),
+        h("span", class_="atw-caret"),
+        h("span", g.risk, class_="atw-risk", style=f"background:{colour}"),
+        " ",
+        h("span", g.title, class_="atw-cause-title"),
+        " ",
+        h("span", h("span", count, data_role="group-count"), fix, class_="atw-cause-meta"),
+        class_="atw-cause-summary",
     )
-    esc = html.escape
-    return (
-        f"<tbody class='atw-cause' data-group='{esc(g.id, quote=True)}' "
-        f"data-cause='{g.cause}' data-risk='{g.risk}' data-members='{len(members)}'>"
-        f"<tr class='atw-cause-head'><td colspan='{len(_HEADS)}'>"
-        "<label class='atw-cause-summary'>"
-        "<input type='checkbox' class='atw-fold' aria-label='fold this group'>"
-        "<span class='atw-caret'></span>"
-        f"<span class='atw-risk' style='background:{colour}'>{esc(g.risk)}</span> "
-        f"<span class='atw-cause-title'>{esc(g.title)}</span> "
-        f"<span class='atw-cause-meta'><span data-role='group-count'>{esc(count)}</span>"
-        f"{fix}</span></label></td></tr>"
-        f"{_rows(members)}</tbody>"
+    return h(
+        "tbody",
+        h("tr", h("td", summary, colspan=len(_HEADS)), class_="atw-cause-head"),
+        [_row(e) for e in members],
+        class_="atw-cause",
+        data_group=g.id,
+        data_cause=g.cause,
+        data_risk=g.risk,
+        data_members=len(members),
     )
 
 
@@ -236,7 +247,7 @@ class FindingsPanel:
         editor = looks.new(
             w.VBox,
             children=[
-                looks.new(w.HTML, value="<b>Decision</b>"),
+                looks.new(w.HTML, value=h("b", "Decision")),
                 self.finding,
                 looks.new(w.HBox, children=[self.status, self.owner]),
                 self.rationale,
@@ -342,9 +353,8 @@ class FindingsPanel:
             what = "All findings"
         closed = {d.finding for d in self.canvas.model.decisions if d.status != "open"}
         open_count = sum(1 for f in visible if f.id not in closed)
-        self.heading.value = (
-            f"<b>{html.escape(what)}</b> "
-            f"<span data-role='counts'>({len(visible)}, {open_count} open)</span>"
+        self.heading.value = join(
+            h("b", what), " ", h("span", f"({len(visible)}, {open_count} open)", data_role="counts")
         )
         groups = self.canvas.analysis.groups if self.canvas.analysis is not None else None
         self.table.value = findings_table(entries, total=len(visible), groups=groups)
@@ -407,14 +417,13 @@ class FindingsPanel:
         analysis = self.canvas.analysis
         chosen = list(self.mitigations.value)
         if analysis is None or not chosen:
-            self.controls.value = "<div class='atw-controls'><i>No mitigation chosen.</i></div>"
+            self.controls.value = h("div", h("i", "No mitigation chosen."), class_="atw-controls")
             return
-        rows = "".join(
-            f"<li data-framework='{html.escape(fw)}'><b>{html.escape(FRAMEWORK_LABELS[fw])}</b>: "
-            f"{html.escape(', '.join(ids))}</li>"
+        rows = [
+            h("li", h("b", FRAMEWORK_LABELS[fw]), ": ", ", ".join(ids), data_framework=fw)
             for fw, ids in controls_of(chosen, analysis.catalog).items()
-        )
-        self.controls.value = f"<div class='atw-controls'>Controls: <ul>{rows}</ul></div>"
+        ]
+        self.controls.value = h("div", "Controls: ", h("ul", rows), class_="atw-controls")
 
     # ----------------------------------------------------------------- edits
     def apply(self) -> bool:
@@ -437,16 +446,15 @@ class FindingsPanel:
             self._show_error(reason(exc))
             return False
         self.canvas.model = new_model
-        self.message.value = (
-            f"<span style='color:#047857'>Recorded: {html.escape(finding_id)} is "
-            f"{html.escape(self.status.value)}.</span>"
+        self.message.value = h(
+            "span", f"Recorded: {finding_id} is {self.status.value}.", style="color:#047857"
         )
         return True
 
     def _show_error(self, text: str) -> None:
         """Show why a decision was refused."""
-        self.message.value = (
-            f"<span class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</span>"
+        self.message.value = h(
+            "span", f"Refused: {text}", class_="atw-error", style="color:#b91c1c"
         )
 
 

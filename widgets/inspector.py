@@ -4,7 +4,8 @@ The form is generated from the model's schema: text fields for names and free te
 dropdowns for kinds, boundaries, every ``Literal`` property and every ``bool | None``
 property (unknown / yes / no). Each change is applied at once through the model's edit
 API; a change the model refuses is reverted in the form and the reason is shown next to
-it, so the canvas's model stays valid.
+it, so the canvas's model stays valid. Headings and messages are built with the safe-HTML
+kit (:mod:`workbench.export.safehtml`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from typing import Any, Literal
 import ipywidgets as w
 import traitlets
 
+from workbench.export.safehtml import h_single as h
+from workbench.export.safehtml import join
 from workbench.model import KINDS, Element, ElementProperties, Flow, ThreatModel
 
 from ._edits import reason
 from ._looks import Looks
 from .canvas import Canvas
 
+_GREY = "color:#64748b"
 UNKNOWN = "unknown"
 UNSET = "__unset__"
 """Dropdown value standing for ``None`` (ipywidgets reads a ``None`` value as "nothing
@@ -131,8 +135,8 @@ class Inspector:
             hint = "Select one element or flow on the canvas to edit it."
             if len(selection) > 1:
                 hint = f"{len(selection)} items selected: select one to edit it."
-            self.title.value = "<b>Inspector</b>"
-            self._hint.value = f"<i>{html.escape(hint)}</i>"
+            self.title.value = h("b", "Inspector")
+            self._hint.value = h("i", hint)
             self.body.children = [self._hint]
             return
         if target != self._target:
@@ -147,16 +151,15 @@ class Inspector:
         form, self._controls = self._form(kind)
         if kind == "element":
             element = model.element(target_id)
-            self.title.value = (
-                f"<b>{html.escape(element.name)}</b> "
-                f"<span style='color:#64748b'>{html.escape(KINDS[element.kind].label)}</span>"
+            self.title.value = join(
+                h("b", element.name), " ", h("span", KINDS[element.kind].label, style=_GREY)
             )
         else:
             flow = model.flow(target_id)
-            self.title.value = (
-                f"<b>Flow {html.escape(flow.name or flow.id)}</b> "
-                f"<span style='color:#64748b'>{html.escape(flow.source)} → "
-                f"{html.escape(flow.target)}</span>"
+            self.title.value = join(
+                h("b", f"Flow {flow.name or flow.id}"),
+                " ",
+                h("span", f"{flow.source} → {flow.target}", style=_GREY),
             )
         self._fill(model, target)
         if self.body.children != (form,):
@@ -224,7 +227,7 @@ class Inspector:
                 "Description",
                 _field_doc(Element, "description"),
             ),
-            w.HTML("<b>Properties</b> <small>(unknown = not stated)</small>"),
+            w.HTML(join(h("b", "Properties"), " ", h("small", "(unknown = not stated)"))),
         ]
         for name in ElementProperties.model_fields:
             annotation = ElementProperties.model_fields[name].annotation
@@ -373,9 +376,7 @@ class Inspector:
         return not self.error
 
     def _show_error(self, text: str) -> None:
-        self.message.value = (
-            f"<div class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</div>"
-        )
+        self.message.value = h("div", f"Refused: {text}", class_="atw-error", style="color:#b91c1c")
 
     @property
     def error(self) -> str:

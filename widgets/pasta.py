@@ -4,18 +4,20 @@ Next), each showing what the model already has and what is missing.
 What is done and missing comes from :func:`workbench.register.coverage.pasta_status`;
 this module draws it, edits the business objectives and the risk tolerance (stage 1)
 through the model's edit API, lists the attack paths (stage 6: choosing one highlights it
-on the canvas) and draws the risk matrix (stage 7). Every text is escaped.
+on the canvas) and draws the risk matrix (stage 7). Every text is escaped: the HTML is
+built with the safe-HTML kit (:mod:`workbench.export.safehtml`).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Sequence
 from typing import get_args
 
 import ipywidgets as w
 
 from workbench.engine import AttackPath, FindingGroup
+from workbench.export.safehtml import Html, join
+from workbench.export.safehtml import h_single as h
 from workbench.model import Objective, RiskTolerance, ThreatModel
 from workbench.model.types import ImpactLevel, RiskLevel
 from workbench.register import Entry, Register, build_register
@@ -36,19 +38,19 @@ _OK = "#047857"
 _TODO = "#b45309"
 
 
-def status_html(status: StageStatus) -> str:
+def status_html(status: StageStatus) -> Html:
     """What a stage has (✓) and what it misses (!), escaped."""
-    done = "".join(
-        f"<li data-role='done' style='color:{_OK}'>✓ {html.escape(t)}</li>" for t in status.done
-    )
-    missing = "".join(
-        f"<li data-role='missing' style='color:{_TODO}'>! {html.escape(t)}</li>"
-        for t in status.missing
-    )
+    done = [h("li", f"✓ {t}", data_role="done", style=f"color:{_OK}") for t in status.done]
+    missing = [
+        h("li", f"! {t}", data_role="missing", style=f"color:{_TODO}") for t in status.missing
+    ]
     state = "complete" if status.complete else "incomplete"
-    return (
-        f"<div class='atw-stage-status' data-stage='{status.number}' data-state='{state}'>"
-        f"<ul style='list-style:none;padding-left:0;margin:2px 0'>{done}{missing}</ul></div>"
+    return h(
+        "div",
+        h("ul", done, missing, style="list-style:none;padding-left:0;margin:2px 0"),
+        class_="atw-stage-status",
+        data_stage=status.number,
+        data_state=state,
     )
 
 
@@ -136,11 +138,11 @@ class PastaView(LiveView):
             control.add_class(f"atw-{name}")
         self._stage1_editor = w.VBox(
             [
-                w.HTML("<b>Add a business objective</b>"),
+                w.HTML(h("b", "Add a business objective")),
                 w.HBox([self.objective_title, self.objective_impact]),
                 self.objective_elements,
                 w.HBox([self.add_objective, self.remove_choice, self.remove_objective]),
-                w.HTML("<b>Risk tolerance</b>"),
+                w.HTML(h("b", "Risk tolerance")),
                 w.HBox([self.accept_up_to, self.review_days]),
                 self.statement,
                 self.set_tolerance,
@@ -159,7 +161,7 @@ class PastaView(LiveView):
         analysis = self.canvas.analysis
         if analysis is None:
             for s in self.stage_status:
-                s.value = "<i>No analysis.</i>"
+                s.value = h("i", "No analysis.")
             return
         register = build_register(analysis)
         self.statuses = pasta_status(analysis, register)
@@ -206,7 +208,7 @@ class PastaView(LiveView):
         self.path_list.value = current if current in ids else None
         more = len(paths) - len(self.paths)
         note = f" {more} more not listed." if more > 0 else ""
-        self.details[5].value = f"<p>Choose a path to highlight it on the canvas.{note}</p>"
+        self.details[5].value = h("p", f"Choose a path to highlight it on the canvas.{note}")
 
     # ----------------------------------------------------------------- attack paths
     def _path_chosen(self) -> None:
@@ -227,21 +229,20 @@ class PastaView(LiveView):
         try:
             new_model = make(self.canvas.model)
         except (ValueError, TypeError, KeyError) as exc:
-            self.message.value = (
-                f"<span class='atw-error' style='color:#b91c1c'>Refused: "
-                f"{html.escape(reason(exc))}</span>"
+            self.message.value = h(
+                "span", f"Refused: {reason(exc)}", class_="atw-error", style="color:#b91c1c"
             )
             return False
         self.canvas.model = new_model
-        self.message.value = f"<span style='color:{_OK}'>{html.escape(done)}</span>"
+        self.message.value = h("span", done, style=f"color:{_OK}")
         return True
 
     def add_objective_clicked(self) -> bool:
         """Add the objective in the form; ``False`` (reason shown) when refused."""
         title = self.objective_title.value.strip()
         if not title:
-            self.message.value = (
-                "<span class='atw-error'>Refused: give the objective a title</span>"
+            self.message.value = h(
+                "span", "Refused: give the objective a title", class_="atw-error"
             )
             return False
 
@@ -291,37 +292,38 @@ def _free_id(model: ThreatModel, stem: str) -> str:
     return f"{stem}-{n}"
 
 
-def _objectives_html(model: ThreatModel) -> str:
+def _objectives_html(model: ThreatModel) -> Html:
     if not model.objectives:
-        return "<p><i>No business objectives yet: add the outcomes that must not fail.</i></p>"
+        return h("p", h("i", "No business objectives yet: add the outcomes that must not fail."))
     names = {e.id: e.name for e in model.elements}
-    rows = "".join(
-        f"<tr data-objective='{html.escape(o.id, quote=True)}'><td>{html.escape(o.title)}</td>"
-        f"<td>{html.escape(o.impact)}</td>"
-        f"<td>{html.escape(', '.join(names.get(e, e) for e in o.elements))}</td></tr>"
+    rows = [
+        h(
+            "tr",
+            h("td", o.title),
+            h("td", o.impact),
+            h("td", ", ".join(names.get(e, e) for e in o.elements)),
+            data_objective=o.id,
+        )
         for o in model.objectives
-    )
-    return (
-        "<table class='atw-objectives'><thead><tr><th>Objective</th><th>Impact</th>"
-        f"<th>Depends on</th></tr></thead><tbody>{rows}</tbody></table>"
-    )
+    ]
+    head = h("tr", h("th", "Objective"), h("th", "Impact"), h("th", "Depends on"))
+    return h("table", h("thead", head), h("tbody", rows), class_="atw-objectives")
 
 
-def _scope_html(model: ThreatModel) -> str:
+def _scope_html(model: ThreatModel) -> Html:
     scope = model.scope
-    parts = [f"<p>{html.escape(scope.description)}</p>" if scope.description else ""]
+    parts: list[object] = [h("p", scope.description) if scope.description else None]
     for label, items in (
         ("In scope", scope.in_scope),
         ("Out of scope", scope.out_of_scope),
         ("Assumptions", scope.assumptions),
     ):
         if items:
-            lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
-            parts.append(f"<b>{label}</b><ul>{lis}</ul>")
-    parts.append("<p><i>Scope is edited in the model file (YAML).</i></p>")
-    return "".join(parts)
+            parts += [h("b", label), h("ul", [h("li", i) for i in items])]
+    parts.append(h("p", h("i", "Scope is edited in the model file (YAML).")))
+    return join(parts)
 
 
-def _top_table(entries: Sequence[Entry], groups: Sequence[FindingGroup] | None) -> str:
+def _top_table(entries: Sequence[Entry], groups: Sequence[FindingGroup] | None) -> Html:
     """The stage's findings grouped by cause, worst group first."""
     return findings_table(entries, limit=TABLE_ROWS, total=len(entries), groups=groups)

@@ -9,19 +9,21 @@ that has stopped. The snapshot has the system's name, its counts (elements, flow
 boundaries, findings by risk and decision status), the architecture as a static SVG (as
 an ``<img>`` with a ``data:`` URI: no script, no fetch) and the top open findings.
 
-Every piece of text users wrote is escaped. Nothing here decides anything about threats:
+Every piece of text users wrote is escaped: the HTML is built with the workbench's
+safe-HTML kit (:mod:`workbench.export.safehtml`). Nothing here decides anything about threats:
 the counts come from :func:`workbench.register.build_register`.
 """
 
 from __future__ import annotations
 
-import html
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, get_args
 
 from workbench.engine import Analysis
 from workbench.engine.risk import LEVELS
+from workbench.export.safehtml import Html, join, svg_data_uri
+from workbench.export.safehtml import h_single as h
 from workbench.model import ThreatModel
 from workbench.model.types import RISK_RANK, DecisionStatus
 from workbench.register import Entry, build_register
@@ -40,7 +42,8 @@ TOP_FINDINGS = 10
 STATUSES: tuple[str, ...] = get_args(DecisionStatus)
 LEVELS_DESC: tuple[str, ...] = tuple(reversed(LEVELS))
 
-_STYLE = """<style>
+_STYLE = Html(
+    """<style>
 .atw-snapshot{font-family:system-ui,sans-serif;font-size:13px;line-height:1.4;
 border:1px solid #cbd5e1;border-radius:6px;padding:8px 12px;max-width:100%}
 .atw-snapshot h3{margin:0 0 4px 0;font-size:15px}
@@ -51,6 +54,7 @@ border:1px solid #e2e8f0;padding:2px 8px;text-align:right}
 .atw-snapshot table.atw-counts th:first-child{text-align:left}
 .atw-snapshot img.atw-diagram{max-width:100%;height:auto;display:block;margin:6px 0}
 </style>"""
+)
 
 
 def snapshot_html(
@@ -81,16 +85,19 @@ def snapshot_html(
     """
     entries = list(build_register(analysis).entries) if analysis is not None else None
     parts = [
-        f"<h3>{html.escape(model.system.name)}</h3>",
-        "<p class='atw-snapshot-note'>Static snapshot of the AI Threat Workbench. The "
-        "interactive canvas needs a running kernel in JupyterLab, Notebook 7 or VS "
-        "Code.</p>",
-        f"<p data-role='counts'>{_model_counts(model)}</p>",
+        h("h3", model.system.name),
+        h(
+            "p",
+            "Static snapshot of the AI Threat Workbench. The interactive canvas needs a "
+            "running kernel in JupyterLab, Notebook 7 or VS Code.",
+            class_="atw-snapshot-note",
+        ),
+        h("p", _model_counts(model), data_role="counts"),
         _findings_counts(entries),
         _diagram(model, diagram_limit),
         _top_open(entries, top),
     ]
-    return f"{_STYLE}<div class='atw-snapshot'>{''.join(parts)}</div>"
+    return join(_STYLE, h("div", parts, class_="atw-snapshot"))
 
 
 def with_snapshot(
@@ -117,68 +124,87 @@ def _counts_text(model: ThreatModel) -> str:
 
 
 def _model_counts(model: ThreatModel) -> str:
-    return html.escape(f"{_counts_text(model)}, {len(model.decisions)} decisions.")
+    return f"{_counts_text(model)}, {len(model.decisions)} decisions."
 
 
-def _findings_counts(entries: list[Entry] | None) -> str:
+def _findings_counts(entries: list[Entry] | None) -> Html:
     """Findings per inherent risk level (rows) and decision status (columns)."""
     if entries is None:
-        return "<p><i>No analysis: this canvas has no analyzer.</i></p>"
+        return h("p", h("i", "No analysis: this canvas has no analyzer."))
     counts: Counter[tuple[str, str]] = Counter((e.finding.risk, e.status) for e in entries)
     above = sum(1 for e in entries if e.above_tolerance and e.status == "open")
-    head = "".join(f"<th>{s}</th>" for s in ("Risk", *STATUSES, "All"))
-    rows = "".join(_count_row(level, counts) for level in LEVELS_DESC)
-    totals = "".join(f"<td>{sum(1 for e in entries if e.status == s)}</td>" for s in STATUSES)
-    return (
-        f"<p><b>{len(entries)} findings</b>, "
-        f"<span data-role='above'>{above} open above the risk tolerance</span>.</p>"
-        f"<table class='atw-counts'><thead><tr>{head}</tr></thead><tbody>{rows}"
-        f"<tr><th>All</th>{totals}<td>{len(entries)}</td></tr></tbody></table>"
+    head = h("tr", [h("th", s) for s in ("Risk", *STATUSES, "All")])
+    rows = [_count_row(level, counts) for level in LEVELS_DESC]
+    totals = [h("td", sum(1 for e in entries if e.status == s)) for s in STATUSES]
+    return join(
+        h(
+            "p",
+            h("b", f"{len(entries)} findings"),
+            ", ",
+            h("span", f"{above} open above the risk tolerance", data_role="above"),
+            ".",
+        ),
+        h(
+            "table",
+            h("thead", head),
+            h("tbody", rows, h("tr", h("th", "All"), totals, h("td", len(entries)))),
+            class_="atw-counts",
+        ),
     )
 
 
-def _count_row(level: str, counts: Counter[tuple[str, str]]) -> str:
+def _count_row(level: str, counts: Counter[tuple[str, str]]) -> Html:
     cells = [counts[(level, s)] for s in STATUSES]
-    badge = f"<span style='color:{RISK_COLOURS.get(level, '#64748b')}'>{level}</span>"
-    tds = "".join(f"<td>{n}</td>" for n in cells)
-    return f"<tr data-risk='{level}'><th>{badge}</th>{tds}<td>{sum(cells)}</td></tr>"
+    badge = h("span", level, style=f"color:{RISK_COLOURS.get(level, '#64748b')}")
+    return h(
+        "tr", h("th", badge), [h("td", n) for n in cells], h("td", sum(cells)), data_risk=level
+    )
 
 
-def _diagram(model: ThreatModel, limit: int) -> str:
+def _diagram(model: ThreatModel, limit: int) -> Html:
     """The architecture as an ``<img>`` of Graphviz's SVG, or a note saying why not."""
     from workbench.diagram import has_graphviz, to_svg
-    from workbench.export.report import svg_data_uri
 
     n = len(model.elements)
     if n == 0:
-        return "<p class='atw-snapshot-note'>The model has no elements yet.</p>"
+        return h("p", "The model has no elements yet.", class_="atw-snapshot-note")
     if n > limit:
-        return (
-            f"<p class='atw-snapshot-note' data-role='no-diagram'>Diagram left out: {n} "
-            f"elements is more than the snapshot draws ({limit}). Export the risk "
-            "assessment for the full diagram.</p>"
+        return h(
+            "p",
+            f"Diagram left out: {n} elements is more than the snapshot draws ({limit}). "
+            "Export the risk assessment for the full diagram.",
+            class_="atw-snapshot-note",
+            data_role="no-diagram",
         )
     if not has_graphviz():
-        return (
-            "<p class='atw-snapshot-note' data-role='no-diagram'>Diagram unavailable: "
-            "Graphviz's dot is not installed.</p>"
+        return h(
+            "p",
+            Html("Diagram unavailable: Graphviz's dot is not installed."),  # a constant
+            class_="atw-snapshot-note",
+            data_role="no-diagram",
         )
     try:
         svg = to_svg(model)
     except Exception as exc:  # a broken dot install must not break the display
-        return f"<p class='atw-snapshot-note'>Diagram unavailable: {html.escape(str(exc))}</p>"
+        return h("p", f"Diagram unavailable: {exc}", class_="atw-snapshot-note")
     alt = f"Architecture of {model.system.name}: {n} elements, {len(model.flows)} flows"
-    return (
-        f"<img class='atw-diagram' src='{svg_data_uri(svg)}' alt='{html.escape(alt, quote=True)}'>"
-    )
+    return h("img", class_="atw-diagram", src=svg_data_uri(svg), alt=alt)
 
 
-def _top_open(entries: list[Entry] | None, top: int) -> str:
+def _top_open(entries: list[Entry] | None, top: int) -> Html:
     """The ``top`` open findings with the highest residual risk, as the findings table."""
     if entries is None:
-        return ""
+        return Html("")
     open_entries = [e for e in entries if e.status == "open"]
     ranked = sorted(open_entries, key=lambda e: (-RISK_RANK[e.residual_risk], e.id))[:top]
     rest = len(open_entries) - len(ranked)
-    more = f"<p class='atw-snapshot-note'>{rest} more open findings not listed.</p>" if rest else ""
-    return f"<p><b>Top {len(ranked)} open findings</b></p>{findings_table(ranked, limit=top)}{more}"
+    more = (
+        h("p", f"{rest} more open findings not listed.", class_="atw-snapshot-note")
+        if rest
+        else None
+    )
+    return join(
+        h("p", h("b", f"Top {len(ranked)} open findings")),
+        findings_table(ranked, limit=top),
+        more,
+    )

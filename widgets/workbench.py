@@ -10,7 +10,6 @@ inspector and threat panel, the PASTA stages and the control coverage.
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +20,8 @@ import ipywidgets as w
 from workbench.catalog import Catalog, load_catalog
 from workbench.engine import Analysis, Analyzer
 from workbench.errors import ModelFileError
+from workbench.export.safehtml import Html
+from workbench.export.safehtml import h_single as h
 from workbench.model import ThreatModel
 from workbench.register import Register, build_register
 
@@ -42,8 +43,6 @@ EXPORT_FORMATS: list[tuple[str, str]] = [
 """What Export writes, as (label, format)."""
 EXPORT_STEPS = 20
 """Progress steps of an export (a report announces about one per section)."""
-_ERROR = "<span class='atw-error' style='color:#b91c1c'>{}</span>"
-_OK = "<span style='color:#047857'>{}</span>"
 
 
 class Workbench:
@@ -270,7 +269,7 @@ class Workbench:
 
         def step(message: str) -> None:
             self.progress.value = min(self.progress.value + 1, EXPORT_STEPS)
-            self.status.value = f"<span>{html.escape(message)} …</span>"
+            self.status.value = h("span", f"{message} …")
 
         try:
             written = self.export(self.export_format.value, step)
@@ -285,10 +284,10 @@ class Workbench:
 
     # ----------------------------------------------------------------- status
     def _ok(self, text: str) -> None:
-        self.status.value = _OK.format(html.escape(text))
+        self.status.value = h("span", text, style="color:#047857")
 
     def _error(self, text: str) -> None:
-        self.status.value = _ERROR.format(html.escape(text))
+        self.status.value = h("span", text, class_="atw-error", style="color:#b91c1c")
 
     def _refused(self, reason: str, msg: dict[str, Any]) -> None:
         self._error(f"Refused: {reason}")
@@ -307,8 +306,8 @@ def _width(px: int) -> w.Layout:
     return w.Layout(width=f"{px}px")
 
 
-def _title(model: ThreatModel) -> str:
-    return f"<b>{html.escape(model.system.name)}</b>"
+def _title(model: ThreatModel) -> Html:
+    return h("b", model.system.name)
 
 
 def _write_report(

@@ -138,7 +138,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     options = ReportOptions(paper=args.paper, interactive_diagram=args.interactive_diagram)
     try:
         if args.format == "pdf":
-            from .report import report_pdf
+            from .render import report_pdf
 
             data = report_pdf(
                 analysis.model,

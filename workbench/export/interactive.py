@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..diagram import LAYER_FILL
 from ..model.kinds import KINDS, DfdType
 from ..model.types import RISK_RANK
+from .safehtml import Html, h
 
 if TYPE_CHECKING:
     from ..engine import Analysis
@@ -162,14 +163,17 @@ def offline_page(page: str) -> str:
     return page[: head.end()] + meta + page[head.end() :]
 
 
-def interactive_frame(model: ThreatModel, analysis: Analysis | None = None) -> str:
+def interactive_frame(model: ThreatModel, analysis: Analysis | None = None) -> Html:
     """The report's interactive diagram: a sandboxed ``<iframe>`` element whose
     ``srcdoc`` is the offline pyvis page (attribute-escaped)."""
     page = offline_page(network_page(model, analysis))
-    return (
-        f'<iframe class="{FRAME_CLASS}" sandbox="allow-scripts" referrerpolicy="no-referrer" '
-        f'title="Interactive architecture diagram" srcdoc="{html.escape(page, quote=True)}">'
-        "</iframe>"
+    return h(
+        "iframe",
+        class_=FRAME_CLASS,
+        sandbox="allow-scripts",
+        referrerpolicy="no-referrer",
+        title="Interactive architecture diagram",
+        srcdoc=page,
     )
 
 

@@ -12,7 +12,7 @@ The front matter is validated locally against ``catalogs/schema/model-card.schem
 exporters, and to JSON in the model-card-toolkit v0.0.2 schema.
 
 Every user string is escaped for its target: Markdown (backslash before every character that
-starts inline markup, line breaks folded), HTML (:func:`workbench.export.report.h`),
+starts inline markup, line breaks folded), HTML (:mod:`workbench.export.safehtml`),
 YAML (quoted scalars on one line).
 """
 
@@ -37,17 +37,8 @@ from ..model import Element, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import RISK_RANK
 from ..register import Entry, Register, build_register
-from .report import (
-    Html,
-    Section,
-    h,
-    join,
-    link,
-    risk_badge,
-    sections_notebook,
-    table,
-    yes_no,
-)
+from .report.notebook import Section, sections_notebook
+from .safehtml import Html, h, join, link, risk_badge, table, yes_no
 
 CARD_KINDS = ("model_artifact", "foundation_model_api")
 """Kinds that get a card."""

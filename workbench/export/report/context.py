@@ -1,0 +1,234 @@
+"""What every section of a report reads: :class:`ReportContext` (the model, its analysis,
+the register and the options, with lookups and the helpers that draw names, findings and
+references the same way in every section)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ... import __version__
+from ...engine import Analysis, Finding
+from ...model import ThreatModel
+from ...register import Entry, Register, build_register
+from ...register.coverage import MitigationUse, mitigation_use
+from ...register.grouping import GroupedEntries, group_entries
+from ..safehtml import Html, h, join, link, small, text
+from .options import CELL_LIMIT, GROUP_MEMBERS_COMPACT, PARA_LIMIT, SHORT_LIMIT, ReportOptions
+
+if TYPE_CHECKING:
+    from ...catalog import Catalog
+
+STATUS_ORDER = ("open", "mitigated", "accepted", "transferred")
+LEVELS_DESC = ("critical", "high", "medium", "low")
+
+
+def catalog_fingerprint(catalog: Catalog) -> str:
+    """A short digest of the catalog's threats, mitigations and frameworks: two reports
+    with the same fingerprint were made with the same catalog content."""
+    doc = {
+        "threats": [t.model_dump(mode="json") for t in catalog.threats.values()],
+        "mitigations": [m.model_dump(mode="json") for m in catalog.mitigations.values()],
+        "frameworks": sorted(catalog.frameworks),
+    }
+    blob = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def catalog_label(catalog: Catalog) -> str:
+    """The catalog's version as a report shows it."""
+    builtin = any(Path(s).name in ("catalogs", "_catalogs") for s in catalog.sources[:1])
+    extra = len(catalog.sources) - (1 if builtin else 0)
+    parts = [f"built-in {__version__}" if builtin else "user catalog"]
+    if builtin and extra:
+        parts.append(f"+ {extra} user director{'y' if extra == 1 else 'ies'}")
+    return (
+        " ".join(parts) + f" · {len(catalog.threats)} threats, {len(catalog.mitigations)} "
+        f"mitigations · fingerprint {catalog_fingerprint(catalog)}"
+    )
+
+
+def model_fingerprint(model: ThreatModel) -> str:
+    """A short digest of the model's content."""
+    blob = model.model_dump_json().encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+class ReportContext:
+    """One report's inputs, shared by its sections.
+
+    Parameters
+    ----------
+    analysis
+        The analysis the report is about (its model and catalog come with it).
+    register
+        The risk register (default: built from ``analysis``).
+    options
+        The layout (default: :class:`ReportOptions`'s).
+    outline
+        The numbered sections, in order, as ``(id, title)``: headings and the table of
+        contents number themselves from it.
+    """
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        register: Register | None = None,
+        options: ReportOptions | None = None,
+        *,
+        outline: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        self.analysis = analysis
+        self.model = analysis.model
+        self.catalog = analysis.catalog
+        self.register = register or build_register(analysis)
+        self.options = options or ReportOptions()
+        self.outline = tuple(outline)
+        self.date = self.options.date or dt.date.today()
+        self.elements = {e.id: e for e in self.model.elements}
+        self.flows = {f.id: f for f in self.model.flows}
+        self.boundaries = {b.id: b for b in self.model.boundaries}
+        self.assets = {a.id: a for a in self.model.assets}
+        self.entry_points = set(analysis.entry_points)
+        self.crown_jewels = set(analysis.crown_jewels)
+        self.untrusted = set(analysis.untrusted_actors)
+        self.long_texts: dict[str, int] = {}
+        """Texts cut short by :meth:`clip`, with their number: the appendix prints them
+        whole."""
+
+    # ------------------------------------------------------------------ ordering
+    @cached_property
+    def ranked(self) -> list[Entry]:
+        """Entries by residual risk, then inherent risk, then ID."""
+        return sorted(
+            self.register.entries, key=lambda e: (-e.residual_score, -e.finding.score, e.id)
+        )
+
+    @cached_property
+    def number(self) -> dict[str, int]:
+        """Section numbers."""
+        return {sid: i for i, (sid, _) in enumerate(self.outline, start=1)}
+
+    @cached_property
+    def compact(self) -> bool:
+        """Whether findings are summarised (more of them than ``max_findings``)."""
+        limit = self.options.max_findings
+        return limit is not None and len(self.register.entries) > limit
+
+    @cached_property
+    def groups(self) -> list[GroupedEntries]:
+        """The register's entries by finding group (by cause), worst group first."""
+        return group_entries(self.register.entries, self.analysis.groups)
+
+    @cached_property
+    def shown_groups(self) -> list[GroupedEntries]:
+        """The groups listed under "Findings by cause": all of them, or when findings are
+        summarised, the worst until about ``max_findings`` members are listed."""
+        if not self.compact:
+            return self.groups
+        out: list[GroupedEntries] = []
+        rows, limit = 0, self.options.max_findings or 0
+        for ge in self.groups:
+            size = min(len(ge.entries), GROUP_MEMBERS_COMPACT)
+            if out and rows + size > limit:
+                break
+            out.append(ge)
+            rows += size
+        return out
+
+    @cached_property
+    def group_anchor(self) -> dict[str, tuple[str, str]]:
+        """Finding ID -> anchor and label of its group's heading, for the listed groups
+        of two or more."""
+        out = {}
+        for ge in self.shown_groups:
+            g = ge.group
+            if len(g.members) < 2:
+                continue
+            label = (
+                g.title
+                if g.cause == "missing_control"
+                else f"one threat on {len(g.members)} targets"
+            )
+            out.update({e.id: (f"#g-{g.id}", label) for e in ge.entries})
+        return out
+
+    @cached_property
+    def mitigation_use(self) -> dict[str, MitigationUse]:
+        """Per mitigation: entries it is recommended for, chosen by, and implemented by."""
+        return mitigation_use(self.register)
+
+    # ------------------------------------------------------------------ drawing
+    def name(self, target: str) -> str:
+        """Display name of an element or flow (its ID when unknown)."""
+        if target in self.elements:
+            return self.elements[target].name
+        if target in self.flows:
+            f = self.flows[target]
+            return f.name or f"{self.name(f.source)} → {self.name(f.target)}"
+        return target
+
+    def named(self, target: str) -> Html:
+        """Name with its ID underneath."""
+        return join(self.name(target), h("br"), small(target))
+
+    def finding_ref(self, e: Entry | Finding) -> Html:
+        """A link to a finding's row in the threat register."""
+        f = e.finding if isinstance(e, Entry) else e
+        return link(f"#f-{f.id}", f.id, class_="fid")
+
+    def owner_of(self, e: Entry) -> Html:
+        """The decision's owner, else the target element's owner (marked), else ''."""
+        if e.owner:
+            return self.clip(e.owner, SHORT_LIMIT)
+        f = e.finding
+        target = f.target
+        if f.target_type == "flow" and target in self.flows:
+            target = self.flows[target].target
+        el = self.elements.get(target)
+        if el is not None and el.owner:
+            return join(self.clip(el.owner, SHORT_LIMIT), h("br"), small("element owner"))
+        return Html("")
+
+    def clip(self, value: str, limit: int = CELL_LIMIT) -> Html:
+        """``value`` as text, cut after ``limit`` characters with a link to its full text
+        in the appendix (long strings would otherwise fill pages of narrow table cells)."""
+        if len(value) <= limit:
+            return text(value)
+        idx = self.long_texts.setdefault(value, len(self.long_texts) + 1)
+        more = f"[{len(value) - limit} more characters: see long text {idx} in the appendix]"
+        return join(value[:limit], "… ", link(f"#long-{idx}", more, class_="more"))
+
+    def clip_all(self, values: Iterable[str], limit: int = PARA_LIMIT) -> list[Html]:
+        """:meth:`clip` of each value."""
+        return [self.clip(v, limit) for v in values]
+
+    def refs(self, framework: str, ids: Iterable[str]) -> Html:
+        """Framework IDs, each linked where the framework publishes links."""
+        out = []
+        for i, ref in enumerate(ids):
+            if i:
+                out.append(Html(", "))
+            title = self.catalog.title(framework, ref) or None
+            out.append(link(self.catalog.link(framework, ref), ref, title=title, class_="ref"))
+        return join(out)
+
+    def owasp_refs(self, f: Finding) -> Html:
+        """OWASP LLM, ML and Agentic IDs of a finding, linked where possible."""
+        parts: list[object] = []
+        for fw in ("owasp_llm", "owasp_ml", "owasp_agentic"):
+            ids = f.references.get(fw, ())
+            if ids:
+                if parts:
+                    parts.append(Html(", "))
+                parts.append(self.refs(fw, ids))
+        return join(parts)
+
+    def heading(self, sid: str, title: str) -> Html:
+        """A numbered section heading, the target of the contents' links."""
+        return h("h2", f"{self.number[sid]}. {title}", id=f"sec-{sid}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import http.client
 import json
 import os
@@ -168,7 +169,10 @@ def _websocket(
             while await asyncio.wait_for(conn.read_message(), 20) is not None:
                 pass
 
-    message = asyncio.run(first_message())
+    # on a thread of its own: an earlier test (a browser, a kernel) may have left an event
+    # loop running on this one, where asyncio.run() refuses to start
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        message = pool.submit(lambda: asyncio.run(first_message())).result()
     assert isinstance(message, str), message
     header: dict[str, object] = json.loads(message)
     return header

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from workbench import ThreatModel
+from workbench import Element, ThreatModel
+from workbench import io as wio
 from workbench.errors import ModelFileError
 from workbench.io import MAX_FILE_BYTES, MIGRATIONS, loads_model
 
@@ -326,6 +329,254 @@ def test_canonical_output_is_stable_and_sorted(minimal: ThreatModel) -> None:
     ids = [line.split(": ")[1] for line in text.splitlines() if line.startswith("- id: ")]
     elements = ids[ids.index("bot") : ids.index("docs") + 1]
     assert elements == sorted(elements)
+
+
+# ------------------------------------------------- writing over a hand-written file
+def _save_edit(
+    tmp_path: Path,
+    text: str,
+    edit: Callable[[ThreatModel], ThreatModel],
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    ruamel: bool = False,
+) -> str:
+    """``text`` loaded, edited and saved; the saved text (which must load as the edited
+    model). Without ``ruamel``, the text writer must handle the file alone."""
+    p = tmp_path / "model.yaml"
+    p.write_text(text, encoding="utf-8")
+    m = edit(ThreatModel.load(p))
+    used: list[str] = []
+    real = wio._ruamel_write_over
+
+    def spy(source: str, full: dict[str, Any], compact: dict[str, Any]) -> str | None:
+        used.append(source)
+        return real(source, full, compact)
+
+    monkeypatch.setattr(wio, "_ruamel_write_over", spy)
+    m.save()
+    assert bool(used) == ruamel
+    assert ThreatModel.load(p) == m
+    return p.read_text(encoding="utf-8")
+
+
+HEAD = "# hand-written: Zoë, 中文, 😀\nformat_version: 1\nsystem:\n  name: S  # the name\n"
+
+
+def test_a_changed_value_keeps_the_comment_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rename(m: ThreatModel) -> ThreatModel:
+        return m.replace(system=m.system.model_copy(update={"name": "yes"}))
+
+    out = _save_edit(tmp_path, HEAD, rename, monkeypatch)
+    assert out == HEAD.replace("name: S", "name: 'yes'")  # quoted: YAML 1.1 reads yes as true
+
+
+def test_keys_are_added_to_flow_mappings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + (
+        "elements:\n"
+        "  - {id: a, kind: user, name: A, properties: {exposure: internet}}  # first\n"
+        "  - {id: b, kind: agent, name: B, properties: {}}\n"
+    )
+
+    def edit(m: ThreatModel) -> ThreatModel:
+        m = m.update_element("a", properties={"rate_limited": True})
+        return m.update_element("b", properties={"logging": False}, owner="ops, then sec")
+
+    out = _save_edit(tmp_path, text, edit, monkeypatch)
+    assert out == HEAD + (
+        "elements:\n"
+        "  - {id: a, kind: user, name: A, properties: {exposure: internet, rate_limited: true}}"
+        "  # first\n"
+        "  - {id: b, kind: agent, name: B, properties: {logging: false}, owner: 'ops, then sec'}\n"
+    )
+
+
+def test_a_list_left_empty_keeps_the_comments_between_its_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = HEAD + (
+        "elements:\n  - {id: a, kind: user, name: A}\n  - {id: b, kind: agent, name: B}\n"
+        "flows:  # who talks to whom\n"
+        "  # asks\n"
+        "  - id: ask\n    source: a\n    target: b\n"
+        "  # answers\n"
+        "  - {id: answer, source: b, target: a}\n"
+        "# the end\n"
+    )
+    out = _save_edit(tmp_path, text, lambda m: m.replace(flows=[]), monkeypatch)
+    assert out.endswith("flows: []  # who talks to whom\n  # asks\n  # answers\n# the end\n")
+
+
+def test_new_sections_and_items_go_where_they_belong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A section the file lacks goes after the one before it in the canonical order, a
+    missing format version first (after the comments that open the file); new items in
+    the file's indentation (here: none), after the last item."""
+    text = (
+        "# opening comment\nsystem:\n  name: S\n"
+        "elements:\n- id: a\n  kind: user\n  name: A\n"
+        "boundaries:\n- {id: z, name: Zone}\n"
+    )
+
+    def edit(m: ThreatModel) -> ThreatModel:
+        m = m.replace(risk_tolerance=m.risk_tolerance.model_copy(update={"accept_up_to": "high"}))
+        return m.add_element(Element(id="b", kind="agent", name="B", tags=["x", "y"]))
+
+    out = _save_edit(tmp_path, text, edit, monkeypatch)
+    assert out == (
+        "# opening comment\nformat_version: 1\nsystem:\n  name: S\n"
+        "risk_tolerance:\n  accept_up_to: high\n"
+        "elements:\n- id: a\n  kind: user\n  name: A\n"
+        "- id: b\n  kind: agent\n  name: B\n  tags:\n  - x\n  - y\n"
+        "boundaries:\n- {id: z, name: Zone}\n"
+    )
+
+
+def test_indented_files_get_indented_items_and_text_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = HEAD + (
+        "elements:\n"
+        "    -   id: a\n"
+        "        kind: user\n"
+        "        name: A\n"
+        "        description: |\n"
+        "          Two\n"
+        "          lines\n"
+        "        owner: me  # owner\n"
+    )  # no line break at the end
+
+    def edit(m: ThreatModel) -> ThreatModel:
+        m = m.update_element("a", description="Three\nshort\nlines\n", owner="you")
+        return m.add_element(Element(id="b", kind="agent", name="B", assets=[], tags=["t"]))
+
+    out = _save_edit(tmp_path, text.removesuffix("\n"), edit, monkeypatch)
+    assert out == HEAD + (  # four columns a level, as the file's first item has
+        "elements:\n"
+        "    -   id: a\n"
+        "        kind: user\n"
+        "        name: A\n"
+        "        description: |\n"
+        "            Three\n"
+        "            short\n"
+        "            lines\n"
+        "        owner: you  # owner\n"
+        "    -   id: b\n"
+        "        kind: agent\n"
+        "        name: B\n"
+        "        tags:\n"
+        "            - t\n"
+    )
+
+
+def test_files_the_text_writer_declines_go_through_ruamel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anchors and aliases, carriage returns: ruamel's round trip, comments kept."""
+    anchors = HEAD + (
+        "elements:\n"
+        "  - &first {id: a, kind: user, name: A}  # first\n"
+        "  - {id: b, kind: agent, name: B}\n"
+    )
+    out = _save_edit(
+        tmp_path, anchors, lambda m: m.update_element("b", name="C"), monkeypatch, ruamel=True
+    )
+    assert "# first" in out
+    assert "# the name" in out
+    crlf = HEAD.replace("\n", "\r\n")
+    out = _save_edit(
+        tmp_path,
+        crlf,
+        lambda m: m.replace(system=m.system.model_copy(update={"version": "2"})),
+        monkeypatch,
+        ruamel=True,
+    )
+    assert "# the name" in out
+    flow_list = HEAD + "elements: [{id: b, kind: agent, name: B}, {id: a, kind: user, name: A}]\n"
+    out = _save_edit(
+        tmp_path, flow_list, lambda m: m.update_element("a", name="C"), monkeypatch, ruamel=True
+    )
+    assert out.index("id: b") < out.index("id: a")  # the file's order, not the sorted one
+    # R&D and **bold** text are not anchors or aliases
+    text = HEAD + "scope:\n  description: R&D **only** *here*  # note\n"
+    out = _save_edit(
+        tmp_path,
+        text,
+        lambda m: m.replace(system=m.system.model_copy(update={"version": "2"})),
+        monkeypatch,
+    )
+    assert "R&D **only** *here*  # note" in out
+
+
+def _many(n: int) -> str:
+    elements = "".join(
+        f"  # element {i}\n  - id: e{i}\n    kind: agent\n    name: E{i}  # {i}\n" for i in range(n)
+    )
+    flows = "".join(f"  - {{id: f{i}, source: e{i}, target: e{(i + 1) % n}}}\n" for i in range(n))
+    return HEAD + "elements:\n" + elements + "flows:\n" + flows
+
+
+def test_one_edit_of_a_large_file_is_one_edit_of_its_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _many(1000)
+    edits: list[int] = []
+    real = wio._TextWriter.result
+
+    def result(self: Any) -> str:
+        edits.append(len(self.edits))
+        return real(self)
+
+    monkeypatch.setattr(wio._TextWriter, "result", result)
+    out = _save_edit(tmp_path, text, lambda m: m.update_element("e7", name="X"), monkeypatch)
+    assert out == text.replace("name: E7  # 7", "name: X  # 7")
+    assert edits == [1]
+
+
+def test_writing_over_a_file_works_in_proportion_to_its_size() -> None:
+    """Counted, not timed: every line of Python the writer runs and every function it
+    calls, for a file and one twice as large. Work per item that grew with the number of
+    items (a search by ID through the list, a comparison with every other item) would
+    double the ratio."""
+    counts: dict[int, int] = {}
+    for n in (200, 400):
+        text = _many(n)
+        m = loads_model(text).update_element("e7", name="X")
+        full, compact = wio._full_document(m), wio.to_document(m)
+        count = 0
+
+        def trace(frame: Any, event: str, arg: Any) -> Any:
+            nonlocal count
+            count += 1  # call, line, return
+            return trace
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            nonlocal count
+            if event == "c_call":
+                count += 1
+
+        tracer, profiler = sys.gettrace(), sys.getprofile()  # a debugger's, coverage's
+        sys.setprofile(profile)
+        sys.settrace(trace)
+        try:
+            out = wio._write_over(text, full, compact)
+        finally:
+            sys.settrace(tracer)
+            sys.setprofile(profiler)
+        assert out == text.replace("name: E7  # 7", "name: X  # 7")
+        counts[n] = count
+    assert counts[400] < 2.1 * counts[200], counts
+
+
+def test_canonical_text_is_recognised_section_by_section(minimal: ThreatModel) -> None:
+    text = ThreatModel.model_validate(minimal.model_dump()).to_yaml()
+    doc = wio.to_document(minimal)
+    assert "".join(wio._canonical_yaml({k: v}) for k, v in doc.items()) == text
+    assert wio._is_canonical_text(text)
+    assert not wio._is_canonical_text(text + "# a comment\n")
+    assert not wio._is_canonical_text(text.replace("system:", "# hi\nsystem:"))
 
 
 # ----------------------------------------------------------------------------- migration

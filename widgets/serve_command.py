@@ -1,7 +1,8 @@
 """The ``serve`` subcommand under its old path: it lives in :mod:`widgets.serve.command`.
 
-Kept so that ``workbench.cli.COMMAND_MODULES`` and existing imports keep working; like the
-module it re-exports, it imports neither Panel nor Bokeh.
+Kept so that existing imports keep working (the CLI finds the command through the
+``ai_threat_workbench.commands`` entry point, see ``pyproject.toml``); like the module it
+re-exports, it imports neither Panel nor Bokeh.
 """
 
 from __future__ import annotations

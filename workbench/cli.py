@@ -17,34 +17,31 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
+from .cli_options import add_catalog_options, add_force_option
+
+__all__ = ["COMMAND_GROUP", "COMMAND_MODULES", "add_catalog_options", "add_force_option", "main"]
+# add_catalog_options and add_force_option live in workbench.cli_options (a leaf that the
+# command modules import); re-exported here for one release for code that imports them
+# from workbench.cli.
 
 COMMAND_MODULES = (
     "workbench.export.commands",
     "workbench.interop.commands",
-    "widgets.serve_command",
 )
-"""Modules that add subcommands: each has ``add_commands(subparsers)`` and sets
-``func=handler(args, out, err) -> int`` on its parsers (imports stay inside handlers)."""
+"""The core's command groups, imported directly: each has ``add_commands(subparsers)`` and
+sets ``func=handler(args, out, err) -> int`` on its parsers (imports stay inside handlers).
+They import their shared options from :mod:`workbench.cli_options`, never from here."""
 
+COMMAND_GROUP = "ai_threat_workbench.commands"
+"""The entry-point group through which other packages add command groups: each entry point
+names an ``add_commands(subparsers)`` function like those of :data:`COMMAND_MODULES`. They
+come after the core's commands, in the order of their entry-point names. The ``serve``
+command of the widget library is registered this way, so the core never names that
+package (see ``pyproject.toml``)."""
 
-def add_catalog_options(p: argparse.ArgumentParser) -> None:
-    """``--catalog DIR`` (repeatable) and ``--no-builtin``, shared by every command that
-    analyses a model."""
-    p.add_argument(
-        "--catalog",
-        "-c",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="DIR",
-        help="an extra catalog directory (repeatable; loaded after the built-in)",
-    )
-    p.add_argument(
-        "--no-builtin",
-        action="store_true",
-        help="use only the --catalog directories, not the built-in catalog",
-    )
-
+INSTALL_HINTS = {"serve": "ai-threat-workbench[serve]"}
+"""Commands that come from :data:`COMMAND_GROUP` and what installs them, for the one-line
+error when one is missing."""
 
 CHECK_EXIT_CODES = (
     "exit codes: 0 no open finding at or above the level; 1 some open finding is at or "
@@ -53,36 +50,40 @@ CHECK_EXIT_CODES = (
 )
 
 CORE_COMMANDS = frozenset({"validate", "new", "analyze", "check", "templates", "schema"})
-"""Commands defined here: running one of them (or ``--version``) does not import
-:data:`COMMAND_MODULES` (``workbench.export`` alone takes about 0.25 s to import)."""
+"""Commands defined here: running one of them (or ``--version``) neither imports
+:data:`COMMAND_MODULES` (``workbench.export`` alone takes about 0.25 s to import) nor reads
+the entry points of :data:`COMMAND_GROUP`."""
 
 
-def add_force_option(p: argparse.ArgumentParser, what: str = "OUT") -> None:
-    """``--force``: replace an existing output (every command that writes has it)."""
-    p.add_argument(
-        "--force",
-        action="store_true",
-        help=f"overwrite {what} if it exists (the old file is kept as {what}.bak); without "
-        "it an existing file is refused",
-    )
+def _command_word(argv: Sequence[str] | None) -> str | None:
+    """The command that the command line names: its first argument that is not an option
+    (the top-level parser has only ``-h`` and ``--version``); ``None`` when there is none
+    or a top-level ``--help`` comes first."""
+    for arg in sys.argv[1:] if argv is None else argv:
+        if arg in ("-h", "--help"):
+            return None
+        if not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _core_only(argv: Sequence[str] | None) -> bool:
-    """Whether the command line can be parsed without :data:`COMMAND_MODULES`: it names
-    one of :data:`CORE_COMMANDS` (the first argument that is not an option: the top-level
-    parser has only ``-h`` and ``--version``), or no command and no top-level ``--help``
-    (which lists every command)."""
-    for arg in sys.argv[1:] if argv is None else argv:
-        if arg in ("-h", "--help"):
-            return False
-        if not arg.startswith("-"):
-            return arg in CORE_COMMANDS
-    return True
+    """Whether the command line can be parsed without :data:`COMMAND_MODULES` and
+    :data:`COMMAND_GROUP`: it names one of :data:`CORE_COMMANDS`, or no command and no
+    top-level ``--help`` (which lists every command)."""
+    word = _command_word(argv)
+    if word is not None:
+        return word in CORE_COMMANDS
+    args = sys.argv[1:] if argv is None else argv
+    return not any(arg in ("-h", "--help") for arg in args)
 
 
-def _parser(*, core_only: bool = False) -> argparse.ArgumentParser:
+def _parser(
+    *, core_only: bool = False, unavailable: dict[str, str] | None = None
+) -> argparse.ArgumentParser:
     """The argument parser; with ``core_only``, without the subcommands of
-    :data:`COMMAND_MODULES`."""
+    :data:`COMMAND_MODULES` and :data:`COMMAND_GROUP`. The commands that are missing or
+    failed to load go into ``unavailable`` (command: why, one line)."""
     p = argparse.ArgumentParser(
         prog="threat-workbench",
         description="Threat modeling for AI systems: validate, analyse and report on models.",
@@ -136,14 +137,40 @@ def _parser(*, core_only: bool = False) -> argparse.ArgumentParser:
     if core_only:
         return p
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue  # that command group is not part of this release
-            raise
-        module.add_commands(sub)
+        importlib.import_module(name).add_commands(sub)
+    problems = _add_plugin_commands(sub)
+    if unavailable is not None:
+        for command, hint in INSTALL_HINTS.items():
+            if command not in sub.choices:
+                why = problems.get(command) or (
+                    f"no '{command}' entry point in the '{COMMAND_GROUP}' group"
+                )
+                unavailable[command] = (
+                    f"the '{command}' command is not available ({why}): install {hint}; "
+                    "in a checkout, 'pip install -e .' registers the entry points"
+                )
+        for command, why in problems.items():
+            if command not in sub.choices and command not in unavailable:
+                unavailable[command] = f"the '{command}' command could not be loaded: {why}"
     return p
+
+
+def _add_plugin_commands(sub: Any) -> dict[str, str]:
+    """Add the command groups of the :data:`COMMAND_GROUP` entry points, sorted by name
+    (so that ``--help`` lists them in a stable order); returns the ones that failed to load
+    (entry-point name: why). A broken group does not take the other commands down."""
+    from importlib.metadata import entry_points
+
+    problems: dict[str, str] = {}
+    groups = {ep.name: ep for ep in entry_points(group=COMMAND_GROUP)}
+    for name, ep in sorted(groups.items()):
+        if ep.module in COMMAND_MODULES:
+            continue  # a core group, added above
+        try:
+            ep.load()(sub)
+        except Exception as exc:  # reported if the command is asked for
+            problems[name] = f"{ep.value}: {type(exc).__name__}: {exc}"
+    return problems
 
 
 def _validate(files: list[Path], quiet: bool, out: TextIO, err: TextIO) -> int:
@@ -286,7 +313,15 @@ def main(
     """Run the command line; returns the exit code."""
     out = out or sys.stdout
     err = err or sys.stderr
-    args = _parser(core_only=_core_only(argv)).parse_args(argv)
+    unavailable: dict[str, str] = {}
+    parser = _parser(core_only=_core_only(argv), unavailable=unavailable)
+    word = _command_word(argv)
+    if word is not None and word in unavailable:
+        from .terminal import safe_line
+
+        print(safe_line(f"{parser.prog}: error: {unavailable[word]}"), file=err)
+        return 2
+    args = parser.parse_args(argv)
     from .errors import OutputError
 
     try:

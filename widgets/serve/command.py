@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from workbench.cli import add_catalog_options
+from workbench.cli_options import add_catalog_options
 
 LOOPBACK_NAMES = {"localhost"}
 ORIGIN_HOST = re.compile(r"([a-z0-9-]+(\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(:[0-9]{1,5})?")

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cli import add_catalog_options, add_force_option
+from ..cli_options import add_catalog_options, add_force_option
 
 REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".ipynb": "ipynb"}
 CARD_SUFFIXES = (".md", ".html", ".htm", ".pdf", ".json")

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cli import add_catalog_options, add_force_option
+from ..cli_options import add_catalog_options, add_force_option
 
 IMPORT_FORMATS = ("otm", "threat-dragon", "threagile")
 EXPORT_FORMATS = ("otm", "threat-dragon")

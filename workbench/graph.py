@@ -8,15 +8,18 @@ Node attributes: ``element``, ``kind``, ``layer``, ``dfd``, ``boundary``; edge a
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
 
 import networkx as nx
 
 from .model import Element, Flow, ThreatModel
 from .model.kinds import KINDS, DfdType
 from .model.types import CLASSIFICATION_RANK
+
+Node = TypeVar("Node", bound=Hashable)
 
 SENSITIVE = CLASSIFICATION_RANK["confidential"]
 
@@ -48,6 +51,31 @@ class Path:
 
     def __len__(self) -> int:
         return len(self.flows)
+
+
+def breadth_first(
+    starts: Iterable[Node],
+    neighbours: Mapping[Node, Iterable[Node]] | Callable[[Node], Iterable[Node]],
+    max_hops: int | None = None,
+) -> dict[Node, int]:
+    """The one breadth-first search of the workbench: for every node reached from the
+    nearest of ``starts`` through ``neighbours`` within ``max_hops`` steps, how many steps
+    it takes. Elements along or against flows (:meth:`ModelGraph.distances`), attacker
+    states along or against steps (:class:`workbench.engine.paths.StepGraph`)."""
+    step = neighbours.__getitem__ if isinstance(neighbours, Mapping) else neighbours
+    dist = dict.fromkeys(starts, 0)
+    frontier = list(dist)
+    d = 0
+    while frontier and (max_hops is None or d < max_hops):
+        d += 1
+        nxt = []
+        for n in frontier:
+            for m in step(n):
+                if m not in dist:
+                    dist[m] = d
+                    nxt.append(m)
+        frontier = nxt
+    return dist
 
 
 class ModelGraph:
@@ -271,22 +299,8 @@ class ModelGraph:
         self, starts: Iterable[str], *, forward: bool = True, max_hops: int | None = None
     ) -> dict[str, int]:
         """Flows needed to get from the nearest of ``starts`` to each element reached
-        along flows (``forward``) or against them, within ``max_hops``: the one
-        breadth-first search of the workbench."""
-        dist = dict.fromkeys(starts, 0)
-        frontier = list(dist)
-        adj = self.g.succ if forward else self.g.pred
-        d = 0
-        while frontier and (max_hops is None or d < max_hops):
-            d += 1
-            nxt = []
-            for n in frontier:
-                for m in adj[n]:
-                    if m not in dist:
-                        dist[m] = d
-                        nxt.append(m)
-            frontier = nxt
-        return dist
+        along flows (``forward``) or against them, within ``max_hops``."""
+        return breadth_first(starts, self.g.succ if forward else self.g.pred, max_hops)
 
     def layers(self, start: str, *, forward: bool, max_hops: int) -> list[list[str]]:
         """Elements 1..``max_hops`` flows away from ``start``, one list per distance,

@@ -29,7 +29,7 @@ from ..catalog.predicates import (
     Downstream,
     Upstream,
 )
-from ..graph import ModelGraph
+from ..graph import ModelGraph, breadth_first
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK
@@ -571,20 +571,17 @@ class _Far:
 def _distances(
     starts: set[str], limit: int, old: Facts, new: Facts, *, forward: bool
 ) -> dict[str, int]:
-    dist = dict.fromkeys(starts, 0)
-    frontier = list(starts)
-    for d in range(1, limit + 1):
-        nxt = []
-        for n in frontier:
-            for facts in (old, new):
-                flows = (facts.outgoing if forward else facts.incoming).get(n, ())
-                for f in flows:
-                    m = f.target if forward else f.source
-                    if m not in dist:
-                        dist[m] = d
-                        nxt.append(m)
-        frontier = nxt
-    return dist
+    """Flows from the nearest of ``starts``, along (``forward``) or against flows of the
+    old or the new model, up to ``limit``."""
+
+    def neighbours(n: str) -> list[str]:
+        out = []
+        for facts in (old, new):
+            flows = (facts.outgoing if forward else facts.incoming).get(n, ())
+            out += [f.target if forward else f.source for f in flows]
+        return out
+
+    return breadth_first(starts, neighbours, limit)
 
 
 def analyze(model: ThreatModel, catalog: Catalog | None = None) -> Analysis:

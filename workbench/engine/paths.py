@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from ..graph import ModelGraph
+from ..graph import ModelGraph, breadth_first
 from ..model import Flow
 from .influence import is_screen
 from .risk import Scored, clamp
@@ -185,33 +185,13 @@ class StepGraph:
     def within(self, source: str, max_length: int) -> set[str]:
         """Elements reachable from ``source`` in at most ``max_length`` steps (pairs
         outside it need no path search)."""
-        seen: set[_State] = {(source, None)}
-        frontier: list[_State] = [(source, None)]
-        for _ in range(max_length):
-            nxt = []
-            for state in frontier:
-                for other in self.succ[state]:
-                    if other not in seen:
-                        seen.add(other)
-                        nxt.append(other)
-            frontier = nxt
-        return {state[0] for state in seen}
+        start: list[_State] = [(source, None)]
+        return {state[0] for state in breadth_first(start, self.succ, max_length)}
 
     def steps_to(self, target: str, max_length: int) -> dict[_State, int]:
         """For every state that can reach ``target`` in at most ``max_length`` steps,
         the fewest steps it takes."""
-        dist = {s: 0 for s in self.states.get(target, ())}
-        frontier = list(dist)
-        pred = self.pred
-        for d in range(1, max_length + 1):
-            nxt = []
-            for state in frontier:
-                for other in pred[state]:
-                    if other not in dist:
-                        dist[other] = d
-                        nxt.append(other)
-            frontier = nxt
-        return dist
+        return breadth_first(self.states.get(target, ()), self.pred, max_length)
 
     def routes(
         self,

@@ -11,7 +11,8 @@ from pydantic import TypeAdapter
 
 from workbench import ThreatModel
 from workbench.catalog import OPERATORS, Predicate, load_catalog
-from workbench.engine.rules import Facts, evaluate, matcher
+from workbench.engine.matchers import matcher
+from workbench.engine.rules import Facts, evaluate
 from workbench.errors import ModelFileError
 
 RULE: TypeAdapter[Any] = TypeAdapter(Predicate)

@@ -34,9 +34,10 @@ from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK
 from .groups import FindingGroup, group_findings
+from .matchers import NEVER, Kinds, Test, kinds_of, matcher
 from .paths import AttackPath, Route, attack_paths, path_routes
 from .risk import Scored
-from .rules import NEVER, Facts, Kinds, Test, evaluate, kinds_of, matcher
+from .rules import Facts, evaluate
 from .scoring import Context, InPlace, narrowed, objective_impact, origins_of, score
 
 TargetType = Literal["element", "flow"]

@@ -1,0 +1,263 @@
+"""Matchers: whether a rule holds on a target, without its reasons.
+
+Most rules fail on most targets. The engine asks a matcher first and evaluates the rule
+(:func:`workbench.engine.rules.evaluate`, which says *why*) only where it holds. A matcher
+is compiled once per rule and per kind of target: the clauses on kinds, layers and DFD
+types are decided when it is made; the others become small closures; operators without a
+fast form fall back to :func:`evaluate`. ``tests/test_predicates.py`` checks that matchers
+and evaluation agree on every built-in rule and target of the starters and of some ATLAS
+cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..catalog.predicates import (
+    All,
+    AnyOf,
+    CrownJewel,
+    DfdIn,
+    Downstream,
+    EntryPoint,
+    IncomingFrom,
+    KindIn,
+    LayerIn,
+    Missing,
+    ModelTypeIn,
+    Not,
+    OutgoingTo,
+    Predicate,
+    Prop,
+    Source,
+    Target,
+    Untrusted,
+    Upstream,
+)
+from ..model import Element, Flow
+from ..model.kinds import KINDS
+from .rules import Facts, _equal, _value, evaluate
+
+
+def kinds_of(target: Element | Flow, facts: Facts) -> Kinds:
+    """What decides part of a rule before it is tested: an element's kind, a flow's
+    source and target kinds."""
+    if isinstance(target, Flow):
+        return facts.elements[target.source].kind, facts.elements[target.target].kind
+    return target.kind
+
+
+Kinds = str | tuple[str, str]
+"""What a target is known to be: an element's kind, or a flow's source and target kinds."""
+
+
+Test = Callable[[Facts, Any], bool]
+"""Whether a predicate holds on a target, without its reasons (see :func:`matcher`)."""
+
+_MATCHERS: dict[tuple[int, Kinds | None], tuple[Predicate, Test]] = {}
+
+
+def matcher(pred: Predicate, kind: Kinds | None = None) -> Test:
+    """A function that tells whether ``pred`` holds, exactly as :func:`evaluate` would,
+    without building reasons. ``kind``: it is only ever asked of elements of this kind,
+    or of flows between elements of these two kinds (source, target); the clauses on
+    kinds, layers and DFD types are then decided once. Most rules fail on most targets:
+    the engine tests first and evaluates (for the reasons) only what holds. Cached per
+    predicate object and kind."""
+    key = (id(pred), kind)
+    hit = _MATCHERS.get(key)
+    if hit is not None and hit[0] is pred:
+        return hit[1]
+    fixed = _decided(pred, kind) if kind is not None else None
+    test = _compile(pred, kind) if fixed is None else ALWAYS if fixed else NEVER
+    _MATCHERS[key] = (pred, test)  # the predicate is kept alive with its ID
+    return test
+
+
+def _always(facts: Facts, t: Any) -> bool:
+    return True
+
+
+def _never(facts: Facts, t: Any) -> bool:
+    return False
+
+
+ALWAYS: Test = _always
+"""The matcher of a rule that holds on every target of the kind it was made for."""
+NEVER: Test = _never
+"""The matcher of a rule that holds on no target of the kind it was made for."""
+
+
+def _decided(p: Predicate, kind: Kinds) -> bool | None:
+    """Whether ``p`` holds on every target of ``kind`` (True), on none (False), or
+    depends on more than the kind (None)."""
+    if isinstance(kind, tuple):  # a flow: its ends' kinds decide some clauses
+        if isinstance(p, Source):
+            return _decided(p.source, kind[0])
+        if isinstance(p, Target):
+            return _decided(p.target, kind[1])
+    elif isinstance(p, KindIn):
+        return kind in p.kind
+    elif isinstance(p, LayerIn):
+        return KINDS[kind].layer in p.layer
+    elif isinstance(p, DfdIn):
+        return KINDS[kind].dfd in p.dfd
+    if isinstance(p, Not):
+        inner = _decided(p.not_, kind)
+        return None if inner is None else not inner
+    if isinstance(p, All):
+        parts = [_decided(s, kind) for s in p.all]
+        if False in parts:
+            return False
+        return True if all(x is True for x in parts) else None
+    if isinstance(p, AnyOf):
+        parts = [_decided(s, kind) for s in p.any]
+        if True in parts:
+            return True
+        return False if all(x is False for x in parts) else None
+    return None
+
+
+def _slow(pred: Predicate) -> Test:
+    return lambda facts, t: evaluate(pred, facts, t).ok
+
+
+def _chain_all(parts: tuple[Test, ...]) -> Test:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda facts, t: a(facts, t) and b(facts, t)
+    if len(parts) == 3:
+        a, b, c = parts
+        return lambda facts, t: a(facts, t) and b(facts, t) and c(facts, t)
+
+    def test(facts: Facts, t: Any) -> bool:
+        for x in parts:  # noqa: SIM110 - a loop is faster than all() over a generator
+            if not x(facts, t):
+                return False
+        return True
+
+    return test
+
+
+def _chain_any(parts: tuple[Test, ...]) -> Test:
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda facts, t: a(facts, t) or b(facts, t)
+
+    def test(facts: Facts, t: Any) -> bool:
+        for x in parts:  # noqa: SIM110 - a loop is faster than any() over a generator
+            if x(facts, t):
+                return True
+        return False
+
+    return test
+
+
+def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
+    """A test of ``p`` (one branch per operator; operators without a fast form fall back
+    to :func:`evaluate`)."""
+    if isinstance(p, All | AnyOf):
+        subs = p.all if isinstance(p, All) else p.any
+        decided = [_decided(s, kind) if kind is not None else None for s in subs]
+        parts = tuple(matcher(s, kind) for s, d in zip(subs, decided, strict=True) if d is None)
+        if isinstance(p, All):
+            return _chain_all(parts) if parts else ALWAYS
+        return _chain_any(parts) if parts else NEVER
+    if isinstance(p, Not):
+        inner = matcher(p.not_, kind)
+        return lambda facts, t: not inner(facts, t)
+    if isinstance(p, KindIn):
+        kinds = frozenset(p.kind)
+        return lambda facts, t: t.kind in kinds
+    if isinstance(p, LayerIn):
+        layers = frozenset(k for k, info in KINDS.items() if info.layer in p.layer)
+        return lambda facts, t: t.kind in layers
+    if isinstance(p, DfdIn):
+        dfds = frozenset(k for k, info in KINDS.items() if info.dfd in p.dfd)
+        return lambda facts, t: t.kind in dfds
+    if isinstance(p, Prop):
+        checks = tuple((name, _allowed(values)) for name, values in p.prop.items())
+        if len(checks) == 1:
+            ((name, ok),) = checks
+            return lambda facts, t: _admits(ok, _value(t, name))
+        return lambda facts, t: all(_admits(ok, _value(t, name)) for name, ok in checks)
+    if isinstance(p, Missing):
+        names = tuple(p.missing)
+        if len(names) == 1:
+            (only,) = names
+            return lambda facts, t: _value(t, only) is None
+        return lambda facts, t: all(_value(t, n) is None for n in names)
+    if isinstance(p, Untrusted):
+        want = p.untrusted
+        return lambda facts, t: (t.id in facts.untrusted) is want
+    if isinstance(p, EntryPoint):
+        want = p.entry_point
+        return lambda facts, t: (t.id in facts.entry_points) is want
+    if isinstance(p, CrownJewel):
+        want = p.crown_jewel
+        return lambda facts, t: (t.id in facts.crown_jewels) is want
+    if isinstance(p, IncomingFrom):
+        kinds = frozenset(p.incoming_from)
+        return lambda facts, t: any(
+            facts.elements[f.source].kind in kinds for f in facts.incoming[t.id]
+        )
+    if isinstance(p, OutgoingTo):
+        kinds = frozenset(p.outgoing_to)
+        return lambda facts, t: any(
+            facts.elements[f.target].kind in kinds for f in facts.outgoing[t.id]
+        )
+    if isinstance(p, ModelTypeIn):
+        types = frozenset(p.model_type)
+        return lambda facts, t: facts.model_types.get(t.id) in types
+    if isinstance(p, Upstream | Downstream):
+        up = isinstance(p, Upstream)
+        hood = p.upstream if isinstance(p, Upstream) else p.downstream
+        kinds, hops = frozenset(hood.kind), hood.max_hops
+        return lambda facts, t: facts.near(t.id, kinds, hops, up=up) is not None
+    if isinstance(p, Source | Target):
+        end = "source" if isinstance(p, Source) else "target"
+        sub = p.source if isinstance(p, Source) else p.target
+        end_kind = kind[0 if end == "source" else 1] if isinstance(kind, tuple) else None
+        return _on_end(matcher(sub, end_kind), end)
+    return _slow(p)
+
+
+def _allowed(values: list[Any]) -> tuple[frozenset[Any], frozenset[bool], bool]:
+    """Values a property may have, split as :func:`_equal` compares them: non-booleans
+    (by equality), booleans (by identity of truth value), and whether "not set" is one."""
+    plain = frozenset(v for v in values if v is not None and not isinstance(v, bool))
+    flags = frozenset(v for v in values if isinstance(v, bool))
+    return plain, flags, any(v is None for v in values)
+
+
+def _admits(allowed: tuple[frozenset[Any], frozenset[bool], bool], value: Any) -> bool:
+    plain, flags, unset = allowed
+    if value is None:
+        return unset
+    if isinstance(value, bool):
+        return value in flags
+    try:
+        return value in plain
+    except TypeError:  # an unhashable value: compare one by one
+        return any(_equal(value, a) for a in plain)
+
+
+def _on_end(inner: Test, end: str) -> Test:
+    """A test of a flow's source or target element, remembered per element in the facts:
+    many flows share an end."""
+    key = object()
+
+    def test(facts: Facts, t: Flow) -> bool:
+        element_id = getattr(t, end)
+        memo = facts.memo
+        hit = memo.get((key, element_id))
+        if hit is None:
+            hit = memo[key, element_id] = inner(facts, facts.elements[element_id])
+        return hit
+
+    return test

@@ -36,8 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.synthetic import synthetic_document
-from workbench import ThreatModel
-from workbench import io as wio
+from workbench import ThreatModel, rewrite, saving
 
 REPEAT = 5
 
@@ -162,10 +161,10 @@ def row(n: int, repeat: int, ruamel: bool) -> str:
         if ruamel:
             m = one_edit()
             start = CLOCK()
-            full, compact = wio._full_document(m), wio.to_document(m)
-            written = wio._ruamel_write_over(text, full, compact)
+            full, compact = saving._full_document(m), saving.to_document(m)
+            written = rewrite._ruamel_write_over(text, full, compact)
             assert written is not None
-            assert wio._reads_back(written, m)
+            assert saving._reads_back(written, m)
             t_ruamel = CLOCK() - start
             out += f" {t_ruamel:>8.3f}s {t_ruamel / t_canonical:>6.2f}"
     return out

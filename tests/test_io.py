@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from workbench import Element, ThreatModel
-from workbench import io as wio
+from workbench import Element, ThreatModel, rewrite, saving, yaml_text
 from workbench.errors import ModelFileError
 from workbench.io import MAX_FILE_BYTES, MIGRATIONS, loads_model
 
@@ -346,13 +345,13 @@ def _save_edit(
     p.write_text(text, encoding="utf-8")
     m = edit(ThreatModel.load(p))
     used: list[str] = []
-    real = wio._ruamel_write_over
+    real = rewrite._ruamel_write_over
 
     def spy(source: str, full: dict[str, Any], compact: dict[str, Any]) -> str | None:
         used.append(source)
         return real(source, full, compact)
 
-    monkeypatch.setattr(wio, "_ruamel_write_over", spy)
+    monkeypatch.setattr(rewrite, "_ruamel_write_over", spy)
     m.save()
     assert bool(used) == ruamel
     assert ThreatModel.load(p) == m
@@ -523,13 +522,13 @@ def test_one_edit_of_a_large_file_is_one_edit_of_its_text(
 ) -> None:
     text = _many(1000)
     edits: list[int] = []
-    real = wio._TextWriter.result
+    real = rewrite._TextWriter.result
 
     def result(self: Any) -> str:
         edits.append(len(self.edits))
         return real(self)
 
-    monkeypatch.setattr(wio._TextWriter, "result", result)
+    monkeypatch.setattr(rewrite._TextWriter, "result", result)
     out = _save_edit(tmp_path, text, lambda m: m.update_element("e7", name="X"), monkeypatch)
     assert out == text.replace("name: E7  # 7", "name: X  # 7")
     assert edits == [1]
@@ -544,7 +543,7 @@ def test_writing_over_a_file_works_in_proportion_to_its_size() -> None:
     for n in (200, 400):
         text = _many(n)
         m = loads_model(text).update_element("e7", name="X")
-        full, compact = wio._full_document(m), wio.to_document(m)
+        full, compact = saving._full_document(m), saving.to_document(m)
         count = 0
 
         def trace(frame: Any, event: str, arg: Any) -> Any:
@@ -561,7 +560,7 @@ def test_writing_over_a_file_works_in_proportion_to_its_size() -> None:
         sys.setprofile(profile)
         sys.settrace(trace)
         try:
-            out = wio._write_over(text, full, compact)
+            out = rewrite._write_over(text, full, compact)
         finally:
             sys.settrace(tracer)
             sys.setprofile(profiler)
@@ -572,11 +571,11 @@ def test_writing_over_a_file_works_in_proportion_to_its_size() -> None:
 
 def test_canonical_text_is_recognised_section_by_section(minimal: ThreatModel) -> None:
     text = ThreatModel.model_validate(minimal.model_dump()).to_yaml()
-    doc = wio.to_document(minimal)
-    assert "".join(wio._canonical_yaml({k: v}) for k, v in doc.items()) == text
-    assert wio._is_canonical_text(text)
-    assert not wio._is_canonical_text(text + "# a comment\n")
-    assert not wio._is_canonical_text(text.replace("system:", "# hi\nsystem:"))
+    doc = saving.to_document(minimal)
+    assert "".join(yaml_text._canonical_yaml({k: v}) for k, v in doc.items()) == text
+    assert saving._is_canonical_text(text)
+    assert not saving._is_canonical_text(text + "# a comment\n")
+    assert not saving._is_canonical_text(text.replace("system:", "# hi\nsystem:"))
 
 
 # ----------------------------------------------------------------------------- migration

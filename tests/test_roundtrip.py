@@ -12,8 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import Element, ElementProperties, ThreatModel
-from workbench import io as wio
+from workbench import Element, ElementProperties, ThreatModel, rewrite, saving
 from workbench.model import KINDS
 from workbench.model.types import BIDI_CONTROLS, NOT_IN_ONE_LINE, NOT_IN_TEXT
 
@@ -171,7 +170,7 @@ def test_load_save_round_trip(m: ThreatModel, suffix: str) -> None:
         # and saving again is a fixed point
         first = p.read_text(encoding="utf-8")
         if suffix == ".yaml":  # recognised as canonical: saved again by the canonical writer
-            assert wio._is_canonical_text(first)
+            assert saving._is_canonical_text(first)
         loaded.save()
         assert p.read_text(encoding="utf-8") == first
 
@@ -212,7 +211,7 @@ def hand_written(draw: st.DrawFn, m: ThreatModel) -> tuple[str, dict[str, str], 
     after an item's ID, items in flow or block style and in another order, keys in another
     order, defaults spelled out, sequences indented or not. Returns the text, the text of
     each item by ID, and the comments that must survive any edit."""
-    full, compact = wio._full_document(m), wio.to_document(m)
+    full, compact = saving._full_document(m), saving.to_document(m)
     dash = draw(st.sampled_from(["", "  "]))
     lines = ["# written by hand"]
     comments = ["# written by hand"]
@@ -319,12 +318,12 @@ def test_hand_written_file_survives_edits(data: st.DataObject) -> None:
         loaded = ThreatModel.load(p)
         assert loaded == m
         new = data.draw(edited(loaded))
-        real = wio._ruamel_write_over
+        real = rewrite._ruamel_write_over
         try:
-            wio._ruamel_write_over = _no_ruamel
+            rewrite._ruamel_write_over = _no_ruamel
             new.save()
         finally:
-            wio._ruamel_write_over = real
+            rewrite._ruamel_write_over = real
         out = p.read_text(encoding="utf-8")
         assert ThreatModel.load(p) == new
         for comment in comments:
@@ -332,8 +331,8 @@ def test_hand_written_file_survives_edits(data: st.DataObject) -> None:
         for e in new.elements:
             if f"# name of {e.id}\n" in text:
                 assert f"# name of {e.id}\n" in out
-        before = {x["id"]: x for x in wio._full_document(m)["elements"]}
-        for x in wio._full_document(new)["elements"]:
+        before = {x["id"]: x for x in saving._full_document(m)["elements"]}
+        for x in saving._full_document(new)["elements"]:
             if before.get(x["id"]) == x:
                 assert items[x["id"]] in out
         ThreatModel.load(p).save()

@@ -198,8 +198,9 @@ def _validate(files: list[Path], quiet: bool, out: TextIO, err: TextIO) -> int:
 
 
 def _new(file: Path, template: str, force: bool, out: TextIO, err: TextIO) -> int:
-    from .io import detect_format, dumps_model
+    from .io import detect_format
     from .outputs import check_output, write_output
+    from .saving import dumps_model
     from .templates import load_template, names
 
     check_output(file, force=force)

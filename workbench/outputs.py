@@ -1,7 +1,7 @@
 """Writing output files: the one atomic writer. Every file the workbench writes goes
 through :func:`write_output`: the outputs of the command line, and models saved with
 :meth:`ThreatModel.save <workbench.model.ThreatModel.save>` (through
-:func:`workbench.io.write_atomic`, which passes ``force``).
+:func:`workbench.saving.write_atomic`, which passes ``force``).
 
 Rules (the same for every command that writes: ``analyze``, ``report``, ``model-card``,
 ``export``, ``diff``, ``new``, ``import``; and for saving a model):

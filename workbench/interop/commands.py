@@ -108,8 +108,9 @@ def _problems(exc: Exception, err: TextIO) -> int:
 
 def _import(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..errors import ModelFileError
-    from ..io import detect_format, dumps_model
+    from ..io import detect_format
     from ..outputs import check_output, write_output
+    from ..saving import dumps_model
     from . import import_file
 
     target: Path | None = args.output

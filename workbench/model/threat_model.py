@@ -291,19 +291,19 @@ class ThreatModel(Strict):
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical document: defaults left out, lists sorted by ID."""
-        from ..io import to_document
+        from ..saving import to_document
 
         return to_document(self)
 
     def to_yaml(self) -> str:
         """The canonical YAML text of the model."""
-        from ..io import dumps_model
+        from ..saving import dumps_model
 
         return dumps_model(self, fmt="yaml")
 
     def to_json(self) -> str:
         """The canonical JSON text of the model."""
-        from ..io import dumps_model
+        from ..saving import dumps_model
 
         return dumps_model(self, fmt="json")
 
@@ -311,7 +311,7 @@ class ThreatModel(Strict):
         """Write the model atomically to ``path`` (default: the file it was loaded from),
         keeping the previous file as ``<name>.bak``. Comments and key order of a file this
         model was loaded from survive."""
-        from ..io import save_model
+        from ..saving import save_model
 
         return save_model(self, path, backup=backup)
 

@@ -19,8 +19,9 @@ from typing import Any
 
 from ... import __version__
 from ...errors import ModelFileError
-from ...io import load_model, loads_model, write_atomic
+from ...io import load_model, loads_model
 from ...model import ThreatModel
+from ...saving import write_atomic
 from ..safehtml import Html
 
 METADATA_KEY = "threat_workbench"

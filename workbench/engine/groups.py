@@ -88,6 +88,8 @@ def _absences(rule: Any) -> tuple[tuple[str, bool], ...]:
             for name, allowed in c.prop.items():
                 if allowed and all(a is None or a is False for a in allowed):
                     out.append((name, False))
+    if len(_ABSENCES) >= 10_000:  # catalogs loaded again and again (a server)
+        _ABSENCES.clear()
     _ABSENCES[id(rule)] = (rule, tuple(out))  # the rule is kept alive with its ID
     return tuple(out)
 

@@ -55,6 +55,8 @@ Kinds = str | tuple[str, str]
 Test = Callable[[Facts, Any], bool]
 """Whether a predicate holds on a target, without its reasons (see :func:`matcher`)."""
 
+_MAX_CACHED = 50_000
+"""Matchers kept at most (a catalog makes a few thousand)."""
 _MATCHERS: dict[tuple[int, Kinds | None], tuple[Predicate, Test]] = {}
 
 
@@ -71,6 +73,8 @@ def matcher(pred: Predicate, kind: Kinds | None = None) -> Test:
         return hit[1]
     fixed = _decided(pred, kind) if kind is not None else None
     test = _compile(pred, kind) if fixed is None else ALWAYS if fixed else NEVER
+    if len(_MATCHERS) >= _MAX_CACHED:  # catalogs loaded again and again (a server)
+        _MATCHERS.clear()
     _MATCHERS[key] = (pred, test)  # the predicate is kept alive with its ID
     return test
 

@@ -45,8 +45,9 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
+# --durations=15: every run ends with its 15 slowest tests, so a slow newcomer shows.
 pytest: $(BIN)/.installed
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
 
 schema: $(BIN)/.installed
 	$(BIN)/python -m workbench.schema

@@ -7,14 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests import conftest
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "interop"
+REFERENCE = conftest.REFERENCE / "interop"
 """The interchange samples and schemas, read in place (never copied into the repo)."""
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
-needs_reference = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
-)
+needs_reference = conftest.needs_reference("interop")
 
 
 def schema_errors(doc: dict[str, Any], schema_path: Path) -> list[str]:

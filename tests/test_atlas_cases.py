@@ -29,12 +29,15 @@ from benchmarks.bench_atlas import (
     parent,
     score_case,
 )
+from tests.conftest import reference_missing
 from workbench import ThreatModel
 
 CASES = load_cases(CASES_FILE)
 CASE_IDS = [c.id for c in CASES]
 ATTACK_WORDS = re.compile(r"attacker|adversar|malicious|poison|exploit|evil", re.IGNORECASE)
-needs_atlas = pytest.mark.skipif(not DEFAULT_ATLAS.is_file(), reason="ATLAS.yaml is absent")
+needs_atlas = pytest.mark.skipif(
+    not DEFAULT_ATLAS.is_file(), reason=reference_missing("mitre-atlas", DEFAULT_ATLAS.name)
+)
 
 
 @cache

@@ -19,15 +19,15 @@ from typing import Any, get_args
 import pytest
 import yaml
 
+from tests.conftest import REFERENCE, reference_missing
 from workbench.catalog import Catalog, load_catalog
 from workbench.catalog.schema import CatalogFile, Framework, FrameworkId
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS_DIR = ROOT / "catalogs" / "frameworks"
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 if not REFERENCE.is_dir():
-    pytest.skip(f"reference data not found at {REFERENCE}", allow_module_level=True)
+    pytest.skip(reference_missing(), allow_module_level=True)
 
 FRAMEWORK_IDS: tuple[str, ...] = get_args(FrameworkId)
 

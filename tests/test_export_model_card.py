@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import REFERENCE, reference_missing
 from workbench import ThreatModel
 from workbench.engine import analyze
 from workbench.export.model_card import (
@@ -29,9 +29,8 @@ from workbench.export.model_card import (
 from workbench.templates import load_template, names
 
 DATE = dt.date(2026, 1, 15)
-MCT_SCHEMA = (
-    SHARED / "reference" / "model-card-toolkit" / "schema" / "v0.0.2" / "model_card.schema.json"
-)
+MCT_PARTS = ("model-card-toolkit", "schema", "v0.0.2", "model_card.schema.json")
+MCT_SCHEMA = REFERENCE.joinpath(*MCT_PARTS)
 MITCHELL = (
     "Model details",
     "Intended use",
@@ -132,7 +131,7 @@ def test_validation_rejects_a_broken_front_matter(fine_tuning: Any) -> None:
     assert "model_name" in str(exc.value)
 
 
-@pytest.mark.skipif(not MCT_SCHEMA.is_file(), reason="shared/reference is absent")
+@pytest.mark.skipif(not MCT_SCHEMA.is_file(), reason=reference_missing(*MCT_PARTS))
 @pytest.mark.parametrize("name", names())
 def test_mct_json_validates_against_model_card_toolkit_v002(name: str, catalog: Any) -> None:
     schema = json.loads(MCT_SCHEMA.read_text(encoding="utf-8"))

@@ -12,18 +12,16 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.conftest import REFERENCE, needs_reference
 from workbench import ThreatModel
 from workbench.cli import main
 from workbench.interop.otm import from_otm
 from workbench.interop.threat_dragon import from_threat_dragon
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 INTEROP = REFERENCE / "interop"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "interop"
-needs_reference = pytest.mark.skipif(
-    not INTEROP.is_dir(), reason=f"reference data not found at {INTEROP}"
-)
+needs_interop = needs_reference("interop")
 
 
 def run(*args: str | Path) -> tuple[int, str, str]:
@@ -51,7 +49,7 @@ MINIMAL_OTM: dict[str, Any] = {
 
 
 # --------------------------------------------------------------------------- import
-@needs_reference
+@needs_interop
 @pytest.mark.parametrize(
     ("sample", "fmt", "elements"),
     [
@@ -160,7 +158,7 @@ def test_export_then_import_gives_the_model_back(tmp_path: Path, fmt: str, name:
     assert ThreatModel.load(back) == ThreatModel.load(model_path)
 
 
-@needs_reference
+@needs_interop
 def test_exported_files_validate_against_their_schemas(tmp_path: Path) -> None:
     from jsonschema import Draft7Validator
 
@@ -347,7 +345,7 @@ def test_ci_guide_commands_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         assert list(Draft7Validator(schema).iter_errors(sarif)) == []
 
 
-@needs_reference
+@needs_interop
 def test_import_summary_names_the_report_option(tmp_path: Path) -> None:
     """Threats of the other tool are not decisions: the summary says how to list them."""
     out = tmp_path / "model.yaml"

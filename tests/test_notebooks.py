@@ -1,77 +1,26 @@
 """The notebooks in ``notebooks/`` (and ``notebooks/solutions/``) run top to bottom and are
 committed without outputs.
 
-Each notebook runs once per test session with nbclient in a temporary copy of the folder,
-so files a notebook writes (``my_model.yaml``, ``quickstart_report.html`` ...) never land in
-the repository; the per-notebook tests below share that run.
+Each notebook runs once per test session with nbclient in a temporary copy of the folder
+(``tests/notebook_support.py``), so files a notebook writes (``my_model.yaml``,
+``quickstart_report.html`` ...) never land in the repository; the per-notebook tests below,
+and the workshop tests, share that run.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+from tests.notebook_support import NOTEBOOKS_DIR, RunNotebook
+
 NOTEBOOKS = sorted(p for p in NOTEBOOKS_DIR.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 IDS = [p.relative_to(NOTEBOOKS_DIR).as_posix() for p in NOTEBOOKS]
 QUICKSTART = "01-quickstart.ipynb"
 TUTORIALS = [f"0{n}-" for n in range(1, 6)]
-CELL_TIMEOUT = 120  # seconds per cell
-
-
-@dataclass(frozen=True)
-class Run:
-    """An executed notebook and the folder it ran in."""
-
-    nb: Any
-    workdir: Path
-
-    @property
-    def outputs(self) -> list[Any]:
-        return [o for cell in self.nb.cells if cell.cell_type == "code" for o in cell.outputs]
-
-    def text(self, mime: str = "text/plain") -> str:
-        """Everything the notebook printed (stdout) or displayed as ``mime``."""
-        parts = [o.text for o in self.outputs if o.output_type == "stream" and o.name == "stdout"]
-        parts += [o.data.get(mime, "") for o in self.outputs if "data" in o]
-        return "\n".join(parts)
-
-
-def execute(path: Path, base: Path) -> Run:
-    """Run ``path`` top to bottom in a copy of ``notebooks/`` under ``base``."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    workdir = base / "notebooks"
-    shutil.copytree(NOTEBOOKS_DIR, workdir)
-    copy = workdir / path.relative_to(NOTEBOOKS_DIR)
-    nb = nbformat.read(copy, as_version=4)
-    client = nbclient.NotebookClient(
-        nb,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT,
-        resources={"metadata": {"path": str(copy.parent)}},
-    )
-    client.execute()  # raises CellExecutionError, naming the cell, if a cell fails
-    return Run(nb=nb, workdir=copy.parent)
-
-
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Run each notebook at most once per module, on first use."""
-    cache: dict[str, Run] = {}
-
-    def get(name: str) -> Run:
-        if name not in cache:
-            base = tmp_path_factory.mktemp(Path(name).stem)
-            cache[name] = execute(NOTEBOOKS_DIR / name, base)
-        return cache[name]
-
-    return get
 
 
 def test_quickstart_is_there():
@@ -119,8 +68,8 @@ def test_notebook_is_committed_without_outputs(path: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", IDS)
-def test_notebook_runs_top_to_bottom(name: str, runs: Any):
-    run = runs(name)
+def test_notebook_runs_top_to_bottom(name: str, notebook_runs: RunNotebook):
+    run = notebook_runs(name)
     outputs = run.outputs
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
@@ -129,8 +78,8 @@ def test_notebook_runs_top_to_bottom(name: str, runs: Any):
 
 
 @pytest.mark.slow
-def test_quickstart_shows_the_workbench_and_writes_report_and_model(runs: Any):
-    run = runs(QUICKSTART)
+def test_quickstart_shows_the_workbench_and_writes_report_and_model(notebook_runs: RunNotebook):
+    run = notebook_runs(QUICKSTART)
     widget = [
         o for o in run.outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
     ]
@@ -153,8 +102,8 @@ def test_quickstart_shows_the_workbench_and_writes_report_and_model(runs: Any):
 
 
 @pytest.mark.slow
-def test_session_writes_report_model_card_and_model(runs: Any):
-    run = runs("02-threat-modeling-session.ipynb")
+def test_session_writes_report_model_card_and_model(notebook_runs: RunNotebook):
+    run = notebook_runs("02-threat-modeling-session.ipynb")
     for name in ("session_report.html", "model_card.md", "agent_model.yaml"):
         assert (run.workdir / name).stat().st_size > 0, name
     assert "calendar_tool" in (run.workdir / "agent_model.yaml").read_text(encoding="utf-8")
@@ -163,16 +112,16 @@ def test_session_writes_report_model_card_and_model(runs: Any):
 
 
 @pytest.mark.slow
-def test_custom_catalog_threat_fires_and_is_mitigated(runs: Any):
-    stdout = runs("04-custom-catalog.ipynb").text()
+def test_custom_catalog_threat_fires_and_is_mitigated(notebook_runs: RunNotebook):
+    stdout = notebook_runs("04-custom-catalog.ipynb").text()
     assert "ACME-LLM-001@llm_api [" in stdout
     assert "ACME-LLM-001@llm_api: mitigated" in stdout
     assert "Problems: none" in stdout
 
 
 @pytest.mark.slow
-def test_ci_notebook_gates_and_writes_sarif_and_review(runs: Any):
-    run = runs("05-ci-and-review.ipynb")
+def test_ci_notebook_gates_and_writes_sarif_and_review(notebook_runs: RunNotebook):
+    run = notebook_runs("05-ci-and-review.ipynb")
     sarif = json.loads((run.workdir / "findings.sarif").read_text(encoding="utf-8"))
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]

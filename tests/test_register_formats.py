@@ -10,6 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.conftest import REFERENCE, reference_missing
 from tests.test_cli import run
 from workbench import ThreatModel
 from workbench.catalog import Catalog, load_catalog
@@ -18,7 +19,7 @@ from workbench.export import to_csv, to_json, to_sarif, to_table
 
 HERE = Path(__file__).resolve().parent
 CATALOG = HERE / "fixtures" / "engine_catalog"
-SARIF_SCHEMA = HERE.parents[1] / "shared" / "reference" / "sarif" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = REFERENCE / "sarif" / "sarif-schema-2.1.0.json"
 
 MODEL = """\
 format_version: 1
@@ -67,7 +68,7 @@ def test_analyze_json(model_file: Path) -> None:
 
 def test_sarif_validates_against_the_schema(model_file: Path) -> None:
     if not SARIF_SCHEMA.exists():
-        pytest.skip("../shared/reference is not present")
+        pytest.skip(reference_missing("sarif", SARIF_SCHEMA.name))
     m = ThreatModel.load(model_file)
     a = analyze(m, load_catalog(CATALOG, builtin=False))
     doc = json.loads(to_sarif(a))

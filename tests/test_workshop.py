@@ -4,19 +4,19 @@ incomplete one; the exercises notebook says "not yet", the solutions notebook pa
 from __future__ import annotations
 
 import html
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.notebook_support import RunNotebook
 from workbench import Decision, ThreatModel, workshop
 from workbench.catalog import load_catalog
 from workbench.engine import analyze
 from workbench.model import stride_for
 
-NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-EXERCISES = NOTEBOOKS_DIR / "03-workshop-exercises.ipynb"
-SOLUTIONS = NOTEBOOKS_DIR / "solutions" / "03-workshop-exercises-solutions.ipynb"
+EXERCISES = "03-workshop-exercises.ipynb"
+SOLUTIONS = "solutions/03-workshop-exercises-solutions.ipynb"
+"""The workshop notebooks, relative to ``notebooks/``."""
 
 
 def _correct_stride() -> dict[str, str]:
@@ -220,17 +220,7 @@ def test_result_html_is_escaped_and_says_the_verdict():
 
 
 # ------------------------------------------------------------------ notebooks
-def _run(path: Path, tmp_path: Path) -> Any:
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(tmp_path)}}
-    )
-    client.execute()
-    return nb
-
-
+# The runs are shared with tests/test_notebooks.py: each notebook is executed once.
 def _checks(nb: Any) -> list[str]:
     """The HTML of every self-check result the notebook shows."""
     return [
@@ -243,8 +233,8 @@ def _checks(nb: Any) -> list[str]:
 
 
 @pytest.mark.slow
-def test_exercises_notebook_as_is_says_not_yet(tmp_path: Path):
-    nb = _run(EXERCISES, tmp_path)
+def test_exercises_notebook_as_is_says_not_yet(notebook_runs: RunNotebook):
+    nb = notebook_runs(EXERCISES).nb
     checks = _checks(nb)
     assert len(checks) == len(workshop.CHECKS)
     assert all("data-passed='false'" in c and "not yet" in c for c in checks)
@@ -252,8 +242,8 @@ def test_exercises_notebook_as_is_says_not_yet(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_solutions_notebook_passes_every_check(tmp_path: Path):
-    nb = _run(SOLUTIONS, tmp_path)
+def test_solutions_notebook_passes_every_check(notebook_runs: RunNotebook):
+    nb = notebook_runs(SOLUTIONS).nb
     checks = _checks(nb)
     assert len(checks) == len(workshop.CHECKS)
     assert all("data-passed='true'" in c for c in checks), checks

@@ -188,7 +188,7 @@ class Influence:
         done: set[_State] = set()
         persisting = g.persisting
         untrusted = frozenset(g.untrusted_actors())
-        screening = {n for n in g.g.nodes if is_screen(g, n)}
+        screening = {n for n in g.nodes if is_screen(g, n)}
         # per element, the flows content can take: no queries, nothing into an outsider
         out = {
             x: [(f.id, y, start) for f, y, query, start in rows if not (query or y in untrusted)]

@@ -107,16 +107,16 @@ class StepGraph:
         self.graph = graph
         self.succ: dict[_State, dict[_State, _Edge]] = {}
         self._persisting = graph.persisting
-        self._stores = frozenset(n for n in graph.g.nodes if graph.is_store(n))
+        self._stores = frozenset(n for n in graph.nodes if graph.is_store(n))
         self._out = graph.outflows
-        inflows: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in graph.g.nodes}
+        inflows: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in graph.nodes}
         for x in sorted(self._out):
             for row in self._out[x]:
                 inflows[row[1]].append(row)
         self._in = {n: sorted(rows, key=lambda r: r[0].id) for n, rows in inflows.items()}
         for e in graph.model.elements:
             self.succ[(e.id, None)] = {}
-        for x in sorted(graph.g.nodes):
+        for x in sorted(graph.nodes):
             for srv in self._states_of(x):
                 self._expand((x, srv))
 

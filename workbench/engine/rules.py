@@ -152,7 +152,7 @@ class Facts:
         at once, each element labelled with the lowest ID among its nearest."""
         # upstream of X means X is downstream of the source: walk from the sources along
         # flows when looking up, against them when looking down
-        adj = self.graph.g.succ if up else self.graph.g.pred
+        adj = self.graph.succ if up else self.graph.pred
         label: dict[str, str] = {}
         frontier: dict[str, str] = {}
         for source in sorted(e for e, el in self.elements.items() if el.kind in kinds):

@@ -248,3 +248,4 @@ def test_incremental_equals_full(catalog: Catalog, seed: int, which: str) -> Non
         want = Analyzer(catalog).analyze(m)
         assert got.findings == want.findings, f"edit {i}"
         assert got.attack_paths == want.attack_paths
+        assert got.groups == want.groups, f"edit {i}"

@@ -100,6 +100,20 @@ class ModelGraph:
         self._chains: dict[str, tuple[str, ...]] = {}
         self._trust = {b.id: b.trust for b in model.boundaries}
 
+    def adopt_trust(self, other: ModelGraph) -> None:
+        """Reuse ``other``'s untrusted elements (the caller knows that no element changed
+        kind, boundary or trust, and the boundaries are the same)."""
+        if "_untrusted" in other.__dict__:
+            self.__dict__["_untrusted"] = other.__dict__["_untrusted"]
+
+    def adopt_flows(self, other: ModelGraph) -> None:
+        """Reuse ``other``'s flow initiators, queries and persisting elements (the caller
+        knows that no flow changed and no element changed kind, persistent memory or
+        online learning)."""
+        for name in ("_initiators", "outflows", "persisting"):
+            if name in other.__dict__:
+                self.__dict__[name] = other.__dict__[name]
+
     @property
     def nodes(self) -> Iterable[str]:
         """Element IDs, in the model's order."""

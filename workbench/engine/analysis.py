@@ -39,7 +39,7 @@ from ..io import gc_paused
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK
-from .groups import FindingGroup, group_findings
+from .groups import FindingGroup, Grouper
 from .matchers import NEVER, Kinds, Test, kinds_of, matcher
 from .paths import AttackPath, Route, attack_paths, path_routes
 from .risk import Scored
@@ -121,6 +121,7 @@ class Analysis:
     _graph: ModelGraph = field(repr=False, compare=False)
     _facts: Facts = field(repr=False, compare=False)
     _routes: _Routes = field(default_factory=lambda: _Routes(), repr=False, compare=False)
+    _grouper: Grouper | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def attack_paths(self) -> tuple[AttackPath, ...]:
@@ -140,8 +141,9 @@ class Analysis:
     def groups(self) -> tuple[FindingGroup, ...]:
         """Findings grouped by cause, worst first (see :mod:`workbench.engine.groups`);
         computed on first use."""
+        grouper = self._grouper or Grouper(self.catalog)
         with gc_paused():  # see the module docstring
-            return group_findings(self.model, self.catalog, self.findings)
+            return grouper.group(self.model, self.findings)
 
     def group_of(self, finding_id: str) -> FindingGroup:
         """The group a finding belongs to (``KeyError`` if there is no such finding)."""
@@ -306,6 +308,7 @@ class Analyzer:
         self.catalog = catalog
         self._index = _Index(catalog)
         self._last: tuple[ThreatModel, Facts, dict[str, list[Finding]], _Routes] | None = None
+        self._grouper = Grouper(catalog)
 
     def analyze(self, model: ThreatModel) -> Analysis:
         """Analyse ``model`` from scratch."""
@@ -343,10 +346,7 @@ class Analyzer:
         graph = model.graph()
         facts = Facts(graph)
         edit = _Edit(old_facts, facts)
-        if edit.keeps(_INFLUENCE_FIELDS, _INFLUENCE_FLOW_FIELDS):
-            facts.adopt_influence(old_facts)  # the edit cannot move outsiders' content
-        if edit.keeps(_SHAPE_FIELDS, _SHAPE_FLOW_FIELDS):
-            facts.adopt_shape(old_facts)  # nor change what lies near what
+        _adopt(facts, old_facts, edit)
         scope = _Scope(old_facts, facts, self._index.radius, edit)
         ctx = Context(objective_impact(model), self._index.in_place, self._index.references)
         idx = self._index
@@ -402,6 +402,7 @@ class Analyzer:
             _graph=graph,
             _facts=facts,
             _routes=routes,
+            _grouper=self._grouper,
             entry_points=tuple(sorted(facts.entry_points)),
             crown_jewels=tuple(sorted(facts.crown_jewels)),
             untrusted_actors=tuple(sorted(facts.untrusted)),
@@ -427,9 +428,24 @@ _SHAPE_FIELDS = ("kind", "model_type", "boundary")
 """What the neighbourhood searches, inherited model types and boundary crossings read of
 an element."""
 _SHAPE_FLOW_FIELDS = ("source", "target")
+_STANDING_FIELDS = ("kind", "boundary", "trusted", "exposure", "data_classification", "assets")
+"""What untrusted actors, entry points and crown jewels read of an element (with the
+boundaries and assets, compared apart)."""
 _STEP_FIELDS = ("kind", "persistent_memory", "online_learning")
 """What the attack paths' step graph reads of an element (with who initiates a flow)."""
 _STEP_FLOW_FIELDS = ("source", "target", "query", "initiated_by")
+
+
+def _adopt(facts: Facts, old: Facts, edit: _Edit) -> None:
+    """Let ``facts`` reuse what ``old`` computed and the edit cannot have changed."""
+    if edit.keeps(_INFLUENCE_FIELDS, _INFLUENCE_FLOW_FIELDS):
+        facts.adopt_influence(old)  # the edit cannot move outsiders' content
+    if edit.keeps(_SHAPE_FIELDS, _SHAPE_FLOW_FIELDS):
+        facts.adopt_shape(old)  # nor change what lies near what
+    if edit.keeps(_STANDING_FIELDS, _SHAPE_FLOW_FIELDS):
+        facts.adopt_standing(old)  # nor who is an outsider, an entry point, a jewel
+    if not edit.flows and edit.keeps(_STEP_FIELDS, ()):
+        facts.adopt_flows(old)  # nor any flow or who starts it
 
 
 class _Edit:
@@ -461,7 +477,7 @@ class _Edit:
 
 
 def _field(element: Element, name: str) -> object:
-    if name in ("kind", "boundary", "name"):
+    if name in ("kind", "boundary", "name", "assets"):
         return getattr(element, name)
     return getattr(element.properties, name)
 

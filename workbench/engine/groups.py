@@ -121,65 +121,113 @@ def group_findings(
     model: ThreatModel, catalog: Catalog, findings: Sequence[Finding]
 ) -> tuple[FindingGroup, ...]:
     """Group ``findings`` by cause (see the module's documentation)."""
-    taken: set[str] = set()
-    groups = _missing_controls(model, catalog, findings, taken)
-    groups += _same_threat(catalog, findings, taken)
-    for f in findings:
-        if f.id not in taken:
-            fix = next((m for m in f.mitigations if m not in f.in_place), "")
-            groups.append(_group(f"finding:{f.id}", "single", f.title, fix, catalog, [f]))
-    return tuple(sorted(groups, key=lambda g: (-g.score, -len(g.members), g.id)))
+    return Grouper(catalog).group(model, findings)
 
 
-def _missing_controls(
-    model: ThreatModel, catalog: Catalog, findings: Sequence[Finding], taken: set[str]
-) -> list[FindingGroup]:
-    """Groups of two or more findings on one element caused by one missing property."""
-    elements = {e.id: e for e in model.elements}
-    fixes = _fixes_by_property(catalog)
-    by_cause: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in findings:
-        threat = catalog.threats.get(f.threat_id)
-        target = elements.get(f.target)
-        if threat is None or target is None:
-            continue
-        for name in missing_properties(threat.applies_to, target):
-            if name in fixes:
-                by_cause[(f.target, name)].append(f)
-    groups = []
-    for (eid, name), members in sorted(by_cause.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        free = [m for m in members if m.id not in taken]
-        if len(free) < 2:
-            continue
-        wanted = {mid for m in free for mid in m.mitigations}
-        fix = next((m for m in fixes[name] if m in wanted), fixes[name][0])
-        shown = "unknown" if _value(elements[eid], name) is None else "false"
-        title = f"{elements[eid].name}: {name.replace('_', ' ')} is {shown}"
-        groups.append(_group(f"missing:{eid}:{name}", "missing_control", title, fix, catalog, free))
-        taken |= {m.id for m in free}
-    return groups
+class Grouper:
+    """Groups findings by cause with one catalog, reusing what its previous call built
+    for the same element and findings, the same members of a threat and the same single
+    finding: after an edit only what the edit changed is grouped again (the analyses of
+    one :class:`~workbench.engine.Analyzer` share one)."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._fixes = _fixes_by_property(catalog)
+        self._by_element: dict[str, tuple[Element, tuple[Finding, ...], _Missing]] = {}
+        self._by_threat: dict[str, tuple[tuple[Finding, ...], FindingGroup]] = {}
+        self._singles: dict[str, tuple[Finding, FindingGroup]] = {}
+
+    def group(self, model: ThreatModel, findings: Sequence[Finding]) -> tuple[FindingGroup, ...]:
+        """Group ``findings`` (sorted by ID) of an analysis of ``model``."""
+        on: dict[str, list[Finding]] = defaultdict(list)
+        for f in findings:
+            on[f.target].append(f)
+        groups: list[FindingGroup] = []
+        taken: set[str] = set()
+        by_element = {}
+        old = self._by_element
+        for e in model.elements:
+            fs = tuple(on.get(e.id, ()))
+            hit = old.get(e.id)
+            if hit is None or hit[0] is not e or hit[1] != fs:
+                hit = (e, fs, self._missing_controls(e, fs))
+            by_element[e.id] = hit
+            groups += hit[2][0]
+            taken |= hit[2][1]
+        self._by_element = by_element
+        groups += self._same_threat(findings, taken)
+        singles = {}
+        for f in findings:
+            if f.id not in taken:
+                single = self._singles.get(f.id)
+                if single is None or (single[0] is not f and single[0] != f):
+                    fix = next((m for m in f.mitigations if m not in f.in_place), "")
+                    g = _group(f"finding:{f.id}", "single", f.title, fix, self.catalog, [f])
+                    single = (f, g)
+                singles[f.id] = single
+                groups.append(single[1])
+        self._singles = singles
+        return tuple(sorted(groups, key=lambda g: (-g.score, -len(g.members), g.id)))
+
+    def _missing_controls(self, element: Element, findings: Sequence[Finding]) -> _Missing:
+        """Groups of two or more findings on one element caused by one missing property,
+        and the findings they take."""
+        fixes = self._fixes
+        by_cause: dict[str, list[Finding]] = defaultdict(list)
+        for f in findings:
+            threat = self.catalog.threats.get(f.threat_id)
+            if threat is None:
+                continue
+            for name in missing_properties(threat.applies_to, element):
+                if name in fixes:
+                    by_cause[name].append(f)
+        groups = []
+        taken: set[str] = set()
+        for name, members in sorted(by_cause.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            free = [m for m in members if m.id not in taken]
+            if len(free) < 2:
+                continue
+            wanted = {mid for m in free for mid in m.mitigations}
+            fix = next((m for m in fixes[name] if m in wanted), fixes[name][0])
+            shown = "unknown" if _value(element, name) is None else "false"
+            title = f"{element.name}: {name.replace('_', ' ')} is {shown}"
+            gid = f"missing:{element.id}:{name}"
+            groups.append(_group(gid, "missing_control", title, fix, self.catalog, free))
+            taken |= {m.id for m in free}
+        return groups, taken
+
+    def _same_threat(self, findings: Sequence[Finding], taken: set[str]) -> list[FindingGroup]:
+        """Groups of one threat on two or more targets."""
+        by_threat: dict[str, list[Finding]] = defaultdict(list)
+        for f in findings:
+            if f.id not in taken:
+                by_threat[f.threat_id].append(f)
+        groups = []
+        cache = {}
+        for tid in sorted(by_threat):
+            members = tuple(by_threat[tid])
+            if len(members) < 2:
+                continue
+            hit = self._by_threat.get(tid)
+            if hit is None or hit[0] != members:
+                hit = (members, _threat_group(tid, members, self.catalog))
+            cache[tid] = hit
+            groups.append(hit[1])
+            taken |= {m.id for m in members}
+        self._by_threat = cache
+        return groups
 
 
-def _same_threat(
-    catalog: Catalog, findings: Sequence[Finding], taken: set[str]
-) -> list[FindingGroup]:
-    """Groups of one threat on two or more targets."""
-    by_threat: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        if f.id not in taken:
-            by_threat[f.threat_id].append(f)
-    groups = []
-    for tid in sorted(by_threat):
-        members = by_threat[tid]
-        if len(members) < 2:
-            continue
-        first = members[0]
-        fix = next((m for m in first.mitigations if not _in_place_everywhere(m, members)), "")
-        title = f"{first.title} — on {len(members)} targets: {_names(members)}"
-        fix = fix or (first.mitigations[0] if first.mitigations else "")
-        groups.append(_group(f"threat:{tid}", "threat", title, fix, catalog, members))
-        taken |= {m.id for m in members}
-    return groups
+_Missing = tuple[list[FindingGroup], set[str]]
+"""An element's missing-control groups and the IDs of the findings they take."""
+
+
+def _threat_group(tid: str, members: Sequence[Finding], catalog: Catalog) -> FindingGroup:
+    first = members[0]
+    fix = next((m for m in first.mitigations if not _in_place_everywhere(m, members)), "")
+    title = f"{first.title} — on {len(members)} targets: {_names(members)}"
+    fix = fix or (first.mitigations[0] if first.mitigations else "")
+    return _group(f"threat:{tid}", "threat", title, fix, catalog, members)
 
 
 def _in_place_everywhere(mitigation: str, members: Sequence[Finding]) -> bool:

@@ -199,6 +199,25 @@ class Facts:
             if name in other.__dict__:
                 self.__dict__[name] = other.__dict__[name]
 
+    def adopt_standing(self, other: Facts) -> None:
+        """Reuse ``other``'s untrusted actors, entry points and crown jewels: only when no
+        element was added or removed or changed kind, boundary, trust, exposure, assets or
+        classification, no flow was added, removed or moved, and the boundaries and assets
+        are the same (see ``_Edit`` in the analysis)."""
+        for name in ("untrusted", "entry_points", "crown_jewels"):
+            if name in other.__dict__:
+                self.__dict__[name] = other.__dict__[name]
+        self.graph.adopt_trust(other.graph)
+
+    def adopt_flows(self, other: Facts) -> None:
+        """Reuse ``other``'s flows by element and who initiates each: only when no flow
+        changed at all and no element was added or removed or changed kind or whether
+        it keeps what it receives."""
+        for name in ("incoming", "outgoing"):
+            if name in other.__dict__:
+                self.__dict__[name] = other.__dict__[name]
+        self.graph.adopt_flows(other.graph)
+
     def influenced_keys(self) -> list[frozenset[str] | None]:
         """The origin filters asked for so far (see :meth:`influence`)."""
         return list(self._influence)

@@ -41,7 +41,7 @@ from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK
 from .groups import FindingGroup, Grouper
 from .matchers import NEVER, Kinds, Test, kinds_of, matcher
-from .paths import AttackPath, Route, attack_paths, path_routes
+from .paths import AttackPath, Route, ScoredRoutes, attack_paths, path_routes
 from .risk import Scored
 from .rules import Facts, evaluate
 from .scoring import Context, InPlace, narrowed, objective_impact, origins_of, score
@@ -122,6 +122,7 @@ class Analysis:
     _facts: Facts = field(repr=False, compare=False)
     _routes: _Routes = field(default_factory=lambda: _Routes(), repr=False, compare=False)
     _grouper: Grouper | None = field(default=None, repr=False, compare=False)
+    _scored: ScoredRoutes | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def attack_paths(self) -> tuple[AttackPath, ...]:
@@ -134,7 +135,13 @@ class Analysis:
                 self._routes.routes = path_routes(self._graph, sources, targets)
             jewels = {t: _jewel_impact(self._graph, facts, t) for t in facts.crown_jewels}
             return attack_paths(
-                self._graph, sources, targets, self.findings, jewels, routes=self._routes.routes
+                self._graph,
+                sources,
+                targets,
+                self.findings,
+                jewels,
+                routes=self._routes.routes,
+                scored=self._scored,
             )
 
     @cached_property
@@ -309,6 +316,7 @@ class Analyzer:
         self._index = _Index(catalog)
         self._last: tuple[ThreatModel, Facts, dict[str, list[Finding]], _Routes] | None = None
         self._grouper = Grouper(catalog)
+        self._scored = ScoredRoutes()
 
     def analyze(self, model: ThreatModel) -> Analysis:
         """Analyse ``model`` from scratch."""
@@ -403,6 +411,7 @@ class Analyzer:
             _facts=facts,
             _routes=routes,
             _grouper=self._grouper,
+            _scored=self._scored,
             entry_points=tuple(sorted(facts.entry_points)),
             crown_jewels=tuple(sorted(facts.crown_jewels)),
             untrusted_actors=tuple(sorted(facts.untrusted)),

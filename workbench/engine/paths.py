@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
@@ -302,21 +302,42 @@ def attack_paths(
     jewel_impact: dict[str, int],
     *,
     routes: Sequence[Route] | None = None,
+    scored: ScoredRoutes | None = None,
 ) -> tuple[AttackPath, ...]:
     """Directed attack paths from ``sources`` to ``targets``, sorted by score (highest
     first), then length and ID. ``routes``: :func:`path_routes` of the same model, when
-    the caller has them."""
+    the caller has them; ``scored``: the paths an earlier call made, reused where the
+    route's elements and the findings on it are the same objects (an edit)."""
     by_target: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         by_target[f.target].append(f)
     if routes is None:
         routes = path_routes(graph, sources, targets)
-    return _sorted(
-        [
-            _path(graph, source, target, n, route, by_target, jewel_impact)
-            for source, target, n, route in routes
-        ]
-    )
+    old = {} if scored is None else scored.paths
+    new: dict[Route, tuple[tuple[object, ...], AttackPath]] = {}
+    out = []
+    for route in routes:
+        source, target, n, steps = route
+        key = (
+            jewel_impact.get(target),
+            *(graph.element(e) for _, _, _, e in steps),
+            *(f for flow, _, _, e in steps for f in (*by_target[flow], None, *by_target[e])),
+        )
+        hit = old.get(route)
+        if hit is None or hit[0] != key:
+            hit = (key, _path(graph, source, target, n, steps, by_target, jewel_impact))
+        new[route] = hit
+        out.append(hit[1])
+    if scored is not None:
+        scored.paths = new
+    return _sorted(out)
+
+
+@dataclass
+class ScoredRoutes:
+    """Attack paths by route, with what each was scored from (see :func:`attack_paths`)."""
+
+    paths: dict[Route, tuple[tuple[object, ...], AttackPath]] = field(default_factory=dict)
 
 
 def _sorted(paths: list[AttackPath]) -> tuple[AttackPath, ...]:

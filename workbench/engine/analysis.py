@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -356,33 +358,31 @@ class Analyzer:
         edit = _Edit(old_facts, facts)
         _adopt(facts, old_facts, edit)
         scope = _Scope(old_facts, facts, self._index.radius, edit)
-        ctx = Context(objective_impact(model), self._index.in_place, self._index.references)
-        idx = self._index
-        per_target: dict[str, list[Finding]] = {}
-        far = scope.far
-        for e in model.elements:
-            if e.id in far and e.id in old:  # nothing that any rule reads changed near it
-                per_target[e.id] = old[e.id]
-                continue
-            plan = idx.plan(e.kind)
-            if e.id in scope.near or e.id not in old:
-                per_target[e.id] = _findings_for(e, plan, facts, ctx)
-                continue
-            fu, fd = scope.down_of.get(e.id, _FAR), scope.up_of.get(e.id, _FAR)
-            redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
-            per_target[e.id] = _partial(old[e.id], redo, e, facts, ctx)
-        for fl in model.flows:
-            if fl.source in far and fl.target in far and fl.id in old and fl.id not in scope.flows:
-                per_target[fl.id] = old[fl.id]
-                continue
-            plan = idx.plan(kinds_of(fl, facts))
-            if fl.id in scope.flows or fl.id not in old or {fl.source, fl.target} & scope.near:
-                per_target[fl.id] = _findings_for(fl, plan, facts, ctx)
-                continue
-            fu = min(scope.down_of.get(fl.source, _FAR), scope.down_of.get(fl.target, _FAR))
-            fd = min(scope.up_of.get(fl.source, _FAR), scope.up_of.get(fl.target, _FAR))
-            redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
-            per_target[fl.id] = _partial(old[fl.id], redo, fl, facts, ctx)
+        redo = _Redo(self._index, scope, facts, old, objective_impact(model))
+        if edit.keeps((), ()):  # the same elements and flows: visit only what is near
+            per_target = dict(old)
+            near = scope.near | scope.down_of.keys() | scope.up_of.keys()
+            flows = set(scope.flows)
+            for eid in near:
+                per_target[eid] = redo.element(facts.elements[eid])
+                flows.update(f.id for f in facts.incoming[eid])
+                flows.update(f.id for f in facts.outgoing[eid])
+            for fid in flows:
+                per_target[fid] = redo.flow(facts.flows[fid])
+        else:
+            per_target = {}
+            far = scope.far
+            for e in model.elements:
+                keep = e.id in far and e.id in old  # nothing any rule reads changed near it
+                per_target[e.id] = old[e.id] if keep else redo.element(e)
+            for fl in model.flows:
+                keep = (
+                    fl.source in far
+                    and fl.target in far
+                    and fl.id in old
+                    and fl.id not in scope.flows
+                )
+                per_target[fl.id] = old[fl.id] if keep else redo.flow(fl)
         same_ends = (facts.untrusted, facts.crown_jewels) == (
             old_facts.untrusted,
             old_facts.crown_jewels,
@@ -402,7 +402,7 @@ class Analyzer:
         per_target: dict[str, list[Finding]],
         routes: _Routes,
     ) -> Analysis:
-        findings = sorted((f for fs in per_target.values() for f in fs), key=lambda f: f.id)
+        findings = sorted(chain.from_iterable(per_target.values()), key=attrgetter("id"))
         return Analysis(
             model=model,
             catalog=self.catalog,
@@ -443,6 +443,42 @@ boundaries and assets, compared apart)."""
 _STEP_FIELDS = ("kind", "persistent_memory", "online_learning")
 """What the attack paths' step graph reads of an element (with who initiates a flow)."""
 _STEP_FLOW_FIELDS = ("source", "target", "query", "initiated_by")
+
+
+class _Redo:
+    """Findings of a target near an edit: every rule evaluated again on the edited
+    elements and flows and their neighbours, only the rules that look far enough on
+    targets further up- or downstream of a change."""
+
+    def __init__(
+        self,
+        index: _Index,
+        scope: _Scope,
+        facts: Facts,
+        old: dict[str, list[Finding]],
+        impact: dict[str, Any],
+    ) -> None:
+        self.index, self.scope, self.facts, self.old = index, scope, facts, old
+        self.ctx = Context(impact, index.in_place, index.references)
+
+    def element(self, e: Element) -> list[Finding]:
+        idx, scope = self.index, self.scope
+        plan = idx.plan(e.kind)
+        if e.id in scope.near or e.id not in self.old:
+            return _findings_for(e, plan, self.facts, self.ctx)
+        fu, fd = scope.down_of.get(e.id, _FAR), scope.up_of.get(e.id, _FAR)
+        redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
+        return _partial(self.old[e.id], redo, e, self.facts, self.ctx)
+
+    def flow(self, fl: Flow) -> list[Finding]:
+        idx, scope, facts = self.index, self.scope, self.facts
+        plan = idx.plan(kinds_of(fl, facts))
+        if fl.id in scope.flows or fl.id not in self.old or {fl.source, fl.target} & scope.near:
+            return _findings_for(fl, plan, facts, self.ctx)
+        fu = min(scope.down_of.get(fl.source, _FAR), scope.down_of.get(fl.target, _FAR))
+        fd = min(scope.up_of.get(fl.source, _FAR), scope.up_of.get(fl.target, _FAR))
+        redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
+        return _partial(self.old[fl.id], redo, fl, facts, self.ctx)
 
 
 def _adopt(facts: Facts, old: Facts, edit: _Edit) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import is_, itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..catalog import Catalog
@@ -127,47 +128,60 @@ def group_findings(
 class Grouper:
     """Groups findings by cause with one catalog, reusing what its previous call built
     for the same element and findings, the same members of a threat and the same single
-    finding: after an edit only what the edit changed is grouped again (the analyses of
-    one :class:`~workbench.engine.Analyzer` share one)."""
+    finding (compared by identity): after an edit only what the edit changed is grouped
+    again (the analyses of one :class:`~workbench.engine.Analyzer` share one)."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._fixes = _fixes_by_property(catalog)
         self._by_element: dict[str, tuple[Element, tuple[Finding, ...], _Missing]] = {}
-        self._by_threat: dict[str, tuple[tuple[Finding, ...], FindingGroup]] = {}
-        self._singles: dict[str, tuple[Finding, FindingGroup]] = {}
+        self._by_threat: dict[str, tuple[tuple[Finding, ...], _Keyed]] = {}
 
     def group(self, model: ThreatModel, findings: Sequence[Finding]) -> tuple[FindingGroup, ...]:
         """Group ``findings`` (sorted by ID) of an analysis of ``model``."""
         on: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
             on[f.target].append(f)
-        groups: list[FindingGroup] = []
+        keyed: list[_Keyed] = []
         taken: set[str] = set()
         by_element = {}
         old = self._by_element
         for e in model.elements:
             fs = tuple(on.get(e.id, ()))
             hit = old.get(e.id)
-            if hit is None or hit[0] is not e or hit[1] != fs:
+            if hit is None or hit[0] is not e or not _same(hit[1], fs):
                 hit = (e, fs, self._missing_controls(e, fs))
             by_element[e.id] = hit
-            groups += hit[2][0]
-            taken |= hit[2][1]
+            if hit[2][0]:
+                keyed += hit[2][0]
+                taken |= hit[2][1]
         self._by_element = by_element
-        groups += self._same_threat(findings, taken)
-        singles = {}
+        by_threat: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
             if f.id not in taken:
-                single = self._singles.get(f.id)
-                if single is None or (single[0] is not f and single[0] != f):
-                    fix = next((m for m in f.mitigations if m not in f.in_place), "")
-                    g = _group(f"finding:{f.id}", "single", f.title, fix, self.catalog, [f])
-                    single = (f, g)
-                singles[f.id] = single
-                groups.append(single[1])
-        self._singles = singles
-        return tuple(sorted(groups, key=lambda g: (-g.score, -len(g.members), g.id)))
+                by_threat[f.threat_id].append(f)
+        cache = {}
+        for tid, members in by_threat.items():
+            ms = tuple(members)
+            got = self._by_threat.get(tid)
+            if got is None or not _same(got[0], ms):
+                got = (ms, _keyed(self._threat_group(tid, ms)))
+            cache[tid] = got
+            keyed.append(got[1])
+        self._by_threat = cache
+        keyed.sort(key=itemgetter(0))
+        return tuple(g for _, g in keyed)
+
+    def _threat_group(self, tid: str, members: Sequence[Finding]) -> FindingGroup:
+        """The group of one threat on two or more targets, or of a single finding."""
+        first = members[0]
+        if len(members) == 1:
+            fix = next((m for m in first.mitigations if m not in first.in_place), "")
+            return _group(f"finding:{first.id}", "single", first.title, fix, self.catalog, members)
+        fix = next((m for m in first.mitigations if not _in_place_everywhere(m, members)), "")
+        title = f"{first.title} — on {len(members)} targets: {_names(members)}"
+        fix = fix or (first.mitigations[0] if first.mitigations else "")
+        return _group(f"threat:{tid}", "threat", title, fix, self.catalog, members)
 
     def _missing_controls(self, element: Element, findings: Sequence[Finding]) -> _Missing:
         """Groups of two or more findings on one element caused by one missing property,
@@ -192,42 +206,27 @@ class Grouper:
             shown = "unknown" if _value(element, name) is None else "false"
             title = f"{element.name}: {name.replace('_', ' ')} is {shown}"
             gid = f"missing:{element.id}:{name}"
-            groups.append(_group(gid, "missing_control", title, fix, self.catalog, free))
+            groups.append(_keyed(_group(gid, "missing_control", title, fix, self.catalog, free)))
             taken |= {m.id for m in free}
         return groups, taken
 
-    def _same_threat(self, findings: Sequence[Finding], taken: set[str]) -> list[FindingGroup]:
-        """Groups of one threat on two or more targets."""
-        by_threat: dict[str, list[Finding]] = defaultdict(list)
-        for f in findings:
-            if f.id not in taken:
-                by_threat[f.threat_id].append(f)
-        groups = []
-        cache = {}
-        for tid in sorted(by_threat):
-            members = tuple(by_threat[tid])
-            if len(members) < 2:
-                continue
-            hit = self._by_threat.get(tid)
-            if hit is None or hit[0] != members:
-                hit = (members, _threat_group(tid, members, self.catalog))
-            cache[tid] = hit
-            groups.append(hit[1])
-            taken |= {m.id for m in members}
-        self._by_threat = cache
-        return groups
+
+_Keyed = tuple[tuple[int, int, str], FindingGroup]
+"""A group with its place in the order: worst first, then larger, then by ID."""
 
 
-_Missing = tuple[list[FindingGroup], set[str]]
+def _keyed(g: FindingGroup) -> _Keyed:
+    return (-g.score, -len(g.members), g.id), g
+
+
+def _same(a: tuple[Finding, ...], b: tuple[Finding, ...]) -> bool:
+    """Whether two tuples hold the same finding objects (an edit keeps the objects of
+    what it did not change)."""
+    return len(a) == len(b) and all(map(is_, a, b))
+
+
+_Missing = tuple[list[_Keyed], set[str]]
 """An element's missing-control groups and the IDs of the findings they take."""
-
-
-def _threat_group(tid: str, members: Sequence[Finding], catalog: Catalog) -> FindingGroup:
-    first = members[0]
-    fix = next((m for m in first.mitigations if not _in_place_everywhere(m, members)), "")
-    title = f"{first.title} — on {len(members)} targets: {_names(members)}"
-    fix = fix or (first.mitigations[0] if first.mitigations else "")
-    return _group(f"threat:{tid}", "threat", title, fix, catalog, members)
 
 
 def _in_place_everywhere(mitigation: str, members: Sequence[Finding]) -> bool:

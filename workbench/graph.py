@@ -9,9 +9,10 @@ as a :class:`networkx.MultiDiGraph` (``key`` = flow ID; node attributes ``elemen
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from operator import is_
 from typing import TypeVar
 
 import networkx as nx
@@ -41,6 +42,11 @@ _INITIATIVE = {
 
 _FETCHED = {"data_source", "model_hub", "external_service", "foundation_model_api"}
 """Kinds whose data the system fetches when a flow comes from them alone."""
+
+
+def _same_items(a: Sequence[object], b: Sequence[object]) -> bool:
+    """Whether two sequences hold the same objects, in the same order."""
+    return a is b or (len(a) == len(b) and all(map(is_, a, b)))
 
 
 @dataclass(frozen=True)
@@ -82,9 +88,26 @@ def breadth_first(
 class ModelGraph:
     """Graph queries over one (frozen) :class:`ThreatModel`."""
 
-    def __init__(self, model: ThreatModel) -> None:
+    def __init__(self, model: ThreatModel, previous: ModelGraph | None = None) -> None:
+        """``previous``: the graph of a model this one was edited from; its flow
+        mappings are shared when the two models hold the same flow objects."""
         self.model = model
         self._elements = {e.id: e for e in model.elements}
+        self.flows_kept = previous is not None and _same_items(model.flows, previous.model.flows)
+        """Whether ``previous`` was given and holds the same flow objects."""
+        self.succ: Mapping[str, Mapping[str, Mapping[str, Flow]]]
+        """Per element, the elements its flows go to, each with those flows by ID."""
+        self.pred: Mapping[str, Mapping[str, Mapping[str, Flow]]]
+        """Per element, the elements whose flows come to it, each with those flows by ID."""
+        if self.flows_kept and previous is not None and self._elements.keys() == previous.nodes:
+            self.succ, self.pred = previous.succ, previous.pred
+        else:
+            self._build_flows(model)
+        self._parent = {b.id: b.parent for b in model.boundaries}
+        self._chains: dict[str, tuple[str, ...]] = {}
+        self._trust = {b.id: b.trust for b in model.boundaries}
+
+    def _build_flows(self, model: ThreatModel) -> None:
         succ: dict[str, dict[str, dict[str, Flow]]] = {n: {} for n in self._elements}
         pred: dict[str, dict[str, dict[str, Flow]]] = {n: {} for n in self._elements}
         for f in model.flows:
@@ -92,13 +115,8 @@ class ModelGraph:
             if out is None:
                 out = succ[f.source][f.target] = pred[f.target][f.source] = {}
             out[f.id] = f
-        self.succ: Mapping[str, Mapping[str, Mapping[str, Flow]]] = succ
-        """Per element, the elements its flows go to, each with those flows by ID."""
-        self.pred: Mapping[str, Mapping[str, Mapping[str, Flow]]] = pred
-        """Per element, the elements whose flows come to it, each with those flows by ID."""
-        self._parent = {b.id: b.parent for b in model.boundaries}
-        self._chains: dict[str, tuple[str, ...]] = {}
-        self._trust = {b.id: b.trust for b in model.boundaries}
+        self.succ = succ
+        self.pred = pred
 
     def adopt_trust(self, other: ModelGraph) -> None:
         """Reuse ``other``'s untrusted elements (the caller knows that no element changed
@@ -113,6 +131,11 @@ class ModelGraph:
         for name in ("_initiators", "outflows", "persisting"):
             if name in other.__dict__:
                 self.__dict__[name] = other.__dict__[name]
+
+    @property
+    def elements(self) -> dict[str, Element]:
+        """Elements by ID, in the model's order (shared: never change it)."""
+        return self._elements
 
     @property
     def nodes(self) -> Iterable[str]:

@@ -353,8 +353,8 @@ class Analyzer:
             or model.boundaries != old_model.boundaries
         ):
             return self.analyze(model)
-        graph = model.graph()
-        facts = Facts(graph)
+        graph = ModelGraph(model, old_facts.graph)
+        facts = Facts(graph, old_facts)
         edit = _Edit(old_facts, facts)
         _adopt(facts, old_facts, edit)
         scope = _Scope(old_facts, facts, self._index.radius, edit)
@@ -501,7 +501,7 @@ class _Edit:
     def __init__(self, old: Facts, new: Facts) -> None:
         self.old, self.new = old, new
         self.elements = _differing(old.elements, new.elements)
-        self.flows = _differing(old.flows, new.flows)
+        self.flows = set() if old.flows is new.flows else _differing(old.flows, new.flows)
 
     def keeps(self, element_fields: tuple[str, ...], flow_fields: tuple[str, ...]) -> bool:
         """Whether every changed element and flow exists before and after and keeps
@@ -614,7 +614,8 @@ class _Scope:
             changed |= a.differs_from(b) | b.routes_through(worded)
             self.flows |= a.flows_differ_from(b) | b.flows_through(worded)
         mt_old, mt_new = old.model_types, new.model_types
-        changed |= {e for e in set(mt_old) | set(mt_new) if mt_old.get(e) != mt_new.get(e)}
+        if mt_old is not mt_new:
+            changed |= {e for e in mt_old.keys() | mt_new.keys() if mt_old.get(e) != mt_new.get(e)}
         for fid in old.crossing ^ new.crossing:
             self.flows.add(fid)
             f = new.flows.get(fid) or old.flows[fid]

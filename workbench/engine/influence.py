@@ -127,6 +127,8 @@ class Influence:
 
     def flows_through(self, elements: set[str]) -> set[str]:
         """Flows whose routes pass any of ``elements``."""
+        if not elements:
+            return set()
         return {f for f, r in self._flows.items() if not elements.isdisjoint(r.route)}
 
     def flows_differ_from(self, other: Influence) -> set[str]:

@@ -71,11 +71,17 @@ def _show(value: Any) -> str:
 class Facts:
     """What predicates ask of one model, computed once and cached."""
 
-    def __init__(self, graph: ModelGraph) -> None:
+    def __init__(self, graph: ModelGraph, previous: Facts | None = None) -> None:
+        """``previous``: the facts of the model ``graph``'s was edited from (see
+        :class:`ModelGraph`); its flows by ID are shared when the flows are the same."""
         self.graph = graph
         self.model = graph.model
-        self.elements = {e.id: e for e in self.model.elements}
-        self.flows = {f.id: f for f in self.model.flows}
+        self.elements = graph.elements
+        self.flows: dict[str, Flow]
+        if previous is not None and graph.flows_kept:
+            self.flows = previous.flows
+        else:
+            self.flows = {f.id: f for f in self.model.flows}
         self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
         self._influence: dict[frozenset[str] | None, Influence] = {}
         self.memo: dict[tuple[object, str], bool] = {}

@@ -41,7 +41,7 @@ from ..io import gc_paused
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK
-from .groups import FindingGroup, Grouper
+from .groups import FindingGroup, Grouper, by_target
 from .matchers import NEVER, Kinds, Test, kinds_of, matcher
 from .paths import AttackPath, Route, ScoredRoutes, attack_paths, path_routes
 from .risk import Scored
@@ -125,6 +125,8 @@ class Analysis:
     _routes: _Routes = field(default_factory=lambda: _Routes(), repr=False, compare=False)
     _grouper: Grouper | None = field(default=None, repr=False, compare=False)
     _scored: ScoredRoutes | None = field(default=None, repr=False, compare=False)
+    _per_target: dict[str, list[Finding]] | None = field(default=None, repr=False, compare=False)
+    """The findings by element or flow ID (every target has a list, maybe empty)."""
 
     @cached_property
     def attack_paths(self) -> tuple[AttackPath, ...]:
@@ -152,7 +154,8 @@ class Analysis:
         computed on first use."""
         grouper = self._grouper or Grouper(self.catalog)
         with gc_paused():  # see the module docstring
-            return grouper.group(self.model, self.findings)
+            per_target = self._per_target
+            return grouper.group(self.model, per_target or by_target(self.findings))
 
     def group_of(self, finding_id: str) -> FindingGroup:
         """The group a finding belongs to (``KeyError`` if there is no such finding)."""
@@ -412,6 +415,7 @@ class Analyzer:
             _routes=routes,
             _grouper=self._grouper,
             _scored=self._scored,
+            _per_target=per_target,
             entry_points=tuple(sorted(facts.entry_points)),
             crown_jewels=tuple(sorted(facts.crown_jewels)),
             untrusted_actors=tuple(sorted(facts.untrusted)),

@@ -17,11 +17,11 @@ so the first groups are the causes to work on first.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import is_, itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ..catalog import Catalog
 from ..catalog.predicates import All, Missing, Prop
@@ -115,73 +115,116 @@ def _fixes_by_property(catalog: Catalog) -> dict[str, list[str]]:
 
 
 def _worst_first(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (-f.score, f.id))
+    return sorted(findings, key=_worst)
 
 
 def group_findings(
     model: ThreatModel, catalog: Catalog, findings: Sequence[Finding]
 ) -> tuple[FindingGroup, ...]:
     """Group ``findings`` by cause (see the module's documentation)."""
-    return Grouper(catalog).group(model, findings)
+    return Grouper(catalog).group(model, by_target(findings))
+
+
+def by_target(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    """Findings by the element or flow they are on."""
+    out: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        out[f.target].append(f)
+    return dict(out)
 
 
 class Grouper:
-    """Groups findings by cause with one catalog, reusing what its previous call built
-    for the same element and findings, the same members of a threat and the same single
-    finding (compared by identity): after an edit only what the edit changed is grouped
-    again (the analyses of one :class:`~workbench.engine.Analyzer` share one)."""
+    """Groups findings by cause with one catalog, keeping what it built for the previous
+    call: given the findings by target, it regroups only the targets whose list of
+    findings is not the same object as before, or whose element changed (the analyses
+    of one :class:`~workbench.engine.Analyzer` share one, and an edit keeps the lists of
+    every target it did not touch); groups and members stay sorted as they change."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._fixes = _fixes_by_property(catalog)
-        self._by_element: dict[str, tuple[Element, tuple[Finding, ...], _Missing]] = {}
-        self._by_threat: dict[str, tuple[tuple[Finding, ...], _Keyed]] = {}
+        self._seen: Mapping[str, Sequence[Finding]] = {}
+        """The findings by target of the previous call."""
+        self._elements: dict[str, Element] = {}
+        self._missing: dict[str, _Missing] = {}
+        """Per element, its missing-control groups and the findings they take."""
+        self._members: dict[str, _Sorted[Finding]] = defaultdict(_Sorted)
+        """Per threat, its findings that no missing-control group takes, worst first."""
+        self._threat: dict[str, FindingGroup] = {}
+        """Per threat, the group of its members (one threat on several targets, or a
+        single finding)."""
+        self._groups: _Sorted[FindingGroup] = _Sorted()
+        """Every group: worst first, then larger, then by ID."""
 
-    def group(self, model: ThreatModel, findings: Sequence[Finding]) -> tuple[FindingGroup, ...]:
-        """Group ``findings`` (sorted by ID) of an analysis of ``model``."""
-        on: dict[str, list[Finding]] = defaultdict(list)
-        for f in findings:
-            on[f.target].append(f)
-        keyed: list[_Keyed] = []
+    def group(
+        self, model: ThreatModel, findings: Mapping[str, Sequence[Finding]]
+    ) -> tuple[FindingGroup, ...]:
+        """Group the findings of an analysis of ``model``, given by target."""
+        seen, elements = self._seen, self._elements
+        changed = [t for t, fs in findings.items() if seen.get(t) is not fs]
+        changed += [t for t in seen if t not in findings]
+        current = {e.id: e for e in model.elements}
+        changed += [eid for eid, e in current.items() if elements.get(eid) is not e]
+        changed += [eid for eid in elements if eid not in current]
+        dirty: set[str] = set()
+        for t in dict.fromkeys(changed):
+            self._regroup(t, seen.get(t, ()), findings.get(t, ()), current.get(t), dirty)
+        for tid in dirty:
+            old = self._threat.pop(tid, None)
+            if old is not None:
+                self._groups.discard(_order(old))
+            members = self._members.get(tid)
+            if members and members.items:
+                g = self._threat_group(tid, members.items)
+                self._threat[tid] = g
+                self._groups.add(_order(g), g)
+            else:
+                self._members.pop(tid, None)
+        self._seen, self._elements = findings, current
+        return tuple(self._groups.items)
+
+    def _regroup(
+        self,
+        target: str,
+        before: Sequence[Finding],
+        after: Sequence[Finding],
+        element: Element | None,
+        dirty: set[str],
+    ) -> None:
+        """Take a target's findings ``before`` out of the groups and put ``after`` in."""
+        old = self._missing.pop(target, None)
         taken: set[str] = set()
-        by_element = {}
-        old = self._by_element
-        for e in model.elements:
-            fs = tuple(on.get(e.id, ()))
-            hit = old.get(e.id)
-            if hit is None or hit[0] is not e or not _same(hit[1], fs):
-                hit = (e, fs, self._missing_controls(e, fs))
-            by_element[e.id] = hit
-            if hit[2][0]:
-                keyed += hit[2][0]
-                taken |= hit[2][1]
-        self._by_element = by_element
-        by_threat: dict[str, list[Finding]] = defaultdict(list)
-        for f in findings:
+        if old is not None:
+            taken = old[1]
+            for g in old[0]:
+                self._groups.discard(_order(g))
+        for f in before:
             if f.id not in taken:
-                by_threat[f.threat_id].append(f)
-        cache = {}
-        for tid, members in by_threat.items():
-            ms = tuple(members)
-            got = self._by_threat.get(tid)
-            if got is None or not _same(got[0], ms):
-                got = (ms, _keyed(self._threat_group(tid, ms)))
-            cache[tid] = got
-            keyed.append(got[1])
-        self._by_threat = cache
-        keyed.sort(key=itemgetter(0))
-        return tuple(g for _, g in keyed)
+                self._members[f.threat_id].discard(_worst(f))
+                dirty.add(f.threat_id)
+        taken = set()
+        if element is not None:
+            groups, taken = self._missing_controls(element, after)
+            if groups:
+                self._missing[target] = (groups, taken)
+                for g in groups:
+                    self._groups.add(_order(g), g)
+        for f in after:
+            if f.id not in taken:
+                self._members[f.threat_id].add(_worst(f), f)
+                dirty.add(f.threat_id)
 
-    def _threat_group(self, tid: str, members: Sequence[Finding]) -> FindingGroup:
-        """The group of one threat on two or more targets, or of a single finding."""
-        first = members[0]
-        if len(members) == 1:
+    def _threat_group(self, tid: str, ordered: Sequence[Finding]) -> FindingGroup:
+        """The group of one threat on two or more targets, or of a single finding;
+        ``ordered``: its members, worst first."""
+        first = ordered[0]
+        if len(ordered) == 1:
             fix = next((m for m in first.mitigations if m not in first.in_place), "")
-            return _group(f"finding:{first.id}", "single", first.title, fix, self.catalog, members)
-        fix = next((m for m in first.mitigations if not _in_place_everywhere(m, members)), "")
-        title = f"{first.title} — on {len(members)} targets: {_names(members)}"
+            return _group(f"finding:{first.id}", "single", first.title, fix, self.catalog, ordered)
+        fix = next((m for m in first.mitigations if not _in_place_everywhere(m, ordered)), "")
+        title = f"{first.title} — on {len(ordered)} targets: {_names(ordered)}"
         fix = fix or (first.mitigations[0] if first.mitigations else "")
-        return _group(f"threat:{tid}", "threat", title, fix, self.catalog, members)
+        return _group(f"threat:{tid}", "threat", title, fix, self.catalog, ordered)
 
     def _missing_controls(self, element: Element, findings: Sequence[Finding]) -> _Missing:
         """Groups of two or more findings on one element caused by one missing property,
@@ -206,36 +249,57 @@ class Grouper:
             shown = "unknown" if _value(element, name) is None else "false"
             title = f"{element.name}: {name.replace('_', ' ')} is {shown}"
             gid = f"missing:{element.id}:{name}"
-            groups.append(_keyed(_group(gid, "missing_control", title, fix, self.catalog, free)))
+            ordered = _worst_first(free)
+            groups.append(_group(gid, "missing_control", title, fix, self.catalog, ordered))
             taken |= {m.id for m in free}
         return groups, taken
 
 
-_Keyed = tuple[tuple[int, int, str], FindingGroup]
-"""A group with its place in the order: worst first, then larger, then by ID."""
-
-
-def _keyed(g: FindingGroup) -> _Keyed:
-    return (-g.score, -len(g.members), g.id), g
-
-
-def _same(a: tuple[Finding, ...], b: tuple[Finding, ...]) -> bool:
-    """Whether two tuples hold the same finding objects (an edit keeps the objects of
-    what it did not change)."""
-    return len(a) == len(b) and all(map(is_, a, b))
-
-
-_Missing = tuple[list[_Keyed], set[str]]
+_Missing = tuple[list[FindingGroup], set[str]]
 """An element's missing-control groups and the IDs of the findings they take."""
+
+T = TypeVar("T")
+
+
+class _Sorted(Generic[T]):
+    """Items kept sorted by unique keys as they come and go."""
+
+    __slots__ = ("items", "keys")
+
+    def __init__(self) -> None:
+        self.keys: list[Any] = []
+        self.items: list[T] = []
+
+    def add(self, key: Any, item: T) -> None:
+        i = bisect_left(self.keys, key)
+        self.keys.insert(i, key)
+        self.items.insert(i, item)
+
+    def discard(self, key: Any) -> None:
+        i = bisect_left(self.keys, key)
+        if i < len(self.keys) and self.keys[i] == key:
+            del self.keys[i]
+            del self.items[i]
+
+
+def _worst(f: Finding) -> tuple[int, str]:
+    """A finding's place among others: worst first, then by ID."""
+    return -f.score, f.id
+
+
+def _order(g: FindingGroup) -> tuple[int, int, str]:
+    """A group's place among others: worst first, then larger, then by ID."""
+    return -g.score, -len(g.members), g.id
 
 
 def _in_place_everywhere(mitigation: str, members: Sequence[Finding]) -> bool:
     return all(mitigation in f.in_place for f in members)
 
 
-def _names(members: Sequence[Finding]) -> str:
-    shown = [f.target_name for f in _worst_first(members)][:4]
-    more = len(members) - len(shown)
+def _names(ordered: Sequence[Finding]) -> str:
+    """The first four targets' names (``ordered``: worst first) and how many more."""
+    shown = [f.target_name for f in ordered[:4]]
+    more = len(ordered) - len(shown)
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
@@ -245,9 +309,9 @@ def _group(
     title: str,
     fix: str,
     catalog: Catalog,
-    members: Sequence[Finding],
+    ordered: Sequence[Finding],
 ) -> FindingGroup:
-    ordered = _worst_first(members)
+    """A group of ``ordered`` (worst first)."""
     worst = ordered[0]
     m = catalog.mitigations.get(fix)
     return FindingGroup(

@@ -44,7 +44,7 @@ _FETCHED = {"data_source", "model_hub", "external_service", "foundation_model_ap
 """Kinds whose data the system fetches when a flow comes from them alone."""
 
 
-def _same_items(a: Sequence[object], b: Sequence[object]) -> bool:
+def same_items(a: Sequence[object], b: Sequence[object]) -> bool:
     """Whether two sequences hold the same objects, in the same order."""
     return a is b or (len(a) == len(b) and all(map(is_, a, b)))
 
@@ -93,7 +93,7 @@ class ModelGraph:
         mappings are shared when the two models hold the same flow objects."""
         self.model = model
         self._elements = {e.id: e for e in model.elements}
-        self.flows_kept = previous is not None and _same_items(model.flows, previous.model.flows)
+        self.flows_kept = previous is not None and same_items(model.flows, previous.model.flows)
         """Whether ``previous`` was given and holds the same flow objects."""
         self.succ: Mapping[str, Mapping[str, Mapping[str, Flow]]]
         """Per element, the elements its flows go to, each with those flows by ID."""

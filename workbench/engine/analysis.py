@@ -146,6 +146,7 @@ class Analysis:
                 jewels,
                 routes=self._routes.routes,
                 scored=self._scored,
+                per_target=self._per_target,
             )
 
     @cached_property

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from ..graph import ModelGraph, breadth_first
+from ..graph import ModelGraph, breadth_first, same_items
 from ..model import Flow
 from .influence import is_screen
 from .risk import Scored, clamp
@@ -303,29 +303,36 @@ def attack_paths(
     *,
     routes: Sequence[Route] | None = None,
     scored: ScoredRoutes | None = None,
+    per_target: Mapping[str, Sequence[Finding]] | None = None,
 ) -> tuple[AttackPath, ...]:
     """Directed attack paths from ``sources`` to ``targets``, sorted by score (highest
     first), then length and ID. ``routes``: :func:`path_routes` of the same model, when
-    the caller has them; ``scored``: the paths an earlier call made, reused where the
-    route's elements and the findings on it are the same objects (an edit)."""
-    by_target: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        by_target[f.target].append(f)
+    the caller has them; ``per_target``: ``findings`` by target (every element and flow
+    has a list); ``scored``: the paths an earlier call made, reused where the route's
+    elements and the lists of findings on it are the same objects (an edit keeps those
+    of every target it did not touch)."""
+    if per_target is None:
+        listed: dict[str, list[Finding]] = defaultdict(list)
+        for f in findings:
+            listed[f.target].append(f)
+        per_target = listed
     if routes is None:
         routes = path_routes(graph, sources, targets)
     old = {} if scored is None else scored.paths
     new: dict[Route, tuple[tuple[object, ...], AttackPath]] = {}
     out = []
+    element, on = graph.elements.__getitem__, per_target.__getitem__
     for route in routes:
         source, target, n, steps = route
         key = (
             jewel_impact.get(target),
-            *(graph.element(e) for _, _, _, e in steps),
-            *(f for flow, _, _, e in steps for f in (*by_target[flow], None, *by_target[e])),
+            *(element(e) for _, _, _, e in steps),
+            *(on(flow) for flow, _, _, _ in steps),
+            *(on(e) for _, _, _, e in steps),
         )
         hit = old.get(route)
-        if hit is None or hit[0] != key:
-            hit = (key, _path(graph, source, target, n, steps, by_target, jewel_impact))
+        if hit is None or not same_items(hit[0], key):
+            hit = (key, _path(graph, source, target, n, steps, per_target, jewel_impact))
         new[route] = hit
         out.append(hit[1])
     if scored is not None:
@@ -350,12 +357,12 @@ def _path(
     target: str,
     n: int,
     route: Sequence[tuple[str, str, str, str]],
-    by_target: dict[str, list[Finding]],
+    by_target: Mapping[str, Sequence[Finding]],
     jewel_impact: dict[str, int],
 ) -> AttackPath:
     steps = []
     for flow, kind, direction, element in route:
-        hop = by_target[flow] + by_target[element]
+        hop = [*by_target[flow], *by_target[element]]
         steps.append(
             PathStep(
                 flows=(flow,),

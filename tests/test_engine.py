@@ -249,3 +249,45 @@ def test_incremental_equals_full(catalog: Catalog, seed: int, which: str) -> Non
         assert got.findings == want.findings, f"edit {i}"
         assert got.attack_paths == want.attack_paths
         assert got.groups == want.groups, f"edit {i}"
+
+
+def _standing_edit(m: ThreatModel, rng: random.Random) -> ThreatModel:
+    """An edit of what decides who is an outsider, an entry point or a crown jewel, or of
+    an element's controls (the analyzer reuses these facts when an edit keeps them)."""
+    el = m.element(rng.choice([e.id for e in m.elements]))
+    choice = rng.randrange(6)
+    if choice == 0:
+        return m.update_element(el.id, properties={"trusted": rng.choice([True, False, None])})
+    if choice == 1:
+        level = rng.choice(["public", "internal", "confidential", "restricted", None])
+        return m.update_element(el.id, properties={"data_classification": level})
+    if choice == 2:
+        assets = rng.sample([a.id for a in m.assets], rng.randrange(0, 3))
+        return m.update_element(el.id, assets=assets)
+    if choice == 3:
+        boundary = rng.choice([None, *(b.id for b in m.boundaries)])
+        return m.update_element(el.id, boundary=boundary)
+    if choice == 4:
+        return m.update_element(el.id, properties={"exposure": rng.choice(["internet", None])})
+    control = rng.choice(["input_validation", "human_in_the_loop", "authorization", "logging"])
+    return m.update_element(el.id, properties={control: rng.choice([True, False, None])})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_incremental_equals_full_on_trust_and_control_edits(seed: int) -> None:
+    catalog = load_catalog()
+    rng = random.Random(seed)
+    m = synthetic_model(80, seed=seed)
+    inc = Analyzer(catalog)
+    first = inc.analyze(m)
+    first.groups  # noqa: B018 - the grouper starts from this analysis's groups
+    for i in range(30):
+        m = _standing_edit(m, rng)
+        got = inc.update(m)
+        want = Analyzer(catalog).analyze(m)
+        assert got.findings == want.findings, f"edit {i}"
+        assert got.untrusted_actors == want.untrusted_actors, f"edit {i}"
+        assert got.entry_points == want.entry_points, f"edit {i}"
+        assert got.crown_jewels == want.crown_jewels, f"edit {i}"
+        assert got.attack_paths == want.attack_paths, f"edit {i}"
+        assert got.groups == want.groups, f"edit {i}"

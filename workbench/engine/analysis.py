@@ -22,6 +22,7 @@ about 45 % of the analysis of 1,000 elements.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -320,7 +321,8 @@ class Analyzer:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._index = _Index(catalog)
-        self._last: tuple[ThreatModel, Facts, dict[str, list[Finding]], _Routes] | None = None
+        self._last: tuple[ThreatModel, Facts, dict[str, list[Finding]], _Routes, _Order] | None
+        self._last = None
         self._grouper = Grouper(catalog)
         self._scored = ScoredRoutes()
 
@@ -344,13 +346,14 @@ class Analyzer:
         for fl in model.flows:
             per_target[fl.id] = _findings_for(fl, self._index.plan(kinds_of(fl, facts)), facts, ctx)
         routes = _Routes()
-        self._last = (model, facts, per_target, routes)
-        return self._result(model, graph, facts, per_target, routes)
+        order = _Order(per_target)
+        self._last = (model, facts, per_target, routes, order)
+        return self._result(model, graph, facts, per_target, routes, order)
 
     def _update(self, model: ThreatModel) -> Analysis:
         if self._last is None:
             return self._analyze(model)
-        old_model, old_facts, old, old_routes = self._last
+        old_model, old_facts, old, old_routes, order = self._last
         if (
             model.objectives != old_model.objectives
             or model.assets != old_model.assets
@@ -373,6 +376,9 @@ class Analyzer:
                 flows.update(f.id for f in facts.outgoing[eid])
             for fid in flows:
                 per_target[fid] = redo.flow(facts.flows[fid])
+            for t in (*near, *flows):
+                if per_target[t] is not old[t]:
+                    order.replace(old[t], per_target[t])
         else:
             per_target = {}
             far = scope.far
@@ -387,6 +393,7 @@ class Analyzer:
                     and fl.id not in scope.flows
                 )
                 per_target[fl.id] = old[fl.id] if keep else redo.flow(fl)
+            order = _Order(per_target)
         same_ends = (facts.untrusted, facts.crown_jewels) == (
             old_facts.untrusted,
             old_facts.crown_jewels,
@@ -395,8 +402,8 @@ class Analyzer:
             routes = old_routes  # attack paths follow the same routes (scored anew)
         else:
             routes = _Routes()
-        self._last = (model, facts, per_target, routes)
-        return self._result(model, graph, facts, per_target, routes)
+        self._last = (model, facts, per_target, routes, order)
+        return self._result(model, graph, facts, per_target, routes, order)
 
     def _result(
         self,
@@ -405,22 +412,43 @@ class Analyzer:
         facts: Facts,
         per_target: dict[str, list[Finding]],
         routes: _Routes,
+        order: _Order,
     ) -> Analysis:
-        findings = sorted(chain.from_iterable(per_target.values()), key=attrgetter("id"))
         return Analysis(
             model=model,
             catalog=self.catalog,
-            findings=tuple(findings),
+            findings=tuple(order.findings),
             _graph=graph,
             _facts=facts,
             _routes=routes,
             _grouper=self._grouper,
             _scored=self._scored,
             _per_target=per_target,
-            entry_points=tuple(sorted(facts.entry_points)),
-            crown_jewels=tuple(sorted(facts.crown_jewels)),
-            untrusted_actors=tuple(sorted(facts.untrusted)),
+            entry_points=facts.ordered("entry_points"),
+            crown_jewels=facts.ordered("crown_jewels"),
+            untrusted_actors=facts.ordered("untrusted"),
         )
+
+
+class _Order:
+    """An analysis's findings sorted by ID, kept sorted as targets' findings change
+    (the analyzer's own lists: each analysis gets a copy)."""
+
+    def __init__(self, per_target: dict[str, list[Finding]]) -> None:
+        self.findings = sorted(chain.from_iterable(per_target.values()), key=attrgetter("id"))
+        self.ids = [f.id for f in self.findings]
+
+    def replace(self, before: list[Finding], after: list[Finding]) -> None:
+        """Take ``before`` out and put ``after`` in (one target's findings)."""
+        ids, findings = self.ids, self.findings
+        for f in before:
+            i = bisect_left(ids, f.id)
+            del ids[i]
+            del findings[i]
+        for f in after:
+            i = bisect_left(ids, f.id)
+            ids.insert(i, f.id)
+            findings.insert(i, f)
 
 
 _FAR = 1 << 30

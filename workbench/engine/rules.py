@@ -83,6 +83,7 @@ class Facts:
         else:
             self.flows = {f.id: f for f in self.model.flows}
         self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
+        self._ordered: dict[str, tuple[str, ...]] = {}
         self._influence: dict[frozenset[str] | None, Influence] = {}
         self.memo: dict[tuple[object, str], bool] = {}
         """Results of matchers on flows' ends (see :mod:`workbench.engine.matchers`)."""
@@ -205,6 +206,13 @@ class Facts:
             if name in other.__dict__:
                 self.__dict__[name] = other.__dict__[name]
 
+    def ordered(self, name: str) -> tuple[str, ...]:
+        """``untrusted``, ``entry_points`` or ``crown_jewels``, sorted (kept)."""
+        hit = self._ordered.get(name)
+        if hit is None:
+            hit = self._ordered[name] = tuple(sorted(getattr(self, name)))
+        return hit
+
     def adopt_standing(self, other: Facts) -> None:
         """Reuse ``other``'s untrusted actors, entry points and crown jewels: only when no
         element was added or removed or changed kind, boundary, trust, exposure, assets or
@@ -213,6 +221,7 @@ class Facts:
         for name in ("untrusted", "entry_points", "crown_jewels"):
             if name in other.__dict__:
                 self.__dict__[name] = other.__dict__[name]
+        self._ordered = other._ordered
         self.graph.adopt_trust(other.graph)
 
     def adopt_flows(self, other: Facts) -> None:

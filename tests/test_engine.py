@@ -126,6 +126,22 @@ def test_attack_paths(catalog: Catalog) -> None:
     assert p.risk == "high"
 
 
+def test_edit_rescoring_the_paths_it_touches(catalog: Catalog) -> None:
+    """An edit on a path's element rescores that path (here: a defence lowers it); the
+    paths of the analysis before stay as they were."""
+    inc = Analyzer(catalog)
+    before = inc.analyze(model())
+    assert before.attack_paths[0].notes == ()
+    m = model().update_element("app", properties={"human_in_the_loop": True})
+    after = inc.update(m)
+    want = Analyzer(catalog).analyze(m)
+    assert after.attack_paths == want.attack_paths
+    assert after.attack_paths[0].notes == ("likelihood lowered: Bot stands on the path",)
+    assert after.attack_paths[0].likelihood == before.attack_paths[0].likelihood - 1
+    again = inc.update(model())  # and back
+    assert again.attack_paths == before.attack_paths
+
+
 def test_register_residual_tolerance_and_orphans(catalog: Catalog) -> None:
     m = model(
         decisions=[

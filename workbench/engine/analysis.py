@@ -128,6 +128,9 @@ class Analysis:
     _scored: ScoredRoutes | None = field(default=None, repr=False, compare=False)
     _per_target: dict[str, list[Finding]] | None = field(default=None, repr=False, compare=False)
     """The findings by element or flow ID (every target has a list, maybe empty)."""
+    _delta: tuple[object, frozenset[str]] | None = field(default=None, repr=False, compare=False)
+    """The previous analysis's findings by target and the targets whose findings changed
+    since (an edit), for the attack paths and groups to redo only those."""
 
     @cached_property
     def attack_paths(self) -> tuple[AttackPath, ...]:
@@ -148,6 +151,7 @@ class Analysis:
                 routes=self._routes.routes,
                 scored=self._scored,
                 per_target=self._per_target,
+                delta=self._delta,
             )
 
     @cached_property
@@ -156,8 +160,9 @@ class Analysis:
         computed on first use."""
         grouper = self._grouper or Grouper(self.catalog)
         with gc_paused():  # see the module docstring
-            per_target = self._per_target
-            return grouper.group(self.model, per_target or by_target(self.findings))
+            if self._per_target is None:
+                return grouper.group(self._graph.elements, by_target(self.findings))
+            return grouper.group(self._graph.elements, self._per_target, self._delta)
 
     def group_of(self, finding_id: str) -> FindingGroup:
         """The group a finding belongs to (``KeyError`` if there is no such finding)."""
@@ -376,9 +381,10 @@ class Analyzer:
                 flows.update(f.id for f in facts.outgoing[eid])
             for fid in flows:
                 per_target[fid] = redo.flow(facts.flows[fid])
-            for t in (*near, *flows):
-                if per_target[t] is not old[t]:
-                    order.replace(old[t], per_target[t])
+            changed = frozenset(t for t in (*near, *flows) if per_target[t] is not old[t])
+            for t in changed:
+                order.replace(old[t], per_target[t])
+            delta: tuple[object, frozenset[str]] | None = (old, changed)
         else:
             per_target = {}
             far = scope.far
@@ -394,6 +400,7 @@ class Analyzer:
                 )
                 per_target[fl.id] = old[fl.id] if keep else redo.flow(fl)
             order = _Order(per_target)
+            delta = None
         same_ends = (facts.untrusted, facts.crown_jewels) == (
             old_facts.untrusted,
             old_facts.crown_jewels,
@@ -403,7 +410,7 @@ class Analyzer:
         else:
             routes = _Routes()
         self._last = (model, facts, per_target, routes, order)
-        return self._result(model, graph, facts, per_target, routes, order)
+        return self._result(model, graph, facts, per_target, routes, order, delta)
 
     def _result(
         self,
@@ -413,6 +420,7 @@ class Analyzer:
         per_target: dict[str, list[Finding]],
         routes: _Routes,
         order: _Order,
+        delta: tuple[object, frozenset[str]] | None = None,
     ) -> Analysis:
         return Analysis(
             model=model,
@@ -424,6 +432,7 @@ class Analyzer:
             _grouper=self._grouper,
             _scored=self._scored,
             _per_target=per_target,
+            _delta=delta,
             entry_points=facts.ordered("entry_points"),
             crown_jewels=facts.ordered("crown_jewels"),
             untrusted_actors=facts.ordered("untrusted"),

@@ -122,7 +122,7 @@ def group_findings(
     model: ThreatModel, catalog: Catalog, findings: Sequence[Finding]
 ) -> tuple[FindingGroup, ...]:
     """Group ``findings`` by cause (see the module's documentation)."""
-    return Grouper(catalog).group(model, by_target(findings))
+    return Grouper(catalog).group({e.id: e for e in model.elements}, by_target(findings))
 
 
 def by_target(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
@@ -145,7 +145,7 @@ class Grouper:
         self._fixes = _fixes_by_property(catalog)
         self._seen: Mapping[str, Sequence[Finding]] = {}
         """The findings by target of the previous call."""
-        self._elements: dict[str, Element] = {}
+        self._elements: Mapping[str, Element] = {}
         self._missing: dict[str, _Missing] = {}
         """Per element, its missing-control groups and the findings they take."""
         self._members: dict[str, _Sorted[Finding]] = defaultdict(_Sorted)
@@ -157,15 +157,24 @@ class Grouper:
         """Every group: worst first, then larger, then by ID."""
 
     def group(
-        self, model: ThreatModel, findings: Mapping[str, Sequence[Finding]]
+        self,
+        elements: Mapping[str, Element],
+        findings: Mapping[str, Sequence[Finding]],
+        delta: tuple[object, frozenset[str]] | None = None,
     ) -> tuple[FindingGroup, ...]:
-        """Group the findings of an analysis of ``model``, given by target."""
-        seen, elements = self._seen, self._elements
-        changed = [t for t, fs in findings.items() if seen.get(t) is not fs]
-        changed += [t for t in seen if t not in findings]
-        current = {e.id: e for e in model.elements}
-        changed += [eid for eid, e in current.items() if elements.get(eid) is not e]
-        changed += [eid for eid in elements if eid not in current]
+        """Group the findings of an analysis, given by target, of a model with
+        ``elements`` (by ID). ``delta``: the findings by target of an earlier analysis and
+        the targets whose findings or element changed since (used when this grouper's
+        previous call grouped that analysis)."""
+        seen, before = self._seen, self._elements
+        if delta is not None and delta[0] is seen:
+            changed = list(delta[1])
+        else:
+            changed = [t for t, fs in findings.items() if seen.get(t) is not fs]
+            changed += [t for t in seen if t not in findings]
+            changed += [eid for eid, e in elements.items() if before.get(eid) is not e]
+            changed += [eid for eid in before if eid not in elements]
+        current = elements
         dirty: set[str] = set()
         for t in dict.fromkeys(changed):
             self._regroup(t, seen.get(t, ()), findings.get(t, ()), current.get(t), dirty)

@@ -304,13 +304,16 @@ def attack_paths(
     routes: Sequence[Route] | None = None,
     scored: ScoredRoutes | None = None,
     per_target: Mapping[str, Sequence[Finding]] | None = None,
+    delta: tuple[object, frozenset[str]] | None = None,
 ) -> tuple[AttackPath, ...]:
     """Directed attack paths from ``sources`` to ``targets``, sorted by score (highest
     first), then length and ID. ``routes``: :func:`path_routes` of the same model, when
     the caller has them; ``per_target``: ``findings`` by target (every element and flow
     has a list); ``scored``: the paths an earlier call made, reused where the route's
     elements and the lists of findings on it are the same objects (an edit keeps those
-    of every target it did not touch)."""
+    of every target it did not touch); ``delta``: the findings by target of an earlier
+    analysis and the targets whose findings changed since then (routes that touch none of
+    them keep their paths when ``scored`` was made from that analysis)."""
     if per_target is None:
         listed: dict[str, list[Finding]] = defaultdict(list)
         for f in findings:
@@ -319,10 +322,18 @@ def attack_paths(
     if routes is None:
         routes = path_routes(graph, sources, targets)
     old = {} if scored is None else scored.paths
-    new: dict[Route, tuple[tuple[object, ...], AttackPath]] = {}
+    since = None  # the targets whose findings changed since the scored paths, if known
+    if scored is not None and delta is not None and scored.seen is delta[0]:
+        since = delta[1]
+    new: dict[Route, _ScoredPath] = {}
     out = []
     element, on = graph.elements.__getitem__, per_target.__getitem__
     for route in routes:
+        hit = old.get(route)
+        if hit is not None and since is not None and since.isdisjoint(hit[2]):
+            new[route] = hit  # nothing on the route changed
+            out.append(hit[1])
+            continue
         source, target, n, steps = route
         key = (
             jewel_impact.get(target),
@@ -330,21 +341,28 @@ def attack_paths(
             *(on(flow) for flow, _, _, _ in steps),
             *(on(e) for _, _, _, e in steps),
         )
-        hit = old.get(route)
         if hit is None or not same_items(hit[0], key):
-            hit = (key, _path(graph, source, target, n, steps, per_target, jewel_impact))
+            path = _path(graph, source, target, n, steps, per_target, jewel_impact)
+            touched = frozenset(x for flow, _, _, e in steps for x in (flow, e))
+            hit = (key, path, touched)
         new[route] = hit
         out.append(hit[1])
     if scored is not None:
-        scored.paths = new
+        scored.paths, scored.seen = new, per_target
     return _sorted(out)
+
+
+_ScoredPath = tuple[tuple[object, ...], "AttackPath", frozenset[str]]
+"""A path with what it was scored from and the flows and elements it touches."""
 
 
 @dataclass
 class ScoredRoutes:
     """Attack paths by route, with what each was scored from (see :func:`attack_paths`)."""
 
-    paths: dict[Route, tuple[tuple[object, ...], AttackPath]] = field(default_factory=dict)
+    paths: dict[Route, _ScoredPath] = field(default_factory=dict)
+    seen: object = None
+    """The findings by target the paths were scored from."""
 
 
 def _sorted(paths: list[AttackPath]) -> tuple[AttackPath, ...]:

@@ -21,6 +21,8 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter, contains
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ..catalog import Catalog
@@ -291,6 +293,9 @@ class _Sorted(Generic[T]):
             del self.items[i]
 
 
+_ID, _TARGET, _IN_PLACE = attrgetter("id"), attrgetter("target"), attrgetter("in_place")
+
+
 def _worst(f: Finding) -> tuple[int, str]:
     """A finding's place among others: worst first, then by ID."""
     return -f.score, f.id
@@ -302,7 +307,7 @@ def _order(g: FindingGroup) -> tuple[int, int, str]:
 
 
 def _in_place_everywhere(mitigation: str, members: Sequence[Finding]) -> bool:
-    return all(mitigation in f.in_place for f in members)
+    return all(map(contains, map(_IN_PLACE, members), repeat(mitigation)))
 
 
 def _names(ordered: Sequence[Finding]) -> str:
@@ -329,8 +334,8 @@ def _group(
         title=title,
         fix=fix,
         fix_title=m.title if m is not None else "",
-        members=tuple(f.id for f in ordered),
-        targets=tuple(dict.fromkeys(f.target for f in ordered)),
+        members=tuple(map(_ID, ordered)),
+        targets=tuple(dict.fromkeys(map(_TARGET, ordered))),
         likelihood=worst.likelihood,
         impact=worst.impact,
     )

@@ -335,7 +335,8 @@ def _group(
         fix=fix,
         fix_title=m.title if m is not None else "",
         members=tuple(map(_ID, ordered)),
-        targets=tuple(dict.fromkeys(map(_TARGET, ordered))),
+        # a threat is found once per target; missing-control groups are on one element
+        targets=tuple(map(_TARGET, ordered)) if cause == "threat" else (worst.target,),
         likelihood=worst.likelihood,
         impact=worst.impact,
     )

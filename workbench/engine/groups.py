@@ -31,7 +31,7 @@ from ..model import Element, Flow, ThreatModel
 from .risk import Scored
 
 if TYPE_CHECKING:
-    from .analysis import Finding
+    from .finding import Finding
 
 Cause = Literal["missing_control", "threat", "single"]
 

@@ -34,7 +34,7 @@ from .influence import is_screen
 from .risk import Scored, clamp
 
 if TYPE_CHECKING:
-    from .analysis import Finding
+    from .finding import Finding
 
 StepKind = Literal["send", "access"]
 Direction = Literal["forward", "reverse"]

@@ -191,7 +191,7 @@ class Facts:
 
     def adopt_influence(self, other: Facts) -> None:
         """Reuse ``other``'s influence results: only when nothing influence reads differs
-        between the two models (see ``_influence_signature`` in the analysis)."""
+        between the two models (see :func:`workbench.engine.incremental.adopt`)."""
         self._influence = dict(other._influence)
         if "reachable" in other.__dict__:
             self.__dict__["reachable"] = other.__dict__["reachable"]
@@ -200,7 +200,7 @@ class Facts:
         """Reuse ``other``'s neighbourhood searches, inherited model types and boundary
         crossings: only when no element was added or removed or changed kind, model type
         or boundary, no flow was added, removed or moved, and the boundaries are the same
-        (see ``_Edit`` in the analysis)."""
+        (see :class:`workbench.engine.incremental.Edit`)."""
         self._near = other._near
         for name in ("model_types", "crossing"):
             if name in other.__dict__:
@@ -217,7 +217,7 @@ class Facts:
         """Reuse ``other``'s untrusted actors, entry points and crown jewels: only when no
         element was added or removed or changed kind, boundary, trust, exposure, assets or
         classification, no flow was added, removed or moved, and the boundaries and assets
-        are the same (see ``_Edit`` in the analysis)."""
+        are the same (see :class:`workbench.engine.incremental.Edit`)."""
         for name in ("untrusted", "entry_points", "crown_jewels"):
             if name in other.__dict__:
                 self.__dict__[name] = other.__dict__[name]

@@ -1,0 +1,189 @@
+"""Findings and how one target's findings are made: the catalog's threats indexed by the
+element kinds they can apply to, each with its compiled matcher, evaluated on an element
+or a flow and scored (see :mod:`workbench.engine.analysis` for the whole analysis).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+
+from ..catalog import Catalog, Threat
+from ..catalog.predicates import Downstream, Upstream
+from ..model import Element, Flow
+from ..model.kinds import KINDS
+from .matchers import NEVER, Kinds, Test, matcher
+from .risk import Scored
+from .rules import Facts, evaluate
+from .scoring import Context, InPlace, narrowed, origins_of, score
+
+TargetType = Literal["element", "flow"]
+
+
+@dataclass(frozen=True)
+class Finding(Scored):
+    """A threat that applies to one element or flow, with why and how risky."""
+
+    id: str
+    """``THREAT-ID@target-id``."""
+    threat_id: str
+    """The catalog threat."""
+    target: str
+    """The element or flow ID."""
+    target_type: TargetType
+    """Whether the target is an element or a flow."""
+    target_name: str
+    """Display name of the target."""
+    title: str
+    """The threat's title."""
+    stride: tuple[str, ...]
+    """STRIDE letters."""
+    pasta_stage: int
+    """4 (threat) or 5 (weakness)."""
+    layer: str
+    """Layer of the target (a flow: of its target element)."""
+    why: tuple[str, ...]
+    """Why the threat was suggested: the clauses of its rule that held."""
+    likelihood: int
+    """Likelihood 1..5 after adjustment for exposure."""
+    impact: int
+    """Impact 1..5 after adjustment for business objectives."""
+    scoring: tuple[str, ...]
+    """How likelihood and impact were adjusted from the catalog defaults."""
+    mitigations: tuple[str, ...]
+    """Catalog mitigations that address the threat."""
+    references: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Framework IDs (ATLAS, OWASP ...) describing the threat."""
+    in_place: tuple[str, ...] = ()
+    """Mitigations of the threat that the model shows in place on the target (they
+    lowered the likelihood; see ``scoring``)."""
+
+    @property
+    def atlas(self) -> tuple[str, ...]:
+        """MITRE ATLAS technique IDs."""
+        return self.references.get("atlas", ())
+
+    @property
+    def owasp(self) -> tuple[str, ...]:
+        """OWASP IDs (LLM Top 10, ML Top 10, Agentic)."""
+        r = self.references
+        return r.get("owasp_llm", ()) + r.get("owasp_ml", ()) + r.get("owasp_agentic", ())
+
+
+Plan = list[tuple[Threat, Test]]
+"""Threats to test on one kind of target, each with its matcher (see :func:`matcher`)."""
+
+
+def _plan(threats: list[Threat], kind: Kinds) -> Plan:
+    """The threats that may hold on targets of ``kind``, with their matchers."""
+    return [(t, test) for t in threats if (test := matcher(t.applies_to, kind)) is not NEVER]
+
+
+class Index:
+    """Threats grouped by the element kinds they can apply to, and how far each looks."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.by_kind: dict[str, list[Threat]] = defaultdict(list)
+        self.flow_threats: list[Threat] = []
+        self.up: dict[str, int] = {}
+        self.down: dict[str, int] = {}
+        self.in_place: InPlace = {}
+        self.references: dict[str, dict[str, tuple[str, ...]]] = {}
+        for t in catalog.threats.values():
+            self.references[t.id] = {k: tuple(v) for k, v in t.references.model_dump().items() if v}
+            origins = origins_of(t.applies_to)  # a screen counts on the threat's own route
+            rules = [
+                (
+                    mid,
+                    narrowed(m.in_place, origins) if origins and m.in_place else m.in_place,
+                    m.in_place_on_flow,
+                )
+                for mid in t.mitigations
+                if (m := catalog.mitigations.get(mid)) is not None
+                and (m.in_place is not None or m.in_place_on_flow is not None)
+            ]
+            self.in_place[t.id] = rules
+            reaches = [_reach(t.applies_to)] + [
+                _reach(r) for _, a, b in rules for r in (a, b) if r is not None
+            ]
+            self.up[t.id] = max(u for u, _ in reaches)
+            self.down[t.id] = max(d for _, d in reaches)
+            if t.target == "flow":
+                self.flow_threats.append(t)
+                continue
+            kinds = t.applies_to.kinds()
+            for k in KINDS if kinds is None else sorted(kinds):
+                self.by_kind[k].append(t)
+        self.radius = max([*self.up.values(), *self.down.values(), 0])
+        self._plans: dict[Kinds, Plan] = {}
+
+    def plan(self, kind: Kinds) -> Plan:
+        """The threats to test on an element of ``kind`` (a flow: between elements of
+        these two kinds), each with its matcher."""
+        hit = self._plans.get(kind)
+        if hit is None:
+            threats = self.flow_threats if isinstance(kind, tuple) else self.by_kind[kind]
+            hit = self._plans[kind] = _plan(threats, kind)
+        return hit
+
+
+def _reach(pred: object) -> tuple[int, int]:
+    """How many flows a rule looks upstream and downstream of its target (0: only the
+    target and its direct flows)."""
+    up = pred.upstream.max_hops if isinstance(pred, Upstream) else 0
+    down = pred.downstream.max_hops if isinstance(pred, Downstream) else 0
+    for value in getattr(pred, "__dict__", {}).values():
+        children = value if isinstance(value, list) else [value]
+        for child in children:
+            if isinstance(child, BaseModel):
+                u, d = _reach(child)
+                up, down = max(up, u), max(down, d)
+    return up, down
+
+
+def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context) -> list[Finding]:
+    out = []
+    is_flow = isinstance(target, Flow)
+    for t, test in plan:
+        if not test(facts, target):
+            continue
+        m = evaluate(t.applies_to, facts, target)
+        likelihood, impact, notes, in_place = score(t, target, facts, ctx)
+        name, layer = _describe(target, facts)
+        refs = ctx.references[t.id]
+        out.append(
+            Finding(
+                id=f"{t.id}@{target.id}",
+                threat_id=t.id,
+                target=target.id,
+                target_type="flow" if is_flow else "element",
+                target_name=name,
+                title=t.title,
+                stride=tuple(t.stride),
+                pasta_stage=t.pasta_stage,
+                layer=layer,
+                why=_dedupe(m.reasons),
+                likelihood=likelihood,
+                impact=impact,
+                scoring=notes,
+                mitigations=tuple(t.mitigations),
+                references=refs,
+                in_place=in_place,
+            )
+        )
+    return out
+
+
+def _describe(target: Element | Flow, facts: Facts) -> tuple[str, str]:
+    """Display name and layer of a target (a flow's layer is its target's)."""
+    if isinstance(target, Flow):
+        src, dst = facts.elements[target.source], facts.elements[target.target]
+        return target.name or f"{src.name} → {dst.name}", KINDS[dst.kind].layer.value
+    return target.name, KINDS[target.kind].layer.value
+
+
+def _dedupe(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(reasons))

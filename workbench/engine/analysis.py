@@ -30,12 +30,12 @@ from ..graph import ModelGraph
 from ..io import gc_paused
 from ..model import ThreatModel
 from ..model.types import CLASSIFICATION_RANK
+from .facts import Facts
 from .finding import Finding, Index, TargetType, findings_for
 from .groups import FindingGroup, Grouper, by_target
 from .incremental import STEP_FIELDS, STEP_FLOW_FIELDS, Edit, Order, Redo, Scope, adopt
 from .matchers import kinds_of
 from .paths import AttackPath, Route, ScoredRoutes, attack_paths, path_routes
-from .rules import Facts
 from .scoring import Context, objective_impact
 
 __all__ = ["Analysis", "Analyzer", "Finding", "TargetType", "analyze"]

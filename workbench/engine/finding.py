@@ -15,9 +15,10 @@ from ..catalog import Catalog, Threat
 from ..catalog.predicates import Downstream, Upstream
 from ..model import Element, Flow
 from ..model.kinds import KINDS
+from .facts import Facts
 from .matchers import NEVER, Kinds, Test, matcher
 from .risk import Scored
-from .rules import Facts, evaluate
+from .rules import evaluate
 from .scoring import Context, InPlace, narrowed, origins_of, score
 
 TargetType = Literal["element", "flow"]

@@ -12,9 +12,9 @@ from typing import Any
 
 from ..graph import breadth_first
 from ..model import Element, Flow
+from .facts import Facts
 from .finding import Finding, Index, Plan, findings_for
 from .matchers import kinds_of
-from .rules import Facts
 from .scoring import Context
 
 

@@ -37,7 +37,8 @@ from ..catalog.predicates import (
 )
 from ..model import Element, Flow
 from ..model.kinds import KINDS
-from .rules import Facts, _equal, _value, evaluate
+from .facts import Facts
+from .rules import _equal, _value, evaluate
 
 
 def kinds_of(target: Element | Flow, facts: Facts) -> Kinds:

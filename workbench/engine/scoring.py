@@ -12,8 +12,9 @@ from ..catalog.predicates import All, AnyOf, Influenced, InfluenceSpec, Predicat
 from ..model import Element, Flow, ThreatModel
 from ..model.kinds import ElementKind
 from ..model.types import IMPACT_SCORE
+from .facts import Facts
 from .risk import clamp
-from .rules import Facts, evaluate
+from .rules import evaluate
 
 HARMED_BY: dict[str, frozenset[str]] = {
     "confidentiality": frozenset("I"),

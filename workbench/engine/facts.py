@@ -1,0 +1,288 @@
+"""What rules ask of one model, computed once per analysis and cached: untrusted actors,
+entry points and crown jewels, flows by element, neighbourhood searches, outsider
+influence, model types and boundary crossings (reused across an edit where the edit
+cannot change them, see :mod:`workbench.engine.incremental`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+
+from ..catalog.predicates import Match
+from ..graph import ModelGraph
+from ..model import Element, Flow
+from ..model.kinds import KINDS, Layer
+from ..model.types import CLASSIFICATION_RANK
+from .influence import Influence, Reach
+
+
+def _label(kind: str) -> str:
+    """'LLM application', 'vector store': acronyms keep their case."""
+    label = KINDS[kind].label
+    first = label.split()[0]
+    return label if first.isupper() and len(first) > 1 else label[0].lower() + label[1:]
+
+
+def _prop_label(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+class Facts:
+    """What predicates ask of one model, computed once and cached."""
+
+    def __init__(self, graph: ModelGraph, previous: Facts | None = None) -> None:
+        """``previous``: the facts of the model ``graph``'s was edited from (see
+        :class:`ModelGraph`); its flows by ID are shared when the flows are the same."""
+        self.graph = graph
+        self.model = graph.model
+        self.elements = graph.elements
+        self.flows: dict[str, Flow]
+        if previous is not None and graph.flows_kept:
+            self.flows = previous.flows
+        else:
+            self.flows = {f.id: f for f in self.model.flows}
+        self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
+        self._ordered: dict[str, tuple[str, ...]] = {}
+        self._influence: dict[frozenset[str] | None, Influence] = {}
+        self.memo: dict[tuple[object, str], bool] = {}
+        """Results of matchers on flows' ends (see :mod:`workbench.engine.matchers`)."""
+        self.matches: dict[tuple[int, str], Match] = {}
+        """Evaluations on flows' ends, by predicate ID (the catalog keeps the predicates
+        alive) and element ID."""
+
+    @cached_property
+    def untrusted(self) -> frozenset[str]:
+        return frozenset(self.graph.untrusted_actors())
+
+    @cached_property
+    def entry_points(self) -> frozenset[str]:
+        return frozenset(self.graph.entry_points())
+
+    @cached_property
+    def crown_jewels(self) -> frozenset[str]:
+        return frozenset(self.graph.crown_jewels())
+
+    @cached_property
+    def reachable(self) -> frozenset[str]:
+        """Trusted elements that outsiders' content reaches (see :class:`Influence`)."""
+        return self.influence().reached
+
+    @cached_property
+    def incoming(self) -> dict[str, list[Flow]]:
+        out: dict[str, list[Flow]] = {e: [] for e in self.elements}
+        for f in self.model.flows:
+            out[f.target].append(f)
+        return out
+
+    @cached_property
+    def outgoing(self) -> dict[str, list[Flow]]:
+        out: dict[str, list[Flow]] = {e: [] for e in self.elements}
+        for f in self.model.flows:
+            out[f.source].append(f)
+        return out
+
+    @cached_property
+    def crossing(self) -> frozenset[str]:
+        return frozenset(f.id for f in self.graph.boundary_crossings())
+
+    @cached_property
+    def assets(self) -> dict[str, tuple[int, bool, str]]:
+        return {
+            a.id: (CLASSIFICATION_RANK[a.classification], a.pii, a.name) for a in self.model.assets
+        }
+
+    def name(self, element_id: str) -> str:
+        e = self.elements[element_id]
+        return f"{e.name} ({_label(e.kind)})"
+
+    def classification(self, element: Element) -> int:
+        ranks = [self.assets[a][0] for a in element.assets]
+        if element.properties.data_classification is not None:
+            ranks.append(CLASSIFICATION_RANK[element.properties.data_classification])
+        return max(ranks, default=-1)
+
+    def flow_classification(self, flow: Flow) -> int:
+        return max((self.assets[a][0] for a in flow.data), default=-1)
+
+    def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:
+        """The nearest element of ``kinds`` within ``hops`` flows (upstream or downstream);
+        the first by ID among those equally near."""
+        key = (frozenset(kinds), hops, up)
+        if key not in self._near:
+            self._near[key] = self._nearest(key[0], hops, up)
+        return self._near[key].get(start)
+
+    def _nearest(self, kinds: frozenset[str], hops: int, up: bool) -> dict[str, str]:
+        """For every element, the nearest other element of ``kinds`` within ``hops`` flows
+        upstream (``up``) or downstream of it: one breadth-first search from all of them
+        at once, each element labelled with the lowest ID among its nearest."""
+        # upstream of X means X is downstream of the source: walk from the sources along
+        # flows when looking up, against them when looking down
+        adj = self.graph.succ if up else self.graph.pred
+        label: dict[str, str] = {}
+        frontier: dict[str, str] = {}
+        for source in sorted(e for e, el in self.elements.items() if el.kind in kinds):
+            for n in adj[source]:
+                if n != source and (n not in frontier or source < frontier[n]):
+                    frontier[n] = source
+        for _ in range(hops):
+            fresh = {n: s for n, s in frontier.items() if n not in label}
+            label.update(fresh)
+            nxt: dict[str, str] = {}
+            for n, source in fresh.items():
+                for m in adj[n]:
+                    if m in label or m == source:
+                        continue
+                    if m not in nxt or source < nxt[m]:
+                        nxt[m] = source
+            frontier = nxt
+        return label
+
+    # ------------------------------------------------------------ influence
+    def influence(self, origins: frozenset[str] | None = None) -> Influence:
+        """Outsiders' influence, with content entering only at ``origins`` kinds."""
+        if origins not in self._influence:
+            if origins is not None and self.influence().seed_kinds() <= origins:
+                self._influence[origins] = self.influence()  # it filters out no entry
+            else:
+                self._influence[origins] = Influence(self.graph, origins)
+        return self._influence[origins]
+
+    def adopt_influence(self, other: Facts) -> None:
+        """Reuse ``other``'s influence results: only when nothing influence reads differs
+        between the two models (see :func:`workbench.engine.incremental.adopt`)."""
+        self._influence = dict(other._influence)
+        if "reachable" in other.__dict__:
+            self.__dict__["reachable"] = other.__dict__["reachable"]
+
+    def adopt_shape(self, other: Facts) -> None:
+        """Reuse ``other``'s neighbourhood searches, inherited model types and boundary
+        crossings: only when no element was added or removed or changed kind, model type
+        or boundary, no flow was added, removed or moved, and the boundaries are the same
+        (see :class:`workbench.engine.incremental.Edit`)."""
+        self._near = other._near
+        for name in ("model_types", "crossing"):
+            if name in other.__dict__:
+                self.__dict__[name] = other.__dict__[name]
+
+    def ordered(self, name: str) -> tuple[str, ...]:
+        """``untrusted``, ``entry_points`` or ``crown_jewels``, sorted (kept)."""
+        hit = self._ordered.get(name)
+        if hit is None:
+            hit = self._ordered[name] = tuple(sorted(getattr(self, name)))
+        return hit
+
+    def adopt_standing(self, other: Facts) -> None:
+        """Reuse ``other``'s untrusted actors, entry points and crown jewels: only when no
+        element was added or removed or changed kind, boundary, trust, exposure, assets or
+        classification, no flow was added, removed or moved, and the boundaries and assets
+        are the same (see :class:`workbench.engine.incremental.Edit`)."""
+        for name in ("untrusted", "entry_points", "crown_jewels"):
+            if name in other.__dict__:
+                self.__dict__[name] = other.__dict__[name]
+        self._ordered = other._ordered
+        self.graph.adopt_trust(other.graph)
+
+    def adopt_flows(self, other: Facts) -> None:
+        """Reuse ``other``'s flows by element and who initiates each: only when no flow
+        changed at all and no element was added or removed or changed kind or whether
+        it keeps what it receives."""
+        for name in ("incoming", "outgoing"):
+            if name in other.__dict__:
+                self.__dict__[name] = other.__dict__[name]
+        self.graph.adopt_flows(other.graph)
+
+    def influenced_keys(self) -> list[frozenset[str] | None]:
+        """The origin filters asked for so far (see :meth:`influence`)."""
+        return list(self._influence)
+
+    def route(self, reach: Reach) -> str:
+        """A route in words: 'Customer → API gateway → LLM app'."""
+        return " → ".join(self.elements[e].name for e in reach.route)
+
+    # ------------------------------------------------------------ models
+    @cached_property
+    def model_types(self) -> dict[str, str]:
+        """The type of the model each model-bearing element bears: set on the element,
+        else the kind's default, else (artifacts, registries, jobs) the type of the model
+        nearest along flows among the model layer and the endpoints that serve it."""
+        out: dict[str, str] = {}
+        for e in self.model.elements:
+            t = e.properties.model_type or _DEFAULT_MODEL_TYPE.get(e.kind)
+            if t is not None:
+                out[e.id] = t
+        for e in self.model.elements:
+            if e.id in out or e.kind not in _INHERITS_MODEL_TYPE:
+                continue
+            found = self._nearest_model_type(e.id, out)
+            if found is not None:
+                out[e.id] = found
+        return out
+
+    def _nearest_model_type(self, start: str, known: dict[str, str]) -> str | None:
+        seen, frontier = {start}, [start]
+        while frontier:
+            nxt: list[str] = []
+            for n in frontier:
+                flows = (*self.incoming[n], *self.outgoing[n])
+                for other in sorted({f.target if f.source == n else f.source for f in flows}):
+                    if other in seen:
+                        continue
+                    seen.add(other)
+                    explicit = self.elements[other].properties.model_type
+                    if explicit is not None:
+                        return explicit
+                    if KINDS[self.elements[other].kind].layer is Layer.MODEL or other in known:
+                        nxt.append(other)
+            for n in nxt:
+                if n in known and self.elements[n].kind not in _INHERITS_MODEL_TYPE:
+                    return known[n]
+            frontier = nxt
+        return None
+
+    def modality(self, element_id: str) -> str | None:
+        """The input modality of the element's model (set, or implied by its type)."""
+        set_ = self.elements[element_id].properties.input_modality
+        if set_ is not None:
+            return set_
+        return _MODALITY_OF_TYPE.get(self.model_types.get(element_id, ""))
+
+
+_DEFAULT_MODEL_TYPE = {
+    "llm_app": "llm",
+    "agent": "llm",
+    "foundation_model_api": "llm",
+    "inference_endpoint": "classifier",
+}
+"""Model type by kind when nothing says otherwise."""
+
+_INHERITS_MODEL_TYPE = {
+    "model_artifact",
+    "model_registry",
+    "training_job",
+    "fine_tuning_job",
+    "evaluation_job",
+    "model_hub",
+}
+"""Kinds that bear the model they train, hold or evaluate."""
+
+_MODALITY_OF_TYPE = {
+    "llm": "text",
+    "embedding": "text",
+    "speech_to_text": "audio",
+    "text_to_speech": "text",
+    "vision": "image",
+    "image_generation": "text",
+}

@@ -43,7 +43,6 @@ from ..model import Element, Flow
 from ..model.kinds import KINDS
 from ..model.types import CLASSIFICATION_RANK
 from .facts import Facts, _label, _prop_label, _show
-
 from .influence import Reach
 
 __all__ = ["Facts", "evaluate"]

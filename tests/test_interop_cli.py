@@ -210,11 +210,11 @@ def test_export_refusals(tmp_path: Path) -> None:
 def test_export_warns_when_the_file_is_too_big_to_import_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from workbench import io as wio
+    from workbench import parsing
 
     model = tmp_path / "model.yaml"
     assert run("new", model)[0] == 0
-    monkeypatch.setattr(wio, "MAX_FILE_BYTES", model.stat().st_size + 1)
+    monkeypatch.setattr(parsing, "MAX_FILE_BYTES", model.stat().st_size + 1)
     code, _, err = run("export", model, "--to", "threat-dragon", "-o", tmp_path / "td.json")
     assert code == 0
     assert "MiB that 'threat-workbench import' reads back" in err

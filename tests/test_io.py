@@ -237,6 +237,34 @@ def test_json_round_trip_and_errors(tmp_path: Path, minimal: ThreatModel) -> Non
         ThreatModel.load(bad)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '{"system": {"name": "x"}, "elements": [{"id": "a", "kind": "user", "name": "A",'
+            ' "position": {"x": NaN, "y": 0}}]}',
+            "'NaN' is not a JSON number",
+        ),
+        (
+            '{"system": {"name": "x"}, "elements": [{"id": "a", "kind": "user", "name": "A",'
+            ' "position": {"x": 1e999, "y": 0}}]}',
+            "number 1e999 is too large",
+        ),
+        ('{"system": {"name": "x"}, "notes": ' + "[" * 80 + "]" * 80 + "}", "nested deeper"),
+    ],
+)
+def test_model_json_is_parsed_as_strictly_as_imports(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    """One JSON parser for models, catalogs and imports: NaN, Infinity and deep nesting are
+    refused with the file's name, never loaded as values a report cannot show."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    with pytest.raises(ModelFileError, match=message) as info:
+        ThreatModel.load(bad)
+    assert str(info.value).startswith(str(bad))
+
+
 def test_json_dates_are_parsed(tmp_path: Path) -> None:
     text = json.dumps(
         {

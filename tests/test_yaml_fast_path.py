@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench import io as wio
+from workbench import parsing as wio
 from workbench.errors import ModelFileError
 
 

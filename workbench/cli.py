@@ -229,8 +229,8 @@ def _analysis(file: Path, catalogs: list[Path], builtin: bool, err: TextIO) -> A
 
 
 def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .io import gc_paused
     from .outputs import check_output, output_format, write_output
+    from .parsing import gc_paused
 
     fmt = output_format(
         args.output,
@@ -260,7 +260,7 @@ def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .io import gc_paused
+    from .parsing import gc_paused
 
     status = 0
     for file in args.files:

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from .io import _YAML_LOADER, _construct_checked, _UnusualError, gc_paused
 from .model.threat_model import FORMAT_VERSION
+from .parsing import _YAML_LOADER, _construct_checked, _UnusualError, gc_paused
 from .yaml_text import (
     _Dumper,
     _FlowDumper,

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .io import _TAG
+from .parsing import _TAG
 
 
 def _represent_float(representer: Any, value: float) -> Any:

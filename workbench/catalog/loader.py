@@ -18,7 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ModelFileError, Problem
-from ..io import (
+from ..io import validation_problems
+from ..model.references import did_you_mean
+from ..parsing import (
     MAX_FILE_BYTES,
     decode_text,
     gc_paused,
@@ -26,9 +28,7 @@ from ..io import (
     node_at,
     parse_yaml,
     read_limited,
-    validation_problems,
 )
-from ..model.references import did_you_mean
 from ..resources import catalogs_dir
 from .predicates import Context, Predicate
 from .schema import CatalogFile, Framework, Mitigation, OutOfScope, Threat

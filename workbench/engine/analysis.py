@@ -15,7 +15,7 @@ PASTA stages covered here:
    in :mod:`workbench.register`.
 
 The analysis pauses the cyclic garbage collector while it builds its objects
-(:func:`workbench.io.gc_paused`, as loading does): with a model and its previous analysis
+(:func:`workbench.parsing.gc_paused`, as loading does): with a model and its previous analysis
 alive, as in a notebook or on the canvas, the collector's passes over that heap took
 about 45 % of the analysis of 1,000 elements.
 """
@@ -27,9 +27,9 @@ from functools import cached_property
 
 from ..catalog import Catalog
 from ..graph import ModelGraph
-from ..io import gc_paused
 from ..model import ThreatModel
 from ..model.types import CLASSIFICATION_RANK
+from ..parsing import gc_paused
 from .facts import Facts
 from .finding import Finding, Index, TargetType, findings_for
 from .groups import FindingGroup, Grouper, by_target

@@ -12,7 +12,8 @@ import yaml
 
 from .. import __version__
 from ..engine import Analysis
-from ..io import Source, node_at
+from ..io import Source
+from ..parsing import node_at
 from ..register import Entry, Register, build_register
 from ..register.grouping import GroupedEntries, group_entries, group_of
 from ..terminal import safe_line, safe_text

@@ -172,8 +172,9 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ..catalog import load_catalog
     from ..engine import analyze
     from ..errors import ModelFileError
-    from ..io import MAX_FILE_BYTES, load_model
+    from ..io import load_model
     from ..outputs import check_output, write_output
+    from ..parsing import MAX_FILE_BYTES
     from . import export_model
 
     if _same_file(args.file, args.output):

@@ -3,11 +3,11 @@ item-by-item validation and the import report.
 
 Every importer follows the same rules:
 
-* the input is refused before parsing when it is larger than
-  :data:`workbench.io.MAX_FILE_BYTES`; JSON is parsed with :func:`json.loads` (duplicate
-  keys and ``NaN``/``Infinity`` refused), YAML with :func:`workbench.io.parse_yaml` (safe
-  loader, bombs, tags and duplicate keys refused); nesting deeper than
-  :data:`workbench.io.MAX_DEPTH` is refused;
+* the input is parsed as every file the workbench reads (:mod:`workbench.parsing`):
+  refused when larger than :data:`~workbench.parsing.MAX_FILE_BYTES`; JSON by the one
+  strict parser (duplicate keys and ``NaN``/``Infinity`` refused), YAML safely (bombs,
+  tags and duplicate keys refused); nesting deeper than
+  :data:`~workbench.parsing.MAX_DEPTH` is refused;
 * a problem with the document as a whole raises :class:`~workbench.errors.ModelFileError`;
 * a problem with one item (a component, a cell, a link ...) drops that item, or only the
   bad value of it, with **one warning per dropped thing** in :attr:`ImportResult.warnings`;
@@ -55,6 +55,15 @@ from ..model import (
 from ..model.types import (
     FINDING_ID_PATTERN,
     ID_PATTERN,
+)
+from ..parsing import (
+    MAX_FILE_BYTES,
+    check_depth,
+    decode_text,
+    parse_json,
+    parse_yaml,
+    read_limited,
+    too_big,
 )
 from .fitting import fit_part
 
@@ -177,79 +186,20 @@ class Report:
 def read_text(path: str | Path) -> str:
     """Read a file to import: size-capped, UTF-8; :class:`ModelFileError` otherwise."""
     name = str(path)
-    return wio.decode_text(wio.read_limited(path, name), name)
-
-
-def _too_big(name: str, size: int) -> Problem:
-    return Problem(
-        name,
-        None,
-        None,
-        "",
-        f"file is {size / 2**20:.1f} MiB; the limit is {wio.MAX_FILE_BYTES // 2**20} MiB",
-    )
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"'{name}' is not a JSON number")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"number {text[:20]} is too large")
-    return value
-
-
-def parse_json(text: str, filename: str) -> Any:
-    """Strict JSON: duplicate keys, ``NaN`` and ``Infinity`` refused; depth bounded."""
-    if len(text.encode("utf-8", "surrogatepass")) > wio.MAX_FILE_BYTES:
-        raise ModelFileError([_too_big(filename, len(text.encode("utf-8", "surrogatepass")))])
-    try:
-        data = json.loads(
-            text,
-            object_pairs_hook=wio.no_duplicate_pairs,
-            parse_constant=_no_constants,
-            parse_float=_finite,
-        )
-    except json.JSONDecodeError as exc:
-        raise ModelFileError(
-            [Problem(filename, exc.lineno, exc.colno, "", f"JSON syntax error: {exc.msg}")]
-        ) from None
-    except ValueError as exc:
-        raise ModelFileError([Problem(filename, None, None, "", str(exc))]) from None
-    except RecursionError:
-        raise ModelFileError(
-            [Problem(filename, None, None, "", f"nested deeper than {wio.MAX_DEPTH} levels")]
-        ) from None
-    check_depth(data, filename)
-    return data
+    return decode_text(read_limited(path, name), name)
 
 
 def parse_any(text: str, filename: str) -> Any:
-    """JSON when the text starts with ``{`` or ``[``, YAML (safe) otherwise."""
+    """JSON when the text starts with ``{`` or ``[``, YAML (safe) otherwise; both bounded
+    as every file the workbench reads (:mod:`workbench.parsing`)."""
     if text.lstrip()[:1] in ("{", "["):
         return parse_json(text, filename)
-    if len(text.encode("utf-8", "surrogatepass")) > wio.MAX_FILE_BYTES:
-        raise ModelFileError([_too_big(filename, len(text.encode("utf-8", "surrogatepass")))])
-    data, _ = wio.parse_yaml(text, filename)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError([too_big(filename, size)])
+    data, _ = parse_yaml(text, filename)
     check_depth(data, filename)
     return data
-
-
-def check_depth(data: Any, filename: str) -> None:
-    """Refuse documents nested deeper than :data:`workbench.io.MAX_DEPTH`."""
-    stack: list[tuple[Any, int]] = [(data, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > wio.MAX_DEPTH:
-            raise ModelFileError(
-                [Problem(filename, None, None, "", f"nested deeper than {wio.MAX_DEPTH} levels")]
-            )
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
 
 
 # --------------------------------------------------------------------------- values

@@ -308,7 +308,7 @@ def diff_models(
 
 # --------------------------------------------------------------------------- loading
 def _git_show(rev: str, path: str, cwd: Path | None, spec: str) -> str:
-    from ..io import MAX_FILE_BYTES
+    from ..parsing import MAX_FILE_BYTES
 
     if rev.startswith("-"):  # git would read it as an option (--output=... writes a file)
         raise ModelFileError(

@@ -11,6 +11,7 @@ from typing import Any
 
 from ...model import ThreatModel
 from ...model.kinds import KINDS
+from ...parsing import parse_json
 from ..common import (
     EXT,
     ForeignThreat,
@@ -25,7 +26,6 @@ from ..common import (
     clean_name,
     clean_text,
     is_finding_id,
-    parse_json,
     strings,
 )
 from .format import (

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.synthetic import synthetic_document
 from workbench import Element, ThreatModel
-from workbench import io as wio
+from workbench import parsing as wio
 from workbench.graph import ModelGraph
 
 REPEAT = 5

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
         ThreatModel,
     )
 
-__version__ = "0.1.0"
+from . import conveniences  # noqa: F401 - provides the model's load, save, graph (workbench.hooks)
+from .version import __version__
 
 __all__ = [
     "Asset",

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import __version__
 from .cli_options import add_catalog_options, add_force_option
+from .version import __version__
 
 __all__ = ["COMMAND_GROUP", "COMMAND_MODULES", "add_catalog_options", "add_force_option", "main"]
 # add_catalog_options and add_force_option live in workbench.cli_options (a leaf that the

@@ -8,8 +8,7 @@ Loading
     touches the file. The cyclic garbage collector is paused while a file is loaded
     (:func:`gc_paused`): it would otherwise take most of a large file's load time.
 
-Saving lives in :mod:`workbench.saving` (``save_model``, ``dumps_model``, ``to_document``,
-``write_atomic`` are still importable from here).
+Saving lives in :mod:`workbench.saving`, above this module.
 """
 
 from __future__ import annotations
@@ -359,15 +358,3 @@ def load_model(path: str | os.PathLike[str]) -> ThreatModel:
     name = str(path)
     text = decode_text(read_limited(p, name), name)
     return loads_model(text, name, detect_format(p), path=p.resolve())
-
-
-_MOVED = {"save_model", "dumps_model", "to_document", "write_atomic"}
-"""Names that moved to :mod:`workbench.saving`, still importable from here."""
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED:
-        from . import saving
-
-        return getattr(saving, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from .errors import OutputError
-from .io import file_kind
+from .parsing import file_kind
 
 STALE_SECONDS = 3600
 """Temporary files of the older naming scheme (no process id) are removed when older."""

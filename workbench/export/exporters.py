@@ -38,7 +38,7 @@ from nbconvert.filters import DataTypeFilter
 from nbconvert.preprocessors import TagRemovePreprocessor
 from traitlets import Bool, Enum, Float, Int, Unicode, default
 
-from .. import __version__
+from ..version import __version__
 from .interactive import allow_frame_scripts
 from .report import (
     HIDE_CELL_TAG,

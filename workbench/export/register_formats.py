@@ -10,13 +10,13 @@ from typing import Any
 
 import yaml
 
-from .. import __version__
 from ..engine import Analysis
 from ..io import Source
 from ..parsing import node_at
 from ..register import Entry, Register, build_register
 from ..register.grouping import GroupedEntries, group_entries, group_of
 from ..terminal import safe_line, safe_text
+from ..version import __version__
 
 _SARIF_LEVEL = {
     "critical": "error",

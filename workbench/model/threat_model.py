@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import PrivateAttr, ValidationInfo, model_validator
 
+from ..hooks import use
 from .parts import (
     Asset,
     Boundary,
@@ -264,56 +265,40 @@ class ThreatModel(Strict):
     def load(cls, path: str | os.PathLike[str]) -> ThreatModel:
         """Load a model from a YAML or JSON file (raises :class:`workbench.io.ModelFileError`
         naming file, line, column and path of every problem)."""
-        from ..io import load_model
-
-        return load_model(path)
+        return cast(ThreatModel, use("load_model")(path))
 
     @classmethod
     def from_yaml(cls, text: str, filename: str = "<string>") -> ThreatModel:
         """Parse a model from YAML text."""
-        from ..io import loads_model
-
-        return loads_model(text, filename=filename)
+        return cast(ThreatModel, use("loads_model")(text, filename))
 
     @classmethod
     def from_json(cls, text: str, filename: str = "<string>") -> ThreatModel:
         """Parse a model from JSON text."""
-        from ..io import loads_model
-
-        return loads_model(text, filename=filename, fmt="json")
+        return cast(ThreatModel, use("loads_model")(text, filename, "json"))
 
     @classmethod
     def from_template(cls, name: str) -> ThreatModel:
         """One of the starter architectures (see :func:`workbench.templates.names`)."""
-        from ..templates import load_template
-
-        return load_template(name)
+        return cast(ThreatModel, use("load_template")(name))
 
     def to_dict(self) -> dict[str, Any]:
         """The canonical document: defaults left out, lists sorted by ID."""
-        from ..saving import to_document
-
-        return to_document(self)
+        return cast(dict[str, Any], use("to_document")(self))
 
     def to_yaml(self) -> str:
         """The canonical YAML text of the model."""
-        from ..saving import dumps_model
-
-        return dumps_model(self, fmt="yaml")
+        return cast(str, use("dumps_model")(self, "yaml"))
 
     def to_json(self) -> str:
         """The canonical JSON text of the model."""
-        from ..saving import dumps_model
-
-        return dumps_model(self, fmt="json")
+        return cast(str, use("dumps_model")(self, "json"))
 
     def save(self, path: str | os.PathLike[str] | None = None, *, backup: bool = True) -> Path:
         """Write the model atomically to ``path`` (default: the file it was loaded from),
         keeping the previous file as ``<name>.bak``. Comments and key order of a file this
         model was loaded from survive."""
-        from ..saving import save_model
-
-        return save_model(self, path, backup=backup)
+        return cast(Path, use("save_model")(self, path, backup=backup))
 
     @property
     def source_path(self) -> Path | None:
@@ -323,14 +308,10 @@ class ThreatModel(Strict):
     # ----------------------------------------------------------------- views
     def graph(self) -> ModelGraph:
         """The networkx view of the model (see :class:`workbench.graph.ModelGraph`)."""
-        from ..graph import ModelGraph
-
-        return ModelGraph(self)
+        return cast("ModelGraph", use("model_graph")(self))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from ..display import mimebundle
-
-        return mimebundle(self)
+        return cast(dict[str, str], use("mimebundle")(self))
 
     def __str__(self) -> str:
         return repr(self)

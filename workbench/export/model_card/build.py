@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ... import __version__
 from ...catalog import Mitigation
 from ...engine import Analysis
 from ...engine.risk import LEVELS
@@ -16,6 +15,7 @@ from ...model import Element, ThreatModel
 from ...model.kinds import KINDS
 from ...model.types import RISK_RANK
 from ...register import Entry, Register, build_register
+from ...version import __version__
 from ..safehtml import yes_no
 from .data import SCHEMA_ID, CardSection, Item, Lineage, ModelCard
 from .lineage import _Graph, lineage

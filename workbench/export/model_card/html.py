@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ... import __version__
 from ...model.kinds import KINDS
+from ...version import __version__
 from ..report.notebook import Section, sections_notebook
 from ..safehtml import Html, h, join, link, risk_badge, table
 from .data import CARD_KIND, TBC, Item, ModelCard

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ... import __version__
+from ...version import __version__
 from .data import TBC, ModelCard
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>!|~$&^])")

@@ -25,10 +25,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from ... import __version__
 from ...engine import Analysis
 from ...model import ThreatModel
 from ...register import Register
+from ...version import __version__
 from ..safehtml import (
     Html,
     bullets,

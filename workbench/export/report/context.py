@@ -12,12 +12,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ... import __version__
 from ...engine import Analysis, Finding
 from ...model import ThreatModel
 from ...register import Entry, Register, build_register
 from ...register.coverage import MitigationUse, mitigation_use
 from ...register.grouping import GroupedEntries, group_entries
+from ...version import __version__
 from ..safehtml import Html, h, join, link, small, text
 from .options import CELL_LIMIT, GROUP_MEMBERS_COMPACT, PARA_LIMIT, SHORT_LIMIT, ReportOptions
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ... import __version__
+from ...version import __version__
 from ..safehtml import Html, h, link
 from .context import ReportContext, catalog_label, model_fingerprint
 from .options import PARA_LIMIT

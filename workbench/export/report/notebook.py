@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ... import __version__
 from ...errors import ModelFileError
 from ...io import load_model, loads_model
 from ...model import ThreatModel
 from ...saving import write_atomic
+from ...version import __version__
 from ..safehtml import Html
 
 METADATA_KEY = "threat_workbench"

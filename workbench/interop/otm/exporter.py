@@ -9,11 +9,11 @@ from typing import Any, Literal
 
 import yaml
 
-from ... import __version__
 from ...engine import Analysis
 from ...model import FORMAT_VERSION, Asset, Boundary, Element, Flow, ThreatModel
 from ...model.kinds import KINDS, STRIDE_NAMES, DfdType
 from ...register import build_register
+from ...version import __version__
 from ..common import EXT, GENERATOR, dump, slug
 from .format import (
     BIDIRECTIONAL,

@@ -9,11 +9,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from ... import __version__
 from ...engine import Analysis, Finding
 from ...model import FORMAT_VERSION, Boundary, Element, Flow, ThreatModel
 from ...model.kinds import KINDS, STRIDE_NAMES
 from ...register import Entry, build_register
+from ...version import __version__
 from ..common import EXT, GENERATOR, dump
 from .format import (
     BIDIRECTIONAL,

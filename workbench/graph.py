@@ -19,6 +19,7 @@ import networkx as nx
 
 from .model import Element, Flow, ThreatModel
 from .model.kinds import KINDS, DfdType
+from .model.references import boundary_chain
 from .model.types import CLASSIFICATION_RANK
 
 Node = TypeVar("Node", bound=Hashable)
@@ -170,12 +171,7 @@ class ModelGraph:
     def _chain(self, boundary: str) -> tuple[str, ...]:
         cache = self._chains
         if boundary not in cache:
-            chain: list[str] = []
-            b: str | None = boundary
-            while b is not None and b not in chain:
-                chain.append(b)
-                b = self._parent.get(b)
-            cache[boundary] = tuple(chain)
+            cache[boundary] = boundary_chain(self._parent, boundary)[0]
         return cache[boundary]
 
     def crosses_boundary(self, flow: Flow) -> bool:

@@ -52,6 +52,7 @@ from ..model import (
     SystemInfo,
     ThreatModel,
 )
+from ..model.references import boundary_chain
 from ..model.types import (
     FINDING_ID_PATTERN,
     ID_PATTERN,
@@ -464,11 +465,7 @@ class ModelBuilder:
         parent = {b.id: b.parent for _, b in fixed}
         broken: set[str] = set()
         for _, b in fixed:
-            chain: list[str] = []
-            node: str | None = b.id
-            while node is not None and node not in chain:
-                chain.append(node)
-                node = parent.get(node)
+            _, node = boundary_chain(parent, b.id)
             if node is not None:  # a cycle through `node`
                 parent[node] = None
                 broken.add(node)

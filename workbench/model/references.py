@@ -7,7 +7,7 @@ point at its line and column.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -70,18 +70,31 @@ def _duplicate_ids(model: ThreatModel) -> list[RefProblem]:
     return problems
 
 
+def boundary_chain(
+    parent: Mapping[str, str | None], start: str | None
+) -> tuple[tuple[str, ...], str | None]:
+    """The boundaries from ``start`` outwards (``start`` first), following ``parent``, and
+    the boundary at which the walk came back on itself (``None`` when it reached the top
+    or an unknown ID). The one walk up the boundary tree: the graph, validation, importers
+    and exporters use it."""
+    chain: list[str] = []
+    seen: set[str] = set()
+    node = start
+    while node is not None and node not in seen:
+        chain.append(node)
+        seen.add(node)
+        node = parent.get(node)
+    return tuple(chain), node
+
+
 def _boundary_cycles(model: ThreatModel) -> list[RefProblem]:
     parent = {b.id: b.parent for b in model.boundaries if b.id is not None}
     index = {b.id: i for i, b in enumerate(model.boundaries) if b.id is not None}
     problems: list[RefProblem] = []
     reported: set[str] = set()
     for start in parent:
-        chain: list[str] = []
-        node: str | None = start
-        while node is not None and node in parent and node not in chain:
-            chain.append(node)
-            node = parent[node]
-        if node is not None and node in chain:
+        chain, node = boundary_chain(parent, start)
+        if node is not None:
             cycle = chain[chain.index(node) :]
             key = min(cycle)
             if key not in reported:

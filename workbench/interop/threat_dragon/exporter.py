@@ -12,6 +12,7 @@ from typing import Any
 from ...engine import Analysis, Finding
 from ...model import FORMAT_VERSION, Boundary, Element, Flow, ThreatModel
 from ...model.kinds import KINDS, STRIDE_NAMES
+from ...model.references import boundary_chain
 from ...register import Entry, build_register
 from ...version import __version__
 from ..common import EXT, GENERATOR, dump
@@ -48,10 +49,7 @@ def _boxes(model: ThreatModel, rects: dict[str, Rect]) -> tuple[dict[str, Rect],
     depth: dict[str, int] = {}
     parent = {b.id: b.parent for b in model.boundaries}
     for b in model.boundaries:
-        d, node = 0, b.parent
-        while node is not None:
-            d, node = d + 1, parent.get(node)
-        depth[b.id] = d
+        depth[b.id] = len(boundary_chain(parent, b.parent)[0])
     boxes: dict[str, Rect] = {}
     right = max((r.x + r.w for r in rects.values()), default=0.0)
     spare = 0
@@ -173,15 +171,11 @@ def dumps_threat_dragon(
 def _untrusted_elements(model: ThreatModel) -> set[str]:
     trust = {b.id: b.trust for b in model.boundaries}
     parent = {b.id: b.parent for b in model.boundaries}
-    out = set()
-    for e in model.elements:
-        node = e.boundary
-        while node is not None:
-            if trust[node] == "untrusted":
-                out.add(e.id)
-                break
-            node = parent[node]
-    return out
+    return {
+        e.id
+        for e in model.elements
+        if any(trust[b] == "untrusted" for b in boundary_chain(parent, e.boundary)[0])
+    }
 
 
 def _line(width: float) -> dict[str, Any]:

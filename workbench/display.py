@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from html import escape
 
 from .diagram import has_graphviz, to_svg
+from .export.safehtml import Html, h_single, join, joined
 from .model import ThreatModel
 from .model.kinds import KINDS
 
@@ -25,43 +25,50 @@ def summary_text(model: ThreatModel) -> str:
 
 
 def summary_html(model: ThreatModel, *, diagram: bool = True) -> str:
-    """An HTML summary table (every user string escaped) and, where Graphviz is present,
-    the SVG diagram."""
+    """An HTML summary table (built with :mod:`workbench.export.safehtml`: every user string
+    escaped) and, where Graphviz is present, the SVG diagram."""
     s = model.system
-    rows = [
-        ("System", escape(s.name)),
-        ("Version", escape(s.version) or "&ndash;"),
-        ("Owners", escape(", ".join(s.owners)) or "&ndash;"),
-        ("Elements", str(len(model.elements))),
-        ("Flows", str(len(model.flows))),
-        ("Trust boundaries", escape(", ".join(b.name for b in model.boundaries)) or "&ndash;"),
-        (
-            "Assets",
-            escape(", ".join(f"{a.name} ({a.classification})" for a in model.assets)) or "&ndash;",
-        ),
-        ("Objectives", str(len(model.objectives))),
-        ("Decisions", str(len(model.decisions))),
-        ("Risk tolerance", f"accept up to {escape(model.risk_tolerance.accept_up_to)}"),
+    none = Html("&ndash;")
+    rows: list[tuple[str, object]] = [
+        ("System", s.name),
+        ("Version", s.version or none),
+        ("Owners", ", ".join(s.owners) or none),
+        ("Elements", len(model.elements)),
+        ("Flows", len(model.flows)),
+        ("Trust boundaries", ", ".join(b.name for b in model.boundaries) or none),
+        ("Assets", ", ".join(f"{a.name} ({a.classification})" for a in model.assets) or none),
+        ("Objectives", len(model.objectives)),
+        ("Decisions", len(model.decisions)),
+        ("Risk tolerance", f"accept up to {model.risk_tolerance.accept_up_to}"),
     ]
-    table = "".join(
-        f"<tr><th style='text-align:left;padding-right:1em'>{k}</th>"
-        f"<td style='text-align:left'>{v}</td></tr>"
-        for k, v in rows
-    )
     by_kind = Counter(e.kind for e in model.elements)
-    kinds = ", ".join(f"{n}&times; {escape(KINDS[k].label)}" for k, n in sorted(by_kind.items()))
-    html = (
-        "<div class='threat-workbench-model'>"
-        f"<table>{table}<tr><th style='text-align:left'>Kinds</th>"
-        f"<td style='text-align:left'>{kinds}</td></tr></table>"
+    kinds = joined(
+        ", ", (join(str(n), Html("&times; "), KINDS[k].label) for k, n in sorted(by_kind.items()))
     )
+    table = h_single(
+        "table",
+        [
+            h_single(
+                "tr",
+                h_single("th", k, style="text-align:left;padding-right:1em"),
+                h_single("td", v, style="text-align:left"),
+            )
+            for k, v in rows
+        ],
+        h_single(
+            "tr",
+            h_single("th", "Kinds", style="text-align:left"),
+            h_single("td", kinds, style="text-align:left"),
+        ),
+    )
+    parts: list[object] = [table]
     if diagram and has_graphviz() and model.elements:
         try:
-            svg = _strip_xml_header(to_svg(model))
-            html += f"<div style='max-width:100%;overflow:auto'>{svg}</div>"
+            svg = Html(_strip_xml_header(to_svg(model)))  # Graphviz escapes the labels
+            parts.append(h_single("div", svg, style="max-width:100%;overflow:auto"))
         except Exception as exc:
-            html += f"<p><em>Diagram unavailable: {escape(str(exc))}</em></p>"
-    return html + "</div>"
+            parts.append(h_single("p", h_single("em", f"Diagram unavailable: {exc}")))
+    return str(h_single("div", parts, class_="threat-workbench-model"))
 
 
 def _strip_xml_header(svg: str) -> str:

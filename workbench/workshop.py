@@ -15,12 +15,12 @@ True
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .catalog import Catalog, Threat
 from .engine import Analysis, Finding, analyze, at_least, level
+from .export.safehtml import h_single
 from .model import STRIDE_NAMES, KindInfo, ThreatModel, kind_info, stride_for
 from .register import Entry, build_register
 
@@ -58,12 +58,17 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         colour, verdict = ("#047857", "well done") if self.passed else ("#b45309", "not yet")
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.feedback)
-        listing = f"<ul>{items}</ul>" if items else ""
-        return (
-            f"<div class='atw-check' data-passed='{str(self.passed).lower()}'>"
-            f"<b>{html.escape(self.exercise)}</b>: "
-            f"<span style='color:{colour}'><b>{verdict}</b></span>{listing}</div>"
+        listing = h_single("ul", [h_single("li", line) for line in self.feedback])
+        return str(
+            h_single(
+                "div",
+                h_single("b", self.exercise),
+                ": ",
+                h_single("span", h_single("b", verdict), style=f"color:{colour}"),
+                listing if self.feedback else None,
+                class_="atw-check",
+                data_passed=str(self.passed).lower(),
+            )
         )
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import html
 from collections.abc import Iterator
 from typing import Any
 
 import panel as pn
 
+from workbench.export.safehtml import h_single, join
 from workbench.model import KINDS, ElementProperties, Flow
 from workbench.model.types import RISK_RANK
 from workbench.register import build_register
@@ -25,7 +25,7 @@ from ..inspector import UNSET, apply_field, choice_options, dynamic_options, fie
 
 
 def _error(text: str) -> str:
-    return f"<span class='atw-error' style='color:#b91c1c'>Refused: {html.escape(text)}</span>"
+    return str(h_single("span", f"Refused: {text}", class_="atw-error", style="color:#b91c1c"))
 
 
 class ThreatPanel:
@@ -72,9 +72,18 @@ class ThreatPanel:
         register = build_register(dataclasses.replace(analysis, findings=tuple(shown)))
         entries = list(register.entries)
         what = "Findings for the selection" if selection else "All findings"
-        self.heading.object = (
-            f"<b>{html.escape(what)}</b> <span data-role='counts' data-rev="
-            f"'{self.canvas.revision}' data-count='{len(findings)}'>({len(findings)})</span>"
+        self.heading.object = str(
+            join(
+                h_single("b", what),
+                " ",
+                h_single(
+                    "span",
+                    f"({len(findings)})",
+                    data_role="counts",
+                    data_rev=self.canvas.revision,
+                    data_count=len(findings),
+                ),
+            )
         )
         self.table.object = findings_table(entries, total=len(findings), groups=analysis.groups)
         options = {
@@ -112,9 +121,12 @@ class ThreatPanel:
             self.message.object = _error(reason(exc))
             return False
         self.canvas.model = model
-        self.message.object = (
-            f"<span style='color:#047857'>Recorded: {html.escape(self.finding.value)} is "
-            f"{html.escape(self.status.value)}.</span>"
+        self.message.object = str(
+            h_single(
+                "span",
+                f"Recorded: {self.finding.value} is {self.status.value}.",
+                style="color:#047857",
+            )
         )
         return True
 
@@ -221,8 +233,8 @@ class InspectorPanel:
                 return
             kind, item_id = target
             item = self._item()
-            self.title.object = (
-                f"<b>{html.escape(kind.capitalize())}</b> <code>{html.escape(item_id)}</code>"
+            self.title.object = str(
+                join(h_single("b", kind.capitalize()), " ", h_single("code", item_id))
             )
             self.name.value = item.name or ""
             if kind == "element":

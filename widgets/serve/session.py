@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from collections.abc import Callable
@@ -14,6 +13,7 @@ import panel as pn
 
 from workbench.catalog import Catalog
 from workbench.engine import Analyzer
+from workbench.export.safehtml import h_single
 from workbench.model import ThreatModel
 
 from ..canvas import Canvas
@@ -51,8 +51,13 @@ class WorkshopSession:
         self.view = pn.Row(
             pn.Column(
                 pn.pane.HTML(
-                    f"<h2 style='margin:4px 0'>AI Threat Workbench: "
-                    f"{html.escape(model.system.name)}</h2>"
+                    str(
+                        h_single(
+                            "h2",
+                            f"AI Threat Workbench: {model.system.name}",
+                            style="margin:4px 0",
+                        )
+                    )
                 ),
                 pn.Row(self.download_yaml, self.export_html),
                 self.canvas_view,

@@ -35,6 +35,7 @@ COPIED = (
     "CHANGELOG.md",
     "binder",
     "catalogs",
+    "starters",
     "notebooks",
     "workbench",
     "widgets",

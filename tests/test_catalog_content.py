@@ -12,7 +12,7 @@ import pytest
 from workbench import ThreatModel
 from workbench.catalog import Catalog, load_catalog
 from workbench.engine import Analysis, analyze
-from workbench.templates import load_template, names
+from workbench.starters import load_template, names
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "catalog"
 ATLAS_CASES = Path(__file__).resolve().parents[1] / "benchmarks" / "atlas_cases"

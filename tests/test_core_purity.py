@@ -23,7 +23,7 @@ HEAVY = [
 def test_import_workbench_pulls_in_no_ui_library() -> None:
     code = (
         "import sys, json, workbench, workbench.graph, workbench.io, workbench.cli, "
-        "workbench.display, workbench.templates\n"
+        "workbench.display, workbench.starters\n"
         "print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
     )
     out = subprocess.run(

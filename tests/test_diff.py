@@ -25,7 +25,7 @@ from workbench.interop.diff import (
     to_text,
 )
 from workbench.model import Decision
-from workbench.templates import names
+from workbench.starters import names
 
 SCRIPT = "<script>alert(1)</script> | *bold*"
 

@@ -13,7 +13,7 @@ from workbench.export.model_card import parse_front_matter
 
 pytest.importorskip("nbconvert")
 
-ARCH = Path(__file__).resolve().parents[1] / "catalogs" / "architectures"
+ARCH = Path(__file__).resolve().parents[1] / "starters"
 
 
 @pytest.fixture

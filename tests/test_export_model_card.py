@@ -26,7 +26,7 @@ from workbench.export.model_card import (
     to_mct,
     validate_front_matter,
 )
-from workbench.templates import load_template, names
+from workbench.starters import load_template, names
 
 DATE = dt.date(2026, 1, 15)
 MCT_PARTS = ("model-card-toolkit", "schema", "v0.0.2", "model_card.schema.json")

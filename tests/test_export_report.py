@@ -23,7 +23,7 @@ import pytest
 from workbench import Decision, ThreatModel
 from workbench.catalog import load_catalog
 from workbench.engine import analyze
-from workbench.templates import load_template, names
+from workbench.starters import load_template, names
 
 pytest.importorskip("nbconvert")
 

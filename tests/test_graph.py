@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workbench import ThreatModel
-from workbench.templates import load_template, names
+from workbench.starters import load_template, names
 
 
 def build(**extra: object) -> ThreatModel:

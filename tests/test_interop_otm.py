@@ -28,7 +28,7 @@ from workbench.interop.otm import (
     loads_otm,
     to_otm,
 )
-from workbench.templates import names
+from workbench.starters import names
 
 from .interop_support import FIXTURES, REFERENCE, needs_reference
 from .interop_support import schema_errors as interop_schema_errors

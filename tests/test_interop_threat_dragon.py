@@ -28,7 +28,7 @@ from workbench.interop.threat_dragon import (
 )
 from workbench.model import Decision
 from workbench.model.kinds import KINDS
-from workbench.templates import names
+from workbench.starters import names
 
 from .interop_support import REFERENCE, needs_reference
 from .interop_support import schema_errors as interop_schema_errors

@@ -280,7 +280,7 @@ def _models_to_test() -> list[tuple[str, ThreatModel]]:
     from workbench.io import load_model
 
     root = Path(__file__).resolve().parents[1]
-    files = sorted((root / "catalogs" / "architectures").glob("*.yaml"))
+    files = sorted((root / "starters").glob("*.yaml"))
     files += sorted((root / "benchmarks" / "atlas_cases").glob("*.yaml"))[:12]
     out = [(f.stem, load_model(f)) for f in files]
     return out + [(f"synthetic-{s}", synthetic_model(120, seed=s)) for s in range(3)]

@@ -8,7 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from workbench.resources import catalogs_dir
+from workbench.resources import catalogs_dir, starters_dir
 from workbench.schema import (
     catalog_schema,
     catalog_schema_path,
@@ -18,7 +18,7 @@ from workbench.schema import (
     render_kinds,
     schema_path,
 )
-from workbench.templates import names
+from workbench.starters import names
 
 
 def test_committed_schema_is_current() -> None:
@@ -42,7 +42,7 @@ def test_every_field_is_documented() -> None:
 
 @pytest.mark.parametrize("name", names())
 def test_templates_validate_against_the_schema(name: str) -> None:
-    doc = yaml.safe_load((catalogs_dir() / "architectures" / f"{name}.yaml").read_text())
+    doc = yaml.safe_load((starters_dir() / f"{name}.yaml").read_text())
     jsonschema.Draft202012Validator(json.loads(schema_path().read_text())).validate(doc)
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from workbench import ThreatModel
 from workbench.model import KINDS
-from workbench.resources import catalogs_dir
-from workbench.templates import load_template, names
+from workbench.resources import starters_dir
+from workbench.starters import load_template, names
 
 EXPECTED = {
     "rag_assistant",
@@ -50,7 +50,7 @@ def test_template_saves_with_comments(name: str, tmp_path: Path) -> None:
     assert m.source_path is None
     out = m.save(tmp_path / "copy.yaml")
     text = out.read_text(encoding="utf-8")
-    source = (catalogs_dir() / "architectures" / f"{name}.yaml").read_text(encoding="utf-8")
+    source = (starters_dir() / f"{name}.yaml").read_text(encoding="utf-8")
     assert text == source, "an unchanged template is copied byte for byte"
     assert ThreatModel.load(out) == m
 

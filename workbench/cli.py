@@ -201,7 +201,7 @@ def _new(file: Path, template: str, force: bool, out: TextIO, err: TextIO) -> in
     from .io import detect_format
     from .outputs import check_output, write_output
     from .saving import dumps_model
-    from .templates import load_template, names
+    from .starters import load_template, names
 
     check_output(file, force=force)
     if template not in names():
@@ -347,7 +347,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "check":
         return _check(args, out, err)
     if args.command == "templates":
-        from .templates import names
+        from .starters import names
 
         for name in names():
             print(name, file=out)

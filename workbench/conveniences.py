@@ -29,7 +29,7 @@ def loads_model(text: str, filename: str, fmt: str = "yaml") -> ThreatModel:
 
 
 def load_template(name: str) -> ThreatModel:
-    from .templates import load_template
+    from .starters import load_template
 
     return load_template(name)
 

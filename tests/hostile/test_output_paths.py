@@ -19,7 +19,7 @@ from tests.test_cli import run
 from tests.test_export_report import ENGINE_CATALOG
 from tests.test_interop_cli import MINIMAL_OTM, write_otm
 
-ARCH = Path(__file__).resolve().parents[2] / "catalogs" / "architectures"
+ARCH = Path(__file__).resolve().parents[2] / "starters"
 CAT = ("-c", str(ENGINE_CATALOG), "--no-builtin")
 
 

@@ -156,8 +156,6 @@ def _load_catalog(directories: list[Path], builtin: bool) -> Catalog:
             problems.append(Problem(str(directory), None, None, "", "not a catalog directory"))
             continue
         for path in _files(directory):
-            if path.parent.name == "architectures":
-                continue
             try:
                 parsed, off, root = _load_file(path)
             except ModelFileError as exc:

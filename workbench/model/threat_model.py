@@ -279,7 +279,7 @@ class ThreatModel(Strict):
 
     @classmethod
     def from_template(cls, name: str) -> ThreatModel:
-        """One of the starter architectures (see :func:`workbench.templates.names`)."""
+        """One of the starter architectures (see :func:`workbench.starters.names`)."""
         return cast(ThreatModel, use("load_template")(name))
 
     def to_dict(self) -> dict[str, Any]:

@@ -51,7 +51,7 @@ pytest: $(BIN)/.installed
 	$(BIN)/pytest --durations=15 $(PYTEST_ARGS)
 
 schema: $(BIN)/.installed
-	$(BIN)/python -m workbench.schema
+	$(BIN)/python -m workbench.json_schema
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_io.py

@@ -21,7 +21,7 @@ import yaml
 
 from tests.conftest import REFERENCE, reference_missing
 from workbench.catalog import Catalog, load_catalog
-from workbench.catalog.schema import CatalogFile, Framework, FrameworkId
+from workbench.catalog.entries import CatalogFile, Framework, FrameworkId
 
 ROOT = Path(__file__).resolve().parents[1]
 FRAMEWORKS_DIR = ROOT / "catalogs" / "frameworks"

@@ -8,8 +8,7 @@ import jsonschema
 import pytest
 import yaml
 
-from workbench.resources import catalogs_dir, starters_dir
-from workbench.schema import (
+from workbench.json_schema import (
     catalog_schema,
     catalog_schema_path,
     kinds_path,
@@ -18,6 +17,7 @@ from workbench.schema import (
     render_kinds,
     schema_path,
 )
+from workbench.resources import catalogs_dir, starters_dir
 from workbench.starters import names
 
 

@@ -353,7 +353,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(name, file=out)
         return 0
     if args.command == "schema":
-        from .schema import model_schema
+        from .json_schema import model_schema
 
         print(json.dumps(model_schema(), indent=2), file=out)
         return 0

@@ -21,8 +21,8 @@ from workbench.errors import ModelFileError
 from workbench.interop import import_text
 from workbench.interop.otm import from_otm
 from workbench.io import loads_model
+from workbench.json_schema import model_schema
 from workbench.model import Decision, Element, Flow, SystemInfo
-from workbench.schema import model_schema
 
 HEAD = "format_version: 1\nsystem:\n  name: S\n"
 

@@ -1,9 +1,9 @@
 """The threat catalog: threats, mitigations, frameworks, and the rule language (its
 grammar; the engine evaluates it, see :mod:`workbench.engine.rules`)."""
 
+from .entries import Framework, Mitigation, Threat
 from .loader import Catalog, load_catalog
 from .predicates import OPERATORS, Match, Predicate
-from .schema import Framework, Mitigation, Threat
 
 __all__ = [
     "OPERATORS",

@@ -30,8 +30,8 @@ from ..parsing import (
     read_limited,
 )
 from ..resources import catalogs_dir
+from .entries import CatalogFile, Framework, Mitigation, OutOfScope, Threat
 from .predicates import Context, Predicate
-from .schema import CatalogFile, Framework, Mitigation, OutOfScope, Threat
 
 CATALOG_SECTIONS = ("threats", "mitigations", "frameworks", "out_of_scope", "disabled")
 

@@ -8,7 +8,7 @@ from ..safehtml import Html, h, join, small, table
 from .context import ReportContext
 
 if TYPE_CHECKING:
-    from ...catalog.schema import ControlRefs, Mitigation
+    from ...catalog.entries import ControlRefs, Mitigation
 
 
 def render(ctx: ReportContext) -> Html:

@@ -1,0 +1,216 @@
+"""The catalog's data: threats, mitigations, and the frameworks they cite."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from ..model.kinds import Stride
+from ..model.types import LifecycleStage, Score
+from .predicates import Predicate
+
+CatalogId = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")]
+"""A catalog ID such as ``AITW-LLM-001`` or ``MIT-RATE-LIMIT``: upper-case words and
+digits joined by ``-``."""
+
+FrameworkId = Literal[
+    "atlas",
+    "atlas_mitigation",
+    "owasp_llm",
+    "owasp_ml",
+    "owasp_agentic",
+    "aix",
+    "cosai",
+    "nist_aml",
+    "nist_ai_rmf",
+    "iso42001",
+    "sp800_53",
+    "cwe",
+    "maestro",
+]
+"""Frameworks the catalog cites; each has a file in ``catalogs/frameworks/``."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class ThreatReferences(_Strict):
+    """IDs in public frameworks that describe the same threat."""
+
+    atlas: list[str] = []
+    """MITRE ATLAS techniques and sub-techniques, e.g. ``AML.T0051.001``."""
+    owasp_llm: list[str] = []
+    """OWASP Top 10 for LLM Applications 2025, e.g. ``LLM01``."""
+    owasp_ml: list[str] = []
+    """OWASP Machine Learning Security Top 10, e.g. ``ML02``."""
+    owasp_agentic: list[str] = []
+    """OWASP Top 10 for Agentic Applications 2026 (OWASP GenAI Security Project, December
+    2025), e.g. ``ASI01`` (Agent Goal Hijack) or ``ASI02`` (Tool Misuse and Exploitation)."""
+    aix: list[str] = []
+    """OWASP AI Exchange threat permalinks, e.g. ``directpromptinjection``."""
+    cosai: list[str] = []
+    """CoSAI risk map risks, e.g. ``riskPromptInjection``."""
+    nist_aml: list[str] = []
+    """NIST AI 100-2 E2025 attack classes, e.g. ``NISTAML.015``."""
+    cwe: list[str] = []
+    """CWE weaknesses, e.g. ``CWE-502``."""
+    maestro: list[str] = []
+    """CSA MAESTRO layers of an agentic system where the threat is realised, ``L1``
+    (Foundation Models) .. ``L7`` (Agent Ecosystem); ``L6`` (Security and Compliance) cuts
+    across the others."""
+
+
+class Threat(_Strict):
+    """A threat the engine suggests where its rule holds."""
+
+    id: CatalogId
+    """Stable ID; findings are ``ID@target``."""
+    title: str = Field(min_length=3, max_length=120)
+    """Short title."""
+    description: str = Field(min_length=20)
+    """What can happen and how, in the catalog's own words."""
+    target: Literal["element", "flow"] = "element"
+    """Whether the rule is evaluated on elements or on flows."""
+    applies_to: Predicate
+    """The rule: where the threat applies (see :mod:`workbench.catalog.predicates`)."""
+    stride: list[Stride] = Field(min_length=1)
+    """STRIDE categories."""
+    pasta_stage: Literal[4, 5] = 4
+    """PASTA stage: 4 (threat analysis) or 5 (weakness: a needed control is missing)."""
+    lifecycle: list[LifecycleStage] = Field(min_length=1)
+    """AI lifecycle stages where the threat is realised."""
+    likelihood: Score
+    """Default likelihood, 1 (rare) .. 5 (almost certain)."""
+    impact: Score
+    """Default impact, 1 (negligible) .. 5 (severe)."""
+    mitigations: list[CatalogId] = Field(min_length=1)
+    """Mitigation IDs that address the threat."""
+    references: ThreatReferences = ThreatReferences()
+    """Framework IDs describing the same threat."""
+    detection: list[str] = Field(min_length=1)
+    """Signals that show the threat is being realised (for an incident runbook)."""
+    response: list[str] = Field(min_length=1)
+    """First response steps when it is."""
+
+
+class ControlRefs(_Strict):
+    """Controls that a mitigation implements, per framework.
+
+    For each control framework give the IDs that fit what the mitigation does, or leave the
+    list empty and say in the matching ``*_none`` field why nothing fits (for instance an
+    information-security control that ISO/IEC 42001 Annex A leaves to ISO/IEC 27001). The
+    reasons are documentation: :meth:`model_dump` leaves them out, so a dump lists control
+    IDs only (use :meth:`reasons` to read them)."""
+
+    nist_ai_rmf: list[str] = []
+    """NIST AI RMF 1.0 subcategories, e.g. ``MANAGE 2.4``."""
+    nist_ai_rmf_none: str = Field(default="", exclude=True)
+    """Why no AI RMF subcategory fits (required when ``nist_ai_rmf`` is empty)."""
+    iso42001: list[str] = []
+    """ISO/IEC 42001:2023 Annex A controls, e.g. ``A.6.2.6``."""
+    iso42001_none: str = Field(default="", exclude=True)
+    """Why no ISO/IEC 42001 Annex A control fits (required when ``iso42001`` is empty)."""
+    sp800_53: list[str] = []
+    """NIST SP 800-53 r5 controls, e.g. ``AC-6``."""
+    sp800_53_none: str = Field(default="", exclude=True)
+    """Why no SP 800-53 r5 control fits (required when ``sp800_53`` is empty)."""
+    atlas_mitigation: list[str] = []
+    """MITRE ATLAS mitigations, e.g. ``AML.M0015``."""
+    atlas_none: str = ""
+    """Why no ATLAS mitigation applies (required when ``atlas_mitigation`` is empty)."""
+    aix: list[str] = []
+    """OWASP AI Exchange controls, e.g. ``promptinjectioniohandling`` (optional: only where
+    one fits)."""
+    cosai: list[str] = []
+    """CoSAI risk-map controls, e.g. ``controlInputValidationAndSanitization`` (optional:
+    only where one fits)."""
+
+    def _lists_and_reasons(self) -> tuple[tuple[str, str, list[str], str], ...]:
+        """(framework, name of its reason field, IDs, reason) for each control framework."""
+        return (
+            ("nist_ai_rmf", "nist_ai_rmf_none", self.nist_ai_rmf, self.nist_ai_rmf_none),
+            ("iso42001", "iso42001_none", self.iso42001, self.iso42001_none),
+            ("sp800_53", "sp800_53_none", self.sp800_53, self.sp800_53_none),
+            ("atlas_mitigation", "atlas_none", self.atlas_mitigation, self.atlas_none),
+        )
+
+    @model_validator(mode="after")
+    def _ids_or_reason(self) -> ControlRefs:
+        for name, why, ids, reason in self._lists_and_reasons():
+            if not ids and not reason.strip():
+                raise ValueError(f"give {name} IDs or say in {why} why none applies")
+            if ids and reason.strip():
+                raise ValueError(f"give either {name} IDs or {why}, not both")
+        return self
+
+    def reasons(self) -> dict[str, str]:
+        """Why no control fits, for each control framework whose list is empty (keyed by
+        the list's field name, e.g. ``iso42001``)."""
+        return {name: reason for name, _, ids, reason in self._lists_and_reasons() if not ids}
+
+
+class Mitigation(_Strict):
+    """Something a team can do about one or more threats."""
+
+    id: CatalogId
+    """Stable ID."""
+    title: str = Field(min_length=3, max_length=120)
+    """Short title."""
+    description: str = Field(min_length=20)
+    """What to do, in the catalog's own words."""
+    controls: ControlRefs
+    """Controls the mitigation implements."""
+    in_place: Predicate | None = None
+    """How a model shows the mitigation is in place on an element (a rule, e.g.
+    ``prop: {rate_limited: true}`` or ``influenced: {screened: true}``). Where it holds on
+    a finding's target, the finding's likelihood is lowered and the finding says so."""
+    in_place_on_flow: Predicate | None = None
+    """The same for a finding on a flow (e.g. ``prop: {encrypted: true}``)."""
+
+
+class FrameworkEntry(_Strict):
+    """One ID of a framework, with its short title (a fact)."""
+
+    id: str
+    """The framework's own ID."""
+    title: str
+    """The framework's short title for it."""
+
+
+class Framework(_Strict):
+    """IDs and titles of a framework the catalog cites."""
+
+    id: FrameworkId
+    """Which framework."""
+    name: str
+    """Full name and version."""
+    url: str = ""
+    """Where it is published."""
+    link: str = ""
+    """Link to one entry, with ``{id}`` standing for the entry's ID (empty: no links)."""
+    entries: list[FrameworkEntry] = Field(min_length=1)
+    """The IDs the catalog may cite."""
+
+
+class OutOfScope(_Strict):
+    """A framework entry the catalog deliberately does not cover, and why."""
+
+    id: str
+    """The framework's ID."""
+    reason: str = Field(min_length=10)
+    """Why it is out of scope for a threat model of an AI system's architecture."""
+
+
+class CatalogFile(_Strict):
+    """One YAML file of a catalog directory; every section is optional."""
+
+    threats: list[Threat] = []
+    """Threats."""
+    mitigations: list[Mitigation] = []
+    """Mitigations."""
+    frameworks: list[Framework] = []
+    """Frameworks cited."""
+    out_of_scope: dict[FrameworkId, list[OutOfScope]] = {}
+    """Framework entries deliberately not covered, with reasons."""

@@ -99,7 +99,12 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m workbench.json_schema` regenerates
+def regenerate() -> None:
+    """Write the committed schemas and the kinds document again (``make schema``)."""
     schema_path().write_text(render(model_schema()), encoding="utf-8")
     catalog_schema_path().write_text(render(catalog_schema()), encoding="utf-8")
     kinds_path().write_text(render_kinds(), encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m workbench.json_schema` regenerates
+    regenerate()

@@ -11,6 +11,4 @@ def __getattr__(name: str) -> Any:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import runpy
-
-    runpy.run_module("workbench.json_schema", run_name="__main__")
+    _json_schema.regenerate()

@@ -9,8 +9,8 @@ from typing import Any, Literal
 import pytest
 
 from widgets import Workbench
-from widgets.findings import findings_table
 from widgets.inspector import UNKNOWN, UNSET, choice_options
+from widgets.tables import findings_table
 from workbench import ThreatModel
 from workbench.engine import analyze
 from workbench.register import build_register

@@ -26,8 +26,8 @@ from workbench.register.coverage import PASTA_STAGES, StageStatus, pasta_status,
 from ._edits import reason
 from ._views import LiveView
 from .canvas import Canvas
-from .findings import findings_table
 from .risk_matrix import matrices_html
+from .tables import findings_table
 
 MAX_PATHS = 100
 """Most attack paths offered in the list (the highest scoring)."""

@@ -29,7 +29,7 @@ from workbench.model.types import RISK_RANK, DecisionStatus
 from workbench.register import Entry, build_register
 
 from ._payload import RISK_COLOURS
-from .findings import findings_table
+from .tables import findings_table
 
 SNAPSHOT_MIMETYPE = "text/html"
 """Where the snapshot goes in the display bundle."""

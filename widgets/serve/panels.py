@@ -20,8 +20,9 @@ from workbench.register import build_register
 
 from .._edits import reason
 from ..canvas import Canvas
-from ..findings import MAX_ROWS, STATUSES, decide, findings_table
+from ..findings import STATUSES, decide
 from ..inspector import UNSET, apply_field, choice_options, dynamic_options, field_label
+from ..tables import MAX_ROWS, findings_table
 
 
 def _error(text: str) -> str:

@@ -246,6 +246,15 @@ class ModelGraph:
             for a in self.model.assets
         }
 
+    def classification(self, element_id: str) -> int:
+        """The highest classification rank of what the element holds (its assets and its
+        ``data_classification``; see :data:`CLASSIFICATION_RANK`), -1 when nothing says."""
+        e = self.element(element_id)
+        ranks = [self._assets[a][0] for a in e.assets]
+        if e.properties.data_classification is not None:
+            ranks.append(CLASSIFICATION_RANK[e.properties.data_classification])
+        return max(ranks, default=-1)
+
     def is_crown_jewel(self, element_id: str) -> bool:
         """Whether the element holds something of high value: any element holding an asset
         marked ``crown_jewel``, or a data store holding data classified confidential or
@@ -256,10 +265,7 @@ class ModelGraph:
             return True
         if KINDS[e.kind].dfd is not DfdType.DATA_STORE:
             return False
-        ranks = [self._assets[a][0] for a in e.assets]
-        if e.properties.data_classification is not None:
-            ranks.append(CLASSIFICATION_RANK[e.properties.data_classification])
-        return max(ranks, default=-1) >= SENSITIVE
+        return self.classification(element_id) >= SENSITIVE
 
     def crown_jewels(self) -> list[str]:
         """IDs of trusted elements holding crown jewels, sorted (data already in an

@@ -28,7 +28,6 @@ from functools import cached_property
 from ..catalog import Catalog
 from ..graph import ModelGraph
 from ..model import ThreatModel
-from ..model.types import CLASSIFICATION_RANK
 from ..parsing import gc_paused
 from .facts import Facts
 from .finding import Finding, Index, TargetType, findings_for
@@ -129,10 +128,7 @@ class Analysis:
 
 def _jewel_impact(graph: ModelGraph, facts: Facts, element_id: str) -> int:
     e = facts.elements[element_id]
-    ranks = [facts.assets[a][0] for a in e.assets]
-    if e.properties.data_classification is not None:
-        ranks.append(CLASSIFICATION_RANK[e.properties.data_classification])
-    base = {3: 5, 2: 4}.get(max(ranks, default=0), 3)
+    base = {3: 5, 2: 4}.get(graph.classification(element_id), 3)
     if any(a.crown_jewel for a in graph.model.assets if a.id in e.assets):
         base = max(base, 4)
     return base

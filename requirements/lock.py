@@ -58,6 +58,7 @@ def freeze(spec: str) -> list[str]:
 
 
 def main() -> int:
+    """Resolve each target in a fresh environment and write its lock file."""
     today = dt.date.today().isoformat()
     python = ".".join(map(str, sys.version_info[:2]))
     for path, (spec, header) in TARGETS.items():

@@ -82,6 +82,7 @@ def field_class(key: str) -> str:
 
 
 def field_label(name: str) -> str:
+    """The label of a field's control: ``human_in_the_loop`` is 'Human in the loop'."""
     return name.replace("_", " ").capitalize()
 
 

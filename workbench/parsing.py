@@ -123,6 +123,7 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], active: set[int]) -> 
 
 
 def mark(node: yaml.Node | None) -> tuple[int | None, int | None]:
+    """The line and column (from 1) where ``node`` starts; ``(None, None)`` without a node."""
     if node is None:
         return None, None
     return node.start_mark.line + 1, node.start_mark.column + 1

@@ -89,6 +89,8 @@ class TokenAuth(AuthProvider):
 
     @property
     def login_url(self) -> str:
+        """``/``: Bokeh requires a login URL, but a request without the token is refused (403),
+        never sent to log in."""
         return "/"
 
 
@@ -138,6 +140,7 @@ class SecurityHeaders(tornado.web.OutputTransform):
     def transform_first_chunk(
         self, status_code: int, headers: Any, chunk: bytes, finishing: bool
     ) -> tuple[int, Any, bytes]:
+        """Add :func:`security_headers` that the response does not set itself."""
         for name, value in self.headers.items():
             headers.setdefault(name, value)
         return status_code, headers, chunk
@@ -238,6 +241,8 @@ class Gate(tornado.routing.Router):
     def find_handler(
         self, request: HTTPServerRequest, **kwargs: Any
     ) -> httputil.HTTPMessageDelegate | None:
+        """The handler for ``request``: a refusal or the token exchange, else ``None`` (the
+        application's own routes answer)."""
         refusal = self.refusal(request)
         if refusal is not None:
             return self.application.get_handler_delegate(request, _Refused, {"message": refusal})

@@ -25,6 +25,7 @@ class RedactTokens(logging.Filter):
     """A log filter that applies :func:`redact_tokens` to every message."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Hide tokens in the record's message; every record is kept."""
         try:
             message = record.getMessage()
         except (TypeError, ValueError):  # a broken record: leave it to the handler

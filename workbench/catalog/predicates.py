@@ -106,6 +106,8 @@ class All(_Op):
     all: list[Predicate] = Field(min_length=1)
 
     def kinds(self) -> frozenset[str] | None:
+        """The kinds every part can hold for: the intersection of those the parts narrow to
+        (``None``: no part narrows)."""
         known = [k for k in (p.kinds() for p in self.all) if k is not None]
         if not known:
             return None
@@ -115,6 +117,7 @@ class All(_Op):
         return out
 
     def check(self, context: Context, where: str) -> list[str]:
+        """The problems of every part."""
         return [e for i, p in enumerate(self.all) for e in p.check(context, f"{where}.all[{i}]")]
 
 
@@ -124,6 +127,7 @@ class AnyOf(_Op):
     any: list[Predicate] = Field(min_length=1)
 
     def kinds(self) -> frozenset[str] | None:
+        """The kinds some part can hold for: the union (``None`` when a part holds for any kind)."""
         parts = [p.kinds() for p in self.any]
         if any(k is None for k in parts):
             return None
@@ -133,6 +137,7 @@ class AnyOf(_Op):
         return out
 
     def check(self, context: Context, where: str) -> list[str]:
+        """The problems of every alternative."""
         return [e for i, p in enumerate(self.any) for e in p.check(context, f"{where}.any[{i}]")]
 
 
@@ -142,6 +147,7 @@ class Not(_Op):
     not_: Predicate = Field(alias="not")
 
     def check(self, context: Context, where: str) -> list[str]:
+        """The problems of the negated predicate."""
         return self.not_.check(context, f"{where}.not")
 
 
@@ -158,9 +164,11 @@ class KindIn(_Op):
     kind: list[ElementKind] = Field(min_length=1)
 
     def kinds(self) -> frozenset[str] | None:
+        """The kinds this predicate can hold for: those listed."""
         return frozenset(self.kind)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("kind", context, where)
 
 
@@ -170,9 +178,11 @@ class LayerIn(_Op):
     layer: list[Layer] = Field(min_length=1)
 
     def kinds(self) -> frozenset[str] | None:
+        """The kinds this predicate can hold for: those in the listed layers."""
         return frozenset(k for k, info in KINDS.items() if info.layer in self.layer)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("layer", context, where)
 
 
@@ -182,9 +192,11 @@ class DfdIn(_Op):
     dfd: list[DfdType] = Field(min_length=1)
 
     def kinds(self) -> frozenset[str] | None:
+        """The kinds this predicate can hold for: those of the listed DFD types."""
         return frozenset(k for k, info in KINDS.items() if info.dfd in self.dfd)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("dfd", context, where)
 
 
@@ -257,6 +269,8 @@ class Prop(_Op):
         return data
 
     def check(self, context: Context, where: str) -> list[str]:
+        """Unknown property names (of an element or a flow, by ``context``) and values those
+        properties cannot take."""
         return _check_props(self.prop, self.prop, context, f"{where}.prop")
 
 
@@ -266,6 +280,7 @@ class Missing(_Op):
     missing: list[str] = Field(min_length=1)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """Unknown property names (of an element or a flow, by ``context``)."""
         return _check_props(self.missing, None, context, f"{where}.missing")
 
 
@@ -287,6 +302,7 @@ class IncomingFrom(_Op):
     incoming_from: list[ElementKind] = Field(min_length=1)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("incoming_from", context, where)
 
 
@@ -296,6 +312,7 @@ class OutgoingTo(_Op):
     outgoing_to: list[ElementKind] = Field(min_length=1)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("outgoing_to", context, where)
 
 
@@ -305,6 +322,7 @@ class IncomingUntrusted(_Op):
     incoming_untrusted: bool
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("incoming_untrusted", context, where)
 
 
@@ -314,6 +332,7 @@ class Untrusted(_Op):
     untrusted: bool
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("untrusted", context, where)
 
 
@@ -323,6 +342,7 @@ class EntryPoint(_Op):
     entry_point: bool
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("entry_point", context, where)
 
 
@@ -332,6 +352,7 @@ class CrownJewel(_Op):
     crown_jewel: bool
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("crown_jewel", context, where)
 
 
@@ -341,6 +362,7 @@ class ReachableFromUntrusted(_Op):
     reachable_from_untrusted: bool
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("reachable_from_untrusted", context, where)
 
 
@@ -372,6 +394,7 @@ class ModelTypeIn(_Op):
     model_type: list[ModelType] = Field(min_length=1)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("model_type", context, where)
 
 
@@ -381,6 +404,7 @@ class ModalityIn(_Op):
     modality: list[InputModality] = Field(min_length=1)
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("modality", context, where)
 
 
@@ -405,6 +429,7 @@ class Upstream(_Op):
     upstream: Neighbourhood
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("upstream", context, where)
 
 
@@ -414,6 +439,7 @@ class Downstream(_Op):
     downstream: Neighbourhood
 
     def check(self, context: Context, where: str) -> list[str]:
+        """A problem when used on a flow: this predicate applies to elements only."""
         return _element_only("downstream", context, where)
 
 
@@ -423,6 +449,7 @@ class Source(_Op):
     source: Predicate
 
     def check(self, context: Context, where: str) -> list[str]:
+        """On a flow, the problems of the predicate on its source element; elsewhere, a problem."""
         if context != "flow":
             return [f"{where}: 'source' applies to flows"]
         return self.source.check("element", f"{where}.source")
@@ -434,6 +461,7 @@ class Target(_Op):
     target: Predicate
 
     def check(self, context: Context, where: str) -> list[str]:
+        """On a flow, the problems of the predicate on its target element; elsewhere, a problem."""
         if context != "flow":
             return [f"{where}: 'target' applies to flows"]
         return self.target.check("element", f"{where}.target")

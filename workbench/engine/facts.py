@@ -64,14 +64,17 @@ class Facts:
 
     @cached_property
     def untrusted(self) -> frozenset[str]:
+        """IDs of untrusted elements."""
         return frozenset(self.graph.untrusted_actors())
 
     @cached_property
     def entry_points(self) -> frozenset[str]:
+        """IDs of the system's entry points (see :meth:`ModelGraph.entry_points`)."""
         return frozenset(self.graph.entry_points())
 
     @cached_property
     def crown_jewels(self) -> frozenset[str]:
+        """IDs of trusted elements holding crown jewels."""
         return frozenset(self.graph.crown_jewels())
 
     @cached_property
@@ -81,6 +84,7 @@ class Facts:
 
     @cached_property
     def incoming(self) -> dict[str, list[Flow]]:
+        """The flows into each element, by element ID, in model order."""
         out: dict[str, list[Flow]] = {e: [] for e in self.elements}
         for f in self.model.flows:
             out[f.target].append(f)
@@ -88,6 +92,7 @@ class Facts:
 
     @cached_property
     def outgoing(self) -> dict[str, list[Flow]]:
+        """The flows out of each element, by element ID, in model order."""
         out: dict[str, list[Flow]] = {e: [] for e in self.elements}
         for f in self.model.flows:
             out[f.source].append(f)
@@ -95,25 +100,30 @@ class Facts:
 
     @cached_property
     def crossing(self) -> frozenset[str]:
+        """IDs of the flows that cross at least one trust boundary."""
         return frozenset(f.id for f in self.graph.boundary_crossings())
 
     @cached_property
     def assets(self) -> dict[str, tuple[int, bool, str]]:
+        """By asset ID: the asset's classification rank, whether it is personal data, and its
+        name."""
         return {
             a.id: (CLASSIFICATION_RANK[a.classification], a.pii, a.name) for a in self.model.assets
         }
 
     def name(self, element_id: str) -> str:
+        """The element's name and kind in words: 'Support bot (LLM application)'."""
         e = self.elements[element_id]
         return f"{e.name} ({_label(e.kind)})"
 
     def classification(self, element: Element) -> int:
-        ranks = [self.assets[a][0] for a in element.assets]
-        if element.properties.data_classification is not None:
-            ranks.append(CLASSIFICATION_RANK[element.properties.data_classification])
-        return max(ranks, default=-1)
+        """The highest classification rank of what ``element`` holds (its assets and its
+        ``data_classification``), -1 when nothing says (see
+        :meth:`ModelGraph.classification`)."""
+        return self.graph.classification(element.id)
 
     def flow_classification(self, flow: Flow) -> int:
+        """The highest classification rank of the assets ``flow`` carries (-1: none)."""
         return max((self.assets[a][0] for a in flow.data), default=-1)
 
     def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:

@@ -146,6 +146,8 @@ def _reach(pred: object) -> tuple[int, int]:
 
 
 def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context) -> list[Finding]:
+    """The findings of ``target``: each threat of ``plan`` whose matcher passes, with its rule's
+    reasons, scored."""
     out = []
     is_flow = isinstance(target, Flow)
     for t, test in plan:

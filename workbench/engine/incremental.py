@@ -83,6 +83,8 @@ class Redo:
         self.ctx = Context(impact, index.in_place, index.references)
 
     def element(self, e: Element) -> list[Finding]:
+        """The element's findings: every rule evaluated again when it is near the edit or new, else
+        only the rules that look far enough up- or downstream to see a change."""
         idx, scope = self.index, self.scope
         plan = idx.plan(e.kind)
         if e.id in scope.near or e.id not in self.old:
@@ -92,6 +94,9 @@ class Redo:
         return _partial(self.old[e.id], redo, e, self.facts, self.ctx)
 
     def flow(self, fl: Flow) -> list[Finding]:
+        """The flow's findings: every rule evaluated again when the flow changed or is new or an end
+        of it is near the edit, else only the rules that look far enough up- or downstream to see a
+        change."""
         idx, scope, facts = self.index, self.scope, self.facts
         plan = idx.plan(kinds_of(fl, facts))
         if fl.id in scope.flows or fl.id not in self.old or {fl.source, fl.target} & scope.near:

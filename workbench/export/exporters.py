@@ -156,6 +156,7 @@ class RiskHTMLExporter(HTMLExporter):
     def from_notebook_node(  # type: ignore[override]
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[str, dict[str, Any]]:
+        """The report (see :meth:`workbench_notebook`) as one HTML page, and the resources."""
         nb = self.workbench_notebook(nb, resources)
         meta = nb.metadata.get(METADATA_KEY) or {}
         paper = self._paper(meta)
@@ -286,6 +287,7 @@ class RiskPDFExporter(RiskHTMLExporter):
     def from_notebook_node(  # type: ignore[override]
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[bytes, dict[str, Any]]:
+        """The report rendered to PDF with the chosen engine, and the resources."""
         html, res = super().from_notebook_node(nb, resources, **kw)
         engine = pick_engine(self.engine, self.chromium_path)
         if self.progress:

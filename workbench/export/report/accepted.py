@@ -9,6 +9,7 @@ from .options import SHORT_LIMIT
 
 
 def render(ctx: ReportContext) -> Html:
+    """The accepted and transferred risks, with who decided, why and when."""
     rows = []
     for e in ctx.ranked:
         d = e.decision

@@ -10,6 +10,8 @@ from .context import ReportContext, catalog_label
 
 
 def render(ctx: ReportContext) -> Html:
+    """The method, the catalog's provenance, the glossary, decisions without a finding, problems and
+    the long texts."""
     return join(
         h("h3", "Method"),
         _method(),

@@ -43,6 +43,8 @@ def best_svg(model: ThreatModel, to_svg: Callable[..., str]) -> str:
 
 
 def render(ctx: ReportContext) -> Html:
+    """The diagram with its legend (and the interactive view when asked for), or why there is
+    none."""
     legend = h(
         "p",
         "Boxes are external entities, ellipses processes, cylinders data stores; "

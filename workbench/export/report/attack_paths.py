@@ -8,6 +8,8 @@ from .context import ReportContext
 
 
 def render(ctx: ReportContext) -> Html:
+    """The highest scoring attack paths, each with its hops, likelihood, impact, risk and the
+    findings on the way."""
     paths = ctx.analysis.attack_paths
     shown = paths[: ctx.options.max_attack_paths]
     rows = [

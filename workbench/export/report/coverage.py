@@ -8,6 +8,8 @@ from .context import ReportContext
 
 
 def render(ctx: ReportContext) -> Html:
+    """A summary of control coverage per framework, then each framework's recommended controls and
+    whether they are in place."""
     parts: list[object] = [
         h(
             "p",

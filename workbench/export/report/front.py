@@ -9,6 +9,8 @@ from .options import PARA_LIMIT
 
 
 def title_page(ctx: ReportContext) -> Html:
+    """The title page: the system, its version, owners, the date, the risk tolerance, the catalog
+    and the model's size and fingerprint."""
     s = ctx.model.system
     rows: list[tuple[str, object]] = [
         ("System", s.name),
@@ -48,6 +50,7 @@ def title_page(ctx: ReportContext) -> Html:
 
 
 def contents(ctx: ReportContext) -> Html:
+    """The table of contents: every numbered section, linked."""
     items = [
         h("li", link(f"#sec-{sid}", f"{ctx.number[sid]}. {title}", class_="toc"))
         for sid, title in ctx.outline

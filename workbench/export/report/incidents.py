@@ -13,6 +13,8 @@ from .options import SHORT_LIMIT
 
 
 def render(ctx: ReportContext) -> Html:
+    """One runbook per threat with a high or critical residual risk: where, who acts, detection
+    signals and first response steps."""
     groups: dict[str, list[Entry]] = defaultdict(list)
     for e in ctx.ranked:
         if RISK_RANK[e.residual_risk] >= RISK_RANK["high"]:

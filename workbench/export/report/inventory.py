@@ -12,6 +12,8 @@ from .options import SHORT_LIMIT
 
 
 def render(ctx: ReportContext) -> Html:
+    """Tables of the trust boundaries, elements, assets and data flows (flows summed up by pair of
+    boundaries when the report is compact)."""
     members: Counter[str | None] = Counter(e.boundary for e in ctx.model.elements)
     boundaries = [
         (

@@ -11,6 +11,7 @@ from .context import ReportContext
 
 
 def render(ctx: ReportContext) -> Html:
+    """The inherent and residual risk matrices: findings per likelihood × impact cell."""
     counts = risk_matrix(ctx.register.entries)
     inherent, residual, moved = counts.inherent, counts.residual, counts.moved
     return join(

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 
 
 def render(ctx: ReportContext) -> Html:
+    """The recommended mitigations, most widely useful first, with their status, the controls each
+    implements and what to do."""
     use = ctx.mitigation_use
     order = sorted(use, key=lambda m: (-len(use[m].recommended), m))
     rows = []

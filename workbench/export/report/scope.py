@@ -8,6 +8,8 @@ from .options import PARA_LIMIT
 
 
 def render(ctx: ReportContext) -> Html:
+    """The business objectives, the risk tolerance and the technical scope: in and out of scope,
+    assumptions and lifecycle stages."""
     sc = ctx.model.scope
     rt = ctx.model.risk_tolerance
     objectives = [

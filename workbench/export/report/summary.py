@@ -11,6 +11,8 @@ from .context import LEVELS_DESC, ReportContext
 
 
 def render(ctx: ReportContext) -> Html:
+    """The executive summary: the lead paragraph, counts by risk level, the top risks and the open
+    and accepted items above the tolerance."""
     entries = ctx.register.entries
     counts = _counts(ctx)
     status: Counter[str] = Counter(e.status for e in entries)

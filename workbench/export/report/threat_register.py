@@ -29,6 +29,8 @@ REGISTER_COLUMNS = (
 
 
 def render(ctx: ReportContext) -> Html:
+    """The findings by cause, then the register: every finding one by one or, when compact, by
+    threat and the highest residual risks."""
     shown = ctx.ranked[: ctx.options.max_findings] if ctx.compact else ctx.ranked
     rows = [_register_row(ctx, e) for e in shown]
     n_groups = len(ctx.groups)

@@ -10,6 +10,8 @@ from .threat_register import by_threat
 
 
 def render(ctx: ReportContext) -> Html:
+    """The weaknesses (PASTA stage 5 findings) with what is missing and the recommended mitigations,
+    by threat first when they are many."""
     weak = [e for e in ctx.ranked if e.finding.pasta_stage == 5]
     shown = weak[: ctx.options.max_findings] if ctx.compact else weak
     rows = [

@@ -54,18 +54,22 @@ class Rect:
     h: float
 
     def union(self, other: Rect) -> Rect:
+        """The smallest box holding both boxes."""
         x, y = min(self.x, other.x), min(self.y, other.y)
         right = max(self.x + self.w, other.x + other.w)
         bottom = max(self.y + self.h, other.y + other.h)
         return Rect(x, y, right - x, bottom - y)
 
     def padded(self, pad: float) -> Rect:
+        """The box grown by ``pad`` on every side."""
         return Rect(self.x - pad, self.y - pad, self.w + 2 * pad, self.h + 2 * pad)
 
     def contains_point(self, x: float, y: float) -> bool:
+        """Whether the point ``(x, y)`` lies in the box (edges included)."""
         return self.x <= x <= self.x + self.w and self.y <= y <= self.y + self.h
 
     def contains(self, other: Rect) -> bool:
+        """Whether ``other`` lies wholly in the box (edges included)."""
         return (
             self.x <= other.x
             and self.y <= other.y
@@ -75,6 +79,7 @@ class Rect:
 
     @property
     def area(self) -> float:
+        """Width times height."""
         return self.w * self.h
 
 

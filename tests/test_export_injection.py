@@ -35,7 +35,8 @@ from workbench.export.model_card import (
     to_mct,
     validate_front_matter,
 )
-from workbench.export.report import ReportOptions, report_html, report_pdf
+from workbench.export.render import report_html, report_pdf
+from workbench.export.report import ReportOptions
 
 DATE = dt.date(2026, 1, 15)
 SCRIPT = "<script>window.__pwned=1;alert(1)</script>"

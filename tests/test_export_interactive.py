@@ -94,7 +94,8 @@ def test_report_html_has_the_frame_only_on_request_and_pdf_never(
     rag: ThreatModel, tmp_path: Path
 ) -> None:
     pytest.importorskip("nbconvert")
-    from workbench.export.report import ReportOptions, report_html, report_notebook
+    from workbench.export.render import report_html
+    from workbench.export.report import ReportOptions, report_notebook
 
     plain = report_html(rag)
     assert FRAME_CLASS not in plain
@@ -111,6 +112,7 @@ def test_pdf_options_drop_the_interactive_view(
     rag: ThreatModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("nbconvert")
+    from workbench.export import render
     from workbench.export import report as report_module
 
     seen: list[bool] = []
@@ -123,5 +125,5 @@ def test_pdf_options_drop_the_interactive_view(
 
     monkeypatch.setattr(report_module, "build_report", fake_build)
     with pytest.raises(RuntimeError, match="stop here"):
-        report_module.report_pdf(rag, options=report_module.ReportOptions(interactive_diagram=True))
+        render.report_pdf(rag, options=report_module.ReportOptions(interactive_diagram=True))
     assert seen == [False]

@@ -32,14 +32,13 @@ from workbench.export.exporters import (
     RiskHTMLExporter,
     RiskPDFExporter,
 )
+from workbench.export.render import report_html, report_pdf
 from workbench.export.report import (
     METADATA_KEY,
     SECTION_TAG,
     ReportBuilder,
     ReportOptions,
-    report_html,
     report_notebook,
-    report_pdf,
     safe_url,
 )
 

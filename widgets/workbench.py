@@ -314,14 +314,14 @@ def _write_report(
     analysis: Analysis, target: Path, fmt: str, progress: Callable[[str], None] | None
 ) -> Path:
     from workbench.export import report_html, report_pdf
-    from workbench.export.commands import write_bytes_atomic
+    from workbench.outputs import write_output
 
     model = analysis.model
     if fmt == "pdf":
         data = report_pdf(model, analysis, progress=progress)
     else:
         data = report_html(model, analysis, progress=progress).encode("utf-8")
-    write_bytes_atomic(target, data)
+    write_output(target, data, force=True, backup=False)
     return target
 
 

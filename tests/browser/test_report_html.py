@@ -65,7 +65,8 @@ def test_report_runs_no_script_and_requests_nothing(browser: Browser, tmp_path: 
     from tests.test_export_injection import IMG, JINJA, SCRIPT, hostile_model
     from tests.test_export_report import ENGINE_CATALOG
     from workbench.catalog import load_catalog
-    from workbench.export.report import ReportOptions, report_html
+    from workbench.export.render import report_html
+    from workbench.export.report import ReportOptions
 
     html = report_html(
         hostile_model(),
@@ -177,7 +178,8 @@ def test_interactive_diagram_draws_in_its_sandbox_and_loads_nothing(
     """The pyvis view runs (its scripts are allowed by hash), shows hostile names as
     text, cannot reach the report, and nothing is requested from anywhere."""
     from tests.test_export_injection import SCRIPT, hostile_model
-    from workbench.export.report import ReportOptions, report_html
+    from workbench.export.render import report_html
+    from workbench.export.report import ReportOptions
 
     model = hostile_model()
     html = report_html(model, options=ReportOptions(interactive_diagram=True))

@@ -93,15 +93,6 @@ class _Progress:
         print(f"[{time.perf_counter() - self.start:6.1f} s] {message}", file=self.err, flush=True)
 
 
-def write_bytes_atomic(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` with :func:`workbench.outputs.write_output`, replacing
-    an existing regular file (no ``.bak``); the folder is created if missing. The command
-    handlers check first whether an existing file may be replaced (``--force``)."""
-    from ..outputs import write_output
-
-    write_output(target, data, force=True, backup=False)
-
-
 def _load(args: argparse.Namespace, progress: _Progress, err: TextIO) -> Any:
     """The analysis of ``args.file`` (``None`` after printing problems)."""
     from ..catalog import load_catalog

@@ -15,7 +15,7 @@ def write_card(
     card: ModelCard, directory: Path, fmt: str, *, paper: str = "a4", engine: str = "weasyprint"
 ) -> Path:
     """Write the card as ``<element-id>.model-card.<md|html|pdf|json>`` in ``directory``."""
-    from ..commands import write_bytes_atomic
+    from ...outputs import write_output
 
     ext = {"md": "md", "html": "html", "pdf": "pdf", "json": "json"}[fmt]
     path = Path(directory) / f"{card.element.id}.model-card.{ext}"
@@ -27,5 +27,5 @@ def write_card(
         data = card_pdf(card, paper, engine)
     else:
         data = (json.dumps(to_mct(card), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    write_bytes_atomic(path, data)
+    write_output(path, data, force=True, backup=False)
     return path

@@ -82,7 +82,6 @@ from .threat_register import REGISTER_COLUMNS
 
 if TYPE_CHECKING:
     from ...catalog import Catalog
-    from ..render import report_html, report_pdf
 
 __all__ = [
     "CAUSES",
@@ -124,9 +123,7 @@ __all__ = [
     "link_notebook",
     "model_fingerprint",
     "model_from_notebook",
-    "report_html",
     "report_notebook",
-    "report_pdf",
     "risk_badge",
     "safe_url",
     "sections_notebook",
@@ -166,14 +163,3 @@ def report_notebook(
     if model_path:
         meta["model_path"] = model_path
     return sections_notebook(sections, meta)
-
-
-def __getattr__(name: str) -> Any:
-    """``report_html`` and ``report_pdf`` live in :mod:`workbench.export.render`, beside
-    the exporters they drive (which import this package); they are still found here, for
-    code written when they lived in this module."""
-    if name in ("report_html", "report_pdf"):
-        from .. import render
-
-        return getattr(render, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

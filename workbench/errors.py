@@ -49,6 +49,19 @@ class ModelFileError(ValueError):
         self.problems = problems
         super().__init__("\n".join(problem_lines(problems)))
 
+    @classmethod
+    def one(
+        cls,
+        file: str,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        path: str = "",
+    ) -> ModelFileError:
+        """The error of a file with one problem."""
+        return cls([Problem(file, line, column, path, message)])
+
 
 def problem_lines(problems: Iterable[Problem], limit: int = MAX_PRINTED) -> list[str]:
     """The first ``limit`` problems, one safe line each, then how many were left out."""

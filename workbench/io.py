@@ -241,7 +241,7 @@ def _migrate(
 
     def problem(message: str) -> ModelFileError:
         line, col = mark(node_at(root(), ("format_version",)))
-        return ModelFileError([Problem(filename, line, col, "format_version", message)])
+        return ModelFileError.one(filename, message, line=line, column=col, path="format_version")
 
     if not isinstance(version, int) or isinstance(version, bool):
         raise problem(f"expected an integer, got {version!r}")
@@ -279,8 +279,8 @@ def _loads_model(text: str, filename: str, fmt: Format) -> ThreatModel:
         data, yaml_root = parse_yaml(text, filename)
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
-        raise ModelFileError(
-            [Problem(filename, 1, 1, "", f"expected a mapping with a 'system' key, got {got}")]
+        raise ModelFileError.one(
+            filename, f"expected a mapping with a 'system' key, got {got}", line=1, column=1
         )
     positions: list[yaml.Node | None] = []
 

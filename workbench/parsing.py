@@ -293,18 +293,16 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, yaml.Node | None]:
         line = where.line + 1 if where else None
         col = where.column + 1 if where else None
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise ModelFileError(
-            [Problem(filename, line, col, "", f"YAML syntax error: {what}")]
+        raise ModelFileError.one(
+            filename, f"YAML syntax error: {what}", line=line, column=col
         ) from None
     except yaml.YAMLError as exc:
-        raise ModelFileError([Problem(filename, None, None, "", f"YAML error: {exc}")]) from None
+        raise ModelFileError.one(filename, f"YAML error: {exc}") from None
     except _RefusedError as exc:
         line, col = mark(exc.node)
-        raise ModelFileError([Problem(filename, line, col, "", exc.message)]) from None
+        raise ModelFileError.one(filename, exc.message, line=line, column=col) from None
     except RecursionError:
-        raise ModelFileError(
-            [Problem(filename, None, None, "", f"nested deeper than {MAX_DEPTH} levels")]
-        ) from None
+        raise ModelFileError.one(filename, f"nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, TypeError) as exc:
         huge = _huge_number(exc, filename, text)
         raise ModelFileError(
@@ -376,16 +374,14 @@ def parse_json(text: str, filename: str) -> Any:
             parse_float=_finite,
         )
     except json.JSONDecodeError as exc:
-        raise ModelFileError(
-            [Problem(filename, exc.lineno, exc.colno, "", f"JSON syntax error: {exc.msg}")]
+        raise ModelFileError.one(
+            filename, f"JSON syntax error: {exc.msg}", line=exc.lineno, column=exc.colno
         ) from None
     except ValueError as exc:
         huge = _huge_number(exc, filename, text)
         raise ModelFileError([huge or Problem(filename, None, None, "", str(exc))]) from None
     except RecursionError:
-        raise ModelFileError(
-            [Problem(filename, None, None, "", f"nested deeper than {MAX_DEPTH} levels")]
-        ) from None
+        raise ModelFileError.one(filename, f"nested deeper than {MAX_DEPTH} levels") from None
     check_depth(data, filename)
     return data
 
@@ -396,9 +392,7 @@ def check_depth(data: Any, filename: str) -> None:
     while stack:
         value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise ModelFileError(
-                [Problem(filename, None, None, "", f"nested deeper than {MAX_DEPTH} levels")]
-            )
+            raise ModelFileError.one(filename, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
@@ -492,7 +486,7 @@ def read_limited(
     p = Path(path)
 
     def refuse(message: str) -> ModelFileError:
-        return ModelFileError([Problem(name, None, None, "", message)])
+        return ModelFileError.one(name, message)
 
     nonblocking = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
     try:
@@ -548,7 +542,5 @@ def decode_text(raw: bytes, name: str) -> str:
                 f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}, "
                 f"column {column} (byte {exc.start})"
             )
-            raise ModelFileError([Problem(name, line, column, "", problem)]) from None
-    raise ModelFileError(
-        [Problem(name, None, None, "", f"not UTF-8 text: {message}; save it as UTF-8")]
-    )
+            raise ModelFileError.one(name, problem, line=line, column=column) from None
+    raise ModelFileError.one(name, f"not UTF-8 text: {message}; save it as UTF-8")

@@ -95,17 +95,17 @@ def _parse_file(name: str, text: str) -> tuple[CatalogFile, tuple[str, ...], Any
     if data is None:
         return CatalogFile(), (), root
     if not isinstance(data, dict):
-        raise ModelFileError([Problem(name, 1, 1, "", "expected a mapping of catalog sections")])
+        raise ModelFileError.one(name, "expected a mapping of catalog sections", line=1, column=1)
     unknown = [k for k in data if k not in CATALOG_SECTIONS]
     if unknown:
         line, col = mark(node_at(root, (unknown[0],), key=True))
         hint = did_you_mean(str(unknown[0]), CATALOG_SECTIONS)
-        raise ModelFileError(
-            [Problem(name, line, col, str(unknown[0]), f"unknown catalog section{hint}")]
+        raise ModelFileError.one(
+            name, f"unknown catalog section{hint}", line=line, column=col, path=str(unknown[0])
         )
     disabled = data.pop("disabled", []) or []
     if not isinstance(disabled, list) or not all(isinstance(d, str) for d in disabled):
-        raise ModelFileError([Problem(name, None, None, "disabled", "expected a list of IDs")])
+        raise ModelFileError.one(name, "expected a list of IDs", path="disabled")
     try:
         parsed = CatalogFile.model_validate(data)
     except ValidationError as exc:

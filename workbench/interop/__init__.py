@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import ModelFileError, Problem
+from ..errors import ModelFileError
 from .common import ForeignThreat, ImportResult, parse_any, read_text
 
 if TYPE_CHECKING:
@@ -67,36 +67,19 @@ def import_text(
     data = parse_any(text, filename)
     detected = detect_format(data)
     if detected == "workbench":
-        raise ModelFileError(
-            [
-                Problem(
-                    filename,
-                    None,
-                    None,
-                    "",
-                    "this is already a workbench model file; use it as it is",
-                )
-            ]
+        raise ModelFileError.one(
+            filename, "this is already a workbench model file; use it as it is"
         )
     if fmt is None:
         if detected is None:
-            raise ModelFileError(
-                [
-                    Problem(
-                        filename,
-                        None,
-                        None,
-                        "",
-                        "cannot tell the format (not OTM, Threat "
-                        "Dragon v2 or Threagile); name it with --from",
-                    )
-                ]
+            raise ModelFileError.one(
+                filename,
+                "cannot tell the format (not OTM, Threat "
+                "Dragon v2 or Threagile); name it with --from",
             )
         fmt = detected  # type: ignore[assignment]
     elif detected is not None and detected != fmt:
-        raise ModelFileError(
-            [Problem(filename, None, None, "", f"this file looks like {detected}, not {fmt}")]
-        )
+        raise ModelFileError.one(filename, f"this file looks like {detected}, not {fmt}")
     if fmt == "otm":
         from .otm import from_otm
 

@@ -170,7 +170,7 @@ class Report:
 
     def fail(self, path: str, message: str) -> ModelFileError:
         """An error about the document as a whole (raise it)."""
-        return ModelFileError([Problem(self.filename, None, None, path, message)])
+        return ModelFileError.one(self.filename, message, path=path)
 
     def result(self, model: ThreatModel, fmt: str) -> ImportResult:
         """The finished :class:`ImportResult`."""

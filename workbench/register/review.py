@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import ModelFileError, Problem
+from ..errors import ModelFileError
 from ..model import ThreatModel
 
 if TYPE_CHECKING:
@@ -311,9 +311,7 @@ def _git_show(rev: str, path: str, cwd: Path | None, spec: str) -> str:
     from ..parsing import MAX_FILE_BYTES
 
     if rev.startswith("-"):  # git would read it as an option (--output=... writes a file)
-        raise ModelFileError(
-            [Problem(spec, None, None, "", f"'{rev}' is not a revision: it starts with '-'")]
-        )
+        raise ModelFileError.one(spec, f"'{rev}' is not a revision: it starts with '-'")
     candidates = [path] if path.startswith(("./", "../")) else [f"./{path}", path]
     first_error = ""
     for candidate in candidates:
@@ -326,37 +324,21 @@ def _git_show(rev: str, path: str, cwd: Path | None, spec: str) -> str:
                 check=False,
             )
         except FileNotFoundError:
-            raise ModelFileError(
-                [Problem(spec, None, None, "", "git is not installed (needed for REV:PATH)")]
-            ) from None
+            raise ModelFileError.one(spec, "git is not installed (needed for REV:PATH)") from None
         except subprocess.TimeoutExpired:
-            raise ModelFileError(
-                [Problem(spec, None, None, "", f"git show took longer than {GIT_TIMEOUT} s")]
-            ) from None
+            raise ModelFileError.one(spec, f"git show took longer than {GIT_TIMEOUT} s") from None
         if result.returncode == 0:
             if len(result.stdout) > MAX_FILE_BYTES:
-                raise ModelFileError(
-                    [
-                        Problem(
-                            spec,
-                            None,
-                            None,
-                            "",
-                            f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB",
-                        )
-                    ]
+                raise ModelFileError.one(
+                    spec, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB"
                 )
             try:
                 return str(result.stdout.decode("utf-8-sig"))
             except UnicodeDecodeError as exc:
-                raise ModelFileError(
-                    [Problem(spec, None, None, "", f"not UTF-8 text (byte {exc.start})")]
-                ) from None
+                raise ModelFileError.one(spec, f"not UTF-8 text (byte {exc.start})") from None
         first_error = first_error or result.stderr.decode("utf-8", "replace").strip()
     message = first_error.splitlines()[0] if first_error else "unknown error"
-    raise ModelFileError(
-        [Problem(spec, None, None, "", f"git show {rev}:{path} failed: {message}")]
-    )
+    raise ModelFileError.one(spec, f"git show {rev}:{path} failed: {message}")
 
 
 def load_model_spec(spec: str, cwd: Path | None = None) -> ThreatModel:
@@ -370,9 +352,7 @@ def load_model_spec(spec: str, cwd: Path | None = None) -> ThreatModel:
         return load_model(path)
     rev, _, inner = spec.partition(":")
     if not rev or not inner:
-        raise ModelFileError(
-            [Problem(spec, None, None, "", "expected FILE or REV:PATH (e.g. HEAD~1:model.yaml)")]
-        )
+        raise ModelFileError.one(spec, "expected FILE or REV:PATH (e.g. HEAD~1:model.yaml)")
     text = _git_show(rev, inner, cwd, spec)
     return loads_model(text, filename=spec, fmt=detect_format(Path(inner)))
 

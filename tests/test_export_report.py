@@ -602,8 +602,9 @@ def test_exporter_explains_a_notebook_without_model(tmp_path: Path) -> None:
     from workbench.export.report import NotebookModelError
 
     nb = nbformat.v4.new_notebook()
-    with pytest.raises(NotebookModelError, match="threat_workbench"):
+    with pytest.raises(NotebookModelError, match="holds no threat model") as info:
         RiskHTMLExporter().from_notebook_node(nb)
+    assert "\n" not in str(info.value)  # one line, in the browser and on the command line
     nb.metadata[METADATA_KEY] = {"model_path": "../../etc/passwd"}
     with pytest.raises(NotebookModelError, match=r"\.yaml"):
         RiskHTMLExporter().from_notebook_node(nb, resources={"metadata": {"path": str(tmp_path)}})

@@ -35,6 +35,9 @@ from .snapshot import with_snapshot
 
 DEFAULT_FILE = "threat_model.yaml"
 _View = TypeVar("_View", PastaView, ControlsView)
+
+_RECORD_STYLE = "color:#64748b;font-size:11px;margin:2px 0"
+"""How the line that records the model in the notebook looks (quiet)."""
 EXPORT_FORMATS: list[tuple[str, str]] = [
     ("HTML report", "html"),
     ("PDF report", "pdf"),
@@ -80,6 +83,9 @@ class Workbench:
         self._controls: ControlsView | None = None
         self._pasta_box = w.VBox()
         self._controls_box = w.VBox()
+        self._record: Any = None
+        """The output that records the model for the notebook's Export menu (an IPython
+        display handle; see :meth:`_ipython_display_`)."""
         default = path if path is not None else (model.source_path or DEFAULT_FILE)
         looks = Looks()
         self.path = looks.new(
@@ -210,10 +216,13 @@ class Workbench:
 
     # ----------------------------------------------------------------- saving
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Write the live model atomically to ``path`` (default: the File field)."""
+        """Write the live model atomically to ``path`` (default: the File field), and record
+        it in the notebook for *File → Save and Export Notebook As → Risk assessment*."""
         target = Path(path if path is not None else self.path.value).expanduser()
         written = self.model.save(target)
         self.path.value = str(written)
+        if self._record is not None:
+            self._record.update(self._record_bundle(written), raw=True)
         return written
 
     def _save_clicked(self) -> None:
@@ -293,6 +302,38 @@ class Workbench:
         self._error(f"Refused: {reason}")
 
     # ----------------------------------------------------------------- display
+    def _ipython_display_(self) -> None:
+        """Show the widget, then a one-line output that records the model in the notebook
+        (:data:`~workbench.export.report.notebook.MODEL_MIMETYPE`): the model as shown, and
+        after each Save the model as saved with its file. Saving the notebook keeps it, so
+        the notebook's Export menu (and ``jupyter nbconvert --to risk_html``) finds it."""
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)  # type: ignore[no-untyped-call]
+        self._record = display(  # type: ignore[no-untyped-call]
+            self._record_bundle(None), raw=True, display_id=True
+        )
+
+    def _record_bundle(self, saved: Path | None) -> dict[str, Any]:
+        from workbench.export.report.notebook import MODEL_MIMETYPE, model_record
+
+        where = None
+        if saved is not None:
+            try:
+                where = Path(os.path.relpath(saved.resolve(), Path.cwd())).as_posix()
+            except ValueError:  # another drive (Windows)
+                where = str(saved.resolve())
+        state = f"as saved to {where}" if where else "as shown"
+        line = (
+            f"Threat model kept in this notebook ({state}) for File → Save and Export "
+            "Notebook As → Risk assessment."
+        )
+        return {
+            "text/plain": line,
+            "text/html": str(h("div", line, class_="atw-record", style=_RECORD_STYLE)),
+            MODEL_MIMETYPE: model_record(self.model, where),
+        }
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget view, plus a static snapshot (``text/html``) for readers whose
         front end cannot run the widget (see :mod:`widgets.snapshot`)."""

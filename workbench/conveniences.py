@@ -70,7 +70,7 @@ def model_graph(model: ThreatModel) -> ModelGraph:
     return ModelGraph(model)
 
 
-def mimebundle(model: ThreatModel) -> dict[str, str]:
+def mimebundle(model: ThreatModel) -> dict[str, Any]:
     """The model's notebook display (:func:`workbench.display.mimebundle`)."""
     from .display import mimebundle
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from .diagram import has_graphviz, to_svg
 from .export.safehtml import Html, h_single, join, joined
@@ -76,6 +77,14 @@ def _strip_xml_header(svg: str) -> str:
     return svg[start:] if start >= 0 else svg
 
 
-def mimebundle(model: ThreatModel) -> dict[str, str]:
-    """``text/plain`` and ``text/html`` representations."""
-    return {"text/plain": summary_text(model), "text/html": summary_html(model)}
+def mimebundle(model: ThreatModel) -> dict[str, Any]:
+    """``text/plain`` and ``text/html`` representations, and the model recorded for the
+    notebook's *Save and Export Notebook As → Risk assessment*
+    (:data:`~workbench.export.report.notebook.MODEL_MIMETYPE`)."""
+    from .export.report.notebook import MODEL_MIMETYPE, model_record
+
+    return {
+        "text/plain": summary_text(model),
+        "text/html": summary_html(model),
+        MODEL_MIMETYPE: model_record(model),
+    }

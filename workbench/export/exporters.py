@@ -47,6 +47,7 @@ from .report import (
     PAPERS,
     PRINT_MAX_FINDINGS,
     SECTION_TAG,
+    NotebookModelError,
     ReportOptions,
     model_from_notebook,
     report_notebook,
@@ -156,8 +157,16 @@ class RiskHTMLExporter(HTMLExporter):
     def from_notebook_node(  # type: ignore[override]
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[str, dict[str, Any]]:
-        """The report (see :meth:`workbench_notebook`) as one HTML page, and the resources."""
-        nb = self.workbench_notebook(nb, resources)
+        """The report (see :meth:`workbench_notebook`) as one HTML page, and the resources.
+        A notebook that holds no usable model raises :class:`NotebookModelError` (one line:
+        the notebook server answers it as the error of the export); run by ``jupyter
+        nbconvert``, the line is logged and the command exits with status 1, without a
+        traceback."""
+        try:
+            nb = self.workbench_notebook(nb, resources)
+        except NotebookModelError as exc:
+            _exit_cli(exc)
+            raise
         meta = nb.metadata.get(METADATA_KEY) or {}
         paper = self._paper(meta)
         resources = dict(resources or {})
@@ -298,3 +307,15 @@ class RiskPDFExporter(RiskHTMLExporter):
             pdf = weasyprint_pdf(html)
         res["output_extension"] = ".pdf"
         return pdf, res
+
+
+def _exit_cli(exc: Exception) -> None:
+    """Under ``jupyter nbconvert``: log ``exc`` in one line and exit 1 (its own handling
+    would print a traceback). Elsewhere (the notebook server's export): return."""
+    from nbconvert.nbconvertapp import NbConvertApp
+    from traitlets.config import Application
+
+    app = Application.instance() if Application.initialized() else None
+    if isinstance(app, NbConvertApp):  # not the notebook server (a ServerApp)
+        app.log.error("%s", exc)
+        app.exit(1)

@@ -310,8 +310,8 @@ class ThreatModel(Strict):
         """The networkx view of the model (see :class:`workbench.graph.ModelGraph`)."""
         return cast("ModelGraph", use("model_graph")(self))
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        return cast(dict[str, str], use("mimebundle")(self))
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return cast(dict[str, Any], use("mimebundle")(self))
 
     def __str__(self) -> str:
         return repr(self)

@@ -1,6 +1,7 @@
 """Notebook glue: a report's (or a model card's) sections as a notebook for the
-``risk_html`` / ``risk_pdf`` exporters, and the threat model a user's own notebook names in
-its metadata.
+``risk_html`` / ``risk_pdf`` exporters, and the threat model a user's own notebook holds:
+named in its metadata, or recorded in an output (:data:`MODEL_MIMETYPE`) where a model or
+the workbench widget was shown, and again where the widget saved it.
 
 Each section is a code cell whose (hidden) input only names the section and whose output
 is the section's HTML. No Markdown cell carries user text, so nothing is read as
@@ -30,6 +31,13 @@ REPORT_KIND = "risk_assessment"
 SECTION_TAG = "threat-workbench-section"
 HIDE_INPUT_TAG = "remove_input"
 HIDE_CELL_TAG = "remove_cell"
+MODEL_MIMETYPE = "application/vnd.threat-workbench.model+json"
+"""Output data under which a notebook records its threat model (see :func:`model_record`):
+written where a model or the workbench widget is displayed and updated by the widget's
+Save, so that the notebook's *Save and Export Notebook As → Risk assessment* finds it."""
+RECORD_LIMIT = 4 * 2**20
+"""Largest model document kept in a record (4 MiB of JSON); a larger model that has been
+saved is recorded by its file only."""
 
 
 @dataclass(frozen=True)
@@ -148,12 +156,54 @@ def model_from_notebook(
             return load_model(p), catalogs, builtin
     except ModelFileError as exc:
         raise NotebookModelError(f"the notebook's threat model does not load:\n{exc}") from None
+    recorded = _recorded(nb)
+    if recorded is not None:
+        return _load_record(recorded, base), catalogs, builtin
     raise NotebookModelError(
-        "this notebook holds no threat model: the workbench widget records it on save in "
-        f"the notebook metadata under '{METADATA_KEY}' ('model_path', a path relative to "
-        "the notebook, or 'model', the model document); or run "
-        "'threat-workbench report MODEL.yaml'"
+        "this notebook holds no threat model: show the model or the workbench widget in a "
+        "cell and save the notebook (or run 'threat-workbench report MODEL.yaml')"
     )
+
+
+def model_record(model: ThreatModel, model_path: str | None = None) -> dict[str, Any]:
+    """What a notebook output records of ``model`` under :data:`MODEL_MIMETYPE`: the model
+    document and, once saved, its file (relative to the notebook's folder)."""
+    out: dict[str, Any] = {"format": 1}
+    if model_path:
+        out["model_path"] = model_path
+    doc = model.to_dict()
+    if not model_path or len(json.dumps(doc, ensure_ascii=False)) <= RECORD_LIMIT:
+        out["model"] = doc
+    return out
+
+
+def _recorded(nb: Any) -> dict[str, Any] | None:
+    """The last model record among the notebook's outputs, in document order."""
+    found = None
+    for cell in nb.get("cells", []) or []:
+        for output in cell.get("outputs", []) or []:
+            data = output.get("data") if isinstance(output, dict) else None
+            if isinstance(data, dict) and isinstance(data.get(MODEL_MIMETYPE), dict):
+                found = data[MODEL_MIMETYPE]
+    return found
+
+
+def _load_record(record: dict[str, Any], base: Path) -> ThreatModel:
+    """The model a record holds (its document), else the file it names."""
+    try:
+        if isinstance(record.get("model"), dict):
+            return loads_model(json.dumps(record["model"]), "<notebook output>", "json")
+        path = record.get("model_path")
+        if isinstance(path, str) and path and Path(path).suffix.lower() in MODEL_SUFFIXES:
+            p = (base / path).resolve()
+            if not p.is_relative_to(base.resolve()):  # a received notebook reads its own files
+                raise NotebookModelError(
+                    f"the notebook's model record names '{path}', outside the notebook's folder"
+                )
+            return load_model(p)
+    except ModelFileError as exc:
+        raise NotebookModelError(f"the notebook's threat model does not load:\n{exc}") from None
+    raise NotebookModelError("the notebook's model record holds neither a model nor its file")
 
 
 def link_notebook(notebook: str | Path, model_path: str | Path) -> None:

@@ -245,3 +245,86 @@ def test_interactive_diagram_draws_in_its_sandbox_and_loads_nothing(
     assert not [c for c in console if c.startswith("error")], console
     others = [u for u in requests[1:] if not u.startswith(("data:", "about:"))]
     assert others == [], others
+
+
+def _shown_notebook(root: Path, name: str) -> None:
+    """A saved notebook whose only model is a shown one (an output record, no metadata):
+    what a shipped notebook is once run and saved."""
+    from tests.conftest import MINIMAL
+    from workbench import ThreatModel
+    from workbench.export.report.notebook import MODEL_MIMETYPE, model_record
+
+    output = {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {
+            "text/plain": "kept",
+            MODEL_MIMETYPE: model_record(ThreatModel.from_yaml(MINIMAL)),
+        },
+    }
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "c1",
+                "metadata": {},
+                "execution_count": 1,
+                "source": "model",
+                "outputs": [output],
+            }
+        ],
+    }
+    (root / name).write_text(json.dumps(nb), encoding="utf-8")
+
+
+def _export_through_the_menu(page: Any, label: str) -> Any:
+    """File → Save and Export Notebook As → ``label``; the response of the export request
+    the menu sends (it opens the export in a new tab)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    export = page.locator(".lm-Menu-item", has_text="Save and Export Notebook As").first
+    item = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(label)}$")).first
+    export.hover()  # JupyterLab 4.6 opens the submenu on hover; older ones on click
+    try:
+        item.wait_for(timeout=5_000)
+    except PlaywrightTimeout:
+        export.click()
+        item.wait_for()
+    with page.context.expect_event(
+        "response", lambda r: "/nbconvert/risk_html/" in r.url, timeout=120_000
+    ) as info:
+        item.click()
+    return info.value
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not _has_entry_point(), reason="risk_html/risk_pdf entry points not installed")
+@pytest.mark.parametrize("front_end", ["jupyterlab", "notebook7"])
+def test_the_export_menu_exports_a_notebook_that_shows_its_model(
+    jupyter_lab: JupyterLab, page: Any, front_end: str
+) -> None:
+    """The real menu, in JupyterLab and in Notebook 7: *Risk_html* on a saved notebook that
+    shows its model answers with the report."""
+    name = f"shown-{front_end}.ipynb"
+    _shown_notebook(jupyter_lab.root_dir, name)
+    if front_end == "notebook7":
+        try:
+            import notebook  # noqa: F401
+        except ImportError:
+            pytest.skip("Notebook 7 is not installed")
+        page.goto(jupyter_lab.notebook7_url(name))
+    else:
+        page.goto(jupyter_lab.notebook_url(name))
+    page.locator(".jp-Notebook").first.wait_for()
+    # JupyterLab and Notebook 7 label a format by its name ("risk_html" -> "Risk_html");
+    # the readable name (export_from_notebook) is used by the classic notebook only.
+    response = _export_through_the_menu(page, "Risk_html")
+    assert response.status == 200, jupyter_lab.log_tail()
+    assert "text/html" in (response.header_value("content-type") or "")

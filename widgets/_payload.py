@@ -139,12 +139,18 @@ def palette() -> list[Item]:
 def auto_layout(model: ThreatModel, *, only_missing: bool = True) -> dict[str, tuple[float, float]]:
     """Positions for elements, left to right by layer (data, model, deployment, generic).
 
-    With ``only_missing`` (the default) only elements without a stored position are
-    placed, below every stored one, so the result does not depend on where placed
-    elements sit once they are all placed. Within a column elements are grouped by trust
-    boundary, then sorted by name, so boundary regions stay compact."""
-    todo = [e for e in model.elements if not (only_missing and e.position is not None)]
-    placed = [e.position.y for e in model.elements if e.position is not None and only_missing]
+    A new layout of the whole model (``only_missing=False``, the Auto-layout button) or of
+    a model without any stored position is :func:`workbench.layout.layout`: trust
+    boundaries as containers that nest and never overlap, the same picture in every view.
+    Otherwise only elements without a stored position are placed, below every stored one,
+    so the result does not depend on where placed elements sit once they are all placed;
+    within a column they are grouped by trust boundary, then sorted by name."""
+    if not only_missing or all(e.position is None for e in model.elements):
+        from workbench.layout import layout
+
+        return layout(model).positions
+    todo = [e for e in model.elements if e.position is None]
+    placed = [e.position.y for e in model.elements if e.position is not None]
     top = max(placed) + 2 * ROW_HEIGHT if placed else 0.0
     columns: dict[Layer, list[tuple[str, str, str]]] = defaultdict(list)
     for e in todo:

@@ -36,6 +36,7 @@ def _tab(page: Page, title: str) -> None:
 def test_pasta_path_highlight_and_controls_tab(
     jupyter_lab: JupyterLab, page: Page, guard: PageGuard, artifacts: Path
 ) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     from workbench.catalog import load_catalog
@@ -86,9 +87,19 @@ def test_pasta_path_highlight_and_controls_tab(
     choose(page.locator(f"{PANEL} .atw-decision-status select"), "mitigated")
     page.locator(f"{PANEL} .atw-decision-owner input").fill("Platform team")
     chosen = page.locator(f"{PANEL} .atw-decision-mitigations select")
-    value = chosen.locator("option", has_text=f"({mitigation})").first.get_attribute("value")
-    assert value is not None
-    chosen.select_option(value=value)
+    # the list is rebuilt for the chosen finding (its threat's mitigations first, starred):
+    # wait for that list, and choose again if it is rebuilt between reading and choosing
+    ours = chosen.locator("option", has_text=f"({mitigation})").filter(has_text="★")
+    for attempt in range(5):
+        expect(ours.first).to_be_attached()
+        value = ours.first.get_attribute("value")
+        assert value is not None
+        try:
+            chosen.select_option(value=value, timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 4:
+                raise
     expect(page.locator(f"{PANEL} .atw-decision-controls")).to_contain_text("Controls")
     page.locator(f"{PANEL} .atw-decision-apply").click()
     expect(page.locator(f"{PANEL} .atw-decision-message")).to_contain_text(

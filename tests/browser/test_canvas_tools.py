@@ -65,6 +65,7 @@ print("STATE " + json.dumps({
     "members": {e.id: e.boundary for e in _m.elements},
     "can_undo": canvas.can_undo,
     "can_redo": canvas.can_redo,
+    "selection": list(canvas.selection),
 }))"""
 
 HIGHLIGHT = 'canvas.highlight = ["customer", "ask", "bot"]'
@@ -290,5 +291,24 @@ def test_boundary_undo_redo_fit_and_highlight_through_the_ui(
     expect(canvas).to_have_attribute("data-highlight", "0")
     assert _atw(page, "style", "docs")["look"] == "normal"
     assert abs(_brightness(page, "docs") - normal) < 10
+
+    # The search box: a part of a name selects the element and centres it; no match
+    # says so in the notice line.
+    for _ in range(10):
+        page.mouse.wheel(0, 300)  # zoomed out, docs off centre
+    search = canvas.locator(".atw-search")
+    search.fill("doc")
+    search.press("Enter")
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.atw-canvas').atw.pagePosition('docs');"
+        " const r = document.querySelector('.atw-graph').getBoundingClientRect();"
+        " return Math.abs(p.x - (r.left + r.width / 2)) < 30"
+        " && Math.abs(p.y - (r.top + r.height / 2)) < 30; }"
+    )
+    assert _state(page)["selection"] == ["docs"]
+    search.fill("no such element")
+    search.press("Enter")
+    expect(canvas).to_have_attribute("data-notice", 'No element matches "no such element".')
+    assert _state(page)["selection"] == ["docs"]  # unchanged
     print(f"screenshots: {artifacts}")
     guard.assert_clean()

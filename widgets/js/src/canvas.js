@@ -30,7 +30,7 @@ import { canvasAction, editorAction, historyKey, staysInCanvas } from "./keys.js
 import { networkOptions } from "./options.js";
 import { badgeColour, lookOf, visEdge, visNode } from "./payload.js";
 import { boundaryAt, computeRegions, dragChanges, labelAt, midpoint } from "./regions.js";
-import { sameIds, selectedIds, splitSelection } from "./selection.js";
+import { findElement, sameIds, selectedIds, splitSelection } from "./selection.js";
 import { applyPatch, applyReset, isStale, statusText } from "./sync.js";
 
 const NOTICE_MS = 10000;
@@ -65,6 +65,7 @@ function render({ model, el }) {
     delete: () => deleteSelection(),
     fit: () => fit(),
     layout: () => send({ op: "layout" }),
+    find: (query) => findAndCentre(query),
   }, model.get("height"));
   const { root, status, hint, flowBtn, undoBtn, redoBtn, palette, graph, notice, editor } = view;
   el.append(root);
@@ -150,6 +151,19 @@ function render({ model, el }) {
   }
   for (const ev of ["selectNode", "selectEdge", "deselectNode", "deselectEdge"]) {
     network.on(ev, selectionChanged);
+  }
+
+  // The search box: select the element found and centre it at full size.
+  function findAndCentre(query) {
+    const id = findElement(query, nodes.get());
+    if (!id) {
+      showNotice(`No element matches "${String(query).trim().slice(0, 60)}".`);
+      return;
+    }
+    hideNotice();
+    network.setSelection({ nodes: [id], edges: [] }, { unselectAll: true, highlightEdges: false });
+    network.focus(id, { scale: 1, animation: { duration: 250, easingFunction: "easeInOutQuad" } });
+    selectionChanged();
   }
 
   function selectBoundary(id) {

@@ -29,6 +29,14 @@ export function buildView(actions, height) {
   const root = h("div", { class: "atw-canvas", tabindex: "0", "data-node-count": "0" });
   root.style.setProperty("--atw-height", height || "600px");
   const status = h("span", { class: "atw-status" });
+  const search = h("input", {
+    class: "atw-search", type: "search", placeholder: "Find element", maxlength: "200",
+    "aria-label": "Find an element by name or ID (Enter centres it)",
+    onkeydown: (ev) => {
+      if (ev.key === "Enter") actions.find(search.value);
+      else if (ev.key === "Escape") search.value = "";
+    },
+  });
   const hint = h("div", { class: "atw-hint", role: "status", hidden: true });
   const flowBtn = button("Draw flow", "Drag from one element to another to add a data flow (F)",
     () => actions.flow(), { "data-action": "flow", "aria-pressed": "false" });
@@ -53,6 +61,7 @@ export function buildView(actions, height) {
     button("Fit", "Fit the drawing into view", () => actions.fit(), { "data-action": "fit" }),
     button("Auto-layout", "Lay out left to right: data, model, deployment",
       () => actions.layout(), { "data-action": "layout" }),
+    search,
     status,
   );
   const palette = h("div", { class: "atw-palette", role: "listbox", "aria-label": "Element kinds" });
@@ -61,7 +70,7 @@ export function buildView(actions, height) {
   const editor = h("input", { class: "atw-rename", type: "text", hidden: true, maxlength: "200" });
   const stage = h("div", { class: "atw-stage" }, graph, hint, editor, notice);
   root.append(toolbar, palette, stage);
-  return { root, status, hint, flowBtn, undoBtn, redoBtn, palette, graph, notice, editor };
+  return { root, status, hint, flowBtn, undoBtn, redoBtn, palette, graph, notice, editor, search };
 }
 
 // Fill the palette with one button per kind, in groups by layer (items come grouped, in

@@ -19,3 +19,31 @@ export function selectedIds(sel) {
 export function splitSelection(wanted, isNode, isEdge) {
   return { nodes: wanted.filter((id) => isNode(id)), edges: wanted.filter((id) => isEdge(id)) };
 }
+
+// The element a search finds: its ID typed exactly, else the best match of its name
+// (case ignored): the whole name, then a name that starts with the query, then one that
+// holds it; ties go to the shorter name, then the lower ID. null when nothing matches.
+// nodes: [{id, label}].
+export function findElement(query, nodes) {
+  const q = String(query || "").trim().toLowerCase();
+  if (!q) return null;
+  let best = null;
+  let bestKey = null;
+  for (const n of nodes) {
+    const id = String(n.id);
+    const name = String(n.label || "").toLowerCase();
+    let rank;
+    if (id.toLowerCase() === q) rank = 0;
+    else if (name === q) rank = 1;
+    else if (name.startsWith(q)) rank = 2;
+    else if (name.includes(q) || id.toLowerCase().includes(q)) rank = 3;
+    else continue;
+    const key = [rank, name.length, id];
+    if (!bestKey || key[0] < bestKey[0] || (key[0] === bestKey[0] && (key[1] < bestKey[1]
+        || (key[1] === bestKey[1] && key[2] < bestKey[2])))) {
+      best = id;
+      bestKey = key;
+    }
+  }
+  return best;
+}

@@ -26,3 +26,21 @@ test("the trait's IDs split into elements and flows, dropping IDs no longer draw
     (id) => drawnNodes.has(id), (id) => drawnEdges.has(id));
   assert.deepEqual(out, { nodes: ["n2", "n1"], edges: ["f1"] });
 });
+
+test("the search finds an ID typed exactly, else the best match of a name", async () => {
+  const { findElement } = await import("../src/selection.js");
+  const nodes = [
+    { id: "vector_store", label: "Vector store" },
+    { id: "vs_backup", label: "Vector store backup" },
+    { id: "llm_app", label: "Support assistant" },
+    { id: "store", label: "Object store" },
+  ];
+  assert.equal(findElement("llm_app", nodes), "llm_app"); // an ID, exactly
+  assert.equal(findElement("  VECTOR STORE ", nodes), "vector_store"); // the whole name
+  assert.equal(findElement("vector", nodes), "vector_store"); // starts with; shorter first
+  assert.equal(findElement("backup", nodes), "vs_backup"); // holds it
+  assert.equal(findElement("assist", nodes), "llm_app");
+  assert.equal(findElement("store", nodes), "store"); // the ID wins over names holding it
+  assert.equal(findElement("nothing here", nodes), null);
+  assert.equal(findElement("", nodes), null);
+});

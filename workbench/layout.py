@@ -16,6 +16,7 @@ pixels: ``positions`` are element centres, ``boxes`` are ``(x0, y0, x1, y1)``.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -138,9 +139,50 @@ def _nesting(block: _Block) -> int:
     return 1 + max(sum(inside(a, b) for b in boxes) for a in boxes)
 
 
+ASPECT = 1.6
+"""Width over height that a container aims for (a notebook's or a page's shape)."""
+
+
 def _arrange(items: list[_Block]) -> _Block:
-    """Items in columns by layer rank (left to right), stacked top to bottom by name;
-    each in a cell of its own, ``GAP`` apart."""
+    """Items in columns by layer rank (left to right), stacked top to bottom by name, or,
+    when that is much taller than wide (one layer of large boxes), in rows filled left to
+    right by rank and name: whichever is nearer :data:`ASPECT`. Each item in a cell of
+    its own, ``GAP`` apart."""
+    columns = _columns(items)
+    if columns.h <= columns.w / ASPECT or len(items) < 2:
+        return columns
+    rows = _rows(items)
+
+    def off(b: _Block) -> float:
+        return abs(math.log(b.w / b.h / ASPECT))
+
+    return rows if off(rows) < off(columns) else columns
+
+
+def _rows(items: list[_Block]) -> _Block:
+    """Items in rows about as wide as :data:`ASPECT` asks of their total area, each row
+    filled left to right by layer rank and name, tops aligned."""
+    area = sum((b.w + GAP) * (b.h + GAP) for b in items)
+    width = max(max(b.w for b in items), math.sqrt(area * ASPECT))
+    positions: dict[str, tuple[float, float]] = {}
+    boxes: dict[str, tuple[float, float, float, float]] = {}
+    x = y = right = 0.0
+    tallest = 0.0
+    for b in sorted(items, key=lambda b: (b.rank, b.name)):
+        if x > 0 and x + b.w > width:  # start a new row
+            y += tallest + GAP
+            x = tallest = 0.0
+        p, bx = b.moved(x, y)
+        positions.update(p)
+        boxes.update(bx)
+        right = max(right, x + b.w)
+        tallest = max(tallest, b.h)
+        x += b.w + GAP
+    return _Block(right, y + tallest, 0.0, "", positions, boxes)
+
+
+def _columns(items: list[_Block]) -> _Block:
+    """Items in columns by layer rank (left to right), stacked top to bottom by name."""
     columns: dict[int, list[_Block]] = defaultdict(list)
     for item in items:
         columns[round(item.rank)].append(item)

@@ -149,25 +149,7 @@ def test_jupyter_server_offers_and_renders_the_exporters(jupyter_lab: JupyterLab
 
     # A notebook that only shows its model (a saved output, no metadata): what the
     # Save and Export menu sends for a shipped notebook once it has run and been saved.
-    from workbench import ThreatModel
-    from workbench.export.report.notebook import MODEL_MIMETYPE, model_record
-
-    shown = ThreatModel.from_yaml(MINIMAL)
-    output = {
-        "output_type": "display_data",
-        "metadata": {},
-        "data": {"text/plain": "kept", MODEL_MIMETYPE: model_record(shown)},
-    }
-    cell = {
-        "cell_type": "code",
-        "id": "c1",
-        "metadata": {},
-        "execution_count": 1,
-        "source": "model",
-        "outputs": [output],
-    }
-    recorded = {**nb, "metadata": {}, "cells": [cell]}
-    (root / "shown.ipynb").write_text(json.dumps(recorded), encoding="utf-8")
+    _shown_notebook(root, "shown.ipynb")
     status, body, kind = get("/nbconvert/risk_html/shown.ipynb?download=true")
     assert status == 200, jupyter_lab.log_tail()
     assert b"Support bot" in body

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from workbench import ThreatModel
 from workbench.catalog import OPERATORS, Predicate, load_catalog
-from workbench.engine.matchers import matcher
+from workbench.engine.matchers import explainer, matcher
 from workbench.engine.rules import Facts, evaluate
 from workbench.errors import ModelFileError
 
@@ -291,22 +291,27 @@ def test_fast_test_agrees_with_evaluation_on_every_threat_and_target() -> None:
     ATLAS cases and synthetic models, every built-in rule on every element and flow, the
     test and the evaluation agree (so no finding is lost or invented by the fast path)."""
     catalog = load_catalog()
-    checked = 0
+    checked = explained = 0
     for name, m in _models_to_test():
         facts = Facts(m.graph())
         for threat in catalog.threats.values():
             rule = threat.applies_to
             targets: list[Any] = list(m.flows) if threat.target == "flow" else list(m.elements)
             for t in targets:
-                want = evaluate(rule, facts, t).ok
+                match = evaluate(rule, facts, t)
+                want = match.ok
+                kind: Any = t.kind if threat.target == "element" else None
                 if threat.target == "flow":
-                    ends = (facts.elements[t.source].kind, facts.elements[t.target].kind)
-                    assert matcher(rule, ends)(facts, t) is want, (name, threat.id, t.id)
+                    kind = (facts.elements[t.source].kind, facts.elements[t.target].kind)
                     assert matcher(rule)(facts, t) is want, (name, threat.id, t.id)
-                else:
-                    assert matcher(rule, t.kind)(facts, t) is want, (name, threat.id, t.id)
+                assert matcher(rule, kind)(facts, t) is want, (name, threat.id, t.id)
+                if want:  # the reasons the engine writes are the evaluation's, word for word
+                    assert explainer(rule, kind)(facts, t) == match.reasons, (name, threat.id, t.id)
+                    assert explainer(rule)(facts, t) == match.reasons, (name, threat.id, t.id)
+                    explained += 1
                 checked += 1
     assert checked > 50_000
+    assert explained > 1_500
 
 
 def test_every_operator_has_a_row_that_holds_and_one_that_does_not() -> None:

@@ -56,7 +56,7 @@ class Facts:
         self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
         self._ordered: dict[str, tuple[str, ...]] = {}
         self._influence: dict[frozenset[str] | None, Influence] = {}
-        self.memo: dict[tuple[object, str], bool] = {}
+        self.memo: dict[tuple[object, str], Any] = {}
         """Results of matchers on flows' ends (see :mod:`workbench.engine.matchers`)."""
         self.matches: dict[tuple[int, str], Match] = {}
         """Evaluations on flows' ends, by predicate ID (the catalog keeps the predicates

@@ -16,9 +16,8 @@ from ..catalog.predicates import Downstream, Upstream
 from ..model import Element, Flow
 from ..model.kinds import KINDS
 from .facts import Facts
-from .matchers import NEVER, Kinds, Test, matcher
+from .matchers import NEVER, Explain, Kinds, Test, explainer, matcher
 from .risk import Scored
-from .rules import evaluate
 from .scoring import Context, InPlace, narrowed, origins_of, score
 
 TargetType = Literal["element", "flow"]
@@ -74,13 +73,19 @@ class Finding(Scored):
         return r.get("owasp_llm", ()) + r.get("owasp_ml", ()) + r.get("owasp_agentic", ())
 
 
-Plan = list[tuple[Threat, Test]]
-"""Threats to test on one kind of target, each with its matcher (see :func:`matcher`)."""
+Plan = list[tuple[Threat, Test, Explain]]
+"""Threats to test on one kind of target, each with its matcher and the function that
+says why it holds (see :func:`matcher` and :func:`explainer`)."""
 
 
 def _plan(threats: list[Threat], kind: Kinds) -> Plan:
-    """The threats that may hold on targets of ``kind``, with their matchers."""
-    return [(t, test) for t in threats if (test := matcher(t.applies_to, kind)) is not NEVER]
+    """The threats that may hold on targets of ``kind``, with their matchers and
+    explainers."""
+    return [
+        (t, test, explainer(t.applies_to, kind))
+        for t in threats
+        if (test := matcher(t.applies_to, kind)) is not NEVER
+    ]
 
 
 class Index:
@@ -150,10 +155,9 @@ def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context)
     reasons, scored."""
     out = []
     is_flow = isinstance(target, Flow)
-    for t, test in plan:
+    for t, test, explain in plan:
         if not test(facts, target):
             continue
-        m = evaluate(t.applies_to, facts, target)
         likelihood, impact, notes, in_place = score(t, target, facts, ctx)
         name, layer = _describe(target, facts)
         refs = ctx.references[t.id]
@@ -168,7 +172,7 @@ def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context)
                 stride=tuple(t.stride),
                 pasta_stage=t.pasta_stage,
                 layer=layer,
-                why=_dedupe(m.reasons),
+                why=_dedupe(explain(facts, target)),
                 likelihood=likelihood,
                 impact=impact,
                 scoring=notes,

@@ -173,7 +173,7 @@ def _partial(
     """Old findings of a target, with the threats in ``redo`` evaluated again."""
     if not redo:
         return old
-    ids = {t.id for t, _ in redo}
+    ids = {t.id for t, _, _ in redo}
     return [f for f in old if f.threat_id not in ids] + findings_for(target, redo, facts, ctx)
 
 

@@ -17,19 +17,27 @@ from typing import Any
 from ..catalog.predicates import (
     All,
     AnyOf,
+    ClassificationAtLeast,
+    CrossesBoundary,
     CrownJewel,
     DfdIn,
     Downstream,
     EntryPoint,
     IncomingFrom,
+    IncomingUntrusted,
+    Influenced,
+    InfluenceSpec,
     KindIn,
     LayerIn,
     Missing,
+    ModalityIn,
     ModelTypeIn,
     Not,
     OutgoingTo,
+    Pii,
     Predicate,
     Prop,
+    ReachableFromUntrusted,
     Source,
     Target,
     Untrusted,
@@ -37,8 +45,9 @@ from ..catalog.predicates import (
 )
 from ..model import Element, Flow
 from ..model.kinds import KINDS
-from .facts import Facts
-from .rules import _equal, _value, evaluate
+from ..model.types import CLASSIFICATION_RANK
+from .facts import Facts, _label, _prop_label, _show
+from .rules import _a, _equal, _value, evaluate
 
 
 def kinds_of(target: Element | Flow, facts: Facts) -> Kinds:
@@ -219,6 +228,16 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
     if isinstance(p, ModelTypeIn):
         types = frozenset(p.model_type)
         return lambda facts, t: facts.model_types.get(t.id) in types
+    if isinstance(p, CrossesBoundary | Pii | ClassificationAtLeast | IncomingUntrusted):
+        return _compile_flowing(p)
+    if isinstance(p, ReachableFromUntrusted):
+        want = p.reachable_from_untrusted
+        return lambda facts, t: (t.id in facts.reachable) is want
+    if isinstance(p, ModalityIn):
+        modalities = frozenset(p.modality)
+        return lambda facts, t: facts.modality(t.id) in modalities
+    if isinstance(p, Influenced):
+        return _influenced(p)
     if isinstance(p, Upstream | Downstream):
         up = isinstance(p, Upstream)
         hood = p.upstream if isinstance(p, Upstream) else p.downstream
@@ -230,6 +249,94 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         end_kind = kind[0 if end == "source" else 1] if isinstance(kind, tuple) else None
         return _on_end(matcher(sub, end_kind), end)
     return _slow(p)
+
+
+def _compile_flowing(p: CrossesBoundary | Pii | ClassificationAtLeast | IncomingUntrusted) -> Test:
+    """Tests of what an element holds or its flows carry (as :func:`evaluate` decides)."""
+    if isinstance(p, CrossesBoundary):
+        return _crosses(p.crosses_boundary)
+    if isinstance(p, Pii):
+        return _personal(p.pii)
+    if isinstance(p, ClassificationAtLeast):
+        return _classified(CLASSIFICATION_RANK[p.classification_at_least])
+    return _from_untrusted(p.incoming_untrusted)
+
+
+def _crosses(want: bool) -> Test:
+    def crosses(facts: Facts, t: Any) -> bool:
+        crossing = facts.crossing
+        if isinstance(t, Flow):
+            return (t.id in crossing) is want
+        for f in facts.incoming[t.id]:
+            if f.id in crossing:
+                return want
+        for f in facts.outgoing[t.id]:
+            if f.id in crossing:
+                return want
+        return not want
+
+    return crosses
+
+
+def _personal(pii: bool) -> Test:
+    def personal(facts: Facts, t: Any) -> bool:
+        if isinstance(t, Flow):
+            assets = facts.assets
+            return any(assets[a][1] for a in t.data) is pii
+        return facts.graph.holds_pii(t.id) is pii
+
+    return personal
+
+
+def _classified(floor: int) -> Test:
+    def classified(facts: Facts, t: Any) -> bool:
+        if isinstance(t, Flow):
+            return facts.flow_classification(t) >= floor
+        return facts.graph.classification(t.id) >= floor
+
+    return classified
+
+
+def _from_untrusted(want_untrusted: bool) -> Test:
+    def from_untrusted(facts: Facts, t: Any) -> bool:
+        untrusted = facts.untrusted
+        for f in facts.incoming[t.id]:
+            if f.source in untrusted or f.untrusted_content:
+                return want_untrusted
+        return not want_untrusted
+
+    return from_untrusted
+
+
+def _influenced(p: Influenced) -> Test:
+    """The test of an ``influenced`` clause: the same decisions as
+    :func:`workbench.engine.rules._influenced`, without the route in words."""
+    spec = p.influenced if isinstance(p.influenced, InfluenceSpec) else None
+    wanted = p.influenced if isinstance(p.influenced, bool) else True
+    origins = frozenset(spec.from_) if spec and spec.from_ else None
+    via_store = spec.via_store if spec is not None else None
+    screened = spec.screened if spec is not None else None
+
+    def test(facts: Facts, t: Any) -> bool:
+        inf = facts.influence(origins)
+        is_flow = isinstance(t, Flow)
+        if via_store:
+            reach = inf.flow(t.id) if is_flow else inf.best_via_store(t.id)
+            reach = reach if reach is None or reach.via_store else None
+        else:
+            reach = inf.flow(t.id) if is_flow else inf.best(t.id)
+        if not is_flow and t.id in facts.untrusted:
+            if t.properties.on_device and spec is None:
+                return wanted
+            reach = None
+        if reach is not None and spec is not None:
+            if via_store is False and reach.via_store:
+                reach = None
+            elif screened is not None and bool(reach.screens) != screened:
+                return not wanted
+        return wanted if reach is not None else not wanted
+
+    return test
 
 
 def _allowed(values: list[Any]) -> tuple[frozenset[Any], frozenset[bool], bool]:
@@ -266,3 +373,112 @@ def _on_end(inner: Test, end: str) -> Test:
         return hit
 
     return test
+
+
+# ----------------------------------------------------------------------------- reasons
+Explain = Callable[[Facts, Any], tuple[str, ...]]
+"""The reasons a predicate holds on a target, asked only where its matcher passed."""
+
+_EXPLAINERS: dict[tuple[int, Kinds | None], tuple[Predicate, Explain]] = {}
+
+
+def explainer(pred: Predicate, kind: Kinds | None = None) -> Explain:
+    """A function giving the reasons ``pred`` holds on a target, the same as
+    ``evaluate(pred, facts, target).reasons``, for targets on which it holds (ask
+    :func:`matcher` first). The clauses whose words never change are written once;
+    ``all`` joins its parts' reasons, ``any`` gives those of its first part that holds (as
+    :func:`evaluate` does); operators without a compiled form evaluate. Cached like
+    :func:`matcher`."""
+    key = (id(pred), kind)
+    hit = _EXPLAINERS.get(key)
+    if hit is not None and hit[0] is pred:
+        return hit[1]
+    explain = _explainer(pred, kind)
+    if len(_EXPLAINERS) >= _MAX_CACHED:
+        _EXPLAINERS.clear()
+    _EXPLAINERS[key] = (pred, explain)
+    return explain
+
+
+def _explainer(p: Predicate, kind: Kinds | None) -> Explain:  # noqa: C901
+    if isinstance(p, All):
+        parts = tuple(explainer(s, kind) for s in p.all)
+        if len(parts) == 1:
+            return parts[0]
+        if len(parts) == 2:
+            a, b = parts
+            return lambda facts, t: a(facts, t) + b(facts, t)
+
+        def joined(facts: Facts, t: Any) -> tuple[str, ...]:
+            out: tuple[str, ...] = ()
+            for x in parts:
+                out += x(facts, t)
+            return out
+
+        return joined
+    if isinstance(p, AnyOf):
+        options = tuple((matcher(s, kind), explainer(s, kind)) for s in p.any)
+
+        def first(facts: Facts, t: Any) -> tuple[str, ...]:
+            for holds, explain in options:
+                if holds(facts, t):
+                    return explain(facts, t)
+            return evaluate(p, facts, t).reasons  # not asked where it fails; kept exact
+
+        return first
+    if isinstance(p, Prop):
+        names = tuple(p.prop)
+        if len(names) == 1:
+            (only,) = names
+            label = _prop_label(only)
+            return lambda facts, t: (f"{label} is {_show(_value(t, only))}",)
+        labels = tuple((n, _prop_label(n)) for n in names)
+        return lambda facts, t: tuple(f"{lab} is {_show(_value(t, n))}" for n, lab in labels)
+    if isinstance(p, Missing):
+        words = tuple(f"{_prop_label(n)} is not set" for n in p.missing)
+        return lambda facts, t: words
+    if isinstance(p, KindIn) and isinstance(kind, str):
+        what = " is " + _a(_label(kind))
+        return lambda facts, t: (t.name + what,)
+    if isinstance(p, Untrusted | EntryPoint | CrownJewel):
+        return _explain_flag(p)
+    if isinstance(p, DfdIn) and isinstance(kind, str):
+        what = " is " + _a(KINDS[kind].dfd.value.replace("_", " "))
+        return lambda facts, t: (t.name + what,)
+    if isinstance(p, LayerIn) and isinstance(kind, str):
+        where = f" is in the {KINDS[kind].layer.value} layer"
+        return lambda facts, t: (t.name + where,)
+    if isinstance(p, Not):
+        inner_pred = p.not_
+        return lambda facts, t: evaluate(inner_pred, facts, t).reasons
+    if isinstance(p, Source | Target):
+        end = "source" if isinstance(p, Source) else "target"
+        sub = p.source if isinstance(p, Source) else p.target
+        end_kind = kind[0 if end == "source" else 1] if isinstance(kind, tuple) else None
+        inner = explainer(sub, end_kind)
+        memo_key = object()
+
+        def on_end(facts: Facts, t: Flow) -> tuple[str, ...]:
+            element_id = getattr(t, end)
+            memo = facts.memo
+            hit = memo.get((memo_key, element_id))
+            if hit is None:
+                hit = memo[memo_key, element_id] = inner(facts, facts.elements[element_id])
+            return hit
+
+        return on_end
+    return lambda facts, t: evaluate(p, facts, t).reasons
+
+
+def _explain_flag(p: Untrusted | EntryPoint | CrownJewel) -> Explain:
+    """The words of a clause on the element's standing, when it holds (as :func:`evaluate`
+    writes them)."""
+    if isinstance(p, Untrusted):
+        words = " is untrusted" if p.untrusted else " is trusted"
+    elif isinstance(p, EntryPoint):
+        words = (
+            " is an entry point for untrusted actors" if p.entry_point else " is not an entry point"
+        )
+    else:
+        words = " holds a crown jewel" if p.crown_jewel else " holds no crown jewel"
+    return lambda facts, t: (t.name + words,)

@@ -13,8 +13,8 @@ from ..model import Element, Flow, ThreatModel
 from ..model.kinds import ElementKind
 from ..model.types import IMPACT_SCORE
 from .facts import Facts
+from .matchers import explainer, matcher
 from .risk import clamp
-from .rules import evaluate
 
 HARMED_BY: dict[str, frozenset[str]] = {
     "confidentiality": frozenset("I"),
@@ -101,11 +101,10 @@ def score(
         rule = on_flow if isinstance(target, Flow) else on_element
         if rule is None:
             continue
-        m = evaluate(rule, facts, target)
-        if not m.ok:
+        if not matcher(rule)(facts, target):
             continue
         in_place.append(mid)
-        evidence = "; ".join(m.reasons)
+        evidence = "; ".join(explainer(rule)(facts, target))
         if evidence not in credited and len(credited) < MAX_CONTROL_CREDIT and likelihood > 1:
             credited.add(evidence)  # one fact earns one credit, however many mitigations
             likelihood -= 1

@@ -23,7 +23,7 @@ from .scoring import Context, InPlace, narrowed, origins_of, score
 TargetType = Literal["element", "flow"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding(Scored):
     """A threat that applies to one element or flow, with why and how risky."""
 

@@ -35,6 +35,8 @@ class Scored:
     """Something with a likelihood and an impact (a finding, a path, a group): its score
     and risk level. Subclasses define ``likelihood`` and ``impact``."""
 
+    __slots__ = ()  # a subclass may keep its fields in slots (findings: thousands of them)
+
     likelihood: int
     impact: int
 

@@ -531,6 +531,27 @@ def test_move_into_a_boundary_is_one_edit(nested: ThreatModel):
     assert new.element("guard").boundary == "app"
 
 
+def test_a_boundary_drag_is_one_step(nested: ThreatModel):
+    """What the canvas sends when a boundary is dragged by its label: every element it
+    holds (nested boundaries' too) moved by one offset, plus the elements pushed out of
+    its way, in one move message: one undo step puts them all back."""
+    canvas = Canvas(nested)
+    canvas.send = Recorder()
+    shown = {n["id"]: (n["x"], n["y"]) for n in canvas.payload()["nodes"]}
+    moved = {i: {"x": shown[i][0] + 300, "y": shown[i][1] - 40} for i in ("bot", "guard", "docs")}
+    pushed = {"loose": {"x": shown["loose"][0], "y": shown["loose"][1] + 500}}
+    canvas.edit({"op": "move", "positions": {**moved, **pushed}})
+    after = {e.id: e.position for e in canvas.model.elements}
+    for i, p in {**moved, **pushed}.items():
+        assert after[i] == Position(x=p["x"], y=p["y"])
+    assert [e.boundary for e in canvas.model.elements] == [e.boundary for e in nested.elements]
+    assert canvas.can_undo
+    canvas.undo()
+    assert canvas.model == nested
+    assert canvas.can_undo is False
+    assert {n["id"]: (n["x"], n["y"]) for n in canvas.payload()["nodes"]} == shown
+
+
 @pytest.mark.parametrize(
     ("msg", "why"),
     [

@@ -11,7 +11,7 @@
 //   sync.js       "reset" and "patch" messages applied to the drawn items
 //   edits.js      edit messages sent to Python
 //   selection.js  selection bookkeeping between vis-network and the `selection` trait
-//   regions.js    boundary regions, hit tests, what a drag changes
+//   regions.js    boundary regions, hit tests, what a drag changes, the container rules
 //   keys.js       which keys the canvas takes, and what they do
 //   options.js    vis-network options
 //   dom.js        toolbar, palette, stage elements and the notice line
@@ -29,7 +29,10 @@ import { testHooks } from "./hooks.js";
 import { canvasAction, editorAction, historyKey, staysInCanvas } from "./keys.js";
 import { networkOptions } from "./options.js";
 import { badgeColour, lookOf, visEdge, visNode } from "./payload.js";
-import { boundaryAt, computeRegions, dragChanges, labelAt, midpoint } from "./regions.js";
+import {
+  boundaryAt, boundaryDragChanges, boundaryMembers, computeRegions, dragChanges, extentOf, labelAt,
+  midpoint, resolveOverlaps,
+} from "./regions.js";
 import { findElement, sameIds, selectedIds, splitSelection } from "./selection.js";
 import { applyPatch, applyReset, isStale, statusText } from "./sync.js";
 
@@ -44,9 +47,11 @@ function render({ model, el }) {
   let placing = null; // kind chosen in the palette, waiting for a click on the canvas
   let flowMode = false;
   let fitted = false;
+  let userViewed = false; // the user zoomed or panned: resizing no longer fits the view
   let painted = false;
   let regions = []; // drawn boundary regions, innermost last
   let dragRegions = null; // the regions as they were drawn when a drag started
+  let boundaryDrag = null; // a boundary dragged by its label: {id, from, origin, frame}
   let selectedBoundary = null; // boundary whose label was clicked (not an element or flow)
   let emphasis = new Set(model.get("highlight") || []); // highlighted IDs (an attack path); empty: draw normally
 
@@ -247,17 +252,118 @@ function render({ model, el }) {
 
   network.on("dragStart", (params) => {
     dragRegions = params.nodes.length ? [...regions] : null;
+    const shift = params.event && params.event.srcEvent && params.event.srcEvent.shiftKey;
+    if (params.nodes.length || flowMode || placing || shift) return;
+    const label = labelAt(params.pointer.canvas, regions);
+    if (label) startBoundaryDrag(label, params.pointer.canvas);
   });
 
   network.on("dragEnd", (params) => {
+    if (boundaryDrag) {
+      endBoundaryDrag(params.pointer.canvas);
+      return;
+    }
     const among = dragRegions || regions;
     dragRegions = null;
+    if (!params.nodes.length) userViewed = true; // the view was panned: stop fitting it
     if (flowMode || !params.nodes.length) return;
     const { moved, into } = dragChanges(
       params.nodes, (id) => nodes.get(id), network.getPositions(params.nodes), among);
-    const msg = edits.move(moved, into);
-    if (msg) send(msg);
+    settle(moved, into, params.nodes);
   });
+
+  // The elements and the boundary each is drawn in (`into`: boundaries of elements just
+  // dropped into another one).
+  function memberPairs(into = {}) {
+    const boundaryOf = (id) => (Object.hasOwn(into, id) ? into[id] : nodes.get(id).raw.boundary || null);
+    return nodes.getIds().map((id) => [id, boundaryOf(id)]);
+  }
+
+  // Send what a drag moved as ONE move message (one undo step), with the moves that put
+  // the container rules right again (regions.js resolveOverlaps): siblings pushed apart,
+  // elements pushed out of regions they do not belong to. anchored: what the user dragged.
+  function settle(moved, into, anchored) {
+    if (!Object.keys(moved).length) return;
+    network.redraw(); // element boxes where the elements are now
+    const ids = nodes.getIds();
+    const drawn = network.getPositions(ids);
+    const extents = {};
+    for (const id of ids) {
+      const box = network.getBoundingBox(id);
+      if (box && drawn[id]) extents[id] = extentOf(box, drawn[id]);
+    }
+    const positions = { ...drawn, ...moved }; // moved: in whole pixels, as they will be drawn
+    const pushed = resolveOverlaps(boundaries, memberPairs(into), positions, extents, anchored);
+    const msg = edits.move({ ...moved, ...pushed }, into);
+    if (msg) send(msg);
+  }
+
+  // Dragging a boundary by its label moves every element it holds (nested boundaries'
+  // too) with the pointer; the view does not pan meanwhile. vis-network has no node for a
+  // boundary, so the members are moved here, on the window's pointer moves.
+  function startBoundaryDrag(id, from) {
+    const ids = boundaryMembers(boundaries, memberPairs()).get(id) || [];
+    boundaryDrag = { id, from, origin: network.getPositions(ids), frame: 0 };
+    network.setOptions({ interaction: { dragView: false } });
+    root.classList.add("atw-dragging-boundary");
+    selectBoundary(id);
+    window.addEventListener("pointermove", onBoundaryDrag);
+  }
+
+  function canvasPoint(ev) {
+    const rect = graph.getBoundingClientRect();
+    return network.DOMtoCanvas({ x: ev.clientX - rect.left, y: ev.clientY - rect.top });
+  }
+
+  // Members follow the pointer, redrawn once per frame.
+  function onBoundaryDrag(ev) {
+    const drag = boundaryDrag;
+    if (!drag) return;
+    drag.to = canvasPoint(ev);
+    if (drag.frame) return;
+    drag.frame = requestAnimationFrame(() => {
+      drag.frame = 0;
+      if (boundaryDrag !== drag) return;
+      moveDrawn(boundaryDragChanges(drag.origin, drag.from, drag.to));
+      network.redraw();
+    });
+  }
+
+  // Move drawn elements without touching the DataSet (its positions stay Python's until
+  // the answer comes), as vis-network's own element drag does.
+  function moveDrawn(positions) {
+    const body = network.body && network.body.nodes;
+    for (const [id, p] of Object.entries(positions)) {
+      if (body && body[id]) {
+        body[id].x = p.x;
+        body[id].y = p.y;
+      } else network.moveNode(id, p.x, p.y);
+    }
+  }
+
+  function stopBoundaryDrag() {
+    const drag = boundaryDrag;
+    boundaryDrag = null;
+    if (drag && drag.frame) cancelAnimationFrame(drag.frame);
+    window.removeEventListener("pointermove", onBoundaryDrag);
+    root.classList.remove("atw-dragging-boundary");
+    network.setOptions({ interaction: { dragView: true } });
+    return drag;
+  }
+
+  function endBoundaryDrag(to) {
+    const drag = stopBoundaryDrag();
+    const moved = boundaryDragChanges(drag.origin, drag.from, to);
+    moveDrawn(Object.keys(moved).length ? moved : drag.origin); // back where it started: none moved
+    settle(moved, {}, Object.keys(drag.origin));
+  }
+
+  // A boundary's label can be dragged: the pointer says so over it.
+  function onHover(ev) {
+    if (boundaryDrag || placing || flowMode) return;
+    root.classList.toggle("atw-over-label", Boolean(labelAt(canvasPoint(ev), regions)));
+  }
+  graph.addEventListener("pointermove", onHover);
 
   network.on("doubleClick", (params) => {
     const label = params.nodes.length ? null : labelAt(params.pointer.canvas, regions);
@@ -368,8 +474,7 @@ function render({ model, el }) {
   }
 
   network.on("beforeDrawing", (ctx) => {
-    const members = nodes.getIds().map((id) => [id, nodes.get(id).raw.boundary]);
-    regions = computeRegions(boundaries, members, (id) => network.getBoundingBox(id));
+    regions = computeRegions(boundaries, memberPairs(), (id) => network.getBoundingBox(id));
     drawRegions(ctx, regions, selectedBoundary, emphasis.size > 0);
   });
 
@@ -385,9 +490,7 @@ function render({ model, el }) {
 
   // Fit whenever the view is resized until the user zooms or pans: the widget is drawn
   // before JupyterLab attaches and sizes it.
-  let userViewed = false;
   network.on("zoom", () => { userViewed = true; });
-  network.on("dragEnd", (params) => { if (!params.nodes.length) userViewed = true; });
   const observer = new ResizeObserver(() => {
     if (graph.clientWidth && graph.clientHeight) {
       network.redraw();
@@ -411,6 +514,8 @@ function render({ model, el }) {
   model.on("change:height", onHeight);
 
   return () => {
+    if (boundaryDrag) stopBoundaryDrag();
+    graph.removeEventListener("pointermove", onHover);
     disposeNotice();
     window.removeEventListener("keydown", onHistoryKey, true);
     observer.disconnect();

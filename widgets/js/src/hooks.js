@@ -33,6 +33,24 @@ export function testHooks(view) {
       const b = toPage({ x: r.x + r.w, y: r.y + r.h });
       return { x: a.x, y: a.y, w: b.x - a.x, h: b.y - a.y };
     },
+    // What is drawn, in canvas coordinates, after a fresh redraw (so the regions follow the
+    // elements' current boxes): the boundary regions {id, x, y, w, h, parent}, outermost
+    // first, and the elements {id, x, y, boundary, box: {left, top, right, bottom}}. Browser
+    // tests check the container rules on it.
+    drawing() {
+      network.redraw();
+      const regions = view.regions().map((r) => ({
+        id: r.id, x: r.x, y: r.y, w: r.w, h: r.h, parent: r.parent ?? null,
+      }));
+      const ids = nodes.getIds();
+      const at = network.getPositions(ids);
+      const elements = ids.filter((id) => at[id]).map((id) => {
+        const b = network.getBoundingBox(id);
+        const box = b ? { left: b.left, top: b.top, right: b.right, bottom: b.bottom } : null;
+        return { id, x: at[id].x, y: at[id].y, boundary: nodes.get(id).raw.boundary ?? null, box };
+      });
+      return { regions, elements };
+    },
     // how an element or flow is drawn: look ("normal", "on", "dim") and the vis style
     style: (id) => drawnStyle(nodes.get(id), edges.get(id)),
     selectedBoundary: () => view.selectedBoundary(),

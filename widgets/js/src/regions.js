@@ -1,7 +1,13 @@
 // Where things are on the canvas: trust-boundary regions around their members, hit tests
-// for clicks and drops, and what a drag of elements changes. Pure: positions and boxes
-// come in as plain objects ({x, y} points; {left, top, right, bottom} boxes), so Node's
-// test runner can import it (widgets/js/test/regions.test.js).
+// for clicks and drops, what a drag of elements or of a boundary changes, and the
+// container rules that every drag ends by restoring. Pure: positions and boxes come in as
+// plain objects ({x, y} points; {left, top, right, bottom} boxes; {x, y, w, h}
+// rectangles), so Node's test runner can import it (widgets/js/test/regions.test.js).
+//
+// The container rules (docs/widgets.md, "Trust boundaries as containers"): sibling
+// regions do not overlap, and every element is drawn inside the regions of its own
+// boundaries and outside every other region. A region is computed from its members, so it
+// always holds them; resolveOverlaps puts the rest right after a drag.
 
 // Nesting deeper than this is treated as a cycle (the model forbids cycles; this only
 // keeps a broken payload from hanging the view).
@@ -99,16 +105,22 @@ export function droppedInto(current, point, among) {
   return boundaryAt(point, among) || current;
 }
 
-// What a drag changed: new positions of the elements that moved (`moved`, by ID) and
-// the boundary of those dropped into another one (`into`, by ID; null for none).
-// before(id) gives the drawn item ({x, y, raw: {boundary}}) or null; now maps IDs to
-// their positions after the drag; among: the regions when the drag started.
+// A position in whole pixels. vis-network keeps positions as integers (it parses them
+// with parseInt), so what is sent to Python in whole pixels is what stays drawn.
+export function wholePixels(p) {
+  return { x: Math.round(p.x), y: Math.round(p.y) };
+}
+
+// What a drag changed: new positions of the elements that moved (`moved`, by ID, in
+// whole pixels) and the boundary of those dropped into another one (`into`, by ID; null
+// for none). before(id) gives the drawn item ({x, y, raw: {boundary}}) or null; now maps
+// IDs to their positions after the drag; among: the regions when the drag started.
 export function dragChanges(ids, before, now, among) {
   const moved = {};
   const into = {};
   for (const id of ids) {
     const item = before(id);
-    const p = now[id];
+    const p = Object.hasOwn(now, id) ? wholePixels(now[id]) : null;
     if (!item || !p || (item.x === p.x && item.y === p.y)) continue;
     moved[id] = { x: p.x, y: p.y };
     const current = item.raw.boundary || null;
@@ -116,4 +128,192 @@ export function dragChanges(ids, before, now, among) {
     if (target !== current) into[id] = target;
   }
   return { moved, into };
+}
+
+// What a drag of a boundary by its label changes: every member (origin: their positions
+// when the drag started) moved by the pointer's offset from `from` to `to`, in whole
+// pixels; {} when the pointer came back to where it started.
+export function boundaryDragChanges(origin, from, to) {
+  const dx = Math.round(to.x - from.x);
+  const dy = Math.round(to.y - from.y);
+  if (!dx && !dy) return {};
+  const moved = {};
+  for (const [id, p] of Object.entries(origin)) moved[id] = { x: p.x + dx, y: p.y + dy };
+  return moved;
+}
+
+// ------------------------------------------------------------------ container rules
+
+// Room kept between two sibling regions, or between a region and an element pushed out
+// of it, when resolveOverlaps moves one of them.
+export const GAP = 16;
+
+// Whether two rectangles overlap (touching edges do not).
+export function overlaps(a, b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+// Whether rectangle `inner` lies within `outer` (edges included).
+export function within(inner, outer) {
+  return inner.x >= outer.x && inner.y >= outer.y &&
+    inner.x + inner.w <= outer.x + outer.w && inner.y + inner.h <= outer.y + outer.h;
+}
+
+// A box {left, top, right, bottom} as a rectangle {x, y, w, h}.
+export function rectOf(box) {
+  return { x: box.left, y: box.top, w: box.right - box.left, h: box.bottom - box.top };
+}
+
+// An element's box relative to its position (its extent), and the box at a position.
+export function extentOf(box, p) {
+  return { left: box.left - p.x, top: box.top - p.y, right: box.right - p.x, bottom: box.bottom - p.y };
+}
+export function boxAt(p, extent) {
+  return { left: p.x + extent.left, top: p.y + extent.top, right: p.x + extent.right, bottom: p.y + extent.bottom };
+}
+
+// The shortest horizontal or vertical shift {dx, dy} that moves rectangle `r` clear of
+// every rectangle in `placed`, `gap` beyond the one it is pushed past; {dx: 0, dy: 0}
+// when it overlaps none. There always is one: past the right edge of the rightmost.
+export function clearShift(r, placed, gap = GAP) {
+  if (!placed.some((p) => overlaps(r, p))) return { dx: 0, dy: 0 };
+  const shifts = [];
+  for (const p of placed) {
+    shifts.push(
+      { dx: p.x - gap - (r.x + r.w), dy: 0 }, { dx: p.x + p.w + gap - r.x, dy: 0 },
+      { dx: 0, dy: p.y - gap - (r.y + r.h) }, { dx: 0, dy: p.y + p.h + gap - r.y },
+    );
+  }
+  const length = (s) => Math.abs(s.dx) + Math.abs(s.dy);
+  shifts.sort((a, b) => length(a) - length(b)); // stable: ties keep their order
+  for (const s of shifts) {
+    const moved = { x: r.x + s.dx, y: r.y + s.dy, w: r.w, h: r.h };
+    if (!placed.some((p) => overlaps(moved, p))) return s;
+  }
+  return { dx: Math.max(...placed.map((p) => p.x + p.w)) + gap - r.x, dy: 0 };
+}
+
+// A shift in whole pixels, rounded away from zero: the room it leaves is never less.
+export function wholeShift(s) {
+  const away = (v) => (v < 0 ? -Math.ceil(-v) : Math.ceil(v));
+  return { dx: away(s.dx), dy: away(s.dy) };
+}
+
+// What each container (a boundary ID, or null for the top level) holds directly: its
+// child boundaries (`kids`) and its elements (`loose`, only those with a position).
+function containers(boundaries, drawn) {
+  const known = new Set(boundaries.map((b) => b.id));
+  const kids = new Map([[null, []], ...boundaries.map((b) => [b.id, []])]);
+  const loose = new Map([[null, []], ...boundaries.map((b) => [b.id, []])]);
+  for (const b of boundaries) {
+    const parent = b.parent && known.has(b.parent) && b.parent !== b.id ? b.parent : null;
+    kids.get(parent).push(b.id);
+  }
+  for (const [id, boundary] of drawn) loose.get(known.has(boundary) ? boundary : null).push(id);
+  return { kids, loose };
+}
+
+// Where elements must go so that the container rules hold again after a drag. Returns the
+// new positions of the elements it moves, by ID ({} when the rules already hold); they
+// move by whole pixels.
+//
+// boundaries: as the payload has them ({id, parent, depth}); members: [elementId,
+// boundaryId or null] after the drop (an element dropped into a region already belongs to
+// it); positions: element ID -> {x, y} as drawn now; extents: element ID -> its box
+// relative to its position (extentOf); anchored: the IDs the user moved.
+//
+// Containers are settled deepest first, so each moves as one piece further out. In a
+// container, the child regions holding an anchored element stay, the others are placed
+// after them, in order, and one that overlaps a region placed before it moves with all
+// its members by the shortest horizontal or vertical shift that clears them (those the
+// drag did not touch are placed before those it pushes, so they keep their place). Then
+// each element of the container itself that overlaps a child region is pushed out of it
+// the same way: an element never belongs to a boundary because a region moved onto it.
+export function resolveOverlaps(boundaries, members, positions, extents, anchored = []) {
+  const pos = new Map();
+  const has = (o, id) => Object.hasOwn(o, id) && o[id]; // IDs such as "constructor" are fine
+  for (const [id] of members) if (has(positions, id) && has(extents, id)) pos.set(id, { ...positions[id] });
+  const drawn = members.filter(([id]) => pos.has(id));
+  const held = boundaryMembers(boundaries, drawn);
+  const fixed = new Set(anchored);
+  const boxOf = (id) => (pos.has(id) ? boxAt(pos.get(id), extents[id]) : null);
+  const shift = (ids, s) => {
+    for (const id of ids) {
+      const p = pos.get(id);
+      p.x += s.dx;
+      p.y += s.dy;
+    }
+  };
+  const { kids, loose } = containers(boundaries, drawn);
+  const depths = [...new Set(boundaries.map((b) => b.depth || 0))].sort((a, b) => b - a);
+  const levels = [...depths.map((d) => boundaries.filter((b) => (b.depth || 0) === d).map((b) => b.id)), [null]];
+  for (const level of levels) {
+    // containers of one level hold disjoint sets of elements: one computation serves all
+    const regionOf = new Map(computeRegions(boundaries, drawn, boxOf).map((r) => [r.id, r]));
+    for (const container of level) {
+      const placed = settleRegions(kids.get(container), regionOf, held, fixed, shift);
+      for (const id of loose.get(container)) {
+        const s = wholeShift(clearShift(rectOf(boxOf(id)), placed));
+        if (s.dx || s.dy) shift([id], s);
+      }
+    }
+  }
+  const out = {};
+  for (const [id, p] of pos) {
+    if (p.x !== positions[id].x || p.y !== positions[id].y) out[id] = { x: p.x, y: p.y };
+  }
+  return out;
+}
+
+// Sibling regions placed apart (see resolveOverlaps); returns their rectangles as placed.
+function settleRegions(ids, regionOf, held, fixed, shift) {
+  const items = ids.filter((id) => regionOf.has(id)).map((id) => {
+    const r = regionOf.get(id);
+    return { id, rect: { x: r.x, y: r.y, w: r.w, h: r.h }, anchored: held.get(id).some((e) => fixed.has(e)) };
+  });
+  const pinned = items.filter((i) => i.anchored);
+  const hit = (i) => pinned.some((p) => overlaps(i.rect, p.rect));
+  const others = items.filter((i) => !i.anchored);
+  const placed = [];
+  for (const item of [...pinned, ...others.filter((i) => !hit(i)), ...others.filter(hit)]) {
+    const s = wholeShift(clearShift(item.rect, placed));
+    if (s.dx || s.dy) {
+      shift(held.get(item.id), s);
+      item.rect = { ...item.rect, x: item.rect.x + s.dx, y: item.rect.y + s.dy };
+    }
+    placed.push(item.rect);
+  }
+  return placed;
+}
+
+// Where the drawing breaks the container rules, as sentences (none: it keeps them).
+// regions: as computeRegions returns them; boxOf(id): an element's box or null.
+export function containerProblems(boundaries, members, regions, boxOf) {
+  const parent = new Map(boundaries.map((b) => [b.id, b.parent]));
+  const chain = (id) => {
+    const out = [];
+    for (let b = id; b && parent.has(b) && out.length < MAX_DEPTH; b = parent.get(b)) out.push(b);
+    return out;
+  };
+  const problems = [];
+  regions.forEach((a, i) => {
+    for (const b of regions.slice(i + 1)) {
+      if (chain(a.id).includes(b.id)) {
+        if (!within(a, b)) problems.push(`${a.id} is not drawn inside ${b.id}`);
+      } else if (chain(b.id).includes(a.id)) {
+        if (!within(b, a)) problems.push(`${b.id} is not drawn inside ${a.id}`);
+      } else if (overlaps(a, b)) problems.push(`${a.id} and ${b.id} overlap`);
+    }
+  });
+  for (const [id, boundary] of members) {
+    const box = boxOf(id);
+    if (!box) continue;
+    const r = rectOf(box);
+    const own = new Set(chain(boundary));
+    for (const g of regions) {
+      if (own.has(g.id) && !within(r, g)) problems.push(`${id} is drawn outside its boundary ${g.id}`);
+      if (!own.has(g.id) && overlaps(r, g)) problems.push(`${id} is drawn inside ${g.id}, not its boundary`);
+    }
+  }
+  return problems;
 }

@@ -15,11 +15,16 @@ function hooks({ regions = [], selected = null } = {}) {
   const edges = store([visEdge({ id: "f", from: "a", to: "a", label: "", open: 0, risk: null }, "dim")]);
   // canvas x2 then shifted by 5 in the graph; graph at (100, 200) on the page
   const network = {
+    redraws: 0,
+    redraw() { this.redraws += 1; },
     canvasToDOM: (p) => ({ x: p.x * 2 + 5, y: p.y * 2 + 5 }),
     getPositions: (ids) => Object.fromEntries(ids.filter((id) => id === "a").map((id) => [id, { x: 10, y: 20 }])),
+    getBoundingBox: (id) => (id === "a" ? { left: 0, top: 15, right: 20, bottom: 25, extra: 1 } : undefined),
   };
   const graph = { getBoundingClientRect: () => ({ left: 100, top: 200 }) };
-  return testHooks({ network, graph, nodes, edges, regions: () => regions, selectedBoundary: () => selected });
+  const atw = testHooks({ network, graph, nodes, edges, regions: () => regions, selectedBoundary: () => selected });
+  atw.network = network; // for the tests below
+  return atw;
 }
 
 test("page positions of elements", () => {
@@ -47,4 +52,21 @@ test("what is drawn and how", () => {
   assert.deepEqual(atw.node("a"), { label: "A", kind: "agent", open: 2, risk: "high" });
   assert.deepEqual(atw.node("f"), { label: "", kind: null, open: 0, risk: null });
   assert.equal(atw.node("x"), null);
+});
+
+test("the drawing in canvas coordinates, redrawn first: regions and elements", () => {
+  const regions = [
+    { id: "b", label: "B", parent: null, x: 0, y: 0, w: 50, h: 30, labelBox: {} },
+    { id: "c", parent: "b", x: 1, y: 2, w: 3, h: 4 },
+  ];
+  const atw = hooks({ regions });
+  const drawing = atw.drawing();
+  assert.equal(atw.network.redraws, 1);
+  assert.deepEqual(drawing.regions, [
+    { id: "b", x: 0, y: 0, w: 50, h: 30, parent: null }, { id: "c", x: 1, y: 2, w: 3, h: 4, parent: "b" },
+  ]);
+  // the node was built without a boundary: null
+  assert.deepEqual(drawing.elements, [
+    { id: "a", x: 10, y: 20, boundary: null, box: { left: 0, top: 15, right: 20, bottom: 25 } },
+  ]);
 });

@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
-  boundaryAt, boundaryMembers, centre, computeRegions, dragChanges, droppedInto, inside,
-  labelAt, labelBox, midpoint,
+  GAP, boundaryAt, boundaryDragChanges, boundaryMembers, boxAt, centre, clearShift, computeRegions,
+  containerProblems, dragChanges, droppedInto, extentOf, inside, labelAt, labelBox, midpoint,
+  overlaps, rectOf, resolveOverlaps, wholePixels, wholeShift, within,
 } from "../src/regions.js";
 
 // Boundaries as widgets/_payload.build() makes them: internet > (nothing);
@@ -163,9 +164,243 @@ describe("drops", () => {
     assert.deepEqual(out.into, { user: "prod" });
   });
 
+  test("a drag is measured in whole pixels: less than half a pixel is no move", () => {
+    const drawn = { app: { x: 200, y: 0, raw: { boundary: "prod" } }, user: { x: 0, y: 0, raw: {} } };
+    const now = { app: { x: 200.4, y: -0.3 }, user: { x: 10.6, y: -4.5 } };
+    const out = dragChanges(["app", "user", "constructor"], (id) => drawn[id] || null, now, regions);
+    assert.deepEqual(out.moved, { user: { x: 11, y: -4 } });
+    assert.deepEqual(wholePixels({ x: -0.6, y: 2.5 }), { x: -1, y: 3 });
+  });
+
   test("a drag out of every region keeps the boundary; into none from none changes nothing", () => {
     const drawn = { app: { x: 200, y: 0, raw: { boundary: undefined } } };
     const out = dragChanges(["app"], (id) => drawn[id], { app: { x: 900, y: 0 } }, regions);
     assert.deepEqual(out, { moved: { app: { x: 900, y: 0 } }, into: {} });
   });
+});
+
+describe("dragging a boundary", () => {
+  test("every member moves by the pointer's offset", () => {
+    const origin = { a: { x: 0, y: 0 }, b: { x: 100, y: -20 } };
+    assert.deepEqual(boundaryDragChanges(origin, { x: 5, y: 5 }, { x: 35, y: -5 }), {
+      a: { x: 30, y: -10 }, b: { x: 130, y: -30 },
+    });
+  });
+  test("by whole pixels (vis-network draws at whole pixels)", () => {
+    assert.deepEqual(boundaryDragChanges({ a: { x: 1, y: 2 } }, { x: 0.2, y: 0 }, { x: 10.9, y: -3.4 }), {
+      a: { x: 12, y: -1 },
+    });
+  });
+  test("back where it started: nothing moved", () => {
+    assert.deepEqual(boundaryDragChanges({ a: { x: 1, y: 2 } }, { x: 5, y: 5 }, { x: 5, y: 5 }), {});
+  });
+});
+
+describe("rectangles", () => {
+  test("overlap: touching edges do not overlap", () => {
+    const a = { x: 0, y: 0, w: 10, h: 10 };
+    assert.equal(overlaps(a, { x: 5, y: 5, w: 10, h: 10 }), true);
+    assert.equal(overlaps(a, { x: 10, y: 0, w: 10, h: 10 }), false);
+    assert.equal(overlaps(a, { x: 0, y: 10, w: 10, h: 10 }), false);
+    assert.equal(overlaps(a, { x: 2, y: 2, w: 1, h: 1 }), true);
+  });
+  test("within: edges included", () => {
+    const outer = { x: 0, y: 0, w: 10, h: 10 };
+    assert.equal(within({ x: 0, y: 0, w: 10, h: 10 }, outer), true);
+    assert.equal(within({ x: 1, y: 1, w: 10, h: 1 }, outer), false);
+  });
+  test("boxes, extents and rectangles", () => {
+    const box = { left: 10, top: 20, right: 50, bottom: 40 };
+    assert.deepEqual(rectOf(box), { x: 10, y: 20, w: 40, h: 20 });
+    const ext = extentOf(box, { x: 30, y: 30 });
+    assert.deepEqual(ext, { left: -20, top: -10, right: 20, bottom: 10 });
+    assert.deepEqual(boxAt({ x: 0, y: 0 }, ext), { left: -20, top: -10, right: 20, bottom: 10 });
+  });
+  test("the shortest shift that clears what is placed", () => {
+    const placed = [{ x: 0, y: 0, w: 100, h: 100 }];
+    assert.deepEqual(clearShift({ x: 200, y: 0, w: 10, h: 10 }, placed), { dx: 0, dy: 0 });
+    // 10 px into the right edge: pushed right, GAP clear of it
+    assert.deepEqual(clearShift({ x: 90, y: 40, w: 50, h: 10 }, placed), { dx: 10 + GAP, dy: 0 });
+    // 5 px into the bottom edge: pushed down
+    assert.deepEqual(clearShift({ x: 20, y: 95, w: 50, h: 50 }, placed), { dx: 0, dy: 5 + GAP });
+  });
+  test("whole-pixel shifts round away from zero", () => {
+    assert.deepEqual(wholeShift({ dx: 10.2, dy: -3.1 }), { dx: 11, dy: -4 });
+    assert.deepEqual(wholeShift({ dx: 0, dy: 5 }), { dx: 0, dy: 5 });
+  });
+  test("a shift that clears one rectangle but lands on another is skipped", () => {
+    const placed = [{ x: 0, y: 0, w: 100, h: 100 }, { x: 100 + GAP, y: 0, w: 100, h: 100 }];
+    // right of the first is the second: the next shortest is down
+    assert.deepEqual(clearShift({ x: 80, y: 70, w: 40, h: 40 }, placed), { dx: 0, dy: 30 + GAP });
+  });
+});
+
+// Element boxes of 40 x 20 around their positions.
+const EXTENT = { left: -20, top: -10, right: 20, bottom: 10 };
+const extentsFor = (positions) => Object.fromEntries(Object.keys(positions).map((id) => [id, EXTENT]));
+// Positions after a resolve: the old ones with the moves applied.
+const apply = (positions, moves) => ({ ...positions, ...moves });
+const problemsOf = (boundaries, members, positions) => {
+  const boxOf = (id) => (positions[id] ? boxAt(positions[id], EXTENT) : null);
+  return containerProblems(boundaries, members, computeRegions(boundaries, members, boxOf), boxOf);
+};
+
+describe("container rules", () => {
+  const SIBLINGS = [
+    { id: "a", parent: null, depth: 0 }, { id: "b", parent: null, depth: 0 }, { id: "c", parent: null, depth: 0 },
+  ];
+  const MEMBERS3 = [["a1", "a"], ["a2", "a"], ["b1", "b"], ["b2", "b"], ["c1", "c"], ["out", null]];
+  const APART = {
+    a1: { x: 0, y: 0 }, a2: { x: 100, y: 0 }, b1: { x: 400, y: 0 }, b2: { x: 400, y: 100 },
+    c1: { x: 800, y: 0 }, out: { x: 0, y: 400 },
+  };
+
+  test("a drawing that keeps the rules is left as it is", () => {
+    assert.deepEqual(problemsOf(SIBLINGS, MEMBERS3, APART), []);
+    assert.deepEqual(resolveOverlaps(SIBLINGS, MEMBERS3, APART, extentsFor(APART), ["a1"]), {});
+  });
+
+  test("the problems are named", () => {
+    const now = { ...APART, b1: { x: 110, y: 10 }, b2: { x: 110, y: 40 }, out: { x: 50, y: 0 } };
+    const problems = problemsOf(SIBLINGS, MEMBERS3, now);
+    assert.ok(problems.includes("a and b overlap"), problems);
+    assert.ok(problems.includes("out is drawn inside a, not its boundary"), problems);
+    const boxOf = (id) => boxAt(now[id], EXTENT);
+    const shrunk = computeRegions(SIBLINGS, MEMBERS3, boxOf).map((r) => (r.id === "c" ? { ...r, w: 1 } : r));
+    assert.ok(containerProblems(SIBLINGS, MEMBERS3, shrunk, boxOf).includes("c1 is drawn outside its boundary c"));
+  });
+
+  test("a boundary dragged onto a sibling pushes the sibling away, whole", () => {
+    // b's members dragged left so that b's region covers a's right part
+    const now = { ...APART, b1: { x: 150, y: 0 }, b2: { x: 150, y: 100 } };
+    const moves = resolveOverlaps(SIBLINGS, MEMBERS3, now, extentsFor(now), ["b1", "b2"]);
+    assert.ok(!("b1" in moves) && !("b2" in moves), "the dragged boundary stays");
+    assert.ok("a1" in moves && "a2" in moves, "the sibling moves");
+    const da = { x: moves.a1.x - now.a1.x, y: moves.a1.y - now.a1.y };
+    assert.deepEqual({ x: moves.a2.x - now.a2.x, y: moves.a2.y - now.a2.y }, da, "by one offset");
+    assert.ok(!("c1" in moves) && !("out" in moves), "what it did not touch stays");
+    assert.deepEqual(problemsOf(SIBLINGS, MEMBERS3, apply(now, moves)), []);
+  });
+
+  test("an element of an outer level under a region is pushed out, the region stays", () => {
+    const now = { ...APART, out: { x: 50, y: 5 } };
+    const moves = resolveOverlaps(SIBLINGS, MEMBERS3, now, extentsFor(now), ["out"]);
+    assert.deepEqual(Object.keys(moves), ["out"]);
+    assert.deepEqual(problemsOf(SIBLINGS, MEMBERS3, apply(now, moves)), []);
+  });
+
+  test("a pushed sibling does not land on a third one", () => {
+    // a dragged onto b; right of b lies c, below b is free
+    const now = { ...APART, a1: { x: 300, y: 0 }, a2: { x: 330, y: 0 }, c1: { x: 560, y: 0 } };
+    const moves = resolveOverlaps(SIBLINGS, MEMBERS3, now, extentsFor(now), ["a1", "a2"]);
+    assert.ok(!("c1" in moves));
+    assert.deepEqual(problemsOf(SIBLINGS, MEMBERS3, apply(now, moves)), []);
+  });
+
+  test("nested: an inner region that grows pushes its parent's siblings, nesting kept", () => {
+    // app dragged so that cloud (its parent) now reaches over internet
+    const now = { user: { x: 0, y: 0 }, app: { x: 60, y: 0 }, vault: { x: 300, y: 100 }, loose: { x: 600, y: 600 } };
+    const moves = resolveOverlaps(BOUNDARIES, MEMBERS, now, extentsFor(now), ["app"]);
+    assert.ok("user" in moves && !("app" in moves) && !("vault" in moves));
+    assert.deepEqual(problemsOf(BOUNDARIES, MEMBERS, apply(now, moves)), []);
+  });
+
+  test("an element dropped into a region belongs to it: the grown region pushes others", () => {
+    // user joins secrets (droppedInto); secrets grows into... nothing; loose stays
+    const members = MEMBERS.map(([id, b]) => [id, id === "user" ? "secrets" : b]);
+    const now = { user: { x: 330, y: 130 }, app: { x: 200, y: 0 }, vault: { x: 300, y: 100 }, loose: { x: 600, y: 600 } };
+    const moves = resolveOverlaps(BOUNDARIES, members, now, extentsFor(now), ["user"]);
+    assert.deepEqual(problemsOf(BOUNDARIES, members, apply(now, moves)), []);
+    assert.ok(!("user" in moves));
+  });
+
+  test("elements without a position or a box are left alone; unknown boundaries are the top level", () => {
+    const members = [["a1", "a"], ["ghost", "a"], ["constructor", "a"], ["x", "nowhere"]];
+    const now = { a1: { x: 0, y: 0 }, x: { x: 5, y: 5 } };
+    const moves = resolveOverlaps(SIBLINGS, members, now, extentsFor(now), []);
+    assert.deepEqual(Object.keys(moves), ["x"]);
+  });
+
+  test("a parent cycle in a broken payload ends", () => {
+    const cyclic = [{ id: "p", parent: "q", depth: 0 }, { id: "q", parent: "p", depth: 1 }];
+    const now = { x: { x: 0, y: 0 }, y: { x: 10, y: 0 } };
+    resolveOverlaps(cyclic, [["x", "p"], ["y", "q"]], now, extentsFor(now), ["x"]);
+  });
+});
+
+// A small deterministic random number generator (mulberry32).
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Three levels of boundaries with elements scattered anywhere, overlapping at will.
+function scattered(rand) {
+  const boundaries = [];
+  for (let i = 0; i < 4; i += 1) boundaries.push({ id: `t${i}`, parent: null, depth: 0 });
+  for (let i = 0; i < 4; i += 1) boundaries.push({ id: `m${i}`, parent: `t${Math.floor(rand() * 4)}`, depth: 1 });
+  for (let i = 0; i < 3; i += 1) boundaries.push({ id: `i${i}`, parent: `m${Math.floor(rand() * 4)}`, depth: 2 });
+  const members = [];
+  const positions = {};
+  for (let i = 0; i < 24; i += 1) {
+    const pick = Math.floor(rand() * (boundaries.length + 2));
+    members.push([`e${i}`, pick < boundaries.length ? boundaries[pick].id : null]);
+    positions[`e${i}`] = { x: Math.round(rand() * 900), y: Math.round(rand() * 700) };
+  }
+  return { boundaries, members, positions };
+}
+
+describe("container rules hold after any drag (randomised, three levels)", () => {
+  for (let seed = 1; seed <= 40; seed += 1) {
+    test(`seed ${seed}`, () => {
+      const rand = random(seed);
+      const { boundaries, members, positions } = scattered(rand);
+      const extents = extentsFor(positions);
+      // tidy the scattered drawing first: resolving with nothing anchored
+      let now = apply(positions, resolveOverlaps(boundaries, members, positions, extents, []));
+      assert.deepEqual(problemsOf(boundaries, members, now), [], "after tidying");
+      assert.deepEqual(resolveOverlaps(boundaries, members, now, extents, []), {}, "tidy is stable");
+
+      // drag a boundary: its members move together and stay where they were dropped
+      const held = boundaryMembers(boundaries, members);
+      const dragged = boundaries.filter((b) => held.get(b.id).length)[Math.floor(rand() * 5)];
+      if (dragged) {
+        const ids = held.get(dragged.id);
+        const origin = Object.fromEntries(ids.map((id) => [id, now[id]]));
+        const moved = boundaryDragChanges(origin, { x: 0, y: 0 }, { x: rand() * 600 - 300, y: rand() * 600 - 300 });
+        now = apply(now, moved);
+        const moves = resolveOverlaps(boundaries, members, now, extents, ids);
+        for (const id of ids) assert.ok(!(id in moves), `${id} of the dragged boundary was moved`);
+        now = apply(now, moves);
+        assert.deepEqual(problemsOf(boundaries, members, now), [], "after a boundary drag");
+      }
+
+      // drag an element: dropped into a region, it joins it
+      const [id, own] = members[Math.floor(rand() * members.length)];
+      const boxOf = (e) => boxAt(now[e], EXTENT);
+      const among = computeRegions(boundaries, members, boxOf);
+      const to = { x: rand() * 900, y: rand() * 700 };
+      const into = droppedInto(own, to, among);
+      const after = members.map(([e, b]) => [e, e === id ? into : b]);
+      now = apply(now, { [id]: to });
+      now = apply(now, resolveOverlaps(boundaries, after, now, extents, [id]));
+      assert.deepEqual(problemsOf(boundaries, after, now), [], "after an element drag");
+    });
+  }
+});
+
+test("moves are whole pixels when the positions are", () => {
+  const boundaries = [{ id: "a", parent: null, depth: 0 }, { id: "b", parent: null, depth: 0 }];
+  const members = [["a1", "a"], ["b1", "b"], ["o", null]];
+  const now = { a1: { x: 0, y: 0 }, b1: { x: 37, y: 11 }, o: { x: 5, y: 3 } };
+  const odd = { left: -20.3, top: -10.7, right: 20.1, bottom: 9.9 };
+  const moves = resolveOverlaps(boundaries, members, now, { a1: odd, b1: odd, o: odd }, ["a1"]);
+  assert.ok(Object.keys(moves).length >= 2);
+  for (const p of Object.values(moves)) assert.ok(Number.isInteger(p.x) && Number.isInteger(p.y), p);
 });

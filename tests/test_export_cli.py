@@ -95,9 +95,16 @@ def test_model_card_markdown_for_every_model_element(tmp_path: Path) -> None:
     code, out, err = run("model-card", str(ARCH / "fine_tuning_pipeline.yaml"), "-o", str(tmp_path))
     assert code == 0, err
     written = sorted(Path(p).name for p in out.split())
-    assert written == ["base_model.model-card.md", "tuned_model.model-card.md"]
+    assert written == [
+        "base_model.model-card.md",
+        "base_model.risk-assessment.json",
+        "tuned_model.model-card.md",
+        "tuned_model.risk-assessment.json",
+    ]
     front = parse_front_matter((tmp_path / "tuned_model.model-card.md").read_text("utf-8"))
-    assert front["risk_assessment"]["element"]["id"] == "tuned_model"
+    assert front["model_name"] == "Tuned model artifact"
+    sidecar = json.loads((tmp_path / "tuned_model.risk-assessment.json").read_text("utf-8"))
+    assert sidecar["risk_assessment"]["element"]["id"] == "tuned_model"
     assert "model card for tuned_model" in err
 
 

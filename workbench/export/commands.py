@@ -60,7 +60,8 @@ def add_commands(sub: Any) -> None:
     m = sub.add_parser(
         "model-card",
         help="write model cards (Markdown, HTML, PDF or JSON) for the model elements",
-        description="Write a Hugging Face style model card, with a risk_assessment block, "
+        description="Write a Hugging Face style model card (beside a Markdown card, its risk "
+        "assessment as <element>.risk-assessment.json), "
         "for each model element (model artifacts, foundation model APIs, and training "
         "jobs or endpoints that stand for a model), or for --element ID.",
     )
@@ -219,6 +220,9 @@ def _model_card(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for eid in ids:
         progress(f"model card for {eid}")
         keep_backup(args.output / f"{eid}.model-card.{args.format}")
+        sidecar = args.output / f"{eid}.risk-assessment.json"
+        if args.format == "md":
+            keep_backup(sidecar)
         card = build_card(analysis, eid)
         try:
             path = write_card(card, args.output, args.format, paper=args.paper, engine=args.engine)
@@ -227,4 +231,6 @@ def _model_card(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return 1
         progress(f"wrote {path}")
         print(path, file=out)
+        if args.format == "md":
+            print(sidecar, file=out)
     return 0

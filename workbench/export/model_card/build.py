@@ -19,7 +19,7 @@ from ...version import __version__
 from ..safehtml import yes_no
 from .data import SCHEMA_ID, CardSection, Item, Lineage, ModelCard
 from .lineage import _Graph, lineage
-from .schema import validate_front_matter
+from .schema import validate_front_matter, validate_risk_assessment
 
 
 def _names(elements: Iterable[Element]) -> str | None:
@@ -58,7 +58,9 @@ def _details(model: ThreatModel, e: Element, lin: Lineage) -> CardSection:
     info = KINDS[e.kind]
     third = p.third_party if p.third_party is not None else (True if info.external else None)
     boundary = next((b.name for b in model.boundaries if b.id == e.boundary), None)
-    owner = e.owner or ", ".join(model.system.owners) or None
+    owner = e.owner or None
+    if owner is None and third:
+        owner = f"a third party ({boundary})" if boundary else "a third party"
     return CardSection(
         "Model details",
         (
@@ -73,6 +75,8 @@ def _details(model: ThreatModel, e: Element, lin: Lineage) -> CardSection:
             Item("Developed and owned by", owner),
             Item("Operated by a third party", _flag(third)),
             Item("Base models", _names(lin.base_models)),
+            *([Item("Obtained from", _names(lin.obtained_from))] if lin.obtained_from else []),
+            *([Item("Base model of", _names(lin.derived))] if lin.derived else []),
             Item("Produced by", _names(lin.producers)),
             Item("Serialization format", p.model_format),
             Item("Artifacts signed", _flag(p.artifacts_signed)),
@@ -92,6 +96,7 @@ def _intended_use(model: ThreatModel, lin: Lineage) -> CardSection:
         (
             Item("Primary intended uses", model.system.description or None),
             Item("Served through", _names(lin.serving)),
+            Item("Called by", _names(lin.callers)),
             Item("Primary intended users", _names(lin.users)),
             Item("Out-of-scope uses", None),
         ),
@@ -149,12 +154,7 @@ def _data_section(
 
 
 def _ethics(model: ThreatModel, e: Element, lin: Lineage) -> CardSection:
-    assets = {a.id: a for a in model.assets}
-    pii = [
-        x.name
-        for x in (e, *lin.training_data, *lin.evaluation_data, *lin.serving)
-        if x.properties.contains_pii or any(assets[a].pii for a in x.assets if a in assets)
-    ]
+    pii = personal_data(model, e, lin)
     ids = {x.id for x in (e, *lin.elements())}
     objectives = [
         f"{o.title} ({o.category}, impact {o.impact})"
@@ -166,7 +166,7 @@ def _ethics(model: ThreatModel, e: Element, lin: Lineage) -> CardSection:
     return CardSection(
         "Ethical considerations",
         (
-            Item("Personal data", ", ".join(dict.fromkeys(pii)) if pii else None),
+            Item("Personal data", "; ".join(pii) if pii else None),
             Item(
                 "Privacy-preserving training",
                 yes_no(all(privacy)) if privacy and None not in privacy else None,
@@ -181,6 +181,31 @@ def _ethics(model: ThreatModel, e: Element, lin: Lineage) -> CardSection:
     )
 
 
+def _holds_pii(model: ThreatModel, x: Element) -> bool:
+    assets = {a.id: a for a in model.assets}
+    return bool(x.properties.contains_pii) or any(assets[a].pii for a in x.assets if a in assets)
+
+
+def personal_data(model: ThreatModel, e: Element, lin: Lineage) -> list[str]:
+    """Where personal data meets the model, each a fact of the model: the model holds it,
+    its training or evaluation data holds it, or a flow into it carries a personal-data
+    asset (named, with its sender)."""
+    assets = {a.id: a for a in model.assets}
+    out = []
+    if _holds_pii(model, e):
+        out.append(f"{e.name} holds personal data")
+    for title, group in (("training", lin.training_data), ("evaluation", lin.evaluation_data)):
+        holding = [x.name for x in group if _holds_pii(model, x)]
+        if holding:
+            out.append(f"its {title} data holds personal data ({', '.join(holding)})")
+    names = {x.id: x.name for x in model.elements}
+    for f in model.flows:
+        carried = [assets[a].name for a in f.data if a in assets and assets[a].pii]
+        if f.target == e.id and carried:
+            out.append(f"{names[f.source]} sends it {', '.join(carried)}")
+    return out
+
+
 def _caveats(entries: Sequence[Entry], analysis: Analysis) -> CardSection:
     above = [e for e in entries if e.above_tolerance and e.status == "open"]
     accepted = [e for e in entries if e.status in ("accepted", "transferred")]
@@ -193,11 +218,11 @@ def _caveats(entries: Sequence[Entry], analysis: Analysis) -> CardSection:
         f"(accept up to {analysis.model.risk_tolerance.accept_up_to})."
     ]
     notes += [
-        f"Open: {e.finding.title} on {e.finding.target_name} ({e.residual_risk})."
+        f"Open ({e.residual_risk}): {e.finding.title} — {e.finding.target_name}."
         for e in above[:10]
     ]
     notes += [
-        f"{e.status.capitalize()}: {e.finding.title} on {e.finding.target_name} (owner {e.owner})."
+        f"{e.status.capitalize()} by {e.owner}: {e.finding.title} — {e.finding.target_name}."
         for e in accepted[:10]
     ]
     notes += [
@@ -221,14 +246,43 @@ def _card_scope(model: ThreatModel, element_id: str, lin: Lineage) -> set[str]:
     return ids
 
 
-def front_matter(
+PIPELINE_TAGS = {
+    "llm": "text-generation",
+    "embedding": "feature-extraction",
+    "speech_to_text": "automatic-speech-recognition",
+    "text_to_speech": "text-to-speech",
+    "vision": "image-classification",
+    "image_generation": "text-to-image",
+}
+"""Hugging Face ``pipeline_tag`` by model type (a classifier's task depends on its input,
+so it gets none)."""
+
+
+def front_matter(analysis: Analysis, element: Element) -> dict[str, Any]:
+    """The YAML front matter: Hugging Face model-card metadata keys only (``model_name``,
+    ``tags``, and ``pipeline_tag`` when the model's type is known). The risk assessment is
+    in the body and the sidecar JSON (:func:`risk_assessment`)."""
+    from ...engine.facts import Facts
+
+    front: dict[str, Any] = {
+        "model_name": element.name,
+        "tags": ["ai-threat-workbench", "threat-model", element.kind.replace("_", "-")],
+    }
+    model_type = Facts(analysis.model.graph()).model_types.get(element.id)
+    if model_type in PIPELINE_TAGS:
+        front["pipeline_tag"] = PIPELINE_TAGS[model_type]
+    return front
+
+
+def risk_assessment(
     analysis: Analysis,
     element: Element,
     entries: Sequence[Entry],
     scope: set[str],
     date: dt.date,
 ) -> dict[str, Any]:
-    """The YAML front matter: standard Hugging Face keys and ``risk_assessment``."""
+    """The risk assessment of a card as data: what the threat model says about the
+    model and its lifecycle (findings, mitigations with their controls, residual risk)."""
     model = analysis.model
     cat = analysis.catalog
     by_risk = Counter(e.residual_risk for e in entries)
@@ -245,59 +299,55 @@ def front_matter(
         | {"nist_ai_rmf", "iso42001", "sp800_53"}
     )
     return {
-        "model_name": element.name,
-        "tags": ["ai-threat-workbench", "threat-model", element.kind.replace("_", "-")],
-        "risk_assessment": {
-            "schema": SCHEMA_ID,
-            "generator": f"AI Threat Workbench {__version__}",
-            "date": date.isoformat(),
-            "system": {"name": model.system.name, "version": model.system.version},
-            "element": {"id": element.id, "kind": element.kind, "name": element.name},
-            "scope": sorted(scope & ({e.id for e in model.elements} | {element.id})),
-            "risk_tolerance": model.risk_tolerance.accept_up_to,
-            "residual_risk": worst,
-            "summary": {
-                "findings": len(entries),
-                "open": sum(e.status == "open" for e in entries),
-                "above_tolerance": sum(e.above_tolerance for e in entries),
-                "by_residual_risk": {lv: by_risk[lv] for lv in LEVELS if by_risk[lv]},
-            },
-            "findings": [
-                {
-                    "id": e.id,
-                    "threat": e.finding.threat_id,
-                    "title": e.finding.title,
-                    "target": e.finding.target,
-                    "stride": list(e.finding.stride),
-                    "likelihood": e.finding.likelihood,
-                    "impact": e.finding.impact,
-                    "risk": e.finding.risk,
-                    "status": e.status,
-                    "owner": e.owner,
-                    "residual_risk": e.residual_risk,
-                    "above_tolerance": e.above_tolerance,
-                    "mitigations": list(e.finding.mitigations),
-                    "references": {k: list(v) for k, v in sorted(e.finding.references.items())},
-                }
-                for e in entries
-            ],
-            "mitigations": [
-                {
-                    "id": m,
-                    "title": cat.mitigations[m].title if m in cat.mitigations else m,
-                    "status": "implemented"
-                    if m in decided
-                    else ("planned" if m in planned else "recommended"),
-                    "controls": _controls(cat.mitigations[m]) if m in cat.mitigations else {},
-                }
-                for m in mids
-            ],
-            "references": [
-                {"framework": fw, "name": cat.frameworks[fw].name, "url": cat.frameworks[fw].url}
-                for fw in frameworks
-                if fw in cat.frameworks
-            ],
+        "schema": SCHEMA_ID,
+        "generator": f"AI Threat Workbench {__version__}",
+        "date": date.isoformat(),
+        "system": {"name": model.system.name, "version": model.system.version},
+        "element": {"id": element.id, "kind": element.kind, "name": element.name},
+        "scope": sorted(scope & ({e.id for e in model.elements} | {element.id})),
+        "risk_tolerance": model.risk_tolerance.accept_up_to,
+        "residual_risk": worst,
+        "summary": {
+            "findings": len(entries),
+            "open": sum(e.status == "open" for e in entries),
+            "above_tolerance": sum(e.above_tolerance for e in entries),
+            "by_residual_risk": {lv: by_risk[lv] for lv in LEVELS if by_risk[lv]},
         },
+        "findings": [
+            {
+                "id": e.id,
+                "threat": e.finding.threat_id,
+                "title": e.finding.title,
+                "target": e.finding.target,
+                "stride": list(e.finding.stride),
+                "likelihood": e.finding.likelihood,
+                "impact": e.finding.impact,
+                "risk": e.finding.risk,
+                "status": e.status,
+                "owner": e.owner,
+                "residual_risk": e.residual_risk,
+                "above_tolerance": e.above_tolerance,
+                "mitigations": list(e.finding.mitigations),
+                "references": {k: list(v) for k, v in sorted(e.finding.references.items())},
+            }
+            for e in entries
+        ],
+        "mitigations": [
+            {
+                "id": m,
+                "title": cat.mitigations[m].title if m in cat.mitigations else m,
+                "status": "implemented"
+                if m in decided
+                else ("planned" if m in planned else "recommended"),
+                "controls": _controls(cat.mitigations[m]) if m in cat.mitigations else {},
+            }
+            for m in mids
+        ],
+        "references": [
+            {"framework": fw, "name": cat.frameworks[fw].name, "url": cat.frameworks[fw].url}
+            for fw in frameworks
+            if fw in cat.frameworks
+        ],
     }
 
 
@@ -318,9 +368,11 @@ def build_card(
     scope = _card_scope(model, element_id, lin)
     entries = _entries(register, scope)
     g = _Graph(model)
-    fm = front_matter(analysis, element, entries, scope, date or dt.date.today())
+    fm = front_matter(analysis, element)
+    ra = risk_assessment(analysis, element, entries, scope, date or dt.date.today())
     if validate:
         validate_front_matter(fm)
+        validate_risk_assessment({"model_name": element.name, "risk_assessment": ra})
     sections = (
         _details(model, element, lin),
         _intended_use(model, lin),
@@ -339,6 +391,7 @@ def build_card(
         sections=sections,
         entries=tuple(entries),
         analysis=analysis,
+        risk_assessment=ra,
     )
 
 

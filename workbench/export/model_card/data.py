@@ -14,10 +14,21 @@ CARD_KINDS = ("model_artifact", "foundation_model_api")
 """Kinds that get a card."""
 STAND_IN_KINDS = ("training_job", "fine_tuning_job", "inference_endpoint")
 """Kinds that get a card when the model draws no element of :data:`CARD_KINDS`."""
-DATA_KINDS = ("dataset", "feature_store", "document_store", "vector_store", "data_source")
+DATA_KINDS = (
+    "dataset",
+    "feature_store",
+    "document_store",
+    "vector_store",
+    "data_source",
+    "data_store",
+    "data_pipeline",
+    "labeling",
+)
 BASE_KINDS = ("model_artifact", "model_hub", "foundation_model_api", "model_registry")
 SERVING_KINDS = ("inference_endpoint", "llm_app", "agent")
-USER_KINDS = ("user", "client_app", "operator", "external_service")
+USER_KINDS = ("user", "external_service", "external_entity")
+"""Kinds that are a model's users when they call what serves it (operators configure a
+system; they are not its intended users)."""
 PRODUCER_KINDS = ("training_job", "fine_tuning_job")
 TBC = "To be completed."
 CARD_KIND = "model_card"
@@ -54,6 +65,12 @@ class Lineage:
     evaluation_data: tuple[Element, ...] = ()
     serving: tuple[Element, ...] = ()
     users: tuple[Element, ...] = ()
+    callers: tuple[Element, ...] = ()
+    """What sends requests to the elements that serve the model (past guardrails)."""
+    obtained_from: tuple[Element, ...] = ()
+    """With no producer drawn: the model hubs it was obtained from."""
+    derived: tuple[Element, ...] = ()
+    """For a base model: the model artifacts written by the jobs it feeds."""
 
     def elements(self) -> list[Element]:
         """Every element of the lineage, once."""
@@ -78,9 +95,13 @@ class ModelCard:
     element: Element
     system: str
     front_matter: dict[str, Any]
+    """Hugging Face model-card metadata only."""
     sections: tuple[CardSection, ...]
     entries: tuple[Entry, ...] = field(repr=False)
     analysis: Analysis = field(repr=False, compare=False)
+    risk_assessment: dict[str, Any] = field(default_factory=dict, repr=False)
+    """The risk assessment as data (the sidecar JSON; its schema:
+    ``$defs/risk_assessment`` of ``catalogs/schema/model-card.schema.json``)."""
 
     @property
     def title(self) -> str:

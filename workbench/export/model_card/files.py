@@ -14,7 +14,9 @@ from .mct_json import to_mct
 def write_card(
     card: ModelCard, directory: Path, fmt: str, *, paper: str = "a4", engine: str = "weasyprint"
 ) -> Path:
-    """Write the card as ``<element-id>.model-card.<md|html|pdf|json>`` in ``directory``."""
+    """Write the card as ``<element-id>.model-card.<md|html|pdf|json>`` in ``directory``;
+    beside a Markdown card, its risk assessment as ``<element-id>.risk-assessment.json``
+    (the front matter holds Hugging Face metadata only)."""
     from ...outputs import write_output
 
     ext = {"md": "md", "html": "html", "pdf": "pdf", "json": "json"}[fmt]
@@ -28,4 +30,13 @@ def write_card(
     else:
         data = (json.dumps(to_mct(card), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     write_output(path, data, force=True, backup=False)
+    if fmt == "md":
+        sidecar = {"model_name": card.element.name, "risk_assessment": card.risk_assessment}
+        text = json.dumps(sidecar, indent=2, ensure_ascii=False) + "\n"
+        write_output(
+            path.with_name(f"{card.element.id}.risk-assessment.json"),
+            text.encode(),
+            force=True,
+            backup=False,
+        )
     return path

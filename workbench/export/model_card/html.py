@@ -22,7 +22,7 @@ def _item_row(it: Item) -> tuple[object, object]:
 def card_sections(card: ModelCard) -> list[Section]:
     """The card as HTML sections (title page with the front matter, then one section per
     Mitchell et al. heading, then the risk assessment)."""
-    ra = card.front_matter["risk_assessment"]
+    ra = card.risk_assessment
     head = h(
         "section",
         h("p", "Model card", class_="doc-kind"),
@@ -98,9 +98,9 @@ def _risk_html(card: ModelCard, number: int) -> Html:
             _cell(m["controls"], "iso42001"),
             _cell(m["controls"], "sp800_53"),
         )
-        for m in card.front_matter["risk_assessment"]["mitigations"]
+        for m in card.risk_assessment["mitigations"]
     ]
-    refs = [link(r["url"], r["name"]) for r in card.front_matter["risk_assessment"]["references"]]
+    refs = [link(r["url"], r["name"]) for r in card.risk_assessment["references"]]
     return h(
         "section",
         h("h2", f"{number}. Risk assessment", id="sec-card-risk"),

@@ -64,7 +64,7 @@ def to_markdown(card: ModelCard) -> str:
             lines.append(f"- **{md_text(it.label)}:** {value}")
         lines += [f"- {md_text(n)}" for n in s.notes]
     lines += ["", "## Risk assessment", ""]
-    ra = card.front_matter["risk_assessment"]
+    ra = card.risk_assessment
     lines.append(
         f"Residual risk: **{ra['residual_risk']}** · {ra['summary']['findings']} findings, "
         f"{ra['summary']['open']} open, {ra['summary']['above_tolerance']} above tolerance "

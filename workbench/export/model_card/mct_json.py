@@ -16,7 +16,7 @@ def to_mct(card: ModelCard) -> dict[str, Any]:
     details = {s.title: s for s in card.sections}
     lin = lineage(model, e.id)
     owners = [e.owner] if e.owner else list(model.system.owners)
-    refs = [r["url"] for r in card.front_matter["risk_assessment"]["references"] if r["url"]]
+    refs = [r["url"] for r in card.risk_assessment["references"] if r["url"]]
     data = [
         {"name": d.name, "description": f"{role} data: {d.description}".rstrip(": ")}
         | (

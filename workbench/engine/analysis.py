@@ -162,7 +162,12 @@ class Analyzer:
     def _analyze(self, model: ThreatModel) -> Analysis:
         graph = model.graph()
         facts = Facts(graph)
-        ctx = Context(objective_impact(model), self._index.in_place, self._index.references)
+        ctx = Context(
+            objective_impact(model),
+            self._index.in_place,
+            self._index.references,
+            self._index.shared,
+        )
         per_target: dict[str, list[Finding]] = {}
         for e in model.elements:
             per_target[e.id] = findings_for(e, self._index.plan(e.kind), facts, ctx)

@@ -98,8 +98,10 @@ class Index:
         self.down: dict[str, int] = {}
         self.in_place: InPlace = {}
         self.references: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.shared: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = {}
         for t in catalog.threats.values():
             self.references[t.id] = {k: tuple(v) for k, v in t.references.model_dump().items() if v}
+            self.shared[t.id] = (tuple(t.stride), frozenset(t.stride), tuple(t.mitigations))
             origins = origins_of(t.applies_to)  # a screen counts on the threat's own route
             rules = [
                 (
@@ -161,6 +163,7 @@ def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context)
         likelihood, impact, notes, in_place = score(t, target, facts, ctx)
         name, layer = _describe(target, facts)
         refs = ctx.references[t.id]
+        stride, _, mitigations = ctx.shared.get(t.id) or (tuple(t.stride), (), tuple(t.mitigations))
         out.append(
             Finding(
                 id=f"{t.id}@{target.id}",
@@ -169,14 +172,14 @@ def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context)
                 target_type="flow" if is_flow else "element",
                 target_name=name,
                 title=t.title,
-                stride=tuple(t.stride),
+                stride=stride,
                 pasta_stage=t.pasta_stage,
                 layer=layer,
                 why=_dedupe(explain(facts, target)),
                 likelihood=likelihood,
                 impact=impact,
                 scoring=notes,
-                mitigations=tuple(t.mitigations),
+                mitigations=mitigations,
                 references=refs,
                 in_place=in_place,
             )

@@ -80,7 +80,7 @@ class Redo:
         impact: dict[str, Any],
     ) -> None:
         self.index, self.scope, self.facts, self.old = index, scope, facts, old
-        self.ctx = Context(impact, index.in_place, index.references)
+        self.ctx = Context(impact, index.in_place, index.references, index.shared)
 
     def element(self, e: Element) -> list[Finding]:
         """The element's findings: every rule evaluated again when it is near the edit or new, else

@@ -5,7 +5,7 @@ break — with every adjustment named."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..catalog import Threat
 from ..catalog.predicates import All, AnyOf, Influenced, InfluenceSpec, Predicate
@@ -50,6 +50,11 @@ class Context:
     objectives: Objectives
     in_place: InPlace
     references: dict[str, dict[str, tuple[str, ...]]]
+    shared: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]] = field(
+        default_factory=dict
+    )
+    """Per threat, made once and shared by its findings: its STRIDE letters (as a tuple and
+    a set) and its mitigations."""
 
 
 def objective_impact(model: ThreatModel) -> Objectives:
@@ -96,22 +101,27 @@ def score(
         notes.append("likelihood raised: directly reachable by untrusted actors")
     in_place = []
     credited: set[str] = set()
-
+    memo, is_flow = facts.memo, isinstance(target, Flow)
     for mid, on_element, on_flow in ctx.in_place.get(threat.id, ()):
-        rule = on_flow if isinstance(target, Flow) else on_element
+        rule = on_flow if is_flow else on_element
         if rule is None:
             continue
-        if not matcher(rule)(facts, target):
+        key = (id(rule), target.id)  # many threats share a mitigation and its rule
+        evidence = memo.get(key)
+        if evidence is None:
+            held = matcher(rule)(facts, target)
+            evidence = memo[key] = "; ".join(explainer(rule)(facts, target)) if held else ""
+        if not evidence:
             continue
         in_place.append(mid)
-        evidence = "; ".join(explainer(rule)(facts, target))
         if evidence not in credited and len(credited) < MAX_CONTROL_CREDIT and likelihood > 1:
             credited.add(evidence)  # one fact earns one credit, however many mitigations
             likelihood -= 1
             notes.append(f"likelihood lowered: {evidence} ({mid} in place)")
         else:
             notes.append(f"also in place: {mid} ({evidence})")
-    stride = frozenset(threat.stride)
+    shared = ctx.shared.get(threat.id)
+    stride = shared[1] if shared is not None else frozenset(threat.stride)
     hits = [
         (level_, title)
         for e in ends

@@ -10,9 +10,13 @@ PORT   ?= 8888
 CONSTRAINTS ?= requirements/constraints.txt
 PIP_CONSTRAINT_FLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 
-.PHONY: lab test test-latest lint typecheck pytest jstest schema bench lock canvas-js clean
+.PHONY: lab test test-latest lint typecheck pytest jstest schema bench lock canvas-js labextension clean
 
-$(BIN)/.installed: pyproject.toml $(CONSTRAINTS)
+# The prebuilt front-end extension (labextension/prebuilt, committed) is installed as a copy
+# into $(VENV)/share/jupyter/labextensions/, editable install or not: a new build reinstalls.
+LABEXTENSION := labextension/prebuilt/package.json labextension/install.json
+
+$(BIN)/.installed: pyproject.toml $(CONSTRAINTS) $(LABEXTENSION)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(PIP_CONSTRAINT_FLAG) -e '.[dev]'
@@ -59,14 +63,24 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_canvas.py
 
-# Unit tests of the canvas front end's pure modules (widgets/js/src), with Node's own test
-# runner: no npm install, no browser. The shell expands the glob: Node 22 and newer read a
-# bare directory argument as a file name.
+# Unit tests of the front ends' pure modules (widgets/js/src, labextension/src), with
+# Node's own test runner: no npm install, no browser. The shell expands the glob: Node 22
+# and newer read a bare directory argument as a file name.
 jstest:
 	cd widgets/js && node --test test/*.test.js
+	cd labextension && node --test test/*.test.js
 
 canvas-js:
 	cd widgets/js && npm ci && npm run build
+
+# The JupyterLab 4 / Notebook 7 extension (labextension/src: readable names for the risk
+# exporters in the Save and Export menu), built with the venv's jupyter-builder into
+# labextension/prebuilt (committed: `pip install` needs no Node), then reinstalled so that
+# the venv's copy is the new build. `jupyter labextension list` shows it.
+labextension: $(BIN)/.installed
+	cd labextension && npm ci && $(abspath $(BIN))/jupyter-builder build .
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

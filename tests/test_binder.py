@@ -39,6 +39,7 @@ COPIED = (
     "notebooks",
     "workbench",
     "widgets",
+    "labextension",
 )
 IGNORED = shutil.ignore_patterns(
     "node_modules", "__pycache__", ".ipynb_checkpoints", "*.pyc", "*.bak", ".mypy_cache"
@@ -50,7 +51,7 @@ RUN_TIMEOUT = 600  # seconds to execute every notebook
 # uses, then execute each notebook in a copy of the folder.
 RUNNER = textwrap.dedent(
     """
-    import importlib, pkgutil, shutil, sys, tempfile
+    import importlib, json, pkgutil, shutil, sys, tempfile
     from pathlib import Path
 
     import nbclient, nbformat
@@ -66,6 +67,11 @@ RUNNER = textwrap.dedent(
     assert kernel in ("python", "python3") or Path(kernel).resolve() == Path(
         sys.executable
     ).resolve(), kernel
+
+    # The front-end extension (labextension/) that the wheel puts where Jupyter looks.
+    ext = Path(sys.prefix, "share", "jupyter", "labextensions", "ai-threat-workbench")
+    load = json.loads((ext / "package.json").read_text())["jupyterlab"]["_build"]["load"]
+    assert (ext / load).is_file() and (ext / "install.json").is_file(), ext
 
     source = Path(sys.argv[1])
     for path in sorted(source.rglob("*.ipynb")):

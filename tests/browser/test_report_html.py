@@ -1,6 +1,8 @@
 """The HTML report in headless Chromium: hostile text runs no script, and the page asks no
 host for anything. With the ``risk_html`` entry point installed, JupyterLab also offers
-the exporters and the server's download route renders a user's notebook."""
+the exporters and the server's download route renders a user's notebook; with the
+package's front-end extension (``labextension/``) installed, the menu and the command
+palette name them "Risk assessment (HTML)" and "Risk assessment (PDF)"."""
 
 from __future__ import annotations
 
@@ -58,6 +60,12 @@ def _watched_page(browser: Browser) -> Iterator[tuple[Page, _Watched]]:
 def _has_entry_point() -> bool:
     names = {e.name for e in importlib.metadata.entry_points(group="nbconvert.exporters")}
     return {"risk_html", "risk_pdf"} <= names
+
+
+# What the front-end extension (labextension/) names the exporters, and what JupyterLab
+# and Notebook 7 would show without it (the format's name, first letter capitalised).
+READABLE = ("Risk assessment (HTML)", "Risk assessment (PDF)")
+RAW = ("Risk_html", "Risk_pdf")
 
 
 @pytest.mark.browser
@@ -164,23 +172,28 @@ def test_jupyter_server_offers_and_renders_the_exporters(jupyter_lab: JupyterLab
 @pytest.mark.slow
 @pytest.mark.skipif(not _has_entry_point(), reason="risk_html/risk_pdf entry points not installed")
 def test_jupyterlab_export_menu_lists_the_exporters(jupyter_lab: JupyterLab, page: Any) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
+    """File → Save and Export Notebook As, and the command palette, list both exporters by
+    their readable names, next to nbconvert's own formats."""
     page.goto(jupyter_lab.notebook_url("01-quickstart.ipynb"))
     page.locator(".jp-Notebook").first.wait_for()
-    page.get_by_role("menuitem", name="File", exact=True).click()
-    export = page.locator(".lm-Menu-item", has_text="Save and Export Notebook As").first
-    html = page.locator(".lm-Menu-itemLabel", has_text=re.compile("^HTML$")).first
-    # JupyterLab 4.6 opens this submenu on hover (a click there toggles it shut again);
-    # older releases opened it on click. Hover first, click only if it stayed closed.
-    export.hover()
-    try:
-        html.wait_for(timeout=5_000)
-    except PlaywrightTimeout:
-        export.click()
-        html.wait_for()
-    labels = page.locator(".lm-Menu-itemLabel").all_inner_texts()
-    assert [x for x in labels if "risk" in x.lower()], labels
+    labels = _open_the_export_menu(page, "HTML")
+    assert set(READABLE) <= set(labels), labels
+    assert not set(RAW) & set(labels), labels
+    assert "PDF" in labels  # nbconvert's own formats keep their names
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+
+    # The palette: the notebook extension adds its export items with the menu's.
+    page.locator(".jp-Notebook").first.click()
+    page.keyboard.press("Control+Shift+C")
+    search = page.locator(".lm-CommandPalette-input").first
+    search.fill("Save and Export Notebook")
+    items = page.locator(".lm-CommandPalette-itemLabel")
+    items.first.wait_for()
+    found = items.all_inner_texts()
+    for label in READABLE:
+        assert f"Save and Export Notebook: {label}" in found, found
+    assert not [x for x in found if any(raw in x for raw in RAW)], found
 
 
 @pytest.mark.browser
@@ -264,20 +277,37 @@ def _shown_notebook(root: Path, name: str) -> None:
     (root / name).write_text(json.dumps(nb), encoding="utf-8")
 
 
-def _export_through_the_menu(page: Any, label: str) -> tuple[int, str]:
-    """File → Save and Export Notebook As → ``label``; the status and content type of the
-    export request the menu sends (it opens the export in a new tab)."""
+def _menu_label(page: Any, label: str) -> Any:
+    """The menu item label that reads exactly ``label``."""
+    return page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(label)}$")).first
+
+
+def _open_the_export_menu(page: Any, label: str) -> list[str]:
+    """Open File → Save and Export Notebook As, wait for its item ``label``; the labels of
+    every open menu."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.get_by_role("menuitem", name="File", exact=True).click()
     export = page.locator(".lm-Menu-item", has_text="Save and Export Notebook As").first
-    item = page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{re.escape(label)}$")).first
-    export.hover()  # JupyterLab 4.6 opens the submenu on hover; older ones on click
+    item = _menu_label(page, label)
+    # JupyterLab 4.6 opens this submenu on hover (a click there toggles it shut again);
+    # older releases opened it on click. Hover first, click only if it stayed closed.
+    export.hover()
     try:
         item.wait_for(timeout=5_000)
     except PlaywrightTimeout:
         export.click()
         item.wait_for()
+    labels: list[str] = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+    return labels
+
+
+def _export_through_the_menu(page: Any, label: str) -> tuple[int, str, list[str]]:
+    """File → Save and Export Notebook As → ``label``; the status and content type of the
+    export request the menu sends (it opens the export in a new tab), and the labels the
+    open menus showed."""
+    labels = _open_the_export_menu(page, label)
+    item = _menu_label(page, label)
     seen: list[tuple[int, str]] = []
 
     def export_response(r: Any) -> bool:
@@ -289,7 +319,7 @@ def _export_through_the_menu(page: Any, label: str) -> tuple[int, str]:
 
     with page.context.expect_event("response", export_response, timeout=120_000):
         item.click()
-    return seen[-1]
+    return (*seen[-1], labels)
 
 
 @pytest.mark.browser
@@ -299,8 +329,9 @@ def _export_through_the_menu(page: Any, label: str) -> tuple[int, str]:
 def test_the_export_menu_exports_a_notebook_that_shows_its_model(
     jupyter_lab: JupyterLab, page: Any, front_end: str
 ) -> None:
-    """The real menu, in JupyterLab and in Notebook 7: *Risk_html* on a saved notebook that
-    shows its model answers with the report."""
+    """The real menu, in JupyterLab and in Notebook 7: *Risk assessment (HTML)* on a saved
+    notebook that shows its model answers with the report, and the exporters' raw names
+    ("Risk_html") are not shown."""
     name = f"shown-{front_end}.ipynb"
     _shown_notebook(jupyter_lab.root_dir, name)
     if front_end == "notebook7":
@@ -313,7 +344,9 @@ def test_the_export_menu_exports_a_notebook_that_shows_its_model(
         page.goto(jupyter_lab.notebook_url(name))
     page.locator(".jp-Notebook").first.wait_for()
     # JupyterLab and Notebook 7 label a format by its name ("risk_html" -> "Risk_html");
-    # the readable name (export_from_notebook) is used by the classic notebook only.
-    status, kind = _export_through_the_menu(page, "Risk_html")
+    # the package's front-end extension (labextension/) gives the readable one.
+    status, kind, labels = _export_through_the_menu(page, READABLE[0])
+    assert READABLE[1] in labels, labels
+    assert not set(RAW) & set(labels), labels
     assert status == 200, jupyter_lab.log_tail()
     assert "text/html" in kind

@@ -5,7 +5,9 @@ Registered as entry points (group ``nbconvert.exporters``), so that::
     jupyter nbconvert --to risk_html my_session.ipynb
     jupyter nbconvert --to risk_pdf my_session.ipynb
 
-work, and JupyterLab lists them under *File > Save and Export Notebook As*. The notebook
+work, and JupyterLab and Notebook 7 list them under *File > Save and Export Notebook As*,
+as *Risk assessment (HTML)* and *(PDF)* (labels given by the package's front-end extension,
+``labextension/``: Jupyter Server routes only word-character names). The notebook
 is either a report or model card built by :mod:`workbench.export` (rendered as it is), or
 a user's own notebook whose metadata names the threat model (see
 :func:`workbench.export.report.model_from_notebook`): the report is then built from that

@@ -62,6 +62,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_canvas.py
+	$(BIN)/python benchmarks/bench_layout.py
 
 # Unit tests of the front ends' pure modules (widgets/js/src, labextension/src), with
 # Node's own test runner: no npm install, no browser. The shell expands the glob: Node 22

@@ -3,6 +3,7 @@ starter architecture."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import importlib
 import importlib.metadata
@@ -23,10 +24,12 @@ import pytest
 from workbench import Decision, ThreatModel
 from workbench.catalog import load_catalog
 from workbench.engine import analyze
+from workbench.layout import layout
 from workbench.starters import load_template, names
 
 pytest.importorskip("nbconvert")
 
+from tests.test_diagram import assert_same_order, node_centres
 from workbench.export.exporters import (
     TEMPLATES_DIR,
     RiskHTMLExporter,
@@ -440,10 +443,17 @@ def test_every_starter_exports_to_html(name: str, starter_html: dict[str, Any]) 
     assert text.count(top.id) >= 2
     # ATLAS links point at the framework
     assert any(h.startswith("https://atlas.mitre.org/techniques/") for h in dom.attr_values("href"))
-    # diagram: one static SVG image
+    # diagram: one static SVG image, drawn as the canvas draws the starter, its flows
+    # numbered and listed below it
     diagrams = [a for t, a in dom.tags if t == "img" and "diagram" in (a.get("class") or "")]
     assert len(diagrams) == 1
-    assert (diagrams[0]["src"] or "").startswith("data:image/svg+xml;base64,")
+    src = diagrams[0]["src"] or ""
+    assert src.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(src.split(",", 1)[1]).decode("utf-8")
+    assert_same_order(node_centres(svg), layout(model).positions)
+    numbered = [int(a["value"] or 0) for t, a in dom.tags if t == "li" and a.get("value")]
+    assert numbered == list(range(1, len(model.flows) + 1))
+    assert dom.count("ol", "flow-key") == 1
 
 
 def starter_pdf(name: str) -> bytes:
@@ -531,7 +541,8 @@ def test_pdf_register_repeats_its_header_and_diagram_stays_on_one_page(
         assert any(heads.values()), page
         seen |= {k for k, v in heads.items() if v}
     assert seen == {"groups", "register"}
-    (diagram_page,) = _pages_of(pages, "3. Architecture")
+    # the diagram and its legend on the section's first page (the flow key may go on)
+    diagram_page = _pages_of(pages, "3. Architecture")[0]
     text = pages[diagram_page - 1]
     assert "3. Architecture" in text
     assert "Boxes are external entities" in text
@@ -545,6 +556,32 @@ def test_pdf_register_repeats_its_header_and_diagram_stays_on_one_page(
     size = re.search(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out)
     assert size
     assert float(size.group(1)) > float(size.group(2))
+
+
+@needs_pdf
+@pytest.mark.slow
+def test_pdf_diagram_prints_no_text_under_7_pt(starter_pdfs: dict[str, Path]) -> None:
+    """What the printed pages show: every word of the architecture section (the diagram's
+    names, numbers and titles, the legend, the flow key) is at least 7 pt. pdftotext's word
+    boxes are as tall as DejaVu Sans's ascent plus descent, 1.164 em: 8.15 pt at 7 pt."""
+    for name, pdf in starter_pdfs.items():
+        pages = _pages_of(pdf_pages(pdf), "3. Architecture")
+        boxes = subprocess.run(
+            ["pdftotext", "-bbox", "-f", str(pages[0]), "-l", str(pages[-1]), str(pdf), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        heights = [
+            float(y1) - float(y0)
+            for y0, y1 in re.findall(
+                r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" '
+                r'yMax="([\d.]+)">',
+                boxes,
+            )
+        ]
+        assert len(heights) > 3 * len(load_template(name).elements), name  # the diagram's text
+        assert min(heights) >= 7 * 1.164 - 0.05, (name, min(heights))
 
 
 @needs_pdf

@@ -10,7 +10,18 @@ import pytest
 
 from benchmarks.synthetic import synthetic_model
 from workbench import ThreatModel
-from workbench.layout import CELL_H, CELL_W, Layout, layout
+from workbench.layout import (
+    CELL_H,
+    CELL_W,
+    GLOBAL_EXACT,
+    Layout,
+    auto_positions,
+    boxes_around,
+    crossings,
+    drawing,
+    layout,
+    segment_crossings,
+)
 from workbench.model.references import boundary_chain
 from workbench.starters import load_template, names
 
@@ -151,3 +162,155 @@ def test_starters_store_their_layout(name: str) -> None:
     for e in model.elements:
         assert e.position is not None, e.id
         assert (e.position.x, e.position.y) == tuple(round(v) for v in expected[e.id]), e.id
+
+
+# ----------------------------------------------------------------- fewer crossings
+def test_crossings_counts_pairs_of_segments_that_cross() -> None:
+    """Straight segments between centres: an X crosses once; a shared end, parallel
+    segments or an end that touches the other segment do not cross; segments on one line
+    that overlap do (they hide each other)."""
+    a, b, c, d = (0.0, 0.0), (10.0, 10.0), (0.0, 10.0), (10.0, 0.0)
+    assert segment_crossings([(a, b), (c, d)]) == 1
+    assert segment_crossings([(a, b), (a, d)]) == 0  # shared end
+    assert segment_crossings([(a, c), (d, b)]) == 0  # parallel
+    assert segment_crossings([(a, b), ((5.0, 5.0), (10.0, 0.0))]) == 0  # touches
+    assert segment_crossings([(a, (10.0, 0.0)), ((5.0, 0.0), (20.0, 0.0))]) == 1  # overlap
+    assert segment_crossings([(a, (5.0, 0.0)), ((5.0, 0.0), (20.0, 0.0))]) == 0  # end to end
+    assert segment_crossings([(a, b), (c, d), ((0.0, 5.0), (10.0, 5.0))]) == 3  # through the X
+
+
+def test_crossings_of_a_model_count_each_pair_of_elements_once() -> None:
+    model = ThreatModel.model_validate(
+        {
+            "system": {"name": "x"},
+            "elements": [
+                {"id": i, "kind": "process", "name": i.upper()} for i in ("a", "b", "c", "d")
+            ],
+            "flows": [
+                {"id": "ab", "source": "a", "target": "b"},
+                {"id": "ba", "source": "b", "target": "a"},  # the same segment
+                {"id": "ab2", "source": "a", "target": "b"},
+                {"id": "cd", "source": "c", "target": "d"},
+            ],
+        }
+    )
+    square = {"a": (0.0, 0.0), "b": (10.0, 10.0), "c": (0.0, 10.0), "d": (10.0, 0.0)}
+    assert crossings(model, square) == 1
+    assert crossings(model, {k: v for k, v in square.items() if k != "d"}) == 0
+
+
+def test_untangling_crosses_less_than_the_plain_order_on_the_starters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """On every starter the layout crosses no more often than the plain order (by name,
+    then ID), and on at least two strictly less often."""
+    figures = {}
+    for name in names():
+        model = load_template(name)
+        plain = crossings(model, layout(model, untangle=False).positions)
+        untangled = crossings(model, layout(model).positions)
+        figures[name] = (plain, untangled)
+    with capsys.disabled():
+        print("\ncrossings, plain order -> untangled:")
+        for name, (plain, untangled) in figures.items():
+            print(f"  {name:22} {plain:3} -> {untangled:3}")
+    assert all(untangled <= plain for plain, untangled in figures.values()), figures
+    assert sum(untangled < plain for plain, untangled in figures.values()) >= 2, figures
+
+
+@pytest.mark.parametrize("name", names())
+def test_the_plain_order_keeps_the_same_containers(name: str) -> None:
+    """Untangling only reorders: the plain layout obeys the same rules, and each boundary
+    box keeps its size (columns and rows hold the same items)."""
+    model = load_template(name)
+    plain = layout(model, untangle=False)
+    check_containers(model, plain)
+    untangled = layout(model)
+    for bid, (x0, y0, x1, y1) in plain.boxes.items():
+        u = untangled.boxes[bid]
+        assert (u[2] - u[0]) * (u[3] - u[1]) <= (x1 - x0) * (y1 - y0) + 1, bid
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_never_more_crossings_than_the_plain_order(seed: int) -> None:
+    """With at most GLOBAL_EXACT flows the plain order is one of the candidates, counted
+    exactly."""
+    model = _nested(seed)
+    assert len(model.flows) <= GLOBAL_EXACT
+    plain = crossings(model, layout(model, untangle=False).positions)
+    assert crossings(model, layout(model).positions) <= plain
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nested_models_are_deterministic(seed: int) -> None:
+    model = _nested(seed)
+    first = layout(model)
+    assert first == layout(model)
+    assert first == layout(_nested(seed))  # a model built again the same way
+
+
+def test_a_large_model_lays_out_as_containers() -> None:
+    """Past the sizes that count crossings exactly (sampled counts, one extra pass)."""
+    model = synthetic_model(700)
+    result = layout(model)
+    check_containers(model, result)
+    assert result == layout(model)
+
+
+def test_elements_outside_every_boundary_lie_outside_every_box() -> None:
+    model = _nested(0)
+    result = layout(model)
+    loose = [e.id for e in model.elements if e.boundary is None]
+    assert loose
+    for eid in loose:
+        assert not any(_inside(result.positions[eid], box) for box in result.boxes.values())
+
+
+# ------------------------------------------------------------------ what views draw
+def test_boxes_around_the_layout_are_its_boxes() -> None:
+    for model in [load_template(n) for n in names()] + [_nested(1), synthetic_model(300)]:
+        result = layout(model)
+        assert boxes_around(model, result.positions) == result.boxes
+
+
+def test_drawing_follows_the_canvas_rule() -> None:
+    """No stored position: the layout. Every position stored: those. Some stored: the
+    stored ones, the others where the canvas puts them (below, by layer)."""
+    model = _nested(2)
+    bare = model.replace(elements=[e.model_copy(update={"position": None}) for e in model.elements])
+    assert drawing(bare) == layout(bare)
+    stored = load_template("rag_assistant")
+    shown = drawing(stored)
+    assert shown.positions == {
+        e.id: (e.position.x, e.position.y) for e in stored.elements if e.position
+    }
+    some = stored.replace(
+        elements=[
+            e.model_copy(update={"position": None}) if i % 3 == 0 else e
+            for i, e in enumerate(stored.elements)
+        ]
+    )
+    mixed = drawing(some)
+    placed = [e.position.y for e in some.elements if e.position is not None]
+    for e in some.elements:
+        if e.position is not None:
+            assert mixed.positions[e.id] == (e.position.x, e.position.y)
+        else:
+            assert mixed.positions[e.id][1] > max(placed)
+    assert mixed.boxes == boxes_around(some, mixed.positions)
+
+
+def test_auto_positions_are_the_canvas_auto_layout() -> None:
+    """The rule lives in workbench.layout; the canvas's own copy must agree with it."""
+    _payload = pytest.importorskip("widgets._payload")
+    stored = load_template("fraud_classifier")
+    some = stored.replace(
+        elements=[
+            e.model_copy(update={"position": None}) if i % 2 else e
+            for i, e in enumerate(stored.elements)
+        ]
+    )
+    for model in (stored, some):
+        for only_missing in (True, False):
+            expected = _payload.auto_layout(model, only_missing=only_missing)
+            assert auto_positions(model, only_missing=only_missing) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .diagram import has_graphviz, to_svg
+from .diagram import to_svg
 from .export.safehtml import Html, h_single, join, joined
 from .model import ThreatModel
 from .model.kinds import KINDS
@@ -27,7 +27,7 @@ def summary_text(model: ThreatModel) -> str:
 
 def summary_html(model: ThreatModel, *, diagram: bool = True) -> str:
     """An HTML summary table (built with :mod:`workbench.export.safehtml`: every user string
-    escaped) and, where Graphviz is present, the SVG diagram."""
+    escaped) and the SVG diagram (drawn as the canvas draws the model)."""
     s = model.system
     none = Html("&ndash;")
     rows: list[tuple[str, object]] = [
@@ -63,9 +63,9 @@ def summary_html(model: ThreatModel, *, diagram: bool = True) -> str:
         ),
     )
     parts: list[object] = [table]
-    if diagram and has_graphviz() and model.elements:
+    if diagram and model.elements:
         try:
-            svg = Html(_strip_xml_header(to_svg(model)))  # Graphviz escapes the labels
+            svg = Html(_strip_xml_header(to_svg(model)))  # the diagram escapes its text
             parts.append(h_single("div", svg, style="max-width:100%;overflow:auto"))
         except Exception as exc:
             parts.append(h_single("p", h_single("em", f"Diagram unavailable: {exc}")))

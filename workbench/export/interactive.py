@@ -6,7 +6,7 @@ removed, and a page that still names another host is refused. The page goes into
 report as ``<iframe sandbox="allow-scripts" srcdoc=...>``: its scripts run in an opaque
 origin that cannot reach the report, and the report's Content-Security-Policy (which the
 frame inherits) lets exactly these scripts run, by their SHA-256 hashes, and nothing load
-from anywhere (see :func:`allow_frame_scripts`). The PDF keeps the static Graphviz SVG.
+from anywhere (see :func:`allow_frame_scripts`). The PDF keeps the static SVG diagram.
 
 Labels and tooltips are plain text: pyvis writes them as JSON with ``<``, ``>`` and ``&``
 escaped, and vis-network shows string tooltips with ``innerText``.
@@ -21,6 +21,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..diagram import LAYER_FILL
+from ..layout import shown_positions
 from ..model.kinds import KINDS, DfdType
 from ..model.types import RISK_RANK
 from .safehtml import Html, h
@@ -88,8 +89,8 @@ def _tooltip(lines: list[str]) -> str:
 
 
 def network_page(model: ThreatModel, analysis: Analysis | None = None) -> str:
-    """The pyvis page (a whole HTML document) for ``model``; stored positions are kept and
-    physics is off, so the layout is the one drawn on the canvas."""
+    """The pyvis page (a whole HTML document) for ``model``; elements sit where the canvas
+    shows them (:func:`workbench.layout.shown_positions`) and physics is off."""
     try:
         from pyvis.network import Network
     except ImportError as exc:  # pragma: no cover - pyvis ships with the export extra
@@ -99,16 +100,13 @@ def network_page(model: ThreatModel, analysis: Analysis | None = None) -> str:
     net = Network(height="520px", width="100%", directed=True, cdn_resources="in_line")
     boundaries = {b.id: b for b in model.boundaries}
     findings = _open_findings(analysis)
-    for i, e in enumerate(model.elements):
+    shown = shown_positions(model)
+    for e in model.elements:
         info = KINDS[e.kind]
         boundary = boundaries.get(e.boundary) if e.boundary else None
         count, worst = findings.get(e.id, (0, ""))
-        pos = e.position
-        extra: dict[str, Any] = (
-            {"x": pos.x, "y": pos.y}
-            if pos is not None
-            else {"x": 220 * (i % 6), "y": 140 * (i // 6)}
-        )
+        x, y = shown[e.id]
+        extra: dict[str, Any] = {"x": x, "y": y}
         net.add_node(
             e.id,
             label=e.name,

@@ -43,7 +43,7 @@ from ..safehtml import (
     text,
     yes_no,
 )
-from .architecture import DIAGRAM_BOX_MM, best_svg, svg_size
+from .architecture import DIAGRAM_BOX_MM, report_diagram, svg_size
 from .build import SECTIONS, ReportBuilder, analyse, build_report
 from .causes import CAUSES, GROUP_COLUMNS
 from .context import (
@@ -112,7 +112,6 @@ __all__ = [
     "ReportOptions",
     "Section",
     "analyse",
-    "best_svg",
     "build_report",
     "bullets",
     "catalog_fingerprint",
@@ -123,6 +122,7 @@ __all__ = [
     "link_notebook",
     "model_fingerprint",
     "model_from_notebook",
+    "report_diagram",
     "report_notebook",
     "risk_badge",
     "safe_url",

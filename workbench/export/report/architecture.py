@@ -1,12 +1,18 @@
-"""Section 3, architecture: the diagram (Graphviz SVG shown as an image), and on
-request the interactive view."""
+"""Section 3, architecture: the diagram (SVG shown as an image), the key to its numbered
+flows, and on request the interactive view.
+
+The diagram is :func:`workbench.diagram.diagram`: the canvas's picture (the layout's
+positions and boundary boxes, or the model's stored positions), fitted to
+:data:`DIAGRAM_BOX_MM` with no text under 7 pt. The SVG's own size is within that box, so
+the page shows it at its natural size (the style sheet only ever shrinks it) and prints
+every label at 7 pt or more.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from ...diagram import has_graphviz, to_svg
+from ...diagram import Diagram, diagram
 from ...model import ThreatModel
 from ..interactive import InteractiveDiagramError, interactive_frame
 from ..safehtml import Html, h, join, svg_data_uri
@@ -15,66 +21,76 @@ from .context import ReportContext
 _SVG_SIZE = re.compile(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"')
 DIAGRAM_BOX_MM = (267.0, 128.0)
 """Room for the diagram on a landscape A4 page (Letter is close), in millimetres."""
+MM_PT = 72 / 25.4
+"""Points per millimetre."""
 
 
 def svg_size(svg: str) -> tuple[float, float] | None:
-    """Width and height (pt) that Graphviz wrote on the ``<svg>`` element."""
+    """Width and height (pt) written on the ``<svg>`` element."""
     m = _SVG_SIZE.search(svg[:2000])
     return (float(m.group(1)), float(m.group(2))) if m else None
 
 
-def best_svg(model: ThreatModel, to_svg: Callable[..., str]) -> str:
-    """The diagram laid out left-to-right or, when that is much wider than the page
-    allows, top-to-bottom: whichever fits the landscape page at the larger scale."""
-    wide = to_svg(model, rankdir="LR")
-    size = svg_size(wide)
-    box_w, box_h = DIAGRAM_BOX_MM
-    if size is None or size[0] / max(size[1], 1.0) < 1.5 * box_w / box_h:
-        return wide
-    tall = to_svg(model, rankdir="TB")
-    other = svg_size(tall)
-    if other is None:
-        return wide
-
-    def scale(s: tuple[float, float]) -> float:
-        return min(box_w / s[0], box_h / s[1])
-
-    return tall if scale(other) > scale(size) else wide
+def report_diagram(model: ThreatModel) -> Diagram:
+    """The model's diagram fitted to :data:`DIAGRAM_BOX_MM`."""
+    return diagram(model, fit=(DIAGRAM_BOX_MM[0] * MM_PT, DIAGRAM_BOX_MM[1] * MM_PT))
 
 
 def render(ctx: ReportContext) -> Html:
-    """The diagram with its legend (and the interactive view when asked for), or why there is
-    none."""
-    legend = h(
-        "p",
-        "Boxes are external entities, ellipses processes, cylinders data stores; "
-        "colours mark the layer (blue data, violet model, green deployment); dashed "
-        "frames are trust boundaries, red when untrusted. Arrows are data flows.",
-        class_="legend",
-    )
+    """The diagram with its legend and flow key (and the interactive view when asked for),
+    or why there is none."""
     if not ctx.options.diagram:
         return h("p", "Diagram left out on request.", class_="empty")
     if not ctx.model.elements:
         return h("p", "The model has no elements yet.", class_="empty")
-    if not has_graphviz():
-        return h(
-            "p",
-            "Diagram unavailable: Graphviz's dot is not installed (apt-get install graphviz).",
-            class_="warning",
-        )
     try:
-        svg = best_svg(ctx.model, to_svg)
-    except Exception as exc:  # a broken dot install must not lose the report
+        drawn = report_diagram(ctx.model)
+    except Exception as exc:  # a broken diagram must not lose the report
         return h("p", f"Diagram unavailable: {exc}", class_="warning")
+    notes = {
+        "names": "Arrows are data flows, labelled with their names.",
+        "numbers": "Arrows are data flows; their numbers are listed below the diagram.",
+        "none": "Arrows are data flows (too many to label at this size: section 4 lists them all).",
+    }
+    legend = h(
+        "p",
+        "Boxes are external entities, ellipses processes, cylinders data stores; "
+        "colours mark the layer (blue data, violet model, green deployment); dashed "
+        "frames are trust boundaries, red when untrusted. ",
+        notes[drawn.labels],
+        " Elements sit where the canvas shows them.",
+        class_="legend",
+    )
     img = h(
         "img",
-        src=svg_data_uri(svg),
+        src=svg_data_uri(drawn.svg),
         alt=f"Architecture of {ctx.model.system.name}: {len(ctx.model.elements)} elements and "
         f"{len(ctx.model.flows)} data flows",
         class_="diagram",
     )
     figure = h("figure", img, h("figcaption", legend), class_="diagram")
-    return join(figure, _interactive(ctx)) if ctx.options.interactive_diagram else figure
+    parts = [figure, _key(ctx, drawn)]
+    if ctx.options.interactive_diagram:
+        parts.append(_interactive(ctx))
+    return join(parts)
+
+
+def _key(ctx: ReportContext, drawn: Diagram) -> Html:
+    """The numbered flows: number, name, from and to."""
+    if drawn.labels != "numbers":
+        return Html("")
+    names = {e.id: e.name for e in ctx.model.elements}
+    items = [
+        h(
+            "li",
+            f.name or "(no name)",
+            h("span", f" \u2014 {names[f.source]} \u2192 {names[f.target]}", class_="sub"),
+            value=drawn.numbers[f.id],
+        )
+        for f in ctx.model.flows
+        if f.id in drawn.numbers
+    ]
+    return h("ol", items, class_="flow-key", aria_label="Data flows by number")
 
 
 def _interactive(ctx: ReportContext) -> Html:

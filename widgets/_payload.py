@@ -15,14 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.engine import Analysis
+from workbench.layout import LAYER_ORDER as _LAYOUT_LAYER_ORDER
 from workbench.model import KINDS, DfdType, Layer, ThreatModel
 from workbench.model.types import RISK_RANK
 
 Item = dict[str, Any]
 """One node, edge or boundary as JSON."""
 
-LAYER_ORDER: tuple[Layer, ...] = (Layer.DATA, Layer.MODEL, Layer.DEPLOYMENT, Layer.GENERIC)
-"""Columns of the automatic layout, left to right."""
+LAYER_ORDER: tuple[Layer, ...] = _LAYOUT_LAYER_ORDER
+"""Columns of the automatic layout, left to right (:data:`workbench.layout.LAYER_ORDER`)."""
 
 LAYER_LABELS: dict[str, str] = {
     "data": "Data",
@@ -31,10 +32,6 @@ LAYER_LABELS: dict[str, str] = {
     "generic": "Generic",
 }
 
-COLUMN_WIDTH = 260.0
-"""Horizontal distance between the layer columns of the automatic layout."""
-ROW_HEIGHT = 100.0
-"""Vertical distance between two elements of one column in the automatic layout."""
 
 SHAPES: dict[DfdType, str] = {
     DfdType.EXTERNAL_ENTITY: "box",
@@ -137,29 +134,13 @@ def palette() -> list[Item]:
 
 
 def auto_layout(model: ThreatModel, *, only_missing: bool = True) -> dict[str, tuple[float, float]]:
-    """Positions for elements, left to right by layer (data, model, deployment, generic).
+    """Positions for elements: :func:`workbench.layout.auto_positions`, the one rule every
+    view uses (a new layout of the whole model with ``only_missing=False``, the
+    Auto-layout button, or for a model without any stored position; otherwise only the
+    elements without one, placed below every stored one)."""
+    from workbench.layout import auto_positions
 
-    A new layout of the whole model (``only_missing=False``, the Auto-layout button) or of
-    a model without any stored position is :func:`workbench.layout.layout`: trust
-    boundaries as containers that nest and never overlap, the same picture in every view.
-    Otherwise only elements without a stored position are placed, below every stored one,
-    so the result does not depend on where placed elements sit once they are all placed;
-    within a column they are grouped by trust boundary, then sorted by name."""
-    if not only_missing or all(e.position is None for e in model.elements):
-        from workbench.layout import layout
-
-        return layout(model).positions
-    todo = [e for e in model.elements if e.position is None]
-    placed = [e.position.y for e in model.elements if e.position is not None]
-    top = max(placed) + 2 * ROW_HEIGHT if placed else 0.0
-    columns: dict[Layer, list[tuple[str, str, str]]] = defaultdict(list)
-    for e in todo:
-        columns[KINDS[e.kind].layer].append((e.boundary or "", e.name.casefold(), e.id))
-    positions: dict[str, tuple[float, float]] = {}
-    for col, layer in enumerate(LAYER_ORDER):
-        for row, (_, _, element_id) in enumerate(sorted(columns[layer])):
-            positions[element_id] = (col * COLUMN_WIDTH, top + row * ROW_HEIGHT)
-    return positions
+    return auto_positions(model, only_missing=only_missing)
 
 
 @dataclass(frozen=True)

@@ -307,3 +307,41 @@ def test_incremental_equals_full_on_trust_and_control_edits(seed: int) -> None:
         assert got.crown_jewels == want.crown_jewels, f"edit {i}"
         assert got.attack_paths == want.attack_paths, f"edit {i}"
         assert got.groups == want.groups, f"edit {i}"
+
+
+def test_adding_and_removing_an_unconnected_element_reuses_influence(catalog: Catalog) -> None:
+    """The canvas adds an element before it is connected: outsiders' influence cannot
+    reach it or pass through it, so the analyzer keeps the influence it had (the edit
+    took 0.5 s at 2,000 elements without that) — unless the new element lets outsiders'
+    content in itself (untrusted, or accepting it), which the full analysis must match."""
+    m = synthetic_model(80, seed=3)
+    inc = Analyzer(catalog)
+    before = inc.analyze(m)
+    edits: list[tuple[Element, bool]] = [
+        (Element(id="g1", kind="guardrail", name="New guardrail"), True),
+        (Element(id="s1", kind="vector_store", name="New store", boundary="b0"), True),
+        (
+            Element(
+                id="u1",
+                kind="process",
+                name="Inbox",
+                properties={"accepts_untrusted_content": True},
+            ),
+            False,
+        ),
+        (Element(id="x1", kind="user", name="Visitor", boundary="internet"), False),
+    ]
+    for element, inert in edits:
+        m = m.add_element(element)
+        got = inc.update(m)
+        want = Analyzer(catalog).analyze(m)
+        assert got.findings == want.findings, element.id
+        assert got.attack_paths == want.attack_paths, element.id
+        assert got.groups == want.groups, element.id
+        reused = got._facts.influence() is before._facts.influence()
+        assert reused is inert, element.id
+        before = got
+    for element_id in ("g1", "u1"):
+        m = m.remove_element(element_id)
+        got = inc.update(m)
+        assert got.findings == Analyzer(catalog).analyze(m).findings, element_id

@@ -109,7 +109,7 @@ class Redo:
 
 def adopt(facts: Facts, old: Facts, edit: Edit) -> None:
     """Let ``facts`` reuse what ``old`` computed and the edit cannot have changed."""
-    if edit.keeps(_INFLUENCE_FIELDS, _INFLUENCE_FLOW_FIELDS):
+    if edit.keeps(_INFLUENCE_FIELDS, _INFLUENCE_FLOW_FIELDS, allow=edit.isolated_inert()):
         facts.adopt_influence(old)  # the edit cannot move outsiders' content
     if edit.keeps(_SHAPE_FIELDS, _SHAPE_FLOW_FIELDS):
         facts.adopt_shape(old)  # nor change what lies near what
@@ -129,12 +129,21 @@ class Edit:
         self.elements = _differing(old.elements, new.elements)
         self.flows = set() if old.flows is new.flows else _differing(old.flows, new.flows)
 
-    def keeps(self, element_fields: tuple[str, ...], flow_fields: tuple[str, ...]) -> bool:
+    def keeps(
+        self,
+        element_fields: tuple[str, ...],
+        flow_fields: tuple[str, ...],
+        *,
+        allow: frozenset[str] = frozenset(),
+    ) -> bool:
         """Whether every changed element and flow exists before and after and keeps
-        these fields (element fields may be properties)."""
+        these fields (element fields may be properties). ``allow``: elements that may be
+        added or removed all the same."""
         for eid in self.elements:
             a, b = self.old.elements.get(eid), self.new.elements.get(eid)
             if a is None or b is None:
+                if eid in allow:
+                    continue
                 return False
             if any(_field(a, n) != _field(b, n) for n in element_fields):
                 return False
@@ -145,6 +154,29 @@ class Edit:
             if any(getattr(fa, n) != getattr(fb, n) for n in flow_fields):
                 return False
         return True
+
+    def isolated_inert(self) -> frozenset[str]:
+        """Elements added or removed without a flow, in a model without other flow
+        changes, that let no outsider's content in (not untrusted, not accepting it): the
+        canvas's "add an element" before it is connected. Outsiders' influence cannot
+        reach them or pass through them, so it stays as it was."""
+        if self.flows:
+            return frozenset()
+        out = set()
+        for eid in self.elements:
+            a, b = self.old.elements.get(eid), self.new.elements.get(eid)
+            if (a is None) == (b is None):
+                continue  # changed, not added or removed
+            facts, e = (self.new, b) if b is not None else (self.old, a)
+            if e is None or (
+                facts.graph.succ.get(eid)
+                or facts.graph.pred.get(eid)
+                or facts.graph.is_untrusted(eid)
+                or e.properties.accepts_untrusted_content
+            ):
+                continue
+            out.add(eid)
+        return frozenset(out)
 
 
 def _field(element: Element, name: str) -> object:

@@ -125,6 +125,10 @@ def _numbered(model: ThreatModel, base: str) -> tuple[str, int]:
 
 # ----------------------------------------------------------------------------- edits
 def _add_element(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
+    """A new element of ``kind`` at ``x``, ``y`` (in ``boundary``, if given). Optional
+    ``positions`` move other elements in the same edit: those the canvas pushes aside to
+    keep its container rules. Elements still placed automatically are pinned where they
+    are shown, so that placing one does not rearrange the others."""
     kind = _text(msg, "kind")
     if kind not in KINDS:
         raise EditError(f"'{kind}' is not an element kind")
@@ -139,7 +143,9 @@ def _add_element(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
         boundary=boundary,
         position=Position(x=x, y=y),
     )
-    return EditResult(model.add_element(element), select=[element_id])
+    moved = _positions(model, msg) if "positions" in msg else {}
+    pinned = _moved_and_pinned(model, moved)
+    return EditResult(pinned.add_element(element), select=[element_id])
 
 
 def _positions(model: ThreatModel, msg: Mapping[str, Any]) -> dict[str, Position]:
@@ -178,7 +184,20 @@ def _move(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
     still placed automatically are pinned where they are shown, so the drawing stays as
     the user sees it."""
     moved = _positions(model, msg)
-    dropped = _dropped_into(msg, moved)
+    return EditResult(_moved_and_pinned(model, moved, _dropped_into(msg, moved)))
+
+
+def _moved_and_pinned(
+    model: ThreatModel,
+    moved: Mapping[str, Position],
+    dropped: Mapping[str, str | None] | None = None,
+) -> ThreatModel:
+    """``model`` with ``moved`` elements at their new positions (and those in ``dropped``
+    in their new boundary), and every element still placed automatically pinned where it
+    is shown. Unchanged (the same object) when there is nothing to do."""
+    dropped = dropped or {}
+    if all(e.position is not None for e in model.elements) and not moved:
+        return model
     shown = auto_layout(model)
     elements = []
     for e in model.elements:
@@ -192,7 +211,7 @@ def _move(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
             x, y = shown[e.id]
             update["position"] = Position(x=x, y=y)
         elements.append(e.model_copy(update=update) if update else e)
-    return EditResult(model.replace(elements=elements))
+    return model.replace(elements=elements)
 
 
 def _layout(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
@@ -305,7 +324,10 @@ def _add_boundary(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
 
     The new boundary nests inside the innermost boundary that held every member and takes
     its trust level; when there is none it is a top-level boundary with the schema's
-    default trust (``trusted``). ``name`` and ``trust`` may be given."""
+    default trust (``trusted``). ``name`` and ``trust`` may be given, and ``positions``
+    move elements in the same edit (those the canvas pushes out of the new region, or
+    aside, to keep its container rules). Elements still placed automatically are pinned
+    where they are shown: the new boundary does not rearrange the drawing."""
     members = _ids(msg, "members")
     if not members:
         raise EditError("select the elements the new trust boundary should contain")
@@ -313,6 +335,7 @@ def _add_boundary(model: ThreatModel, msg: Mapping[str, Any]) -> EditResult:
     missing = [m for m in members if m not in current]
     if missing:
         raise EditError(f"'{missing[0]}' is not an element")
+    model = _moved_and_pinned(model, _positions(model, msg) if "positions" in msg else {})
     boundary_id, n = _new_boundary_id(model)
     parent = _enclosing(model, [current[m] for m in members])
     fields: dict[str, Any] = {

@@ -21,6 +21,10 @@ The widget holds the :class:`~workbench.ThreatModel` in a trait that is *not* sy
   history holds previous models, which are immutable, so a step costs little memory.
 - :attr:`Canvas.highlight` (IDs of elements and flows, e.g. an attack path through
   :meth:`Canvas.highlight_path`) emphasises those and dims the rest of the drawing.
+- :attr:`Canvas.collapsed` (trust boundary IDs; :meth:`Canvas.collapse`,
+  :meth:`Canvas.expand`, or the canvas's own controls) draws each of those boundaries as
+  one node, its flows to the outside bundled. A view state: it never changes the model
+  and is no undo step; it lasts while the boundary exists.
 
 The front end lives in ``widgets/js/src/canvas.js`` and is bundled, with vis-network,
 into ``widgets/static/canvas.js`` so that installing the package needs no Node.
@@ -91,6 +95,11 @@ class Canvas(anywidget.AnyWidget):
     highlight = traitlets.List(traitlets.Unicode()).tag(sync=True)
     """IDs of elements and flows to emphasise (an attack path, say); everything else is
     dimmed. Empty: the normal drawing."""
+    collapsed = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """IDs of the trust boundaries drawn collapsed: one node each, labelled with the
+    boundary's name and member count, in place of everything the boundary holds, and one
+    bundled edge per outside element and direction for their flows. View state only (not
+    part of the model, not an undo step); a boundary that no longer exists is dropped."""
     can_undo = traitlets.Bool(False).tag(sync=True)
     """Whether :meth:`undo` has a step to undo (read-only: the toolbar follows it)."""
     can_redo = traitlets.Bool(False).tag(sync=True)
@@ -154,6 +163,10 @@ class Canvas(anywidget.AnyWidget):
             kept = [i for i in self.selection if i in ids]
             if kept != self.selection:
                 self.selection = kept
+            boundaries = {b.id for b in self.model.boundaries}
+            folded = [b for b in self.collapsed if b in boundaries]
+            if folded != self.collapsed:
+                self.collapsed = folded
 
     @traitlets.observe("analysis")
     def _analysis_changed(self, change: dict[str, Any]) -> None:
@@ -275,6 +288,21 @@ class Canvas(anywidget.AnyWidget):
     def clear_highlight(self) -> None:
         """Draw everything normally again."""
         self.highlight = []
+
+    # ----------------------------------------------------------------- collapsed boundaries
+    def collapse(self, *boundary_ids: str) -> None:
+        """Draw these trust boundaries collapsed (see :attr:`collapsed`); ``KeyError`` for
+        an ID that is not a boundary of the model."""
+        known = {b.id for b in self.model.boundaries}
+        for boundary_id in boundary_ids:
+            if boundary_id not in known:
+                raise KeyError(boundary_id)
+        self.collapsed = list(dict.fromkeys([*self.collapsed, *boundary_ids]))
+
+    def expand(self, *boundary_ids: str) -> None:
+        """Draw these trust boundaries expanded again (all of them when none is given)."""
+        gone = set(boundary_ids)
+        self.collapsed = [b for b in self.collapsed if gone and b not in gone]
 
     # ----------------------------------------------------------------- browser side
     def _on_front_end_msg(self, _widget: object, content: object, _buffers: object) -> None:

@@ -12,6 +12,8 @@
 //   edits.js      edit messages sent to Python
 //   selection.js  selection bookkeeping between vis-network and the `selection` trait
 //   regions.js    boundary regions, hit tests, what a drag changes, the container rules
+//   labels.js     which labels a zoom level draws, where flow labels go, hover labels
+//   collapse.js   collapsed boundaries: what is hidden, the nodes and bundles shown
 //   keys.js       which keys the canvas takes, and what they do
 //   options.js    vis-network options
 //   dom.js        toolbar, palette, stage elements and the notice line
@@ -22,21 +24,33 @@
 
 import { DataSet, Network } from "vis-network/standalone";
 import "./canvas.css";
+import {
+  collapseTarget, collapseView, expandProxyMoves, isVirtual, proxyBoundary, proxyId, virtualLook,
+  visBundle, visProxy,
+} from "./collapse.js";
 import { buildView, fillPalette, keepEventsIn, noticeLine, openEditor, pressKind } from "./dom.js";
-import { drawBadges, drawRegions } from "./draw.js";
+import { drawBadges, drawEdgeLabels, drawHoverLabel, drawRegions } from "./draw.js";
 import * as edits from "./edits.js";
 import { testHooks } from "./hooks.js";
 import { canvasAction, editorAction, historyKey, staysInCanvas } from "./keys.js";
+import {
+  BADGE_ROOM, EDGE_FONT_SIZE, HOVER_FONT_PX, along, collisions, hoverLabel, labelHit, labelLevel, levelChange,
+  levelName, nodeLabelThreshold, placeLabels, shortLabel,
+} from "./labels.js";
 import { networkOptions } from "./options.js";
-import { badgeColour, lookOf, visEdge, visNode } from "./payload.js";
+import { FONT, badgeColour, lookOf, visEdge, visNode } from "./payload.js";
 import {
   boundaryAt, boundaryDragChanges, boundaryMembers, computeRegions, dragChanges, extentOf, labelAt,
-  midpoint, resolveOverlaps,
+  midpoint, newBoundaryChanges, placementChanges, resolveOverlaps, toggleAt,
 } from "./regions.js";
 import { findElement, sameIds, selectedIds, splitSelection } from "./selection.js";
 import { applyPatch, applyReset, isStale, statusText } from "./sync.js";
 
 const NOTICE_MS = 10000;
+const NO_COLLAPSE = collapseView([], [], [], new Set());
+// Expected box of a new element while its real one is unknown (vis-network measures it
+// once drawn): a wide two-line box, so that nothing is pushed too little.
+const FALLBACK_EXTENT = { left: -90, top: -30, right: 90, bottom: 30 };
 
 function render({ model, el }) {
   const started = performance.now();
@@ -54,9 +68,23 @@ function render({ model, el }) {
   let boundaryDrag = null; // a boundary dragged by its label: {id, from, origin, frame}
   let selectedBoundary = null; // boundary whose label was clicked (not an element or flow)
   let emphasis = new Set(model.get("highlight") || []); // highlighted IDs (an attack path); empty: draw normally
+  let level = labelLevel(1); // which labels the zoom level draws (labels.js)
+  let hovered = null; // {kind: "node" | "edge", id} under the pointer
+  let placed = new Map(); // flow labels as drawn: id -> {x, y, w, h}
+  let obstacles = []; // what they were kept clear of
+  let labelsDirty = true; // something moved or changed: place the flow labels again
+  const widths = new Map(); // measured label widths by text
+  let folded = NO_COLLAPSE; // collapsed boundaries: what is hidden (collapse.js collapseView)
+  let proxies = new Map(); // drawn nodes standing for collapsed boundaries, by ID
+  let bundles = new Map(); // drawn edges standing for bundled flows, by ID
 
-  const toNode = (n) => visNode(n, lookOf(emphasis, n.id));
-  const toEdge = (e) => visEdge(e, lookOf(emphasis, e.id));
+  const labelScaling = () => ({ label: { drawThreshold: nodeLabelThreshold(level) } });
+  const toNode = (n) => (n.proxy
+    ? { ...visProxy(n, virtualLook(emphasis, n)), hidden: false, scaling: labelScaling() }
+    : { ...visNode(n, lookOf(emphasis, n.id)), hidden: folded.hiddenNodes.has(n.id), scaling: labelScaling() });
+  const toEdge = (e) => (e.bundle
+    ? { ...visBundle(e, virtualLook(emphasis, e)), hidden: false }
+    : { ...visEdge(e, lookOf(emphasis, e.id)), hidden: folded.hiddenEdges.has(e.id) });
   const items = { nodes, edges, toNode, toEdge };
   const send = edits.sender(model);
 
@@ -71,8 +99,9 @@ function render({ model, el }) {
     fit: () => fit(),
     layout: () => send({ op: "layout" }),
     find: (query) => findAndCentre(query),
+    collapse: () => toggleCollapse(),
   }, model.get("height"));
-  const { root, status, hint, flowBtn, undoBtn, redoBtn, palette, graph, notice, editor } = view;
+  const { root, status, hint, flowBtn, undoBtn, redoBtn, collapseBtn, palette, graph, notice, editor } = view;
   el.append(root);
   fillPalette(palette, model.get("palette"), (item) => startPlacing(item));
   const { show: showNotice, hide: hideNotice, dispose: disposeNotice } =
@@ -86,9 +115,12 @@ function render({ model, el }) {
   // ------------------------------------------------------------------ network
   const network = new Network(graph, { nodes, edges }, networkOptions((data, callback) => {
     callback(null); // Python adds it (or refuses) and answers with a patch
-    act(edits.addFlow(data.from, data.to));
+    if (isVirtual(data.from) || isVirtual(data.to)) showNotice(edits.NOTICES.collapsedEnd);
+    else act(edits.addFlow(data.from, data.to));
     if (flowMode) setTimeout(() => flowMode && network.addEdgeMode(), 0);
   }));
+  const dirty = () => { labelsDirty = true; };
+  for (const ds of [nodes, edges]) ds.on("*", dirty);
 
   // ------------------------------------------------------------------ state from Python
   function reset(msg) {
@@ -108,12 +140,16 @@ function render({ model, el }) {
   }
 
   function afterChange() {
-    root.dataset.nodeCount = String(nodes.length);
-    root.dataset.edgeCount = String(edges.length);
+    refreshCollapsed();
+    const elementCount = nodes.length - proxies.size;
+    const flowCount = edges.length - bundles.size;
+    root.dataset.nodeCount = String(elementCount);
+    root.dataset.edgeCount = String(flowCount);
     root.dataset.boundaryCount = String(boundaries.length);
     if (selectedBoundary && !boundaries.some((b) => b.id === selectedBoundary)) selectBoundary(null);
     root.dataset.rev = String(rev);
-    status.textContent = statusText(nodes.length, edges.length);
+    status.textContent = statusText(elementCount, flowCount);
+    labelsDirty = true;
     applySelection();
     if (flowMode) network.addEdgeMode();
     if (!fitted) fit();
@@ -127,19 +163,29 @@ function render({ model, el }) {
     else if (msg.op === "patch") patch(msg);
     else if (msg.op === "refused") {
       if (msg.restore && msg.restore.length) nodes.update(msg.restore.map(toNode));
+      for (const p of proxies.values()) nodes.update(toNode(p)); // a dragged proxy goes back
       showNotice(msg.reason);
     } else if (msg.op === "done") hideNotice();
   }
   model.on("msg:custom", onMessage);
 
   // ------------------------------------------------------------------ selection
+  // vis-network's selection without the canvas's own items (proxies and bundles): what
+  // the `selection` trait and the edits are about.
+  function modelSelection() {
+    const sel = network.getSelection();
+    return { nodes: sel.nodes.filter((id) => !isVirtual(id)), edges: sel.edges.filter((id) => !isVirtual(id)) };
+  }
+
   function applySelection() {
     const wanted = model.get("selection") || [];
-    if (sameIds(selectedIds(network.getSelection()), wanted)) return;
+    if (sameIds(selectedIds(modelSelection()), wanted)) return;
+    const drawn = (ds) => (id) => { const item = ds.get(id); return item && !item.hidden; };
     network.setSelection(
-      splitSelection(wanted, (id) => nodes.get(id), (id) => edges.get(id)),
+      splitSelection(wanted, drawn(nodes), drawn(edges)),
       { unselectAll: true, highlightEdges: false },
     );
+    updateCollapseButton();
   }
   model.on("change:selection", applySelection);
 
@@ -147,8 +193,9 @@ function render({ model, el }) {
     // While placing an element or drawing a flow, Python selects the result itself:
     // sending the intermediate selection would only make it refresh its panels twice.
     if (placing || flowMode) return;
-    const ids = selectedIds(network.getSelection());
-    if (ids.length) selectBoundary(null);
+    updateCollapseButton();
+    const ids = selectedIds(modelSelection());
+    if (network.getSelection().nodes.length || ids.length) selectBoundary(null);
     if (!sameIds(ids, model.get("selection") || [])) {
       model.set("selection", ids);
       model.save_changes();
@@ -160,12 +207,13 @@ function render({ model, el }) {
 
   // The search box: select the element found and centre it at full size.
   function findAndCentre(query) {
-    const id = findElement(query, nodes.get());
+    const id = findElement(query, nodes.get({ filter: (n) => !isVirtual(n.id) }));
     if (!id) {
       showNotice(`No element matches "${String(query).trim().slice(0, 60)}".`);
       return;
     }
     hideNotice();
+    if (folded.hiddenNodes.has(id)) expandAround(id); // found inside a collapsed boundary
     network.setSelection({ nodes: [id], edges: [] }, { unselectAll: true, highlightEdges: false });
     network.focus(id, { scale: 1, animation: { duration: 250, easingFunction: "easeInOutQuad" } });
     selectionChanged();
@@ -176,6 +224,7 @@ function render({ model, el }) {
     selectedBoundary = id;
     if (id) root.dataset.selectedBoundary = id;
     else delete root.dataset.selectedBoundary;
+    updateCollapseButton();
     network.redraw();
   }
 
@@ -197,6 +246,97 @@ function render({ model, el }) {
     network.redraw();
   }
   model.on("change:highlight", applyHighlight);
+
+  // ------------------------------------------------------------------ collapsed boundaries
+  // The `collapsed` trait (boundary IDs) is view state: Python never records it as an
+  // edit. Each collapsed boundary is drawn as one node (a proxy) in place of what it
+  // holds; its flows to the outside as one bundled edge per drawn source and target.
+  const collapsedIds = () => (model.get("collapsed") || []).filter((id) => boundaries.some((b) => b.id === id));
+
+  // Hide and show model items, and add, update or remove proxies and bundles, to match
+  // the trait. Costs nothing while nothing is (or was) collapsed.
+  function refreshCollapsed() {
+    const wanted = new Set(collapsedIds());
+    root.dataset.collapsed = [...wanted].sort().join(" ");
+    if (!wanted.size && !proxies.size && !bundles.size && !folded.hiddenNodes.size && !folded.hiddenEdges.size) return;
+    const raws = (ds) => ds.get({ filter: (item) => !isVirtual(item.id) }).map((item) => item.raw);
+    const before = folded;
+    folded = collapseView(boundaries, raws(nodes), raws(edges), wanted);
+    const nextProxies = new Map(folded.proxies.map((p) => [p.id, p]));
+    const nextBundles = new Map(folded.bundles.map((b) => [b.id, b]));
+    const gone = (now, next) => [...now.keys()].filter((id) => !next.has(id));
+    edges.remove(gone(bundles, nextBundles));
+    nodes.remove(gone(proxies, nextProxies));
+    // flags of model items whose hiding changed (and that are still drawn)
+    const flags = (ds, was, is) => [...new Set([...was, ...is])]
+      .filter((id) => was.has(id) !== is.has(id) && ds.get(id))
+      .map((id) => ({ id, hidden: is.has(id) }));
+    nodes.update([...flags(nodes, before.hiddenNodes, folded.hiddenNodes), ...folded.proxies.map(toNode)]);
+    edges.update([...flags(edges, before.hiddenEdges, folded.hiddenEdges), ...folded.bundles.map(toEdge)]);
+    proxies = nextProxies;
+    bundles = nextBundles;
+    // nothing hidden stays selected
+    const sel = network.getSelection();
+    const keep = (ids, hidden, drawn) => ids.filter((id) => !hidden.has(id) && (!isVirtual(id) || drawn.has(id)));
+    const nodesKept = keep(sel.nodes, folded.hiddenNodes, proxies);
+    const edgesKept = keep(sel.edges, folded.hiddenEdges, bundles);
+    if (nodesKept.length !== sel.nodes.length || edgesKept.length !== sel.edges.length) {
+      network.setSelection({ nodes: nodesKept, edges: edgesKept }, { unselectAll: true, highlightEdges: false });
+    }
+    labelsDirty = true;
+  }
+
+  function setCollapsed(ids) {
+    model.set("collapsed", [...new Set(ids)]);
+    model.save_changes();
+    applyCollapsed();
+  }
+
+  function applyCollapsed() {
+    refreshCollapsed();
+    updateCollapseButton();
+    network.redraw();
+  }
+  model.on("change:collapsed", applyCollapsed);
+
+  function collapse(id) {
+    if (selectedBoundary === id) selectBoundary(null);
+    setCollapsed([...collapsedIds(), id]);
+    if (proxies.has(proxyId(id))) {
+      network.setSelection({ nodes: [proxyId(id)], edges: [] }, { unselectAll: true, highlightEdges: false });
+      selectionChanged();
+    }
+  }
+
+  function expand(ids) {
+    setCollapsed(collapsedIds().filter((id) => !ids.includes(id)));
+    network.unselectAll();
+    selectionChanged();
+    if (ids.length === 1) selectBoundary(ids[0]);
+  }
+
+  // Expand every collapsed boundary that hides an element.
+  function expandAround(id) {
+    const parent = new Map(boundaries.map((b) => [b.id, b.parent]));
+    const chain = [];
+    for (let b = nodes.get(id).raw.boundary; b && chain.length < 64; b = parent.get(b)) chain.push(b);
+    setCollapsed(collapsedIds().filter((b) => !chain.includes(b)));
+  }
+
+  // The toolbar's Collapse button and the C key.
+  function toggleCollapse() {
+    const target = collapseTarget(network.getSelection(), selectedBoundary,
+      (id) => (nodes.get(id) ? nodes.get(id).raw.boundary || null : null),
+      (b) => (boundaries.find((x) => x.id === b) || {}).parent || null);
+    if (target.notice) showNotice(target.notice);
+    else if (target.expand) expand(target.expand);
+    else collapse(target.collapse);
+  }
+
+  function updateCollapseButton() {
+    const proxy = network.getSelection().nodes.some((id) => proxyBoundary(id));
+    collapseBtn.textContent = proxy ? "Expand" : "Collapse";
+  }
 
   // ------------------------------------------------------------------ editing
   function setHint(text) {
@@ -237,11 +377,24 @@ function render({ model, el }) {
     root.focus({ preventScroll: true });
     const at = params.pointer.canvas;
     if (placing && !params.nodes.length) {
-      send(edits.addElement(placing, at, boundaryAt(at, regions)));
+      place(placing, at);
       stopPlacing();
       return;
     }
     if (params.nodes.length || flowMode) return;
+    const toggle = toggleAt(at, regions);
+    if (toggle) {
+      collapse(toggle);
+      return;
+    }
+    if (!params.edges.length) {
+      const flow = level.edges ? labelHit(at, placed) : null; // a flow's label was clicked
+      if (flow) {
+        network.setSelection({ nodes: [], edges: [flow] }, { unselectAll: true, highlightEdges: false });
+        selectionChanged();
+        return;
+      }
+    }
     const label = labelAt(at, regions);
     if (label && params.edges.length) {
       network.unselectAll(); // the label is drawn on top of the flow
@@ -254,6 +407,7 @@ function render({ model, el }) {
     dragRegions = params.nodes.length ? [...regions] : null;
     const shift = params.event && params.event.srcEvent && params.event.srcEvent.shiftKey;
     if (params.nodes.length || flowMode || placing || shift) return;
+    if (toggleAt(params.pointer.canvas, regions)) return;
     const label = labelAt(params.pointer.canvas, regions);
     if (label) startBoundaryDrag(label, params.pointer.canvas);
   });
@@ -269,15 +423,38 @@ function render({ model, el }) {
     if (flowMode || !params.nodes.length) return;
     const { moved, into } = dragChanges(
       params.nodes, (id) => nodes.get(id), network.getPositions(params.nodes), among);
+    for (const id of Object.keys(into)) if (isVirtual(id)) delete into[id]; // a proxy keeps its place in the tree
     settle(moved, into, params.nodes);
   });
+  network.on("dragging", (params) => { if (params.nodes.length) dirty(); });
 
-  // The elements and the boundary each is drawn in (`into`: boundaries of elements just
-  // dropped into another one).
+  // The items drawn and the boundary each is drawn in (`into`: boundaries of elements just
+  // dropped into another one): elements hidden in a collapsed boundary are left out, the
+  // proxy standing for it is drawn in the boundary's parent.
   function memberPairs(into = {}) {
-    const boundaryOf = (id) => (Object.hasOwn(into, id) ? into[id] : nodes.get(id).raw.boundary || null);
-    return nodes.getIds().map((id) => [id, boundaryOf(id)]);
+    const out = [];
+    for (const id of nodes.getIds()) {
+      if (folded.hiddenNodes.has(id)) continue;
+      out.push([id, Object.hasOwn(into, id) ? into[id] : nodes.get(id).raw.boundary || null]);
+    }
+    return out;
   }
+
+  // Positions and extents (box around the position) of the items drawn.
+  function drawnGeometry() {
+    const ids = memberPairs().map(([id]) => id);
+    const positions = network.getPositions(ids);
+    const extents = {};
+    for (const id of ids) {
+      const box = network.getBoundingBox(id);
+      if (box && positions[id]) extents[id] = extentOf(box, positions[id]);
+    }
+    return { positions, extents };
+  }
+
+  // Moves of drawn items as moves of model elements (a proxy's moves its members).
+  const modelMoves = (moves) => expandProxyMoves(moves, folded.proxies,
+    (id) => network.getPositions([id])[id] || null);
 
   // Send what a drag moved as ONE move message (one undo step), with the moves that put
   // the container rules right again (regions.js resolveOverlaps): siblings pushed apart,
@@ -285,17 +462,45 @@ function render({ model, el }) {
   function settle(moved, into, anchored) {
     if (!Object.keys(moved).length) return;
     network.redraw(); // element boxes where the elements are now
-    const ids = nodes.getIds();
-    const drawn = network.getPositions(ids);
-    const extents = {};
-    for (const id of ids) {
-      const box = network.getBoundingBox(id);
-      if (box && drawn[id]) extents[id] = extentOf(box, drawn[id]);
-    }
+    const { positions: drawn, extents } = drawnGeometry();
     const positions = { ...drawn, ...moved }; // moved: in whole pixels, as they will be drawn
     const pushed = resolveOverlaps(boundaries, memberPairs(into), positions, extents, anchored);
-    const msg = edits.move({ ...moved, ...pushed }, into);
+    const msg = edits.move(modelMoves({ ...moved, ...pushed }), into);
     if (msg) send(msg);
+    else for (const id of Object.keys(moved)) if (proxies.has(id)) nodes.update(toNode(proxies.get(id)));
+  }
+
+  // Place an element from the palette where the user clicked, with the moves that keep
+  // the container rules (regions.js placementChanges), in one message: one undo step.
+  function place(item, at) {
+    const boundary = boundaryAt(at, regions);
+    const { positions, extents } = drawnGeometry();
+    const ids = new Set([...nodes.getIds(), ...edges.getIds(), ...boundaries.map((b) => b.id)]);
+    const label = edits.newElementName(item, ids);
+    const extent = measureNew({ ...item, id: "atw:new", label, x: 0, y: 0, boundary, open: 0 });
+    const { at: where, moved } = placementChanges(boundaries, memberPairs(), positions, extents,
+      { id: "atw:new", at, boundary, extent });
+    send(edits.addElement(item, where, boundary, modelMoves(moved)));
+  }
+
+  // The box a new element will have around its position, measured as vis-network will
+  // draw it (its shape and name), without adding it; a generous guess if that fails.
+  function measureNew(raw) {
+    try {
+      const probe = network.nodesHandler.create({ ...visNode(raw), id: raw.id });
+      const ctx = graph.querySelector("canvas").getContext("2d");
+      probe.x = 0;
+      probe.y = 0;
+      probe.resize(ctx);
+      probe.updateBoundingBox(ctx);
+      const b = probe.shape.boundingBox;
+      if ([b.left, b.top, b.right, b.bottom].every(Number.isFinite) && b.right > b.left) {
+        return { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
+      }
+    } catch (err) {
+      // an internal of vis-network changed: fall back to the guess
+    }
+    return FALLBACK_EXTENT;
   }
 
   // Dragging a boundary by its label moves every element it holds (nested boundaries'
@@ -332,6 +537,7 @@ function render({ model, el }) {
   // Move drawn elements without touching the DataSet (its positions stay Python's until
   // the answer comes), as vis-network's own element drag does.
   function moveDrawn(positions) {
+    labelsDirty = true;
     const body = network.body && network.body.nodes;
     for (const [id, p] of Object.entries(positions)) {
       if (body && body[id]) {
@@ -361,23 +567,54 @@ function render({ model, el }) {
   // A boundary's label can be dragged: the pointer says so over it.
   function onHover(ev) {
     if (boundaryDrag || placing || flowMode) return;
-    root.classList.toggle("atw-over-label", Boolean(labelAt(canvasPoint(ev), regions)));
+    const at = canvasPoint(ev);
+    const toggle = Boolean(toggleAt(at, regions));
+    root.classList.toggle("atw-over-toggle", toggle);
+    root.classList.toggle("atw-over-label", !toggle && Boolean(labelAt(at, regions)));
   }
   graph.addEventListener("pointermove", onHover);
 
+  // The item under the pointer: its label is drawn while labels are hidden at this zoom.
+  const hover = (kind, id) => {
+    hovered = id === null ? null : { kind, id };
+    root.dataset.hovered = id === null ? "" : String(id);
+    if (!level.edges || !level.nodes) network.redraw();
+  };
+  network.on("hoverNode", (p) => hover("node", p.node));
+  network.on("hoverEdge", (p) => hover("edge", p.edge));
+  network.on("blurNode", () => hover("node", null));
+  network.on("blurEdge", () => hover("edge", null));
+
   network.on("doubleClick", (params) => {
-    const label = params.nodes.length ? null : labelAt(params.pointer.canvas, regions);
+    const at = params.pointer.canvas;
+    if (!params.nodes.length && toggleAt(at, regions)) return; // the first click collapsed it
+    const label = params.nodes.length ? null : labelAt(at, regions);
     if (label) {
       selectBoundary(label);
       startRename(label, "boundary");
       return;
     }
-    const id = params.nodes[0] || params.edges[0];
-    if (id) startRename(id);
+    const proxy = params.nodes.length ? proxyBoundary(params.nodes[0]) : null;
+    if (proxy) {
+      expand([proxy]);
+      return;
+    }
+    const flow = !params.nodes.length && !params.edges.length && level.edges ? labelHit(at, placed) : null;
+    const id = params.nodes[0] || params.edges[0] || flow;
+    if (id && !isVirtual(id)) startRename(id);
   });
 
+  // A new boundary around the selected elements, with the moves that keep the container
+  // rules (its region may reach over what lies between them), in one message.
   function addBoundary() {
-    act(edits.addBoundary(network.getSelection().nodes));
+    const members = modelSelection().nodes;
+    const result = edits.addBoundary(members);
+    if (result.msg) {
+      const { positions, extents } = drawnGeometry();
+      const moved = newBoundaryChanges(boundaries, memberPairs(), positions, extents, members);
+      if (Object.keys(moved).length) result.msg.positions = modelMoves(moved);
+    }
+    act(result);
   }
 
   function startRename(id, what = "item") {
@@ -388,12 +625,15 @@ function render({ model, el }) {
       return;
     }
     ({ id, what } = target);
+    if (proxyBoundary(id)) ({ id, what } = { id: proxyBoundary(id), what: "boundary" }); // rename what it stands for
+    else if (isVirtual(id)) return; // a bundle has no name of its own
     if (what === "boundary") {
       const region = regions.find((r) => r.id === id);
       const b = boundaries.find((x) => x.id === id);
       if (!b) return;
+      const proxy = network.getPositions([proxyId(id)])[proxyId(id)];
       const at = region ? network.canvasToDOM({ x: region.labelBox.x, y: region.labelBox.y })
-        : { x: 100, y: 20 };
+        : proxy ? network.canvasToDOM(proxy) : { x: 100, y: 20 };
       openEditor(editor, { id, what: "boundary", value: b.label, at: { x: at.x + 90, y: at.y + 8 } });
       return;
     }
@@ -425,7 +665,7 @@ function render({ model, el }) {
   editor.addEventListener("blur", () => finishRename(true));
 
   function deleteSelection() {
-    const result = edits.deleteSelection(network.getSelection(), selectedBoundary);
+    const result = edits.deleteSelection(modelSelection(), selectedBoundary);
     act(result);
     if (result.clearBoundary) selectBoundary(null);
   }
@@ -462,6 +702,8 @@ function render({ model, el }) {
       startRename();
     } else if (action === "flow") {
       setFlowMode(!flowMode);
+    } else if (action === "collapse") {
+      toggleCollapse();
     } else return;
     ev.stopPropagation(); // keep JupyterLab's notebook shortcuts out of it
   });
@@ -471,6 +713,22 @@ function render({ model, el }) {
     if (graph.clientWidth === 0 || graph.clientHeight === 0 || nodes.length === 0) return;
     network.fit({ animation: false, maxZoomLevel: 1.2 });
     fitted = true;
+    checkLevel();
+  }
+
+  // Labels by zoom level (labels.js): element names are vis-network's, shown or hidden
+  // through each element's label drawThreshold, set again only when the level changes;
+  // flow labels are the canvas's own, so a change only redraws.
+  function checkLevel() {
+    const next = labelLevel(network.getScale());
+    const change = levelChange(level, next);
+    level = next;
+    root.dataset.labels = levelName(next);
+    if (change.nodes) {
+      nodes.update(nodes.getIds().map((id) => ({ id, scaling: labelScaling() })));
+      root.dataset.labelUpdates = String(Number(root.dataset.labelUpdates || 0) + 1); // for tests
+    }
+    if (change.nodes || change.edges) network.redraw();
   }
 
   network.on("beforeDrawing", (ctx) => {
@@ -478,9 +736,78 @@ function render({ model, el }) {
     drawRegions(ctx, regions, selectedBoundary, emphasis.size > 0);
   });
 
+  const measure = (ctx, text) => {
+    if (!widths.has(text)) {
+      if (widths.size > 5000) widths.clear();
+      widths.set(text, ctx.measureText(text).width);
+    }
+    return widths.get(text);
+  };
+
+  // Where a drawn edge runs: its point a fraction t along (curved ones as vis-network
+  // draws them), and its length.
+  function edgePath(e, pos) {
+    const a = pos[e.from], b = pos[e.to];
+    if (!a || !b) return null;
+    const body = network.body && network.body.edges[e.id];
+    const curved = body && body.edgeType && body.options && body.options.smooth && body.options.smooth.enabled;
+    const at = (t) => (curved ? body.edgeType.getPoint(t) : along(a, b, t));
+    return { at, length: Math.hypot(b.x - a.x, b.y - a.y) };
+  }
+
+  // Place the flow labels again when something moved (labels.js placeLabels): clear of
+  // element boxes, boundary titles and their collapse buttons, and of each other.
+  function placeFlowLabels(ctx) {
+    if (!labelsDirty) return;
+    labelsDirty = false;
+    ctx.save();
+    ctx.font = `${EDGE_FONT_SIZE}px ${FONT}`;
+    const shown = edges.get({ filter: (e) => !e.hidden && e.raw.label });
+    const pos = network.getPositions();
+    const items = [];
+    for (const e of shown) {
+      const text = shortLabel(e.raw.label);
+      const path = text ? edgePath(e, pos) : null;
+      const badge = e.raw.open > 0 ? BADGE_ROOM : 0;
+      if (path) items.push({ id: e.id, text, badge, w: measure(ctx, text) + 8 + badge, h: EDGE_FONT_SIZE + 5, ...path });
+    }
+    ctx.restore();
+    obstacles = [];
+    for (const [id] of memberPairs()) {
+      const b = network.getBoundingBox(id);
+      if (!b) continue;
+      obstacles.push({ x: b.left, y: b.top, w: b.right - b.left, h: b.bottom - b.top });
+      const n = nodes.get(id);
+      if (n && n.raw.open > 0) obstacles.push({ x: b.right - 13, y: b.top - 9, w: 24, h: 22 }); // its badge
+    }
+    for (const r of regions) {
+      if (r.labelBox) obstacles.push(r.labelBox);
+      if (r.toggleBox) obstacles.push(r.toggleBox);
+    }
+    placed = placeLabels(items, obstacles);
+    for (const item of items) {
+      if (placed.has(item.id)) Object.assign(placed.get(item.id), { text: item.text, badge: item.badge });
+    }
+  }
+
   network.on("afterDrawing", (ctx) => {
+    const scale = network.getScale();
+    if (levelName(labelLevel(scale)) !== levelName(level)) setTimeout(checkLevel, 0); // zoomed by code
+    let drawn = new Map();
+    if (level.edges) {
+      placeFlowLabels(ctx);
+      drawn = placed;
+      const selected = new Set(network.getSelection().edges);
+      const looks = new Map();
+      for (const [id, r] of placed) {
+        const e = edges.get(id);
+        if (e) looks.set(id, { text: r.text, dim: e.look === "dim", selected: selected.has(id), bundle: Boolean(e.raw.bundle) });
+      }
+      drawEdgeLabels(ctx, placed, looks);
+    }
     drawBadges(ctx, network, nodes, edges, (raw) => badgeColour(model.get("styles"), raw.risk),
-      (id) => lookOf(emphasis, id) === "dim");
+      (item) => item.look === "dim", drawn);
+    drawHovered(ctx, scale);
     if (!painted && nodes.length) {
       painted = true;
       root.dataset.painted = "true";
@@ -488,9 +815,36 @@ function render({ model, el }) {
     }
   });
 
+  // The hovered item's label while labels are hidden at this zoom level.
+  let hoverShown = null;
+  function drawHovered(ctx, scale) {
+    hoverShown = null;
+    if (!hovered) return;
+    const item = hovered.kind === "node" ? nodes.get(hovered.id) : edges.get(hovered.id);
+    if (!item || item.hidden) return;
+    const raw = item.raw;
+    const text = shortLabel(raw.proxy ? `${raw.label} (${raw.count})` : raw.label);
+    const show = hoverLabel(level, hovered, text);
+    if (!show) return;
+    let p = null;
+    if (show.kind === "node") {
+      p = network.getPositions([show.id])[show.id];
+    } else {
+      const path = edgePath(item, network.getPositions([item.from, item.to]));
+      p = path && path.at(0.5);
+    }
+    if (!p) return;
+    drawHoverLabel(ctx, p, text, scale, HOVER_FONT_PX);
+    hoverShown = { id: show.id, kind: show.kind, text };
+  }
+
   // Fit whenever the view is resized until the user zooms or pans: the widget is drawn
-  // before JupyterLab attaches and sizes it.
-  network.on("zoom", () => { userViewed = true; });
+  // before JupyterLab attaches and sizes it. A zoom past a threshold shows or hides labels.
+  network.on("zoom", () => {
+    userViewed = true;
+    checkLevel();
+  });
+  network.on("animationFinished", checkLevel);
   const observer = new ResizeObserver(() => {
     if (graph.clientWidth && graph.clientHeight) {
       network.redraw();
@@ -502,6 +856,15 @@ function render({ model, el }) {
   // For tests and benchmarks: where things are drawn, relative to the page, and how.
   root.atw = testHooks({
     network, graph, nodes, edges, regions: () => regions, selectedBoundary: () => selectedBoundary,
+    collapsed: () => collapsedIds(),
+    labels: () => ({
+      level: levelName(level),
+      scale: network.getScale(),
+      fontPx: EDGE_FONT_SIZE * network.getScale(),
+      drawn: level.edges ? [...placed].map(([id, r]) => ({ id, text: r.text, x: r.x, y: r.y, w: r.w, h: r.h, clear: r.clear })) : [],
+      collisions: level.edges ? collisions(placed, obstacles) : { labels: 0, obstacles: 0 },
+      hover: hoverShown,
+    }),
   });
 
   // ------------------------------------------------------------------ start
@@ -524,6 +887,7 @@ function render({ model, el }) {
     model.off("change:can_undo", applyHistory);
     model.off("change:can_redo", applyHistory);
     model.off("change:highlight", applyHighlight);
+    model.off("change:collapsed", applyCollapsed);
     model.off("change:height", onHeight);
     network.destroy();
   };

@@ -24,7 +24,8 @@ function button(label, title, onclick, extra = {}) {
 }
 
 // The widget's elements, put together but not attached. actions: functions the toolbar
-// calls, without arguments: undo, redo, flow, boundary, rename, delete, fit, layout.
+// calls, without arguments: undo, redo, flow, boundary, rename, delete, collapse, fit,
+// layout (and find, with the search box's text).
 export function buildView(actions, height) {
   const root = h("div", { class: "atw-canvas", tabindex: "0", "data-node-count": "0" });
   root.style.setProperty("--atw-height", height || "600px");
@@ -44,6 +45,10 @@ export function buildView(actions, height) {
     { "data-action": "undo" });
   const redoBtn = button("Redo", "Redo what was undone (Ctrl+Shift+Z or Ctrl+Y)",
     () => actions.redo(), { "data-action": "redo" });
+  const collapseBtn = button("Collapse",
+    "Draw the selected boundary (or the one holding the selected elements) as one node, its " +
+    "flows bundled; with a collapsed boundary selected, expand it (C). Only the view changes.",
+    () => actions.collapse(), { "data-action": "collapse" });
   const toolbar = h(
     "div",
     { class: "atw-toolbar", role: "toolbar" },
@@ -57,6 +62,7 @@ export function buildView(actions, height) {
       () => actions.rename(), { "data-action": "rename" }),
     button("Delete", "Delete the selection, or the selected boundary but not its elements (Del)",
       () => actions.delete(), { "data-action": "delete" }),
+    collapseBtn,
     h("span", { class: "atw-sep" }),
     button("Fit", "Fit the drawing into view", () => actions.fit(), { "data-action": "fit" }),
     button("Auto-layout", "Lay out left to right: data, model, deployment",
@@ -70,7 +76,7 @@ export function buildView(actions, height) {
   const editor = h("input", { class: "atw-rename", type: "text", hidden: true, maxlength: "200" });
   const stage = h("div", { class: "atw-stage" }, graph, hint, editor, notice);
   root.append(toolbar, palette, stage);
-  return { root, status, hint, flowBtn, undoBtn, redoBtn, palette, graph, notice, editor, search };
+  return { root, status, hint, flowBtn, undoBtn, redoBtn, collapseBtn, palette, graph, notice, editor, search };
 }
 
 // Fill the palette with one button per kind, in groups by layer (items come grouped, in

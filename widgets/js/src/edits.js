@@ -12,6 +12,7 @@ export const NOTICES = {
   nothingToDelete: "Select elements, flows or a boundary's label to delete them.",
   noMembers: "Select the elements the new trust boundary should contain.",
   renameOne: "Select one element or flow to rename it.",
+  collapsedEnd: "Expand the collapsed boundary to draw a flow to or from one of its elements.",
 };
 
 // A function that sends a message with a request number (1, 2, ...), and marks the
@@ -30,9 +31,21 @@ export function hello(rev) {
   return { op: "hello", rev };
 }
 
-// Place an element of the palette item's kind at a canvas point, in a boundary or none.
-export function addElement(item, at, boundary) {
-  return { op: "add_element", kind: item.kind, x: at.x, y: at.y, boundary };
+// Place an element of the palette item's kind at a canvas point, in a boundary or none;
+// `moved`: other elements pushed aside to keep the container rules (same undo step).
+export function addElement(item, at, boundary, moved = {}) {
+  const msg = { op: "add_element", kind: item.kind, x: at.x, y: at.y, boundary };
+  return Object.keys(moved).length ? { ...msg, positions: moved } : msg;
+}
+
+// The name Python gives a new element of a palette item's kind ("Agent 2": the first
+// number N with the ID "agent-N" free), to measure it before it exists. ids: every ID
+// drawn (elements, flows, boundaries).
+export function newElementName(item, ids) {
+  const base = item.kind.replace(/_/g, "-");
+  let n = 1;
+  while (ids.has(`${base}-${n}`)) n += 1;
+  return `${item.label} ${n}`;
 }
 
 // A flow from one element to another, drawn by a drag.

@@ -22,12 +22,14 @@ export function historyKey(ev) {
 }
 
 // The canvas's own keys: Esc cancels ("cancel"), Delete or Backspace deletes ("delete"),
-// F2 renames ("rename"), F toggles flow drawing ("flow"); null for any other key.
+// F2 renames ("rename"), F toggles flow drawing ("flow"), C collapses or expands a
+// boundary ("collapse"); null for any other key.
 export function canvasAction(ev) {
   if (ev.key === "Escape") return "cancel";
   if (ev.key === "Delete" || ev.key === "Backspace") return "delete";
   if (ev.key === "F2") return "rename";
   if (ev.key === "f" || ev.key === "F") return "flow";
+  if (ev.key === "c" || ev.key === "C") return "collapse";
   return null;
 }
 

@@ -69,7 +69,8 @@ export function visEdge(e, look = "normal") {
     id: e.id,
     from: e.from,
     to: e.to,
-    label: e.label || undefined,
+    // no label for vis-network: the canvas draws flow labels itself, placed clear of
+    // elements and of each other (labels.js placeLabels, draw.js drawEdgeLabels)
     title: edgeTitle(e),
     arrows: { to: { enabled: true, scaleFactor: 0.7 } },
     color: {
@@ -83,13 +84,6 @@ export function visEdge(e, look = "normal") {
     width: on ? 4 : e.crossing ? 2 : 1.25,
     selectionWidth: 2,
     smooth: e.parallel ? { enabled: true, type: "curvedCW", roundness: 0.15 } : false,
-    font: {
-      face: FONT,
-      size: 11,
-      color: look === "dim" ? "rgba(51, 65, 85, 0.25)" : "#334155",
-      strokeWidth: 3,
-      strokeColor: "#ffffff",
-    },
     raw: e,
     look,
   };
@@ -113,9 +107,11 @@ export function drawnStyle(n, e) {
   return null;
 }
 
-// What the test hook root.atw.node(id) reports: name, kind, open findings, risk.
+// What the test hook root.atw.node(id) reports: name, kind, open findings, risk; for a
+// collapsed boundary's node or a bundle of flows also how many items it stands for.
 export function shownItem(item) {
   if (!item) return null;
   const r = item.raw;
-  return { label: r.label, kind: r.kind ?? null, open: r.open, risk: r.risk ?? null };
+  const shown = { label: r.label, kind: r.kind ?? null, open: r.open, risk: r.risk ?? null };
+  return r.proxy || r.bundle ? { ...shown, count: r.count } : shown;
 }

@@ -85,6 +85,20 @@ export function labelBox(region, textWidth) {
   return { x: region.x + 6, y: region.y + 2, w: textWidth + 8, h: 20 };
 }
 
+// The collapse button drawn just right of a region's label box.
+export function toggleBox(label) {
+  return { x: label.x + label.w + 2, y: label.y + 2, w: 16, h: 16 };
+}
+
+// The boundary whose collapse button is drawn at a point (regions get their toggleBox
+// when drawn), or null.
+export function toggleAt(point, regions) {
+  for (let i = regions.length - 1; i >= 0; i -= 1) {
+    if (regions[i].toggleBox && inside(point, regions[i].toggleBox)) return regions[i].id;
+  }
+  return null;
+}
+
 // Centre of a rectangle {x, y, w, h}.
 export function centre(r) {
   return { x: r.x + r.w / 2, y: r.y + r.h / 2 };
@@ -316,4 +330,50 @@ export function containerProblems(boundaries, members, regions, boxOf) {
     }
   }
   return problems;
+}
+
+// ------------------------------------------------------------------ other edits
+
+// The innermost boundary that holds every one of `held` (boundary IDs or null), as
+// Python's add_boundary nests a new boundary; null when there is none.
+export function enclosingBoundary(boundaries, held) {
+  const parent = new Map(boundaries.map((b) => [b.id, b.parent || null]));
+  const chain = (b) => {
+    const out = [];
+    for (let c = b; c && parent.has(c) && out.length < MAX_DEPTH; c = parent.get(c)) out.push(c);
+    return out;
+  };
+  const chains = [...held].map(chain);
+  if (!chains.length) return null;
+  return chains[0].find((b) => chains.every((c) => c.includes(b))) || null;
+}
+
+// Where an element placed from the palette goes, and what moves to keep the container
+// rules: resolveOverlaps with the new element anchored where it was clicked (in whole
+// pixels), so sibling regions its boundary now reaches are pushed aside, and the new
+// element itself is pushed out of a region it does not belong to. placed: {id, at,
+// boundary, extent} (extent: its expected box around its position, see extentOf).
+// Returns {at: where to put it, moved: other elements' new positions by ID}.
+export function placementChanges(boundaries, members, positions, extents, placed) {
+  const at = wholePixels(placed.at);
+  const pushed = resolveOverlaps(boundaries, [...members, [placed.id, placed.boundary || null]],
+    { ...positions, [placed.id]: at }, { ...extents, [placed.id]: placed.extent }, [placed.id]);
+  const where = pushed[placed.id] || at;
+  delete pushed[placed.id];
+  return { at: where, moved: pushed };
+}
+
+// What moves to keep the container rules when the selected elements become a new
+// boundary (nested as Python nests it: in the innermost boundary holding them all): its
+// region is their box, and what lies in it or under it is pushed aside. Returns the
+// moved elements' new positions by ID ({} when nothing has to move).
+export function newBoundaryChanges(boundaries, members, positions, extents, selected) {
+  const chosen = new Set(selected);
+  const boundaryOf = new Map(members);
+  const parent = enclosingBoundary(boundaries, selected.map((id) => boundaryOf.get(id) ?? null));
+  const depth = parent ? (boundaries.find((b) => b.id === parent).depth || 0) + 1 : 0;
+  const id = "atw:new-boundary"; // never a model ID (no colon in those)
+  const after = [...boundaries, { id, parent, depth }];
+  const pairs = members.map(([e, b]) => [e, chosen.has(e) ? id : b]);
+  return resolveOverlaps(after, pairs, positions, extents, selected);
 }

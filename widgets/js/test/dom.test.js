@@ -104,7 +104,7 @@ describe("h", () => {
 describe("view", () => {
   const calls = [];
   const actions = Object.fromEntries(
-    ["undo", "redo", "flow", "boundary", "rename", "delete", "fit", "layout"].map((a) => [a, (...args) => calls.push([a, args])]),
+    ["undo", "redo", "flow", "boundary", "rename", "delete", "collapse", "fit", "layout"].map((a) => [a, (...args) => calls.push([a, args])]),
   );
 
   test("toolbar buttons call their action, without arguments", () => {
@@ -112,7 +112,7 @@ describe("view", () => {
     const { root } = buildView(actions, "500px");
     const buttons = root.querySelectorAll(".atw-btn");
     assert.deepEqual(buttons.map((b) => b.attributes["data-action"]),
-      ["undo", "redo", "flow", "boundary", "rename", "delete", "fit", "layout"]);
+      ["undo", "redo", "flow", "boundary", "rename", "delete", "collapse", "fit", "layout"]);
     for (const b of buttons) {
       assert.equal(b.attributes.type, "button");
       assert.ok(b.attributes.title.length > 0);
@@ -120,7 +120,7 @@ describe("view", () => {
     }
     assert.deepEqual(calls, [
       ["undo", []], ["redo", []], ["flow", []], ["boundary", []], ["rename", []],
-      ["delete", []], ["fit", []], ["layout", []],
+      ["delete", []], ["collapse", []], ["fit", []], ["layout", []],
     ]);
   });
 
@@ -133,6 +133,7 @@ describe("view", () => {
     assert.equal(v.flowBtn.attributes["aria-pressed"], "false");
     assert.equal(v.undoBtn.attributes["data-action"], "undo");
     assert.equal(v.redoBtn.attributes["data-action"], "redo");
+    assert.equal(v.collapseBtn.attributes["data-action"], "collapse");
     assert.equal(v.hint.attributes.hidden, "true");
     assert.equal(v.notice.attributes.role, "alert");
     assert.equal(v.editor.attributes.maxlength, "200");

@@ -48,6 +48,20 @@ test("add_element: kind, canvas point and boundary", () => {
     { op: "add_element", kind: "agent", x: 0, y: 0, boundary: null });
 });
 
+test("add_element carries the elements it pushes aside, in the same message", () => {
+  const moved = { docs: { x: 5, y: 6 } };
+  assert.deepEqual(edits.addElement({ kind: "agent" }, { x: 1, y: 2 }, "app", moved),
+    { op: "add_element", kind: "agent", x: 1, y: 2, boundary: "app", positions: moved });
+  assert.equal("positions" in edits.addElement({ kind: "agent" }, { x: 1, y: 2 }, null, {}), false);
+});
+
+test("the name Python will give a new element, to measure it first", () => {
+  const item = { kind: "vector_store", label: "Vector store" };
+  assert.equal(edits.newElementName(item, new Set()), "Vector store 1");
+  assert.equal(edits.newElementName(item, new Set(["vector-store-1", "vector-store-2"])), "Vector store 3");
+  assert.equal(edits.newElementName(item, new Set(["vector_store-1"])), "Vector store 1");
+});
+
 describe("add_flow", () => {
   test("from the drag's start to its end", () => {
     assert.deepEqual(edits.addFlow("user", "llm-app"),

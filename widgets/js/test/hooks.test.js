@@ -10,9 +10,9 @@ function store(items) {
   return { get: (id) => byId.get(id), getIds: () => [...byId.keys()] };
 }
 
-function hooks({ regions = [], selected = null } = {}) {
-  const nodes = store([visNode({ id: "a", label: "A", kind: "agent", open: 2, risk: "high" }, "on")]);
-  const edges = store([visEdge({ id: "f", from: "a", to: "a", label: "", open: 0, risk: null }, "dim")]);
+function hooks({ regions = [], selected = null, extraNodes = [], extraEdges = [] } = {}) {
+  const nodes = store([visNode({ id: "a", label: "A", kind: "agent", open: 2, risk: "high" }, "on"), ...extraNodes]);
+  const edges = store([visEdge({ id: "f", from: "a", to: "a", label: "", open: 0, risk: null }, "dim"), ...extraEdges]);
   // canvas x2 then shifted by 5 in the graph; graph at (100, 200) on the page
   const network = {
     redraws: 0,
@@ -20,9 +20,16 @@ function hooks({ regions = [], selected = null } = {}) {
     canvasToDOM: (p) => ({ x: p.x * 2 + 5, y: p.y * 2 + 5 }),
     getPositions: (ids) => Object.fromEntries(ids.filter((id) => id === "a").map((id) => [id, { x: 10, y: 20 }])),
     getBoundingBox: (id) => (id === "a" ? { left: 0, top: 15, right: 20, bottom: 25, extra: 1 } : undefined),
+    scale: 1,
+    getScale() { return this.scale; },
+    moveTo(opts) { this.moved = opts; this.scale = opts.scale; },
   };
   const graph = { getBoundingClientRect: () => ({ left: 100, top: 200 }) };
-  const atw = testHooks({ network, graph, nodes, edges, regions: () => regions, selectedBoundary: () => selected });
+  const labels = { level: "all", drawn: [] };
+  const atw = testHooks({
+    network, graph, nodes, edges, regions: () => regions, selectedBoundary: () => selected,
+    collapsed: () => ["b"], labels: () => labels,
+  });
   atw.network = network; // for the tests below
   return atw;
 }
@@ -31,6 +38,7 @@ test("page positions of elements", () => {
   const atw = hooks();
   assert.deepEqual(atw.pagePosition("a"), { x: 125, y: 245 });
   assert.equal(atw.pagePosition("missing"), null);
+  assert.deepEqual(atw.pageOf({ x: 10, y: 20 }), { x: 125, y: 245 });
 });
 
 test("boundary regions and labels in page coordinates, null when not drawn", () => {
@@ -69,4 +77,37 @@ test("the drawing in canvas coordinates, redrawn first: regions and elements", (
   assert.deepEqual(drawing.elements, [
     { id: "a", x: 10, y: 20, boundary: null, box: { left: 0, top: 15, right: 20, bottom: 25 } },
   ]);
+});
+
+test("collapsed boundaries: what is drawn, and the model's IDs apart from the canvas's own", () => {
+  const proxy = { id: "atw:boundary:b", hidden: false, raw: { label: "B", proxy: true, count: 1, open: 0 } };
+  const hidden = { id: "h", hidden: true, raw: { label: "H", boundary: "b" } };
+  const bundle = { id: "atw:bundle:a|atw:boundary:b", hidden: false, raw: { label: "2 flows", bundle: true, count: 2, open: 0 } };
+  const inner = { id: "g", hidden: true, raw: { label: "" } };
+  const atw = hooks({ extraNodes: [proxy, hidden], extraEdges: [bundle, inner] });
+  assert.deepEqual(atw.ids(), { nodes: ["a", "h"], edges: ["f", "g"] });
+  assert.deepEqual(atw.visible(), { nodes: ["a", "atw:boundary:b"], edges: ["f", "atw:bundle:a|atw:boundary:b"] });
+  assert.equal(atw.node(bundle.id).label, "2 flows");
+  assert.deepEqual(atw.node(proxy.id), { label: "B", kind: null, open: 0, risk: null, count: 1 });
+  assert.equal(atw.node(bundle.id).count, 2);
+  assert.deepEqual(atw.collapsed(), ["b"]);
+  // the drawing leaves out what is hidden
+  assert.deepEqual(atw.drawing().elements.map((e) => e.id), ["a"]);
+});
+
+test("the collapse button of a boundary, in page coordinates", () => {
+  const regions = [{ id: "b", x: 0, y: 0, w: 50, h: 30, labelBox: {}, toggleBox: { x: 10, y: 2, w: 16, h: 16 } }];
+  const atw = hooks({ regions });
+  assert.deepEqual(atw.boundaryTogglePosition("b"), { x: 105 + 36, y: 205 + 20 });
+  assert.equal(atw.boundaryTogglePosition("x"), null);
+});
+
+test("labels and zoom", () => {
+  const atw = hooks();
+  assert.deepEqual(atw.labels(), { level: "all", drawn: [] });
+  assert.equal(atw.scale(), 1);
+  assert.equal(atw.zoomTo(0.5, { x: 3, y: 4 }), 0.5);
+  assert.deepEqual(atw.network.moved, { position: { x: 3, y: 4 }, scale: 0.5, animation: false });
+  atw.zoomTo(1); // centred on the drawn elements: "a" at (10, 20)
+  assert.deepEqual(atw.network.moved.position, { x: 10, y: 20 });
 });

@@ -46,6 +46,8 @@ test("the canvas's own keys", () => {
   assert.equal(canvasAction(key("F2")), "rename");
   assert.equal(canvasAction(key("f")), "flow");
   assert.equal(canvasAction(key("F", { shiftKey: true })), "flow");
+  assert.equal(canvasAction(key("c")), "collapse");
+  assert.equal(canvasAction(key("C", { shiftKey: true })), "collapse");
   assert.equal(canvasAction(key("g")), null);
   assert.equal(canvasAction(key("Enter")), null);
 });

@@ -4,8 +4,9 @@ import { describe, test } from "node:test";
 
 import {
   GAP, boundaryAt, boundaryDragChanges, boundaryMembers, boxAt, centre, clearShift, computeRegions,
-  containerProblems, dragChanges, droppedInto, extentOf, inside, labelAt, labelBox, midpoint,
-  overlaps, rectOf, resolveOverlaps, wholePixels, wholeShift, within,
+  containerProblems, dragChanges, droppedInto, enclosingBoundary, extentOf, inside, labelAt, labelBox,
+  midpoint, newBoundaryChanges, overlaps, placementChanges, rectOf, resolveOverlaps, toggleAt, toggleBox,
+  wholePixels, wholeShift, within,
 } from "../src/regions.js";
 
 // Boundaries as widgets/_payload.build() makes them: internet > (nothing);
@@ -403,4 +404,106 @@ test("moves are whole pixels when the positions are", () => {
   const moves = resolveOverlaps(boundaries, members, now, { a1: odd, b1: odd, o: odd }, ["a1"]);
   assert.ok(Object.keys(moves).length >= 2);
   for (const p of Object.values(moves)) assert.ok(Number.isInteger(p.x) && Number.isInteger(p.y), p);
+});
+
+describe("the collapse button of a region", () => {
+  test("sits just right of the label box; a hit test finds the topmost", () => {
+    const t = toggleBox({ x: 6, y: 2, w: 40, h: 20 });
+    assert.deepEqual(t, { x: 48, y: 4, w: 16, h: 16 });
+    const regions = [{ id: "outer", toggleBox: t }, { id: "inner", toggleBox: { x: 50, y: 5, w: 16, h: 16 } }, { id: "undrawn" }];
+    assert.equal(toggleAt({ x: 52, y: 8 }, regions), "inner");
+    assert.equal(toggleAt({ x: 48, y: 4 }, regions), "outer");
+    assert.equal(toggleAt({ x: 10, y: 10 }, regions), null);
+  });
+});
+
+describe("container rules after other edits", () => {
+  test("the boundary a new one nests in: the innermost holding every member", () => {
+    assert.equal(enclosingBoundary(BOUNDARIES, ["secrets", "prod"]), "prod");
+    assert.equal(enclosingBoundary(BOUNDARIES, ["secrets", "secrets"]), "secrets");
+    assert.equal(enclosingBoundary(BOUNDARIES, ["secrets", "internet"]), null);
+    assert.equal(enclosingBoundary(BOUNDARIES, ["secrets", null]), null);
+    assert.equal(enclosingBoundary(BOUNDARIES, []), null);
+  });
+
+  const SIBLINGS = [{ id: "a", parent: null, depth: 0 }, { id: "b", parent: null, depth: 0 }];
+  const MEMBERS2 = [["a1", "a"], ["b1", "b"], ["out", null]];
+  // a's region spans x -38 .. 38, b's x 192 .. 268
+  const APART = { a1: { x: 0, y: 0 }, b1: { x: 230, y: 0 }, out: { x: 0, y: 300 } };
+
+  test("an element placed in a region near a sibling: the grown region pushes the sibling", () => {
+    const { at, moved } = placementChanges(SIBLINGS, MEMBERS2, APART, extentsFor(APART),
+      { id: "new", at: { x: 175.4, y: 0.6 }, boundary: "a", extent: EXTENT });
+    assert.deepEqual(at, { x: 175, y: 1 }); // where it was clicked, in whole pixels
+    assert.deepEqual(Object.keys(moved), ["b1"]);
+    assert.ok(moved.b1.x > APART.b1.x);
+    const members = [...MEMBERS2, ["new", "a"]];
+    assert.deepEqual(problemsOf(SIBLINGS, members, { ...APART, ...moved, new: at }), []);
+  });
+
+  test("an element placed outside a region, overlapping its edge, is pushed out of it", () => {
+    const { at, moved } = placementChanges(SIBLINGS, MEMBERS2, APART, extentsFor(APART),
+      { id: "new", at: { x: 45, y: 0 }, boundary: null, extent: EXTENT });
+    assert.deepEqual(moved, {});
+    assert.ok(at.x - 20 >= 38 || at.y !== 0, at);
+    assert.deepEqual(problemsOf(SIBLINGS, [...MEMBERS2, ["new", null]], { ...APART, new: at }), []);
+  });
+
+  test("placing in empty space moves nothing", () => {
+    const placed = { id: "new", at: { x: 600, y: 600 }, boundary: null, extent: EXTENT };
+    assert.deepEqual(placementChanges(SIBLINGS, MEMBERS2, APART, extentsFor(APART), placed),
+      { at: { x: 600, y: 600 }, moved: {} });
+  });
+
+  test("a new boundary of elements far apart pushes out what lies between them", () => {
+    // a1 and b1 become one boundary, top level (no common parent); `out` sits between them
+    const now = { ...APART, out: { x: 115, y: 0 } };
+    const moved = newBoundaryChanges(SIBLINGS, MEMBERS2, now, extentsFor(now), ["a1", "b1"]);
+    assert.deepEqual(Object.keys(moved).sort(), ["out"]);
+    const after = [["a1", "n"], ["b1", "n"], ["out", null]];
+    const boundaries = [...SIBLINGS, { id: "n", parent: null, depth: 0 }];
+    assert.deepEqual(problemsOf(boundaries, after, { ...now, ...moved }), []);
+  });
+
+  test("a new boundary nests where Python nests it, and pushes its new siblings", () => {
+    const nested = [{ id: "p", parent: null, depth: 0 }, { id: "c", parent: "p", depth: 1 }];
+    const members = [["x", "p"], ["y", "p"], ["z", "c"]];
+    const now = { x: { x: 0, y: 0 }, y: { x: 200, y: 0 }, z: { x: 100, y: 10 } };
+    const moved = newBoundaryChanges(nested, members, now, extentsFor(now), ["x", "y"]);
+    assert.deepEqual(Object.keys(moved), ["z"]); // c, their sibling under p, moved clear
+    const boundaries = [...nested, { id: "n", parent: "p", depth: 1 }];
+    const after = [["x", "n"], ["y", "n"], ["z", "c"]];
+    assert.deepEqual(problemsOf(boundaries, after, { ...now, ...moved }), []);
+  });
+
+  describe("hold after placing and after a new boundary (randomised, three levels)", () => {
+    for (let seed = 1; seed <= 30; seed += 1) {
+      test(`seed ${seed}`, () => {
+        const rand = random(seed + 1000);
+        const { boundaries, members, positions } = scattered(rand);
+        const extents = extentsFor(positions);
+        let now = apply(positions, resolveOverlaps(boundaries, members, positions, extents, []));
+        // place an element where the user clicks, in the region under the click
+        const boxOf = (e) => boxAt(now[e], EXTENT);
+        const click = { x: rand() * 900, y: rand() * 700 };
+        const boundary = droppedInto(null, click, computeRegions(boundaries, members, boxOf));
+        const { at, moved } = placementChanges(boundaries, members, now, extents,
+          { id: "new", at: click, boundary, extent: EXTENT });
+        const placed = [...members, ["new", boundary]];
+        now = { ...apply(now, moved), new: at };
+        assert.deepEqual(problemsOf(boundaries, placed, now), [], "after placing");
+        // a new boundary of two to four elements picked anywhere
+        const picked = [...new Set(Array.from({ length: 2 + Math.floor(rand() * 3) },
+          () => placed[Math.floor(rand() * placed.length)][0]))];
+        const pushed = newBoundaryChanges(boundaries, placed, now, { ...extents, new: EXTENT }, picked);
+        for (const id of picked) assert.ok(!(id in pushed), `${id} of the new boundary was moved`);
+        const boundaryOf = new Map(placed);
+        const parent = enclosingBoundary(boundaries, picked.map((id) => boundaryOf.get(id)));
+        const depth = parent ? boundaries.find((b) => b.id === parent).depth + 1 : 0;
+        const after = [...boundaries, { id: "n", parent, depth }];
+        const regrouped = placed.map(([e, b]) => [e, picked.includes(e) ? "n" : b]);
+        assert.deepEqual(problemsOf(after, regrouped, apply(now, pushed)), [], "after a new boundary");
+      });
+    }
+  });
 });

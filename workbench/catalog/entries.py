@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from ..model.kinds import Stride
 from ..model.types import LifecycleStage, Score
@@ -30,6 +37,77 @@ FrameworkId = Literal[
     "maestro",
 ]
 """Frameworks the catalog cites; each has a file in ``catalogs/frameworks/``."""
+
+
+ThreatSource = Literal[
+    "auto",
+    "outsider",
+    "user",
+    "supplier",
+    "insider",
+    "account",
+    "provider",
+    "network",
+    "device",
+    "tenant",
+    "package",
+]
+"""Who realises a threat, for its threat statement (see :mod:`workbench.statements`, which
+names them from the model):
+
+* ``outsider``: whoever writes the content that reaches the target by the attacker's best
+  route (the route the rule's own ``influenced`` clause follows), else the untrusted actor
+  of the top attack path through it, else anyone who can reach it (exposed) or an insider;
+* ``user``: the same, but people, client apps and outside callers first (those who
+  *ask*), reaching the target or else the nearest service it feeds (a user of what it
+  serves); then any outsider reaching such a service; then as ``outsider``;
+* ``supplier``: whoever can publish to the nearest public source upstream (a model hub, a
+  data source, an external service);
+* ``insider``: the operators who feed the target (or whoever has access to it);
+* ``account``: whoever holds a stolen account of those operators, or leaked credentials;
+* ``provider``: the third party that runs the target (or the end of a flow it runs);
+* ``network``: someone on a flow's network path, or who can impersonate an element;
+* ``device``: whoever controls the device the target runs on;
+* ``tenant``: another tenant of the hardware the target shares;
+* ``package``: whoever controls a software package the target installs;
+* ``auto``: ``outsider`` when the rule asks for outsiders' influence or exposure,
+  ``provider`` when the target is a third party's, else ``insider``."""
+
+_PLACEHOLDER = "{target}"
+PHRASE_PATTERN = r"^(?:[^{}\s]|\{target\})(?:[^{}\n]|\{target\})*(?:[^{}.\s]|\{target\})$"
+"""One line, no surrounding spaces or final period, ``{target}`` its only placeholder."""
+
+
+def _phrase(value: str) -> str:
+    """Check a statement phrase: one line, ``{target}`` the only placeholder, no final
+    period (the statement goes on after it)."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces")
+    if "\n" in value or "\r" in value:
+        raise ValueError("must be one line")
+    rest = value.replace(_PLACEHOLDER, "")
+    if "{" in rest or "}" in rest:
+        raise ValueError("'{target}' is the only placeholder allowed (no other braces)")
+    if value.endswith("."):
+        raise ValueError("must not end with a period: the statement continues after it")
+    return value
+
+
+def _action(value: str) -> str:
+    """An action must name its target."""
+    if _PLACEHOLDER not in value:
+        raise ValueError("must say where the target's name goes, with '{target}'")
+    return value
+
+
+Phrase = Annotated[
+    str,
+    Field(min_length=3, max_length=300, json_schema_extra={"pattern": PHRASE_PATTERN}),
+    AfterValidator(_phrase),
+]
+"""A phrase of a threat statement (see :attr:`Threat.action`)."""
 
 
 class _Strict(BaseModel):
@@ -71,6 +149,18 @@ class Threat(_Strict):
     """Short title."""
     description: str = Field(min_length=20)
     """What can happen and how, in the catalog's own words."""
+    source: ThreatSource = "auto"
+    """Who realises the threat: the statement names them from the model (see
+    :data:`ThreatSource`)."""
+    action: Annotated[Phrase, AfterValidator(_action)]
+    """What the threat source does, as a verb phrase that follows "can", with ``{target}``
+    where the target's name goes: ``plant crafted or mislabelled records in {target}``.
+    One line, no final period."""
+    consequence: Phrase
+    """What follows from it, as a phrase that follows the action after a comma: ``so that
+    every model trained on it degrades or favours the attacker's cases``. One line, no
+    final period; ``{target}`` may appear. (The threat's default *score* is
+    :attr:`impact`.)"""
     target: Literal["element", "flow"] = "element"
     """Whether the rule is evaluated on elements or on flows."""
     applies_to: Predicate

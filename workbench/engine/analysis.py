@@ -70,6 +70,12 @@ class Analysis:
     """The previous analysis's findings by target and the targets whose findings changed
     since (an edit), for the attack paths and groups to redo only those."""
 
+    @property
+    def facts(self) -> Facts:
+        """The graph facts the analysis computed (trust, influence routes, model types),
+        for readers that explain its findings (:mod:`workbench.statements`); read-only."""
+        return self._facts
+
     @cached_property
     def attack_paths(self) -> tuple[AttackPath, ...]:
         """PASTA stage 6, computed on first use: sorted by score (highest first), then

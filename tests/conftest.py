@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,13 @@ REFERENCE = SHARED / "reference"
 """Published data the checks compare against (MITRE ATLAS, OWASP, NIST, CoSAI, the SARIF and
 Model Card Toolkit schemas, other tools' sample files), read in place from a ``shared``
 folder beside the repository and never copied into it (README, Development)."""
+
+
+TEST_TODAY = "2026-12-01"
+"""The date review dates are compared with in every test (``THREAT_WORKBENCH_TODAY``, set
+here unless the environment sets it): a starter's acceptance expiring some day must not
+change what a test sees. Tests of expiry pass their own ``today``."""
+os.environ.setdefault("THREAT_WORKBENCH_TODAY", TEST_TODAY)
 
 
 def reference_missing(*parts: str) -> str:

@@ -11,6 +11,7 @@ from benchmarks.synthetic import synthetic_model
 from workbench import Decision, Element, Flow, ThreatModel
 from workbench.catalog import Catalog, load_catalog
 from workbench.engine import Analyzer, analyze
+from workbench.model import ElementProperties
 from workbench.register import build_register, diff_analyses
 
 HERE = Path(__file__).resolve().parent
@@ -325,7 +326,7 @@ def test_adding_and_removing_an_unconnected_element_reuses_influence(catalog: Ca
                 id="u1",
                 kind="process",
                 name="Inbox",
-                properties={"accepts_untrusted_content": True},
+                properties=ElementProperties(accepts_untrusted_content=True),
             ),
             False,
         ),

@@ -252,7 +252,7 @@ def test_state_changed_elsewhere_becomes_a_decision(rich_doc: dict[str, Any]) ->
 def test_accepting_without_owner_is_refused_with_a_warning(rich_doc: dict[str, Any]) -> None:
     doc = copy.deepcopy(rich_doc)
     instance(doc, "AITW-RAG-003@v")["state"] = "accepted"
-    instance(doc, "AITW-LLM-001@app")["state"] = "not-applicable"
+    instance(doc, "AITW-LLM-001@app")["state"] = "deferred"
     result = from_otm(doc)
     assert result.model.decision("AITW-RAG-003@v") is None
     assert result.model.decision("AITW-LLM-001@app") == ThreatModel.load(
@@ -260,11 +260,25 @@ def test_accepting_without_owner_is_refused_with_a_warning(rich_doc: dict[str, A
     ).decision("AITW-LLM-001@app")
     messages = [w.message for w in result.warnings]
     assert messages == [
-        "state 'not-applicable' has no workbench equivalent (exposed, mitigated, accepted, "
-        "transferred); decision left as it was",
-        "an accepted risk needs owner and rationale (finding AITW-RAG-003@v); the decision "
-        "was left as it was",
+        "state 'deferred' has no workbench equivalent (exposed, in-progress, mitigated, "
+        "accepted, transferred, avoided, false-positive, not-applicable); decision left as "
+        "it was",
+        "an accepted risk needs owner; the decision was left as it was",
     ]
+
+
+def test_new_states_become_decisions_with_a_rationale(rich_doc: dict[str, Any]) -> None:
+    doc = copy.deepcopy(rich_doc)
+    instance(doc, "AITW-RAG-003@v")["state"] = "not-applicable"
+    instance(doc, "AITW-LLM-001@app")["state"] = "in-progress"
+    result = from_otm(doc)
+    na = result.model.decision("AITW-RAG-003@v")
+    assert na is not None
+    assert (na.status, na.rationale) == ("not_applicable", "OTM state 'not-applicable'.")
+    progress = result.model.decision("AITW-LLM-001@app")
+    assert progress is not None
+    assert progress.status == "in_progress"
+    assert result.warnings == ()
 
 
 def test_foreign_threats_are_listed_not_decided(rich_doc: dict[str, Any]) -> None:

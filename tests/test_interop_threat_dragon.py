@@ -220,14 +220,30 @@ def test_threat_dragon_fields_edited_in_the_app_win(rich_doc: dict[str, Any]) ->
 def test_accepting_in_threat_dragon_needs_an_owner(rich_doc: dict[str, Any]) -> None:
     doc = copy.deepcopy(rich_doc)
     threat(doc, "AITW-RAG-003@v")["status"] = "Accepted"
-    threat(doc, "AITW-LLM-001@app")["status"] = "NA"
+    threat(doc, "AITW-LLM-001@app")["status"] = "Deferred"
     result = from_threat_dragon(doc)
     assert result.model.decision("AITW-RAG-003@v") is None
     assert [w.message for w in result.warnings] == [
-        "status 'NA' has no workbench equivalent; the decision was left as it was",
-        "an accepted risk needs owner and rationale (finding AITW-RAG-003@v); the decision "
-        "was left as it was",
+        "status 'Deferred' has no workbench equivalent; the decision was left as it was",
+        "an accepted risk needs owner; the decision was left as it was",
     ]
+
+
+def test_na_and_avoided_in_threat_dragon_close_findings_with_a_rationale(
+    rich_doc: dict[str, Any],
+) -> None:
+    doc = copy.deepcopy(rich_doc)
+    threat(doc, "AITW-RAG-003@v")["status"] = "NA"
+    threat(doc, "AITW-LLM-001@app")["status"] = "Eliminated"
+    result = from_threat_dragon(doc)
+    na = result.model.decision("AITW-RAG-003@v")
+    assert na is not None
+    assert (na.status, na.rationale) == ("not_applicable", "Threat Dragon status 'NA'.")
+    avoided = result.model.decision("AITW-LLM-001@app")
+    assert avoided is not None
+    assert avoided.status == "avoided"
+    assert avoided.rationale  # kept from our data, or Threat Dragon's status
+    assert result.warnings == ()
 
 
 # --------------------------------------------------------------------------- lossy path

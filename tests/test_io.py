@@ -114,7 +114,60 @@ BAD_INPUTS: list[tuple[str, str, list[str]]] = [
         "accepted without rationale",
         GOOD_HEAD + "elements:\n  - {id: a, kind: user, name: A}\n"
         "decisions:\n  - {finding: T1@a, status: accepted, owner: me}\n",
-        ["decisions[0]: an accepted risk needs rationale"],
+        [
+            "bad.yaml:6:5 decisions[0].rationale: an accepted risk needs a rationale",
+            "bad.yaml:6:5 decisions[0].review_by: an accepted risk needs a review date: add "
+            "'review_by: YYYY-MM-DD'",
+        ],
+    ),
+    (
+        "accepted with an empty owner, no review date",
+        GOOD_HEAD + "elements:\n  - {id: a, kind: user, name: A}\n"
+        "decisions:\n  - finding: T1@a\n    status: accepted\n    owner: ' '\n"
+        "    rationale: cheap\n",
+        [
+            "bad.yaml:8:12 decisions[0].owner: an accepted risk needs an owner",
+            "bad.yaml:6:5 decisions[0].review_by: an accepted risk needs a review date",
+        ],
+    ),
+    (
+        "false positive without rationale",
+        GOOD_HEAD + "decisions:\n  - {threat: T1, scope: all, status: false_positive}\n",
+        ["bad.yaml:4:5 decisions[0].rationale: a false positive needs a rationale"],
+    ),
+    (
+        "scoped decision without scope",
+        GOOD_HEAD + "decisions:\n  - {threat: T1, status: not_applicable, rationale: r}\n",
+        ["bad.yaml:4:5 decisions[0].scope: a decision on a threat needs a scope: all, "],
+    ),
+    (
+        "scope of the wrong shape",
+        GOOD_HEAD + "decisions:\n  - {threat: T1, scope: everywhere, status: avoided, "
+        "rationale: r}\n",
+        [
+            "bad.yaml:4:25 decisions[0].scope: expected 'all', {boundary: ID} or {element: ID}, "
+            "got 'everywhere'"
+        ],
+    ),
+    (
+        "scope with a misspelt key",
+        GOOD_HEAD + "decisions:\n  - {threat: T1, scope: {bondary: b}, status: avoided, "
+        "rationale: r}\n",
+        ["bad.yaml:4:26 decisions[0].scope.bondary: unknown field 'bondary'; did you mean"],
+    ),
+    (
+        "two scoped decisions on one threat and scope",
+        GOOD_HEAD + "decisions:\n  - {threat: T1, scope: all, status: avoided, rationale: r}\n"
+        "  - {threat: T1, scope: all, status: not_applicable, rationale: r}\n",
+        [
+            "bad.yaml:5:25 decisions[1].scope: second decision for threat T1 in this scope "
+            "(first is decisions[0])"
+        ],
+    ),
+    (
+        "unknown status",
+        GOOD_HEAD + "decisions:\n  - {finding: T1@a, status: wontfix}\n",
+        ["decisions[0].status: 'wontfix' is not a known value for status"],
     ),
     (
         "deep nesting",

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from workbench import Element, ElementProperties, ThreatModel, rewrite, saving
 from workbench.model import KINDS
+from workbench.model.references import decision_key
+from workbench.model.statuses import STATUSES
 from workbench.model.types import BIDI_CONTROLS, NOT_IN_ONE_LINE, NOT_IN_TEXT
 
 ids = st.from_regex(r"[a-z][a-z0-9_]{0,6}", fullmatch=True)
@@ -115,9 +117,9 @@ def models(draw: st.DrawFn) -> ThreatModel:
                     else [],
                 }
             )
-    decisions = []
+    decisions: list[dict[str, Any]] = []
     for i, e in enumerate(draw(st.lists(st.sampled_from(e_ids), max_size=3, unique=True))):
-        status = draw(st.sampled_from(["open", "mitigated", "accepted", "transferred"]))
+        status = draw(st.sampled_from(STATUSES))
         decisions.append(
             {
                 "finding": f"T{i}@{e}",
@@ -127,6 +129,21 @@ def models(draw: st.DrawFn) -> ThreatModel:
                 "due": draw(st.none() | st.dates().map(str)),
             }
         )
+    # decisions on a threat in a scope: everywhere, in a boundary, on an element
+    scopes: list[Any] = ["all", *({"boundary": b} for b in b_ids), *({"element": e} for e in e_ids)]
+    for j in range(draw(st.integers(0, 2))):
+        decisions.append(
+            {
+                "threat": f"S{j}",
+                "scope": draw(st.sampled_from(scopes)),
+                "status": draw(st.sampled_from(STATUSES)),
+                "owner": "owner " + draw(line),
+                "rationale": "because " + draw(text),
+            }
+        )
+    for d in decisions:  # an acceptance needs a review date; others may have one
+        if d["status"] == "accepted" or draw(st.booleans()):
+            d["review_by"] = str(draw(st.dates()))
     doc = {
         "system": {
             "name": draw(names),
@@ -234,8 +251,8 @@ def hand_written(draw: st.DrawFn, m: ThreatModel) -> tuple[str, dict[str, str], 
             continue
         lines.append(f"{k}:")
         for n, item in enumerate(draw(st.permutations(value))):
-            ident = item.get("id", item.get("finding"))
-            whole = next(x for x in full[k] if x.get("id", x.get("finding")) == ident)
+            ident = item.get("id") or decision_key(item)  # a decision: finding, or scope
+            whole = next(x for x in full[k] if (x.get("id") or decision_key(x)) == ident)
             defaults = [d for d in whole if d not in item]
             item = dict(item)
             for d in draw(st.lists(st.sampled_from(defaults), unique=True)) if defaults else []:

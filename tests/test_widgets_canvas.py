@@ -3,6 +3,7 @@ end sends (applied through the model's edit API, refused with a reason when inva
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -13,7 +14,7 @@ from widgets._edits import EditError, apply_edit
 from widgets.canvas import Canvas
 from workbench import Decision, Element, Flow, ThreatModel
 from workbench.engine import Analyzer, analyze
-from workbench.model import KINDS, Position
+from workbench.model import KINDS, DecisionScope, Position
 
 SMALL = """\
 format_version: 1
@@ -150,6 +151,31 @@ def test_overlay_counts_open_findings_and_keeps_the_highest_risk(model: ThreatMo
     )
     assert _payload.overlay(analysis, decided).open["bot"] == len(on_bot) - 1
     assert _payload.overlay(None, model).open == {}
+    # in progress still counts; an expired acceptance counts again; a scoped decision
+    # closes every finding of its threat on the element
+    busy = model.set_decision(Decision(finding=on_bot[0].id, status="in_progress"))
+    assert _payload.overlay(analysis, busy).open["bot"] == len(on_bot)
+    old = model.set_decision(
+        Decision(
+            finding=on_bot[0].id,
+            status="accepted",
+            owner="me",
+            rationale="ok",
+            review_by=dt.date(2020, 1, 1),
+        )
+    )
+    assert _payload.overlay(analysis, old).open["bot"] == len(on_bot)
+    threat = on_bot[0].threat_id
+    same = [f for f in on_bot if f.threat_id == threat]
+    scoped = model.set_decision(
+        Decision(
+            threat=threat,
+            scope=DecisionScope(element="bot"),
+            status="not_applicable",
+            rationale="the bot has no such channel",
+        )
+    )
+    assert _payload.overlay(analysis, scoped).open.get("bot", 0) == len(on_bot) - len(same)
 
 
 def test_diff_by_id():
@@ -552,6 +578,74 @@ def test_a_boundary_drag_is_one_step(nested: ThreatModel):
     assert {n["id"]: (n["x"], n["y"]) for n in canvas.payload()["nodes"]} == shown
 
 
+def test_placing_an_element_pushes_others_in_the_same_step(nested: ThreatModel):
+    """What the canvas sends when an element placed from the palette reaches over a
+    region: the other elements it pushes aside come in the same message, one undo step.
+    Elements still placed automatically are pinned where they were shown."""
+    canvas = Canvas(nested)
+    canvas.send = Recorder()
+    shown = {n["id"]: (n["x"], n["y"]) for n in canvas.payload()["nodes"]}
+    pushed = {"docs": {"x": shown["docs"][0], "y": shown["docs"][1] + 120}}
+    place = {"op": "add_element", "kind": "tool", "x": 7, "y": 8, "boundary": "app"}
+    canvas.edit({**place, "positions": pushed})
+    new = canvas.model
+    assert new.element("tool-1").position == Position(x=7, y=8)
+    assert new.element("tool-1").boundary == "app"
+    assert new.element("docs").position == Position(x=pushed["docs"]["x"], y=pushed["docs"]["y"])
+    for e in new.elements:  # nothing else moved, and nothing is placed automatically any more
+        if e.id not in ("tool-1", "docs"):
+            assert e.position is not None
+            assert (e.position.x, e.position.y) == shown[e.id], e.id
+    assert canvas.selection == ["tool-1"]
+    canvas.undo()
+    assert canvas.model == nested
+    assert canvas.can_undo is False
+
+
+def test_placing_without_pushes_keeps_stored_positions(model: ThreatModel):
+    result = apply_edit(model, {"op": "add_element", "kind": "agent", "x": 1, "y": 2})
+    assert result.model.element("bot").position == Position(x=300, y=40)
+    shown = {n["id"]: (n["x"], n["y"]) for n in _payload.build(model)["nodes"]}
+    for e in result.model.elements:  # the automatic ones are pinned where they were shown
+        assert e.position is not None
+        if e.id != "agent-1":
+            assert (e.position.x, e.position.y) == shown[e.id]
+
+
+def test_a_new_boundary_keeps_the_drawing_as_shown(nested: ThreatModel):
+    """Elements placed automatically stay where they were shown: the layout does not run
+    again around the new boundary."""
+    shown = {n["id"]: (n["x"], n["y"]) for n in _payload.build(nested)["nodes"]}
+    new = apply_edit(nested, {"op": "add_boundary", "members": ["user", "docs"]}).model
+    assert {e.id: (e.position.x, e.position.y) for e in new.elements if e.position} == shown
+
+
+def test_a_new_boundary_pushes_others_in_the_same_step(nested: ThreatModel):
+    canvas = Canvas(nested)
+    canvas.send = Recorder()
+    moved = {"loose": {"x": -400, "y": 900}, "docs": {"x": 10, "y": 700}}
+    canvas.edit({"op": "add_boundary", "members": ["user", "bot"], "positions": moved})
+    new = canvas.model
+    assert new.element("user").boundary == new.element("bot").boundary == "boundary-5"
+    assert new.element("loose").position == Position(x=-400, y=900)
+    assert new.element("docs").position == Position(x=10, y=700)
+    canvas.undo()
+    assert canvas.model == nested
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        {"op": "add_element", "kind": "agent", "x": 0, "y": 0, "positions": {"ghost": {"x": 1}}},
+        {"op": "add_element", "kind": "agent", "x": 0, "y": 0, "positions": [1]},
+        {"op": "add_boundary", "members": ["bot"], "positions": {"bot": {"x": "1", "y": 0}}},
+    ],
+)
+def test_pushes_sent_with_an_edit_are_checked(nested: ThreatModel, msg):
+    with pytest.raises(EditError):
+        apply_edit(nested, msg)
+
+
 @pytest.mark.parametrize(
     ("msg", "why"),
     [
@@ -752,3 +846,39 @@ def test_auto_layout_is_stable_and_stored_in_the_file(canvas: Canvas, tmp_path):
     assert {e.id: e.position for e in loaded.elements} == {e.id: e.position for e in once.elements}
     canvas.undo()
     assert any(e.position is None for e in canvas.model.elements)
+
+
+# ----------------------------------------------------------------------------- collapsed
+def test_collapsed_boundaries_are_view_state(nested: ThreatModel):
+    """Collapsing draws a boundary as one node on the canvas: the model, the payload and
+    the undo history stay as they are."""
+    canvas = Canvas(nested)
+    canvas.send = Recorder()
+    assert "collapsed" in canvas.keys
+    assert canvas.collapsed == []
+    rev = canvas.revision
+    canvas.collapse("cloud", "internet")
+    canvas.collapse("cloud")
+    assert canvas.collapsed == ["cloud", "internet"]
+    assert canvas.model == nested
+    assert canvas.revision == rev  # nothing sent: the browser draws it from the trait
+    assert (canvas.can_undo, canvas.can_redo) == (False, False)
+    canvas.expand("internet")
+    assert canvas.collapsed == ["cloud"]
+    canvas.expand()
+    assert canvas.collapsed == []
+    with pytest.raises(KeyError):
+        canvas.collapse("moon")
+
+
+def test_a_collapsed_boundary_lasts_while_it_exists(nested: ThreatModel):
+    canvas = Canvas(nested)
+    canvas.send = Recorder()
+    canvas.collapse("app", "internet")
+    canvas.edit({"op": "rename_boundary", "id": "app", "name": "Apps"})
+    canvas.edit({"op": "add_element", "kind": "tool", "x": 0, "y": 0, "boundary": "app"})
+    assert canvas.collapsed == ["app", "internet"]  # edits keep it
+    canvas.edit({"op": "delete_boundary", "id": "app"})
+    assert canvas.collapsed == ["internet"]  # a deleted boundary is dropped
+    canvas.undo()
+    assert canvas.collapsed == ["internet"]  # and does not come back collapsed

@@ -152,15 +152,19 @@ class Overlay:
 
 
 def overlay(analysis: Analysis | None, model: ThreatModel) -> Overlay:
-    """Count the open findings (no decision, or decided ``open``) per target and keep the
-    highest risk; decisions come from ``model`` (the analysis may predate a decision)."""
+    """Count the open findings per target (no decision, ``open`` or ``in_progress``, or
+    an expired one; scoped decisions included, see :class:`workbench.register.Decider`)
+    and keep the highest risk; decisions come from ``model`` (the analysis may predate a
+    decision)."""
     if analysis is None:
         return Overlay({}, {})
-    closed = {d.finding for d in model.decisions if d.status != "open"}
+    from workbench.register import Decider
+
+    decider = Decider(model)
     counts: dict[str, int] = defaultdict(int)
     risk: dict[str, str] = {}
     for f in analysis.findings:
-        if f.id in closed:
+        if not decider.is_open(f):
             continue
         counts[f.target] += 1
         if f.target not in risk or RISK_RANK[f.risk] > RISK_RANK[risk[f.target]]:

@@ -28,7 +28,7 @@ from workbench.export.safehtml import h_single as h
 from workbench.export.safehtml import join
 from workbench.model import STRIDE_NAMES, Decision, Layer, ThreatModel
 from workbench.model.types import DecisionStatus
-from workbench.register import Entry, Register, build_register
+from workbench.register import Decider, Entry, Register, build_register
 from workbench.register.coverage import FRAMEWORK_LABELS, controls_of, suggested_mitigations
 
 from ._edits import reason
@@ -157,8 +157,8 @@ class FindingsPanel:
             findings = [f for f in findings if f.target in selection]
         findings = [f for f in findings if self._matches(f)]
         if self.status_filter.value != ANY:
-            status = {d.finding: d.status for d in self.canvas.model.decisions}
-            findings = [f for f in findings if status.get(f.id, "open") == self.status_filter.value]
+            decider = Decider(self.canvas.model)
+            findings = [f for f in findings if decider.status(f) == self.status_filter.value]
         rank = {fid: i for i, g in enumerate(analysis.groups) for fid in g.members}
         return sorted(findings, key=lambda f: (rank.get(f.id, len(rank)), -f.score, f.id))
 
@@ -201,8 +201,8 @@ class FindingsPanel:
             what = f"Findings for {', '.join(self._names(selection))}"
         else:
             what = "All findings"
-        closed = {d.finding for d in self.canvas.model.decisions if d.status != "open"}
-        open_count = sum(1 for f in visible if f.id not in closed)
+        decider = Decider(self.canvas.model)
+        open_count = sum(1 for f in visible if decider.is_open(f))
         self.heading.value = join(
             h("b", what), " ", h("span", f"({len(visible)}, {open_count} open)", data_role="counts")
         )

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli_options import add_catalog_options, add_force_option
+from .cli_options import add_catalog_options, add_force_option, add_today_option
 from .version import __version__
 
 __all__ = ["COMMAND_GROUP", "COMMAND_MODULES", "add_catalog_options", "add_force_option", "main"]
@@ -44,9 +44,11 @@ INSTALL_HINTS = {"serve": "ai-threat-workbench[serve]"}
 error when one is missing."""
 
 CHECK_EXIT_CODES = (
-    "exit codes: 0 no open finding at or above the level; 1 some open finding is at or "
-    "above it (policy failed); 2 a file did not load, or a usage error. With several files, "
-    "the highest code wins."
+    "Open findings are those with no decision, open or in_progress, and those whose "
+    "decision is past its review_by date (expired: 'accepted until 2026-10-01, expired: "
+    "review it'). Exit codes: 0 no open finding at or above the level; 1 some open finding "
+    "is at or above it (policy failed); 2 a file did not load, or a usage error. With "
+    "several files, the highest code wins."
 )
 
 CORE_COMMANDS = frozenset({"validate", "new", "analyze", "check", "templates", "schema"})
@@ -114,6 +116,7 @@ def _parser(
         help="default: from OUT's suffix (.sarif, .json, .csv), else table",
     )
     add_catalog_options(a)
+    add_today_option(a)
     a.add_argument("--output", "-o", type=Path, metavar="OUT", help="write to OUT (atomic)")
     add_force_option(a)
 
@@ -131,6 +134,7 @@ def _parser(
         help="fail when an open finding's residual risk is this or worse (default: high)",
     )
     add_catalog_options(c)
+    add_today_option(c)
 
     sub.add_parser("templates", help="list the starter architectures")
     sub.add_parser("schema", help="print the JSON Schema of model files")
@@ -186,6 +190,7 @@ def _validate(files: list[Path], quiet: bool, out: TextIO, err: TextIO) -> int:
             status = 1
             print_problems(exc.problems, err)
             continue
+        _print_warnings(m, err)
         if not quiet:
             print(
                 safe_line(
@@ -225,7 +230,17 @@ def _analysis(file: Path, catalogs: list[Path], builtin: bool, err: TextIO) -> A
     except ModelFileError as exc:
         print_problems(exc.problems, err)
         return None
+    _print_warnings(model, err)
     return analyze(model, catalog)
+
+
+def _print_warnings(model: Any, err: TextIO) -> None:
+    """The warnings of loading ``model`` (an acceptance given a review date ...), one line
+    each: ``warning: FILE:LINE:COL PATH: MESSAGE``."""
+    from .io import load_warnings
+
+    for w in load_warnings(model):
+        print(f"warning: {w}", file=err)
 
 
 def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -245,12 +260,14 @@ def _analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # garbage: the collector would only re-scan them (15-20% of the command's time).
     with gc_paused():
         from .export import to_csv, to_json, to_sarif, to_table
+        from .register import build_register
 
         analysis = _analysis(args.file, args.catalog, not args.no_builtin, err)
         if analysis is None:
             return 1
+        register = build_register(analysis, today=args.today)
         render = {"table": to_table, "json": to_json, "sarif": to_sarif, "csv": to_csv}
-        text = render[fmt](analysis)
+        text = render[fmt](analysis, register)
     if args.output:
         write_output(args.output, text, force=args.force)
         print(f"{args.output}: {len(analysis.findings)} findings", file=err)
@@ -270,38 +287,52 @@ def _check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _check_one(file: Path, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from .register import build_register
+    from .register import build_register, orphan_reason
     from .terminal import safe_line
 
     analysis = _analysis(file, args.catalog, not args.no_builtin, err)
     if analysis is None:
         return 2  # did not load: not a policy verdict
-    register = build_register(analysis)
+    register = build_register(analysis, today=args.today)
     failing = sorted(
         register.open_at_or_above(args.fail_on), key=lambda e: (-e.residual_score, e.id)
     )
     for e in failing:
         f = e.finding
+        note = f": {e.expiry_note()}" if e.expired else ""
         print(
             safe_line(
-                f"{file}: {e.residual_risk.upper():8} {f.id}: {f.title} (on {f.target_name})"
+                f"{file}: {e.residual_risk.upper():8} {f.id}: {f.title} (on {f.target_name}){note}"
             ),
             file=out,
         )
+    failing_ids = {e.id for e in failing}
+    for e in register.expired():
+        if e.id not in failing_ids:
+            print(
+                safe_line(
+                    f"{file}: note: {e.id}: {e.expiry_note()} (residual risk "
+                    f"{e.residual_risk}, below '{args.fail_on}')"
+                ),
+                file=out,
+            )
     for d in register.orphaned:
         print(
             safe_line(
-                f"{file}: note: decision for {d.finding} matches no finding "
-                "(element removed or renamed?)"
+                f"{file}: note: decision for {d.key} matches no finding "
+                f"({orphan_reason(d, analysis.model)})"
             ),
             file=out,
         )
     verdict = "FAIL" if failing else "ok"
-    decided = sum(e.status != "open" for e in register.entries)
+    decided = sum(e.decision is not None and e.status != "open" for e in register.entries)
+    expired = len(register.expired())
     print(
         safe_line(
             f"{file}: {verdict}: {len(failing)} open finding(s) at or above "
-            f"'{args.fail_on}' ({len(register.entries)} findings, {decided} decided)"
+            f"'{args.fail_on}' ({len(register.entries)} findings, {decided} decided"
+            + (f", {expired} expired" if expired else "")
+            + ")"
         ),
         file=out,
     )

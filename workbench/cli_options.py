@@ -9,9 +9,10 @@ import their options from here and never from :mod:`workbench.cli`, which loads 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
-__all__ = ["add_catalog_options", "add_force_option"]
+__all__ = ["add_catalog_options", "add_force_option", "add_today_option"]
 
 
 def add_catalog_options(p: argparse.ArgumentParser) -> None:
@@ -40,4 +41,24 @@ def add_force_option(p: argparse.ArgumentParser, what: str = "OUT") -> None:
         action="store_true",
         help=f"overwrite {what} if it exists (the old file is kept as {what}.bak); without "
         "it an existing file is refused",
+    )
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date (YYYY-MM-DD), got {text!r}") from None
+
+
+def add_today_option(p: argparse.ArgumentParser) -> None:
+    """``--today YYYY-MM-DD``: the date decisions' review dates are compared with (every
+    command that builds a register has it; ``None`` when not given)."""
+    p.add_argument(
+        "--today",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="compare review dates with this date (default: $THREAT_WORKBENCH_TODAY, else "
+        "the machine's date): a decision past its review_by counts as open",
     )

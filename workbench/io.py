@@ -2,8 +2,9 @@
 
 Loading
     The text is read and parsed safely by :mod:`workbench.parsing` (bounded, strict, with
-    positions), migrated to the current format version and validated by the pydantic
-    models. Every problem becomes a
+    positions), migrated to the current format version (acceptances without a review date
+    are dated by :func:`review_dates`, with a warning in :func:`load_warnings`) and
+    validated by the pydantic models. Every problem becomes a
     :class:`~workbench.errors.Problem` with file, line, column and path; a failed load never
     touches the file. The cyclic garbage collector is paused while a file is loaded
     (:func:`gc_paused`): it would otherwise take most of a large file's load time.
@@ -13,6 +14,7 @@ Saving lives in :mod:`workbench.saving`, above this module.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -24,7 +26,9 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ModelFileError, Problem
+from .model.parts import RiskTolerance
 from .model.references import Loc, RefProblem, did_you_mean, format_loc, reference_problems
+from .model.statuses import today as current_date
 from .model.threat_model import DEFER_REFERENCES, FORMAT_VERSION, ThreatModel, finish_deferred
 from .parsing import (
     MAX_DEPTH,
@@ -54,6 +58,7 @@ __all__ = [
     "file_kind",
     "gc_paused",
     "load_model",
+    "load_warnings",
     "loads_model",
     "mark",
     "no_duplicate_pairs",
@@ -61,6 +66,7 @@ __all__ = [
     "parse_json",
     "parse_yaml",
     "read_limited",
+    "review_dates",
     "validation_problems",
 ]
 """The parsing helpers live in :mod:`workbench.parsing`; they are still importable here."""
@@ -83,6 +89,9 @@ class Source:
     canonical: bool | None = None
     """Whether ``text`` is exactly what the canonical writer produces (then saving needs
     no round-trip); worked out on first save (:mod:`workbench.saving`)."""
+    warnings: tuple[Problem, ...] = ()
+    """What loading changed or wants the reader to know (an acceptance given a review
+    date, see :func:`review_dates`), each placed like an error."""
 
 
 _TYPE_NAMES = {
@@ -207,12 +216,30 @@ def validation_problems(
     problems = []
     for err in exc.errors(include_url=False):
         loc = _clean_loc(tuple(err["loc"]), data)
+        if err["type"] == "decision_fields":
+            problems.extend(_field_problems(err, loc, filename, root))
+            continue
         node = node_at(root, loc, key=err["type"] == "extra_forbidden")
         if err["type"] == "missing":
             node = node_at(root, loc[:-1])
         line, col = mark(node)
         problems.append(Problem(filename, line, col, _path(loc), _message(err, loc, root_cls)))
     return problems
+
+
+def _field_problems(
+    err: Mapping[str, Any], loc: Loc, filename: str, root: yaml.Node | None
+) -> list[Problem]:
+    """One problem per field named by a decision's ``decision_fields`` error: at the
+    field's value when the file has it, else at the decision (as a missing field is)."""
+    out = []
+    raw = err.get("input")
+    for field, message in (err.get("ctx") or {}).get("fields", ()):
+        here = (*loc, field)
+        present = isinstance(raw, dict) and field in raw
+        line, col = mark(node_at(root, here if present else loc))
+        out.append(Problem(filename, line, col, _path(here), message))
+    return out
 
 
 _PLAIN_KEY = re.compile(r"[\w-]+")
@@ -260,18 +287,111 @@ def _migrate(
     return data
 
 
+def review_dates(
+    data: dict[str, Any], filename: str, root: Callable[[], yaml.Node | None]
+) -> tuple[dict[str, Any], list[Problem], list[Problem]]:
+    """Give every acceptance its review date: files written before review dates existed
+    have acceptances without ``review_by`` (format version 1 allows it; nothing is lost).
+
+    An accepted decision without ``review_by`` but with ``decided`` gets the decision
+    date plus the model's review cadence (``risk_tolerance.review_cadence_days``,
+    default 90), and a warning that says so (saving the model writes it into the file).
+    One without either cannot be dated: that is an error naming the field. Returns the
+    document (a copy when changed), the warnings and the errors."""
+    decisions = data.get("decisions")
+    if not isinstance(decisions, list):
+        return data, [], []
+    cadence = _cadence(data)
+    warnings: list[Problem] = []
+    errors: list[Problem] = []
+    new_list: list[Any] | None = None
+    for i, d in enumerate(decisions):
+        if not (isinstance(d, dict) and d.get("status") == "accepted"):
+            continue
+        if d.get("review_by") is not None:
+            continue
+        loc: Loc = ("decisions", i)
+        line, col = mark(node_at(root(), loc))
+        path = _path((*loc, "review_by"))
+        decided = _date_or_none(d.get("decided"))
+        if decided is None:
+            if "decided" in d:  # a bad date: validation reports it
+                continue
+            suggestion = current_date() + dt.timedelta(days=cadence)
+            errors.append(
+                Problem(
+                    filename,
+                    line,
+                    col,
+                    path,
+                    "an accepted risk needs a review date: add 'review_by: YYYY-MM-DD' "
+                    f"(e.g. {suggestion.isoformat()}, today plus the model's review cadence "
+                    f"of {cadence} days), or 'decided: YYYY-MM-DD' to review it {cadence} "
+                    "days after the decision",
+                )
+            )
+            continue
+        review_by = decided + dt.timedelta(days=cadence)
+        if new_list is None:
+            new_list = list(decisions)
+        new_list[i] = {**d, "review_by": review_by.isoformat()}
+        warnings.append(
+            Problem(
+                filename,
+                line,
+                col,
+                path,
+                f"set to {review_by.isoformat()} (decided {decided.isoformat()} + the review "
+                f"cadence of {cadence} days): an accepted risk needs a review date; save the "
+                "model to keep it, or write your own",
+            )
+        )
+    if new_list is not None:
+        data = {**data, "decisions": new_list}
+    return data, warnings, errors
+
+
+def _cadence(data: dict[str, Any]) -> int:
+    """The model's review cadence in days (its default when unset or not valid)."""
+    default = int(RiskTolerance.model_fields["review_cadence_days"].default)
+    tolerance = data.get("risk_tolerance")
+    value = tolerance.get("review_cadence_days") if isinstance(tolerance, dict) else None
+    if type(value) is int and 1 <= value <= 3660:
+        return value
+    return default
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def load_warnings(model: ThreatModel) -> tuple[Problem, ...]:
+    """The warnings of loading ``model`` from its file or text (none when it was not
+    loaded from one)."""
+    src = model._source
+    return src.warnings if isinstance(src, Source) else ()
+
+
 def loads_model(
     text: str, filename: str = "<string>", fmt: Format | None = None, *, path: Path | None = None
 ) -> ThreatModel:
-    """Parse and validate a model from ``text`` (YAML unless ``fmt="json"``)."""
+    """Parse and validate a model from ``text`` (YAML unless ``fmt="json"``); what loading
+    changed is in :func:`load_warnings`."""
     fmt = fmt or "yaml"
     with gc_paused():
-        model = _loads_model(text, filename, fmt)
-    model._source = Source(path=path, text=text, fmt=fmt)
+        model, warnings = _loads_model(text, filename, fmt)
+    model._source = Source(path=path, text=text, fmt=fmt, warnings=tuple(warnings))
     return model
 
 
-def _loads_model(text: str, filename: str, fmt: Format) -> ThreatModel:
+def _loads_model(text: str, filename: str, fmt: Format) -> tuple[ThreatModel, list[Problem]]:
     yaml_root: yaml.Node | None = None
     if fmt == "json":
         data = parse_json(text, filename)
@@ -292,6 +412,7 @@ def _loads_model(text: str, filename: str, fmt: Format) -> ThreatModel:
         return positions[0]
 
     data = _migrate(data, filename, root)
+    data, warnings, undated = review_dates(data, filename, root)
     try:
         draft = ThreatModel.model_validate(data, context={DEFER_REFERENCES: True})
     except ValidationError as exc:
@@ -299,13 +420,13 @@ def _loads_model(text: str, filename: str, fmt: Format) -> ThreatModel:
         # Report dangling references too, so one run shows every problem.
         seen = {p.path for p in problems}
         refs = [p for p in _ref_problems(_RawModel(data), filename, root()) if p.path not in seen]
-        raise ModelFileError(sorted(problems + refs, key=_position)) from None
+        raise ModelFileError(sorted(problems + refs + undated, key=_position)) from None
     dangling = reference_problems(draft)
-    if dangling:
-        raise ModelFileError(_placed(dangling, filename, root()))
+    if dangling or undated:
+        raise ModelFileError(sorted(_placed(dangling, filename, root()) + undated, key=_position))
     # References checked: finish what validation deferred (sorting), without validating
     # the whole model a second time.
-    return finish_deferred(draft)
+    return finish_deferred(draft), warnings
 
 
 def _ref_problems(model: Any, filename: str, root: yaml.Node | None) -> list[Problem]:
@@ -332,6 +453,8 @@ class _RawItem:
 
     def __getattr__(self, name: str) -> Any:
         value = self._raw.get(name)
+        if name == "scope":
+            return value if isinstance(value, (str, dict)) else None
         if name in ("elements", "assets", "data"):
             return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
         return value if isinstance(value, str) else None

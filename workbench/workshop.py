@@ -318,7 +318,7 @@ def _in_scope(finding: Finding, family: set[str], tolerance: str) -> bool:
 def _problem(entry: Entry, threat: Threat) -> str:
     """What is wrong with the decision on a finding in scope ('' when nothing is)."""
     chosen = entry.decision.mitigations if entry.decision else []
-    if entry.status == "open":
+    if entry.is_open:
         return "open"
     if entry.status == "mitigated" and not set(chosen) & set(threat.mitigations):
         return "wrong mitigations"

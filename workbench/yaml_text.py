@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from .model.references import decision_key
 from .parsing import _TAG
 
 
@@ -167,10 +168,14 @@ _ID_KEYS = ("id", "finding")
 
 
 def _id_of(item: Any) -> str | None:
+    """An item's ID: ``id``, a decision's ``finding``, or a scoped decision's key
+    (``THREAT@boundary:ID`` ...)."""
     if isinstance(item, dict):
         for k in _ID_KEYS:
             if isinstance(item.get(k), str):
                 return str(item[k])
+        if "threat" in item:
+            return decision_key(item)
     return None
 
 

@@ -254,7 +254,15 @@ def test_owner_with_a_newline_and_decision_owner_are_refused() -> None:
         "join the lines"
     ]
     doc = doc_with(
-        decisions=[{"finding": "T@a", "status": "accepted", "owner": "o" * 300, "rationale": "r"}]
+        decisions=[
+            {
+                "finding": "T@a",
+                "status": "accepted",
+                "owner": "o" * 300,
+                "rationale": "r",
+                "review_by": "2027-01-01",
+            }
+        ]
     )
     assert refused(doc) == ["decisions[0].owner: at most 200 characters (got 300); shorten it"]
 
@@ -287,6 +295,7 @@ def test_values_at_every_limit_are_accepted_and_survive_a_round_trip(tmp_path: P
                 "status": "accepted",
                 "owner": "O" * 200,
                 "rationale": text,
+                "review_by": "2027-01-01",
                 "ticket": "https://tickets.example.com/" + "k" * 1_972,
                 "controls": [f"C{i}".ljust(200, "c") for i in range(500)],
             }

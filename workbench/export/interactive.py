@@ -68,7 +68,7 @@ def _open_findings(analysis: Analysis | None) -> dict[str, tuple[int, str]]:
 
     out: dict[str, tuple[int, str]] = {}
     for entry in build_register(analysis).entries:
-        if entry.status != "open":
+        if not entry.is_open:
             continue
         target = entry.finding.target
         count, worst = out.get(target, (0, "low"))

@@ -12,9 +12,14 @@ import yaml
 
 from ..engine import Analysis
 from ..io import Source
+from ..model import Decision
+from ..model.parts import scope_label
+from ..model.references import decision_key
+from ..model.statuses import STATUS_RULES
 from ..parsing import node_at
 from ..register import Entry, Register, build_register
 from ..register.grouping import GroupedEntries, group_entries, group_of
+from ..statements import StatementWriter
 from ..terminal import safe_line, safe_text
 from ..version import __version__
 
@@ -60,6 +65,10 @@ def entry_dict(e: Entry, group: str | None = None) -> dict[str, Any]:
         "score": f.score,
         "risk": f.risk,
         "status": e.status,
+        "expired": e.expired,
+        "review_by": e.review_by.isoformat() if e.review_by else None,
+        "decision_key": e.applied or None,
+        "scoped": e.scoped,
         "owner": e.owner,
         "residual_likelihood": e.residual_likelihood,
         "residual_impact": e.residual_impact,
@@ -104,12 +113,17 @@ def _decision_dict(e: Entry) -> dict[str, Any] | None:
     if d is None:
         return None
     return {
+        "key": d.key,
+        "finding": d.finding,
+        "threat": d.threat_id,
+        "scope": _scope_value(d),
         "status": d.status,
         "owner": d.owner,
         "rationale": d.rationale,
         "mitigations": list(d.mitigations),
         "controls": list(d.controls),
         "decided": d.decided.isoformat() if d.decided else None,
+        "review_by": d.review_by.isoformat() if d.review_by else None,
         "due": d.due.isoformat() if d.due else None,
         "ticket": d.ticket,
         "residual_likelihood": d.residual_likelihood,
@@ -117,19 +131,32 @@ def _decision_dict(e: Entry) -> dict[str, Any] | None:
     }
 
 
+def _scope_value(d: Decision) -> Any:
+    """A decision's scope as plain data: ``None`` (one finding), ``"all"``, or
+    ``{"boundary": ID}`` / ``{"element": ID}``."""
+    if d.scope is None or d.scope == "all":
+        return d.scope
+    return d.scope.model_dump(exclude_defaults=True)
+
+
 def to_json(analysis: Analysis, register: Register | None = None) -> str:
     """The register as JSON: finding groups (worst first), then the findings (each with
-    its group's ID), attack paths, orphaned decisions."""
+    its group's ID and its threat statement, see :mod:`workbench.statements`), attack
+    paths, orphaned decisions."""
     register = register or build_register(analysis)
     groups = grouped(analysis, register)
     of = group_of(groups)
+    say = StatementWriter(analysis)
     doc = {
         "tool": {"name": "ai-threat-workbench", "version": __version__},
         "system": analysis.model.system.name,
         "risk_tolerance": register.tolerance,
         "summary": {**_summary(register), "groups": len(groups)},
         "groups": [group_dict(ge) for ge in groups],
-        "findings": [entry_dict(e, of[e.id].id) for e in register.entries],
+        "findings": [
+            {**entry_dict(e, of[e.id].id), "statement": say.statement(e.finding).to_dict()}
+            for e in register.entries
+        ],
         "attack_paths": [
             {
                 "id": p.id,
@@ -156,7 +183,7 @@ def to_json(analysis: Analysis, register: Register | None = None) -> str:
             }
             for p in analysis.attack_paths
         ],
-        "orphaned_decisions": [d.finding for d in register.orphaned],
+        "orphaned_decisions": [d.key for d in register.orphaned],
         "problems": list(register.problems),
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -172,7 +199,10 @@ def _summary(register: Register) -> dict[str, Any]:
         "findings": len(register.entries),
         "by_risk": by_risk,
         "by_status": by_status,
+        "open": sum(e.is_open for e in register.entries),
+        "expired": len(register.expired()),
         "above_tolerance": len(register.above_tolerance()),
+        "today": register.today.isoformat(),
     }
 
 
@@ -213,6 +243,9 @@ CSV_COLUMNS = [
     "ticket",
     "group",
     "in_place",
+    "expired",
+    "review_by",
+    "decision_key",
 ]
 
 
@@ -228,12 +261,14 @@ def to_csv(analysis: Analysis, register: Register | None = None) -> str:
         row = entry_dict(e, of[e.id].id)
         d = row["decision"] or {}
         row.update({k: d.get(k) or "" for k in ("rationale", "due", "ticket")})
+        row.update({k: row[k] or "" for k in ("review_by", "decision_key")})
         w.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return buf.getvalue()
 
 
 def _source_lines(analysis: Analysis) -> dict[str, int]:
-    """Line of each element and flow in the file the model was loaded from."""
+    """Line of each element and flow in the file the model was loaded from, and of each
+    decision (under its key, see ``Decision.key``)."""
     src = analysis.model._source
     if not isinstance(src, Source) or src.fmt != "yaml":
         return {}
@@ -248,7 +283,29 @@ def _source_lines(analysis: Analysis) -> dict[str, int]:
             id_node = node_at(item, ("id",))
             if isinstance(id_node, yaml.ScalarNode):
                 lines[id_node.value] = item.start_mark.line + 1
+    seq = node_at(root, ("decisions",))
+    for item in getattr(seq, "value", []) if isinstance(seq, yaml.SequenceNode) else []:
+        key = decision_key(_plain_mapping(item))
+        if key is not None:
+            lines[_DECISION + key] = item.start_mark.line + 1
     return lines
+
+
+_DECISION = "decision:"
+"""Prefix of a decision's key in :func:`_source_lines` (keys never clash with IDs)."""
+
+
+def _plain_mapping(node: yaml.Node) -> dict[str, Any]:
+    """The scalars of a mapping node, two levels deep (enough for a decision's key)."""
+    out: dict[str, Any] = {}
+    for k, v in node.value if isinstance(node, yaml.MappingNode) else []:
+        if isinstance(v, yaml.ScalarNode):
+            out[str(k.value)] = v.value
+        elif isinstance(v, yaml.MappingNode):
+            out[str(k.value)] = {
+                str(kk.value): vv.value for kk, vv in v.value if isinstance(vv, yaml.ScalarNode)
+            }
+    return out
 
 
 def _location(
@@ -294,9 +351,12 @@ def to_sarif(
 
     One result per finding (its ID is the fingerprint, so tools can track it across
     runs); the other members of its finding group are its related locations, and
-    ``properties.group`` names the group and its recommended fix. Decided findings
-    (mitigated, accepted, transferred) are included as suppressed results, so the history
-    stays visible."""
+    ``properties.group`` names the group and its recommended fix. Findings a decision
+    takes off the gate (mitigated, accepted, transferred, avoided, false_positive,
+    not_applicable; see :mod:`workbench.model.statuses`) are included as suppressed
+    results (an ``external`` suppression with the decision's justification), so the history
+    stays visible; an expired decision's suppression is ``underReview``, which does not
+    suppress the result."""
     register = register or build_register(analysis)
     src = analysis.model._source
     uri = artifact or (src.path.name if isinstance(src, Source) and src.path else "model.yaml")
@@ -338,6 +398,7 @@ def to_sarif(
                 "residual_impact": e.residual_impact,
                 "above_tolerance": e.above_tolerance,
                 "status": e.status,
+                "expired": e.expired,
                 "owner": e.owner,
                 "likelihood": f.likelihood,
                 "impact": f.impact,
@@ -357,14 +418,9 @@ def to_sarif(
         related = _related(e, ge, uri, lines)
         if related:
             result["relatedLocations"] = related
-        if e.status != "open":
-            result["suppressions"] = [
-                {
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": (e.decision.rationale if e.decision else "") or e.status,
-                }
-            ]
+        suppression = _suppression(e, uri, lines)
+        if suppression is not None:
+            result["suppressions"] = [suppression]
         results.append(result)
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -383,6 +439,44 @@ def to_sarif(
         ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def _suppression(e: Entry, uri: str, lines: dict[str, int]) -> dict[str, Any] | None:
+    """The SARIF suppression of a decided finding, kept in the model file (``external``):
+    ``accepted`` when the decision takes the finding off the gate (mitigated, accepted,
+    transferred, avoided, false_positive, not_applicable), ``underReview`` when that
+    decision has expired (the finding counts as open: not suppressed); none for open and
+    in-progress findings. The justification is the rationale and the status; the location
+    is the decision's line in the model file; ``properties`` name the decision (its key:
+    the finding, or the threat and scope of a scoped decision) and its review date."""
+    d = e.decision
+    if d is None or (STATUS_RULES[d.status].gate and not e.expired):
+        return None
+    words = d.status.replace("_", " ")
+    if d.scoped:
+        words += f"; decision on {d.threat_id} in scope {scope_label(d.scope)}"
+    justification = f"{d.rationale} ({words})" if d.rationale else words
+    if e.expired:
+        justification = f"{e.expiry_note()}. {justification}"
+    out: dict[str, Any] = {
+        "kind": "external",
+        "status": "underReview" if e.expired else "accepted",
+        "justification": justification,
+    }
+    line = lines.get(_DECISION + d.key)
+    if line is not None:
+        out["location"] = {
+            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}}
+        }
+    out["properties"] = {
+        "decision": d.key,
+        "status": d.status,
+        "scoped": d.scoped,
+        "owner": d.owner,
+        "review_by": d.review_by.isoformat() if d.review_by else None,
+        "expired": e.expired,
+    }
+    return out
 
 
 TABLE_TEXT = 90
@@ -419,7 +513,7 @@ def to_table(analysis: Analysis, register: Register | None = None) -> str:
     under it; then a summary line."""
     register = register or build_register(analysis)
     if not register.entries:
-        tail = "".join(f"orphaned decision: {d.finding}\n" for d in register.orphaned)
+        tail = "".join(f"orphaned decision: {d.key}\n" for d in register.orphaned)
         return safe_text(f"no findings; attack paths: {len(analysis.attack_paths)}\n{tail}")
     groups = grouped(analysis, register)
     heads = [("RISK", "N", "FIX", "GROUP")]
@@ -434,7 +528,7 @@ def to_table(analysis: Analysis, register: Register | None = None) -> str:
             f = e.finding
             label = f.title if ge.group.cause == "missing_control" else f"on {f.target_name}"
             members.append(
-                (f.risk, e.status, "".join(f.stride), str(f.pasta_stage), f.id, _fit(label))
+                (f.risk, _table_status(e), "".join(f.stride), str(f.pasta_stage), f.id, _fit(label))
             )
     indent = "    "
     group_lines, member_lines = _columns(heads), _columns(members, indent)
@@ -451,7 +545,18 @@ def to_table(analysis: Analysis, register: Register | None = None) -> str:
         + ", ".join(f"{k} {v}" for k, v in sorted(s["by_risk"].items()))
         + f"; above tolerance ({register.tolerance}): {s['above_tolerance']}; "
         f"attack paths: {len(analysis.attack_paths)}"
+        + (f"; expired decisions: {s['expired']}" if s["expired"] else "")
     )
+    if any(e.scoped for e in register.entries):
+        lines.append("status*: a decision on the threat in a scope applies (see the JSON)")
+    for e in register.expired():
+        lines.append(f"expired: {e.id}: {e.expiry_note()}")
     if register.orphaned:
-        lines.append("orphaned decisions: " + ", ".join(d.finding for d in register.orphaned))
+        lines.append("orphaned decisions: " + ", ".join(d.key for d in register.orphaned))
     return safe_text("\n".join(lines) + "\n")
+
+
+def _table_status(e: Entry) -> str:
+    """The status column: the recorded status, ``*`` after it when a scoped decision
+    applies, ``!expired`` when its review date has passed."""
+    return e.status + ("*" if e.scoped else "") + (" !expired" if e.expired else "")

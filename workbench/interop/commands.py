@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..cli_options import add_catalog_options, add_force_option
+from ..cli_options import add_catalog_options, add_force_option, add_today_option
 
 IMPORT_FORMATS = ("otm", "threat-dragon", "threagile")
 EXPORT_FORMATS = ("otm", "threat-dragon")
@@ -90,6 +90,7 @@ def add_commands(sub: Any) -> None:
     add_force_option(d)
     d.add_argument("--no-risk", action="store_true", help="compare the models only")
     add_catalog_options(d)
+    add_today_option(d)
     d.add_argument(
         "--exit-code", action="store_true", help="exit 1 when the models or the risk differ"
     )
@@ -232,7 +233,13 @@ def _diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ModelFileError as exc:
         return _problems(exc, err)
     d = diff_models(
-        old, new, catalog=catalog, risk=not args.no_risk, old_label=args.old, new_label=args.new
+        old,
+        new,
+        catalog=catalog,
+        risk=not args.no_risk,
+        old_label=args.old,
+        new_label=args.new,
+        today=args.today,
     )
     render = {"text": to_text, "markdown": to_markdown, "json": to_json}[fmt]
     text = render(d)

@@ -27,6 +27,7 @@ they are text).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -53,6 +54,8 @@ from ..model import (
     ThreatModel,
 )
 from ..model.references import boundary_chain
+from ..model.statuses import STATUS_RULES
+from ..model.statuses import today as current_date
 from ..model.types import (
     FINDING_ID_PATTERN,
     ID_PATTERN,
@@ -411,12 +414,14 @@ class ModelBuilder:
         ]
         unique_decisions = []
         findings: set[str] = set()
+        cadence = tolerance.review_cadence_days
         for p, d in decisions:
-            if d.finding in findings:
-                r.warn(p, f"second decision for finding '{d.finding}'; this one was dropped")
+            if d.key in findings:
+                what = f"finding '{d.key}'" if d.finding else f"threat {d.threat_id} in this scope"
+                r.warn(p, f"second decision for {what}; this one was dropped")
                 continue
-            findings.add(d.finding)
-            unique_decisions.append(d)
+            findings.add(d.key)
+            unique_decisions.append(_dated(d, cadence, r, p))
         try:
             return ThreatModel.model_validate(
                 {
@@ -507,6 +512,64 @@ class ModelBuilder:
                 continue
             out.append((p, self._filtered(p, f, "data", assets, "an asset")))
         return out
+
+
+def _dated(d: Decision, cadence: int, r: Report, path: str) -> Decision:
+    """An acceptance with a review date: one without gets its decision date (else today)
+    plus the review cadence, with a warning (as loading a file does)."""
+    if d.status != "accepted" or d.review_by is not None:
+        return d
+    decided = d.decided or current_date()
+    review_by = decided + dt.timedelta(days=cadence)
+    r.warn(
+        path,
+        f"accepted without a review date: review_by set to {review_by.isoformat()} "
+        f"({'decided' if d.decided else 'today'} + the review cadence of {cadence} days)",
+    )
+    return d.model_copy(update={"decided": decided, "review_by": review_by})
+
+
+def foreign_decision(
+    current: dict[str, Any] | None,
+    finding: str,
+    status: str,
+    scoped: dict[str, set[str]],
+    origin: str,
+    words: Mapping[str, str],
+) -> dict[str, Any] | None:
+    """The decision (as data) for a finding whose status another tool reports, or
+    ``None`` when nothing changes. ``current``: the finding's own decision from our data;
+    ``scoped``: per threat, the statuses of the scoped decisions from our data (a status
+    one of them gives needs no decision of its own, so a round trip adds none);
+    ``origin`` (``Threat Dragon status 'NA'``): the rationale of a status that needs one
+    when our data has none; ``words``: the other tool's word for each of our statuses
+    (two statuses with one word, such as in_progress and open in Threat Dragon, are the
+    same status there: the one our data has is kept)."""
+
+    def alike(a: str, b: str) -> bool:
+        return a == b or (a in words and words.get(a) == words.get(b))
+
+    before = as_str((current or {}).get("status")) or "open"
+    if alike(status, before):
+        return None
+    theirs = scoped.get(finding.rsplit("@", 1)[0], set())
+    if current is None and any(alike(status, s) for s in theirs):
+        return None
+    new = dict(current or {})
+    new["finding"] = finding
+    new["status"] = status
+    if "rationale" in STATUS_RULES[status].needs and not as_str(new.get("rationale")).strip():
+        new["rationale"] = f"{origin}."
+    return new
+
+
+def scoped_statuses(decisions: Any) -> dict[str, set[str]]:
+    """Per threat, the statuses of the scoped decisions among ``decisions`` (raw data)."""
+    out: dict[str, set[str]] = {}
+    for d in as_list(decisions):
+        if isinstance(d, dict) and isinstance(d.get("threat"), str) and "finding" not in d:
+            out.setdefault(d["threat"], set()).add(as_str(d.get("status")) or "open")
+    return out
 
 
 def dump(part: BaseModel) -> dict[str, Any]:

@@ -6,9 +6,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from .kinds import ElementKind
+from .statuses import MODEL_NEEDS
 from .types import (
     AssetId,
     AssetRefs,
@@ -21,6 +30,7 @@ from .types import (
     Exposure,
     FindingId,
     FlowId,
+    Id,
     ImpactLevel,
     InputModality,
     Label,
@@ -329,17 +339,90 @@ class Flow(Strict):
     """Free labels for filtering."""
 
 
-class Decision(Strict):
-    """What the team decided about one finding (PASTA stage 7)."""
+class DecisionScope(Strict):
+    """Where a scoped decision applies: one trust boundary or one element (exactly one of
+    the two). ``scope: all`` (a plain string) applies everywhere."""
 
-    finding: FindingId
-    """The finding, as ``THREAT-ID@element-or-flow-id``."""
+    boundary: BoundaryId | None = None
+    """Every element inside this boundary (directly or in a boundary nested in it), and
+    every flow whose two ends are both inside it (a flow that crosses the boundary's edge
+    is not inside it)."""
+    element: ElementId | None = None
+    """This element, and every flow that starts or ends at it."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DecisionScope:
+        if (self.boundary is None) == (self.element is None):
+            raise ValueError(
+                "a scope names one boundary or one element: {boundary: ID} or {element: ID} "
+                "(or write 'scope: all')"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        """``boundary:ID`` or ``element:ID``."""
+        return (
+            f"boundary:{self.boundary}" if self.boundary is not None else f"element:{self.element}"
+        )
+
+
+ScopeSpec = Literal["all"] | DecisionScope
+"""Where a scoped decision applies: ``all`` (every element and flow), ``{boundary: ID}`` or
+``{element: ID}``."""
+
+
+def decision_problem(
+    fields: list[tuple[str, str]], needs: tuple[str, list[str]] | None = None
+) -> PydanticCustomError:
+    """The error of a decision that lacks or misuses fields: one ``(field, message)`` each.
+    The file loader reports each at the decision's line with the field in the path
+    (``decisions[3].review_by: ...``); elsewhere (code, the widgets) the message is one
+    line: the other problems, then what the status needs (``needs``: the status's words
+    and the missing fields), e.g. ``an accepted risk needs owner and rationale``."""
+    parts = [f"{field}: {message}" for field, message in fields]
+    if needs is not None and needs[1]:
+        parts.append(f"{needs[0]} needs {' and '.join(needs[1])}")
+    summary = "; ".join(parts)
+    fields = [*fields]
+    if needs is not None:
+        fields += [(name, f"{needs[0]} needs {_noun(name)}") for name in needs[1]]
+    return PydanticCustomError(
+        "decision_fields", "{summary}", {"summary": summary, "fields": tuple(fields)}
+    )
+
+
+class Decision(Strict):
+    """What the team decided about one finding (PASTA stage 7), or, with ``threat`` and
+    ``scope``, about one threat on every target in a scope (a suppression).
+
+    Which statuses there are and what each does to residual risk and to the CI gate:
+    :mod:`workbench.model.statuses`."""
+
+    model_config = ConfigDict(
+        **Strict.model_config,
+        json_schema_extra={"anyOf": [{"required": ["finding"]}, {"required": ["threat", "scope"]}]},
+    )
+
+    finding: FindingId | None = None
+    """The finding, as ``THREAT-ID@element-or-flow-id`` (leave out for a scoped
+    decision)."""
+    threat: Id | None = None
+    """A scoped decision's threat ID (with ``scope``): it applies to every finding of this
+    threat in the scope. A decision on one finding beats a scoped one."""
+    scope: ScopeSpec | None = None
+    """Where a scoped decision applies: ``all``, ``{boundary: ID}`` (elements inside the
+    boundary, nested ones included, and flows with both ends inside it) or
+    ``{element: ID}`` (the element and the flows that start or end at it). Among scoped
+    decisions the most specific wins: element, then the innermost boundary, then all."""
     status: DecisionStatus = "open"
-    """open, mitigated, accepted or transferred."""
+    """open, in_progress, mitigated, accepted, transferred, avoided, false_positive or
+    not_applicable (see :mod:`workbench.model.statuses`)."""
     owner: ShortText = ""
     """Who owns the decision or the work (required for accepted and transferred)."""
     rationale: Text = ""
-    """Why: required when a risk is accepted or transferred."""
+    """Why: required for accepted, transferred, avoided, false_positive and
+    not_applicable."""
     mitigations: MitigationRefs = empty_list()
     """Catalog mitigation IDs chosen (or implemented) for this finding."""
     controls: Controls = empty_list()
@@ -348,6 +431,9 @@ class Decision(Strict):
     """When the mitigation is due."""
     decided: dt.date | None = Field(default=None, strict=False)
     """When the decision was taken."""
+    review_by: dt.date | None = Field(default=None, strict=False)
+    """When the decision must be reviewed (``YYYY-MM-DD``; required for accepted). After
+    it the decision has expired: the finding counts as open again."""
     residual_likelihood: Score | None = None
     """Likelihood (1..5) after the decision, if the team assessed it."""
     residual_impact: Score | None = None
@@ -355,14 +441,96 @@ class Decision(Strict):
     ticket: Link = ""
     """Link or key of the ticket tracking the work."""
 
+    @field_validator("scope", mode="wrap")
+    @classmethod
+    def _one_scope_shape(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One message for a scope of the wrong shape (not one per member of the union)."""
+        if isinstance(value, dict):
+            return DecisionScope.model_validate(value)
+        if value is None or value == "all" or isinstance(value, DecisionScope):
+            return handler(value)
+        raise ValueError(f"expected 'all', {{boundary: ID}} or {{element: ID}}, got {value!r}")
+
     @model_validator(mode="after")
-    def _needs_owner_and_rationale(self) -> Decision:
-        if self.status in ("accepted", "transferred"):
-            missing = [f for f in ("owner", "rationale") if not getattr(self, f).strip()]
-            if missing:
-                article = "an" if self.status == "accepted" else "a"
-                raise ValueError(
-                    f"{article} {self.status} risk needs {' and '.join(missing)} "
-                    f"(finding {self.finding})"
+    def _check_target_and_needs(self) -> Decision:
+        problems: list[tuple[str, str]] = []
+        if self.finding is not None:
+            for name in ("threat", "scope"):
+                if getattr(self, name) is not None:
+                    problems.append(
+                        (
+                            name,
+                            "a decision names a finding or a threat with a scope, not both: "
+                            f"remove '{name}' (or 'finding')",
+                        )
+                    )
+        elif self.threat is None and self.scope is None:
+            problems.append(
+                (
+                    "finding",
+                    "required field 'finding' is missing (THREAT-ID@element-or-flow-id; or "
+                    "'threat' with 'scope' for a decision on a threat in a scope)",
                 )
+            )
+        elif self.scope is None:
+            problems.append(
+                (
+                    "scope",
+                    "a decision on a threat needs a scope: all, {boundary: ID} or {element: ID}",
+                )
+            )
+        elif self.threat is None:
+            problems.append(("threat", "a scoped decision needs the threat it applies to"))
+        missing = [f for f in MODEL_NEEDS[self.status] if not getattr(self, f).strip()]
+        if problems or missing:
+            words = f"{_article(self.status)} {_words(self.status)}"
+            raise decision_problem(problems, (words, missing))
         return self
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the decision applies to a threat in a scope rather than one finding."""
+        return self.finding is None
+
+    @property
+    def key(self) -> str:
+        """What identifies the decision: the finding ID, or for a scoped decision
+        ``THREAT@boundary:ID``, ``THREAT@element:ID`` or ``THREAT@*`` (all)."""
+        if self.finding is not None:
+            return self.finding
+        return f"{self.threat}@{scope_label(self.scope)}"
+
+    @property
+    def threat_id(self) -> str:
+        """The threat the decision is about."""
+        if self.finding is not None:
+            return self.finding.rsplit("@", 1)[0]
+        return str(self.threat)
+
+
+def scope_label(scope: ScopeSpec | None) -> str:
+    """``*`` for ``all``, ``boundary:ID`` or ``element:ID``."""
+    if isinstance(scope, DecisionScope):
+        return scope.label
+    return "*"
+
+
+def _article(status: str) -> str:
+    return "an" if status[0] in "aeiou" else "a"
+
+
+_STATUS_WORDS = {
+    "accepted": "accepted risk",
+    "transferred": "transferred risk",
+    "avoided": "avoided threat",
+    "false_positive": "false positive",
+    "not_applicable": "not applicable decision",
+}
+
+
+def _words(status: str) -> str:
+    return _STATUS_WORDS.get(status, f"{status} decision")
+
+
+def _noun(field: str) -> str:
+    return {"owner": "an owner", "rationale": "a rationale"}.get(field, field)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .threat_model import ThreatModel
@@ -59,15 +59,44 @@ def _duplicate_ids(model: ThreatModel) -> list[RefProblem]:
                 first[id_] = loc
     seen: dict[str, int] = {}
     for i, d in enumerate(model.decisions):
-        if d.finding is None:
+        key = decision_key(d)
+        if key is None:
             continue
-        if d.finding in seen:
-            first_at = f"decisions[{seen[d.finding]}]"
-            message = f"second decision for finding '{d.finding}' (first is {first_at})"
-            problems.append(RefProblem(("decisions", i, "finding"), message))
+        if key in seen:
+            first_at = f"decisions[{seen[key]}]"
+            if d.finding is not None:
+                message = f"second decision for finding '{key}' (first is {first_at})"
+                problems.append(RefProblem(("decisions", i, "finding"), message))
+            else:
+                message = (
+                    f"second decision for threat {d.threat} in this scope (first is {first_at})"
+                )
+                problems.append(RefProblem(("decisions", i, "scope"), message))
         else:
-            seen[d.finding] = i
+            seen[key] = i
     return problems
+
+
+def decision_key(d: object) -> str | None:
+    """The key of a decision (see ``Decision.key``), also of a raw one: a mapping read from
+    a file, or one that failed validation (``None`` when it has none)."""
+
+    def get(name: str) -> Any:
+        return d.get(name) if isinstance(d, dict) else getattr(d, name, None)
+
+    finding = get("finding")
+    if isinstance(finding, str):
+        return finding
+    threat, scope = get("threat"), get("scope")
+    if not isinstance(threat, str) or scope is None:
+        return None
+    if scope == "all":
+        return f"{threat}@*"
+    for name in ("boundary", "element"):
+        value = scope.get(name) if isinstance(scope, dict) else getattr(scope, name, None)
+        if isinstance(value, str):
+            return f"{threat}@{name}:{value}"
+    return None
 
 
 def boundary_chain(

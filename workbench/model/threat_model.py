@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -14,6 +15,7 @@ from .parts import (
     Asset,
     Boundary,
     Decision,
+    DecisionScope,
     Element,
     Flow,
     Objective,
@@ -23,6 +25,7 @@ from .parts import (
     SystemInfo,
 )
 from .references import format_loc, reference_problems
+from .statuses import today as current_date
 from .types import empty_list
 
 if TYPE_CHECKING:
@@ -45,7 +48,7 @@ def finish_deferred(model: ThreatModel) -> ThreatModel:
         items = getattr(model, name)
         # Frozen model: sorting during validation is the one place that writes.
         object.__setattr__(model, name, sorted(items, key=lambda x: x.id))
-    object.__setattr__(model, "decisions", sorted(model.decisions, key=lambda d: d.finding))
+    object.__setattr__(model, "decisions", sorted(model.decisions, key=lambda d: d.key))
     return model
 
 
@@ -72,7 +75,8 @@ class ThreatModel(Strict):
     flows: list[Flow] = empty_list()
     """Data flows between elements."""
     decisions: list[Decision] = empty_list()
-    """Decisions on findings: mitigated, accepted, transferred or open."""
+    """Decisions on findings (``finding: THREAT@TARGET``) and on threats in a scope
+    (``threat`` with ``scope``); see :mod:`workbench.model.statuses` for the statuses."""
 
     _source: Any = PrivateAttr(default=None)
 
@@ -127,9 +131,12 @@ class ThreatModel(Strict):
         raise KeyError(asset_id)
 
     def decision(self, finding_id: str) -> Decision | None:
-        """The decision recorded for ``finding_id``, if any."""
+        """The decision recorded for ``finding_id`` itself, if any; or, given the key of a
+        scoped decision (``THREAT@boundary:ID``, ``THREAT@element:ID``, ``THREAT@*``),
+        that decision. Which decision applies to a finding, scoped ones included, is the
+        register's answer (:func:`workbench.register.build_register`)."""
         for d in self.decisions:
-            if d.finding == finding_id:
+            if d.key == finding_id:
                 return d
         return None
 
@@ -191,12 +198,7 @@ class ThreatModel(Strict):
             o.model_copy(update={"elements": [new if e == old else e for e in o.elements]})
             for o in self.objectives
         ]
-        decisions = [
-            d.model_copy(update={"finding": d.finding.rsplit("@", 1)[0] + "@" + new})
-            if d.finding.rsplit("@", 1)[1] == old
-            else d
-            for d in self.decisions
-        ]
+        decisions = [_renamed_decision(d, old, new) for d in self.decisions]
         return {"flows": flows, "objectives": objectives, "decisions": decisions}
 
     def remove_element(self, element_id: str, *, cascade: bool = False) -> ThreatModel:
@@ -255,9 +257,20 @@ class ThreatModel(Strict):
         ]
         return self.replace(elements=elements, boundaries=boundaries)
 
-    def set_decision(self, decision: Decision) -> ThreatModel:
-        """A copy with ``decision`` recorded (replacing one for the same finding)."""
-        kept = [d for d in self.decisions if d.finding != decision.finding]
+    def set_decision(self, decision: Decision, *, today: dt.date | None = None) -> ThreatModel:
+        """A copy with ``decision`` recorded (replacing one for the same finding, or the
+        scoped decision with the same threat and scope).
+
+        An acceptance needs a review date: one recorded without ``review_by`` gets the
+        decision date (``decided``, else ``today``: by default the machine's date, or
+        ``THREAT_WORKBENCH_TODAY``)
+        plus the model's review cadence (``risk_tolerance.review_cadence_days``), and a
+        decision date when it had none."""
+        if decision.status == "accepted" and decision.review_by is None:
+            decided = decision.decided or today or current_date()
+            review_by = decided + dt.timedelta(days=self.risk_tolerance.review_cadence_days)
+            decision = decision.model_copy(update={"decided": decided, "review_by": review_by})
+        kept = [d for d in self.decisions if d.key != decision.key]
         return self.replace(decisions=[*kept, decision])
 
     # ----------------------------------------------------------------- I/O
@@ -322,3 +335,13 @@ class ThreatModel(Strict):
             f"{len(self.flows)} flows, {len(self.boundaries)} boundaries, "
             f"{len(self.decisions)} decisions>"
         )
+
+
+def _renamed_decision(d: Decision, old: str, new: str) -> Decision:
+    """``d`` with element ``old`` renamed ``new`` in its finding or its scope."""
+    if d.finding is not None:
+        threat, target = d.finding.rsplit("@", 1)
+        return d.model_copy(update={"finding": f"{threat}@{new}"}) if target == old else d
+    if isinstance(d.scope, DecisionScope) and d.scope.element == old:
+        return d.model_copy(update={"scope": DecisionScope(element=new)})
+    return d

@@ -302,5 +302,15 @@ LifecycleStage = Literal[
 ]
 """AI lifecycle stages (after ISO/IEC 22989 and the NIST AI RMF lifecycle)."""
 
-DecisionStatus = Literal["open", "mitigated", "accepted", "transferred"]
-"""What the team decided about a finding."""
+DecisionStatus = Literal[
+    "open",
+    "in_progress",
+    "mitigated",
+    "accepted",
+    "transferred",
+    "avoided",
+    "false_positive",
+    "not_applicable",
+]
+"""What the team decided about a finding; what each status does to residual risk and to
+the CI gate is in :mod:`workbench.model.statuses`."""

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ..engine.risk import at_least
 from ..model import RiskTolerance, ThreatModel
+from ..model.statuses import STATUSES
 from ..model.types import RISK_RANK
 
 if TYPE_CHECKING:
@@ -172,7 +173,7 @@ def declared_controls(model: ThreatModel, catalog: Catalog) -> dict[str, dict[st
             fw, cid = parse_control(ref)
             frameworks = [fw] if fw is not None else [n for n, ids in known.items() if cid in ids]
             for name in frameworks:
-                out.setdefault(name, {}).setdefault(cid, set()).add(d.finding)
+                out.setdefault(name, {}).setdefault(cid, set()).add(d.key)
     return out
 
 
@@ -325,7 +326,8 @@ class RiskMatrix:
     inherent: Counter[Cell]
     """Cells of the findings' inherent likelihood and impact."""
     residual: Counter[Cell]
-    """Cells of the residual likelihood and impact."""
+    """Cells of the residual likelihood and impact (findings a decision closes, with no
+    residual risk, have none)."""
     moved: int
     """How many findings have a lower residual than inherent score."""
 
@@ -336,7 +338,8 @@ def risk_matrix(entries: Sequence[Entry]) -> RiskMatrix:
     residual: Counter[Cell] = Counter()
     for e in entries:
         inherent[(e.finding.likelihood, e.finding.impact)] += 1
-        residual[(e.residual_likelihood, e.residual_impact)] += 1
+        if not e.closed:  # a closed finding has no residual risk: no cell
+            residual[(e.residual_likelihood, e.residual_impact)] += 1
     moved = sum(e.residual_score < e.finding.score for e in entries)
     return RiskMatrix(inherent=inherent, residual=residual, moved=moved)
 
@@ -441,11 +444,11 @@ def _stage3(analysis: Analysis) -> tuple[list[str], list[str]]:
 
 
 def _undecided(entries: Iterable[Entry], threshold: str) -> list[Entry]:
-    return [e for e in entries if e.status == "open" and at_least(e.finding.risk, threshold)]
+    return [e for e in entries if e.is_open and at_least(e.finding.risk, threshold)]
 
 
 def _findings_stage(entries: Sequence[Entry], what: str) -> tuple[list[str], list[str]]:
-    decided = sum(e.status != "open" for e in entries)
+    decided = sum(not e.is_open for e in entries)
     done = [f"{_plural(len(entries), what)}, {decided} decided"]
     high = _undecided(entries, "high")
     missing = [f"{_plural(len(high), f'high {what}')} without a decision"] if high else []
@@ -464,13 +467,23 @@ def _stage6(analysis: Analysis) -> tuple[list[str], list[str]]:
 
 def _stage7(register: Register) -> tuple[list[str], list[str]]:
     entries = register.entries
-    status = Counter(e.status for e in entries)
+    status: Counter[str] = Counter(e.status for e in entries)
+    expired = len(register.expired())
+    usual = ("mitigated", "accepted", "transferred")
+    counts = [f"{status[s]} {s}" for s in usual]
+    counts += [
+        f"{status[s]} {s.replace('_', ' ')}"
+        for s in STATUSES
+        if status[s] and s not in (*usual, "open")
+    ]
     done = [
-        ", ".join(f"{status[s]} {s}" for s in ("mitigated", "accepted", "transferred", "open")),
+        ", ".join([*counts, f"{status['open']} open"]),
         f"risk tolerance: accept up to {register.tolerance}",
     ]
     above = register.above_tolerance()
     missing = [f"{_plural(len(above), 'finding')} above the risk tolerance"] if above else []
+    if expired:
+        missing.append(f"{_plural(expired, 'decision')} past the review date")
     worst = max((RISK_RANK[e.residual_risk] for e in entries), default=0)
     if worst >= RISK_RANK["critical"]:
         missing.append("critical residual risk remains")

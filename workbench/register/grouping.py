@@ -30,8 +30,8 @@ class GroupedEntries:
 
     @property
     def open(self) -> int:
-        """How many of ``entries`` are still open."""
-        return sum(e.status == "open" for e in self.entries)
+        """How many of ``entries`` still count as open (open, in progress, expired)."""
+        return sum(e.is_open for e in self.entries)
 
 
 def group_key(g: FindingGroup) -> tuple[int, int, str]:

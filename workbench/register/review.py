@@ -17,6 +17,7 @@ This is model review, used by ``threat-workbench diff``. It used to be
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from dataclasses import dataclass
@@ -176,7 +177,7 @@ class ModelDiff:
                     {"id": c.id, "old": _entry_dict(c.old), "new": _entry_dict(c.new)}
                     for c in r.changed
                 ],
-                "orphaned_decisions": [d.finding for d in r.orphaned],
+                "orphaned_decisions": [d.key for d in r.orphaned],
             }
         return out
 
@@ -199,6 +200,8 @@ def _entry_dict(e: Entry) -> dict[str, Any]:
         "risk": f.risk,
         "score": f.score,
         "status": e.status,
+        "expired": e.expired,
+        "decision": e.applied or None,
         "residual_risk": e.residual_risk,
         "residual_score": e.residual_score,
     }
@@ -225,7 +228,7 @@ def _field_changes(old: Any, new: Any, prefix: str = "") -> tuple[FieldChange, .
 
 
 def _key(section: str, item: Any) -> str:
-    return str(item.finding if section == "decisions" else item.id)
+    return str(item.key if section == "decisions" else item.id)
 
 
 def _name(section: str, item: Any) -> str:
@@ -282,9 +285,11 @@ def diff_models(
     risk: bool = True,
     old_label: str = "old",
     new_label: str = "new",
+    today: dt.date | str | None = None,
 ) -> ModelDiff:
     """Compare two models; with ``risk``, analyse both with ``catalog`` (default: the
-    built-in catalog) for the risk delta."""
+    built-in catalog) for the risk delta, review dates compared with ``today`` (default:
+    ``THREAT_WORKBENCH_TODAY``, else the machine's date)."""
     model_changes: list[FieldChange] = []
     for part in MODEL_PARTS:
         model_changes.extend(
@@ -302,7 +307,7 @@ def diff_models(
         from . import diff_analyses
 
         analyzer = Analyzer(catalog if catalog is not None else load_catalog())
-        risk_diff = diff_analyses(analyzer.analyze(old), analyzer.analyze(new))
+        risk_diff = diff_analyses(analyzer.analyze(old), analyzer.analyze(new), today=today)
     return ModelDiff(old_label, new_label, tuple(model_changes), sections, risk_diff)
 
 
@@ -413,11 +418,9 @@ def to_text(d: ModelDiff) -> str:
             lines.append(
                 f"  ~ {rc.id}: {rc.old.residual_risk} → {rc.new.residual_risk} "
                 f"(score {rc.old.residual_score} → {rc.new.residual_score}, "
-                f"{rc.old.status} → {rc.new.status})"
+                f"{rc.old.state} → {rc.new.state})"
             )
-        lines.extend(
-            f"  ! decision for {x.finding} matches no finding any more" for x in r.orphaned
-        )
+        lines.extend(f"  ! decision for {x.key} matches no finding any more" for x in r.orphaned)
     return "\n".join(lines) + "\n"
 
 
@@ -466,7 +469,7 @@ def to_markdown(d: ModelDiff) -> str:
             (
                 "✏️ changed",
                 c.new,
-                f"{c.old.residual_risk} → {c.new.residual_risk}, {c.old.status} → {c.new.status}",
+                f"{c.old.residual_risk} → {c.new.residual_risk}, {c.old.state} → {c.new.state}",
             )
             for c in r.changed
         ]
@@ -480,7 +483,7 @@ def to_markdown(d: ModelDiff) -> str:
                 )
             out.append("")
         for x in r.orphaned:
-            out.append(f"- ⚠️ decision for {_code(x.finding)} matches no finding any more")
+            out.append(f"- ⚠️ decision for {_code(x.key)} matches no finding any more")
         if r.orphaned:
             out.append("")
     if d.model:

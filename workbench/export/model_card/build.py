@@ -207,11 +207,10 @@ def personal_data(model: ThreatModel, e: Element, lin: Lineage) -> list[str]:
 
 
 def _caveats(entries: Sequence[Entry], analysis: Analysis) -> CardSection:
-    above = [e for e in entries if e.above_tolerance and e.status == "open"]
-    accepted = [e for e in entries if e.status in ("accepted", "transferred")]
-    mits: Counter[str] = Counter(
-        m for e in entries if e.status == "open" for m in e.finding.mitigations
-    )
+    above = [e for e in entries if e.above_tolerance and e.is_open]
+    accepted = [e for e in entries if e.status in ("accepted", "transferred") and not e.expired]
+    expired = [e for e in entries if e.expired]
+    mits: Counter[str] = Counter(m for e in entries if e.is_open for m in e.finding.mitigations)
     cat = analysis.catalog.mitigations
     notes = [
         f"{len(above)} open findings are above the risk tolerance "
@@ -224,6 +223,10 @@ def _caveats(entries: Sequence[Entry], analysis: Analysis) -> CardSection:
     notes += [
         f"{e.status.capitalize()} by {e.owner}: {e.finding.title} — {e.finding.target_name}."
         for e in accepted[:10]
+    ]
+    notes += [
+        f"Review due ({e.expiry_note()}): {e.finding.title} — {e.finding.target_name}."
+        for e in expired[:10]
     ]
     notes += [
         f"Recommended: {cat[m].title if m in cat else m} ({n} findings)."
@@ -292,7 +295,10 @@ def risk_assessment(
         m for e in entries if e.decision and e.status == "mitigated" for m in e.decision.mitigations
     }
     planned = {
-        m for e in entries if e.decision and e.status == "open" for m in e.decision.mitigations
+        m
+        for e in entries
+        if e.decision and e.status in ("open", "in_progress")
+        for m in e.decision.mitigations
     }
     frameworks = sorted(
         {fw for e in entries for fw in e.finding.references}
@@ -309,7 +315,7 @@ def risk_assessment(
         "residual_risk": worst,
         "summary": {
             "findings": len(entries),
-            "open": sum(e.status == "open" for e in entries),
+            "open": sum(e.is_open for e in entries),
             "above_tolerance": sum(e.above_tolerance for e in entries),
             "by_residual_risk": {lv: by_risk[lv] for lv in LEVELS if by_risk[lv]},
         },
@@ -324,6 +330,7 @@ def risk_assessment(
                 "impact": e.finding.impact,
                 "risk": e.finding.risk,
                 "status": e.status,
+                "expired": e.expired,
                 "owner": e.owner,
                 "residual_risk": e.residual_risk,
                 "above_tolerance": e.above_tolerance,

@@ -85,7 +85,7 @@ def _risk_html(card: ModelCard, number: int) -> Html:
             e.finding.target_name,
             risk_badge(e.finding.risk),
             risk_badge(e.residual_risk),
-            e.status,
+            e.state,
             e.owner,
         )
         for e in card.entries

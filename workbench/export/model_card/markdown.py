@@ -76,7 +76,7 @@ def to_markdown(card: ModelCard) -> str:
         "|---|---|---|---|---|---|",
     ]
     for e in card.entries:
-        cells = [e.id, e.finding.title, e.finding.target_name, e.residual_risk, e.status, e.owner]
+        cells = [e.id, e.finding.title, e.finding.target_name, e.residual_risk, e.state, e.owner]
         lines.append("| " + " | ".join(md_text(c) for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

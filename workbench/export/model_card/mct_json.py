@@ -31,7 +31,7 @@ def to_mct(card: ModelCard) -> dict[str, Any]:
     risks = [
         {
             "name": f"{en.finding.title} ({en.finding.target_name}; residual {en.residual_risk}, "
-            f"{en.status})",
+            f"{en.state})",
             "mitigation_strategy": "; ".join(
                 mcat[m].title if m in mcat else m for m in en.finding.mitigations
             ),

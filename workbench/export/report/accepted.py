@@ -1,25 +1,36 @@
-"""Section 11, accepted and transferred risks, with who decided and why."""
+"""Section 11, accepted and transferred risks, with who decided, why and until when; then
+the findings closed without residual risk (avoided, false positive, not applicable)."""
 
 from __future__ import annotations
 
 from ...model import Decision
-from ..safehtml import Html, h, join, link, risk_badge, table
+from ...register import Entry
+from ..safehtml import Html, h, join, link, risk_badge, small, table
 from .context import ReportContext
 from .options import SHORT_LIMIT
 
+CLOSING = ("avoided", "false_positive", "not_applicable")
+
 
 def render(ctx: ReportContext) -> Html:
-    """The accepted and transferred risks, with who decided, why and when."""
+    """The accepted and transferred risks, with who decided, why, when and until when;
+    then the closed findings, with the decision (scoped or not) that closed them."""
     rows = []
+    closed = []
     for e in ctx.ranked:
         d = e.decision
-        if d is None or d.status not in ("accepted", "transferred"):
+        if d is None:
+            continue
+        if d.status in CLOSING:
+            closed.append(e)
+            continue
+        if d.status not in ("accepted", "transferred"):
             continue
         rows.append(
             (
                 join(ctx.finding_ref(e), h("br"), h("span", e.finding.title, class_="title")),
                 ctx.named(e.finding.target),
-                d.status,
+                _decision(ctx, e),
                 risk_badge(e.residual_risk),
                 h("strong", "yes", class_="warn") if e.above_tolerance else "no",
                 ctx.clip(d.owner, SHORT_LIMIT),
@@ -30,8 +41,9 @@ def render(ctx: ReportContext) -> Html:
     return join(
         h(
             "p",
-            "Risks the team decided to carry or hand over, with who decided and why. "
-            "Accepted risks above the tolerance need the sign-off below.",
+            "Risks the team decided to carry or hand over, with who decided, why and until "
+            "when. Accepted risks above the tolerance need the sign-off below; a decision "
+            "past its review date is expired and counts as open until it is reviewed.",
             class_="intro",
         ),
         table(
@@ -43,12 +55,57 @@ def render(ctx: ReportContext) -> Html:
                 "Above tolerance",
                 "Owner",
                 "Rationale",
-                "Decided / due / ticket",
+                "Decided / review by / due / ticket",
             ),
             rows,
             empty="No risks have been accepted or transferred.",
             widths=("16%", "11%", "10%", "8%", "8%", "11%", "24%", "12%"),
         ),
+        h("h3", f"Closed without residual risk ({len(closed)})") if closed else None,
+        h(
+            "p",
+            "Findings the team closed: the design avoids the threat, the suggestion is a "
+            "false positive, or the threat does not apply to this system. 'Scope' marks a "
+            "decision on the threat across a boundary, an element or the whole model.",
+            class_="intro",
+        )
+        if closed
+        else None,
+        _closed_table(ctx, closed) if closed else None,
+    )
+
+
+def _decision(ctx: ReportContext, e: Entry) -> Html:
+    d = e.decision
+    if d is None:  # pragma: no cover - only decided entries are listed
+        return Html("")
+    return join(
+        ctx.status(e),
+        join(h("br"), small(e.expiry_note())) if e.expired else None,
+    )
+
+
+def _closed_table(ctx: ReportContext, entries: list[Entry]) -> Html:
+    rows = []
+    for e in entries:
+        d = e.decision
+        if d is None:  # pragma: no cover - only decided entries are listed
+            continue
+        rows.append(
+            (
+                join(ctx.finding_ref(e), h("br"), h("span", e.finding.title, class_="title")),
+                ctx.named(e.finding.target),
+                ctx.status(e),
+                ctx.clip(d.owner, SHORT_LIMIT),
+                h("span", ctx.clip(d.rationale), class_="rationale"),
+                _dates(ctx, d),
+            )
+        )
+    return table(
+        ("Finding", "Target", "Decision", "Owner", "Rationale", "Decided / review by"),
+        rows,
+        class_="closed",
+        widths=("20%", "14%", "14%", "12%", "28%", "12%"),
     )
 
 
@@ -56,6 +113,8 @@ def _dates(ctx: ReportContext, d: Decision) -> Html:
     parts: list[object] = []
     if d.decided:
         parts += ["decided ", d.decided.isoformat()]
+    if d.review_by:
+        parts += [h("br") if parts else None, "review by ", d.review_by.isoformat()]
     if d.due:
         parts += [h("br") if parts else None, "due ", d.due.isoformat()]
     if d.ticket:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...register import orphan_reason
 from ..safehtml import Html, bullets, h, join, link, table
 from .context import ReportContext, catalog_label
 
@@ -22,7 +23,15 @@ def render(ctx: ReportContext) -> Html:
         h("h3", "Decisions without a finding"),
         bullets(
             (
-                join(d.finding, " (", d.status, d.owner and f", {d.owner}", ")")
+                join(
+                    d.key,
+                    " (",
+                    d.status,
+                    d.owner and f", {d.owner}",
+                    "; ",
+                    orphan_reason(d, ctx.model),
+                    ")",
+                )
                 for d in ctx.register.orphaned
             ),
             empty="None: every decision matches a finding.",

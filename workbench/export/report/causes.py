@@ -120,7 +120,7 @@ def _group_member(ctx: ReportContext, ge: GroupedEntries, e: Entry) -> Html:
         if several
         else ctx.finding_ref(e)
     )
-    status = join(e.status, h("br"), ctx.owner_of(e)) if e.owner else e.status
+    status = join(ctx.status(e), h("br"), ctx.owner_of(e)) if e.owner else ctx.status(e)
     cells = (
         first,
         ctx.named(f.target),

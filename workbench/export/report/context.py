@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ...engine import Analysis, Finding
 from ...model import ThreatModel
+from ...model.statuses import STATUSES
 from ...register import Entry, Register, build_register
 from ...register.coverage import MitigationUse, mitigation_use
 from ...register.grouping import GroupedEntries, group_entries
@@ -24,7 +25,8 @@ from .options import CELL_LIMIT, GROUP_MEMBERS_COMPACT, PARA_LIMIT, SHORT_LIMIT,
 if TYPE_CHECKING:
     from ...catalog import Catalog
 
-STATUS_ORDER = ("open", "mitigated", "accepted", "transferred")
+STATUS_ORDER = STATUSES
+"""Every decision status, in the order of :mod:`workbench.model.statuses`."""
 LEVELS_DESC = ("critical", "high", "medium", "low")
 
 
@@ -86,8 +88,9 @@ class ReportContext:
         self.analysis = analysis
         self.model = analysis.model
         self.catalog = analysis.catalog
-        self.register = register or build_register(analysis)
         self.options = options or ReportOptions()
+        # Review dates are compared with the report's date when it has one.
+        self.register = register or build_register(analysis, today=self.options.date)
         self.outline = tuple(outline)
         self.date = self.options.date or dt.date.today()
         self.elements = {e.id: e for e in self.model.elements}
@@ -181,6 +184,18 @@ class ReportContext:
         """A link to a finding's row in the threat register."""
         f = e.finding if isinstance(e, Entry) else e
         return link(f"#f-{f.id}", f.id, class_="fid")
+
+    def status(self, e: Entry) -> Html:
+        """A finding's status as the report shows it: the recorded status; under it
+        "expired: review by …" when the review date has passed, and the scoped decision
+        that applies ("scope: boundary:internet")."""
+        return join(
+            e.status.replace("_", " "),
+            join(h("br"), h("strong", "expired", class_="warn")) if e.expired else None,
+            join(h("br"), small("scope: ", e.decision.key.split("@", 1)[1]))
+            if e.decision is not None and e.decision.scoped
+            else None,
+        )
 
     def owner_of(self, e: Entry) -> Html:
         """The decision's owner, else the target element's owner (marked), else ''."""

@@ -12,7 +12,7 @@ def render(ctx: ReportContext) -> Html:
     """When the next review is due, and the sign-off table."""
     days = ctx.model.risk_tolerance.review_cadence_days
     nxt = ctx.date + dt.timedelta(days=days)
-    above_accepted = [e for e in ctx.ranked if e.above_tolerance and e.status != "open"]
+    above_accepted = [e for e in ctx.ranked if e.above_tolerance and not e.is_open]
     roles = (
         "System owner",
         "Security",

@@ -16,9 +16,11 @@ def render(ctx: ReportContext) -> Html:
     entries = ctx.register.entries
     counts = _counts(ctx)
     status: Counter[str] = Counter(e.status for e in entries)
+    n_open = sum(e.is_open for e in entries)
+    expired = [e for e in ctx.ranked if e.expired]
     above = [e for e in ctx.ranked if e.above_tolerance]
-    above_open = [e for e in above if e.status == "open"]
-    above_accepted = [e for e in above if e.status != "open"]
+    above_open = [e for e in above if e.is_open]
+    above_accepted = [e for e in above if not e.is_open]
     s = ctx.model.system
     worst = next(iter(ctx.ranked), None)
     lead = join(
@@ -26,9 +28,9 @@ def render(ctx: ReportContext) -> Html:
         h("strong", s.name),
         f" ({len(ctx.model.elements)} elements, {len(ctx.model.flows)} data flows, "
         f"{len(ctx.model.boundaries)} trust boundaries). The analysis suggests "
-        f"{len(entries)} findings; {status['open']} are open, {status['mitigated']} "
-        f"mitigated, {status['accepted']} accepted and {status['transferred']} "
-        f"transferred. ",
+        f"{len(entries)} findings; {n_open} are open{_open_detail(status, len(expired))}, "
+        f"{status['mitigated']} mitigated, {status['accepted']} accepted and "
+        f"{status['transferred']} transferred{_closed_detail(status)}. ",
         f"{len(above_open)} open findings are above the risk tolerance (accept up to "
         f"{ctx.register.tolerance}). ",
         f"{len(ctx.analysis.attack_paths)} attack paths lead from untrusted actors to "
@@ -55,14 +57,14 @@ def render(ctx: ReportContext) -> Html:
             ctx.named(e.finding.target),
             risk_badge(e.finding.risk),
             risk_badge(e.residual_risk),
-            e.status,
+            ctx.status(e),
             ctx.owner_of(e),
         )
         for e in top
     ]
     return join(
         h("p", lead, class_="lead"),
-        h("div", _stat_boxes(ctx, len(entries), status, len(above_open)), class_="stats"),
+        h("div", _stat_boxes(ctx, len(entries), n_open, len(above_open)), class_="stats"),
         h("h3", "Findings by risk level"),
         table(
             ("Risk", "Inherent", "Residual", "Open (residual)", "Above tolerance"),
@@ -83,6 +85,15 @@ def render(ctx: ReportContext) -> Html:
         if above_accepted
         else None,
         _above_list(ctx, above_accepted) if above_accepted else None,
+        h("h3", f"Decisions past their review date ({len(expired)})") if expired else None,
+        h(
+            "p",
+            "These findings count as open again until the team reviews the decision and "
+            "sets a new review date.",
+        )
+        if expired
+        else None,
+        _expired_list(ctx, expired) if expired else None,
         _orphan_note(ctx),
     )
 
@@ -97,17 +108,55 @@ def _counts(ctx: ReportContext) -> dict[str, Counter[str]]:
     for e in ctx.register.entries:
         c["inherent"][e.finding.risk] += 1
         c["residual"][e.residual_risk] += 1
-        if e.status == "open":
+        if e.is_open:
             c["open"][e.residual_risk] += 1
         if e.above_tolerance:
             c["above"][e.residual_risk] += 1
     return c
 
 
-def _stat_boxes(ctx: ReportContext, n: int, status: Counter[str], above: int) -> Html:
+def _open_detail(status: Counter[str], expired: int) -> str:
+    """``(3 in progress, 1 expired)`` after the open count ('' when neither)."""
+    parts = [f"{status['in_progress']} in progress"] if status["in_progress"] else []
+    parts += [f"{expired} past the review date"] if expired else []
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _closed_detail(status: Counter[str]) -> str:
+    """``; 2 avoided, 1 false positive`` for the statuses that close findings ('' when
+    none)."""
+    parts = [
+        f"{status[s]} {s.replace('_', ' ')}"
+        for s in ("avoided", "false_positive", "not_applicable")
+        if status[s]
+    ]
+    return f"; {', '.join(parts)} (closed, no residual risk)" if parts else ""
+
+
+def _expired_list(ctx: ReportContext, entries: list[Entry], limit: int = 30) -> Html:
+    items = [
+        h(
+            "li",
+            risk_badge(e.residual_risk),
+            " ",
+            ctx.finding_ref(e),
+            ": ",
+            e.finding.title,
+            " — ",
+            e.expiry_note(),
+            f" (owner: {e.owner})" if e.owner else "",
+        )
+        for e in entries[:limit]
+    ]
+    more = len(entries) - limit
+    tail = h("p", f"… and {more} more: see the threat register.") if more > 0 else None
+    return join(h("ul", items, class_="above"), tail)
+
+
+def _stat_boxes(ctx: ReportContext, n: int, n_open: int, above: int) -> Html:
     boxes = [
         ("findings", n),
-        ("open", status["open"]),
+        ("open", n_open),
         ("above tolerance", above),
         ("attack paths", len(ctx.analysis.attack_paths)),
         ("weaknesses", len(ctx.analysis.weaknesses)),

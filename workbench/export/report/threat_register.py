@@ -57,8 +57,10 @@ def render(ctx: ReportContext) -> Html:
             "p",
             "Every finding the analysis suggested, highest residual risk first. L×I is "
             "the inherent likelihood × impact (1–5 each); residual risk follows the "
-            "team's decision. Why: the clauses of the threat's rule that held on the "
-            "model.",
+            "team's decision (none when the finding was avoided, a false positive or not "
+            "applicable). A decision past its review date is marked expired and counts as "
+            "open; 'scope' names a decision on the threat across a boundary, an element "
+            "or everywhere. Why: the clauses of the threat's rule that held on the model.",
             class_="intro",
         )
     return join(
@@ -97,7 +99,7 @@ def _register_row(ctx: ReportContext, e: Entry) -> tuple[object, ...]:
         ctx.owasp_refs(f),
         f"{f.likelihood}×{f.impact}",
         risk_badge(f.risk),
-        e.status,
+        ctx.status(e),
         risk_badge(e.residual_risk),
         ctx.owner_of(e),
         h("span", "; ".join(f.why), class_="why"),
@@ -129,7 +131,7 @@ def by_threat(ctx: ReportContext, entries: Sequence[Entry], limit: int = 8) -> H
                 join(
                     join(risk_badge(lv), f" {residual[lv]} ") for lv in LEVELS_DESC if residual[lv]
                 ),
-                sum(e.status == "open" for e in group),
+                sum(e.is_open for e in group),
                 sum(e.above_tolerance for e in group),
                 where,
             )

@@ -21,7 +21,7 @@ def render(ctx: ReportContext) -> Html:
             h("span", "; ".join(e.finding.why), class_="why"),
             _mitigation_list(ctx, e.finding.mitigations),
             risk_badge(e.residual_risk),
-            e.status,
+            ctx.status(e),
         )
         for e in shown
     ]

@@ -220,10 +220,16 @@ def _threats_out(
                 "risk": f.risk,
                 "residual_risk": entry.residual_risk,
                 "why": list(f.why),
+                "status": entry.status,
+                "expired": entry.expired,
+                "decision": entry.applied or None,
             }
         }
         threats.append(threat)
-        chosen = list(entry.decision.mitigations) if entry.decision else []
+        # A scoped decision's mitigations stay in its own data (project attributes): as
+        # chosen ones here, they would come back as a decision on each finding.
+        d = entry.decision
+        chosen = list(d.mitigations) if d is not None and not d.scoped else []
         chosen_state = "implemented" if entry.status == "mitigated" else "required"
         mitigations = list(dict.fromkeys([*chosen, *f.mitigations]))
         mitigation_ids.update(dict.fromkeys(mitigations))

@@ -12,6 +12,7 @@ from typing import Any
 
 from ...model import ThreatModel
 from ...model.kinds import KINDS
+from ...model.references import decision_key
 from ..common import (
     EXT,
     ForeignThreat,
@@ -25,8 +26,10 @@ from ..common import (
     as_str,
     clean_name,
     clean_text,
+    foreign_decision,
     is_finding_id,
     parse_any,
+    scoped_statuses,
     strings,
 )
 from .format import (
@@ -35,6 +38,7 @@ from .format import (
     CHOSEN_STATES,
     OTM_VERSION,
     STATE_IN,
+    STATE_OUT,
     classification_from,
     flow_name,
     trust_from_rating,
@@ -160,6 +164,7 @@ class _OtmImport:
         self.dropped: set[int] = set()
         """``id()`` of input items dropped as duplicates (the input is never changed)."""
         self.decisions: dict[str, dict[str, Any]] = {}
+        self.scoped: dict[str, set[str]] = {}
         self.used_threats: set[str] = set()
         self.top_threats: dict[str, dict[str, Any]] = {}
         self.top_mitigations: dict[str, dict[str, Any]] = {}
@@ -202,8 +207,10 @@ class _OtmImport:
         self._catalog_sections()
         self._claim_ids(zones, assets, components, flows, ext)
         for d in as_list(ext.get("decisions")):
-            if isinstance(d, dict) and isinstance(d.get("finding"), str):
-                self.decisions.setdefault(d["finding"], dict(d))
+            key = decision_key(d) if isinstance(d, dict) else None
+            if key is not None:
+                self.decisions.setdefault(key, dict(d))
+        self.scoped = scoped_statuses(ext.get("decisions"))
         self._zones(zones)
         self._assets(assets)
         self._components(components)
@@ -509,18 +516,22 @@ class _OtmImport:
         if status is None:
             self.r.warn(
                 f"{path}.state",
-                f"state '{state}' has no workbench equivalent "
-                "(exposed, mitigated, accepted, transferred); decision left as it was",
+                f"state '{state}' has no workbench equivalent (exposed, in-progress, "
+                "mitigated, accepted, transferred, avoided, false-positive, not-applicable); "
+                "decision left as it was",
             )
         chosen = [m for m, s in mits if s.strip().lower() in CHOSEN_STATES and m]
-        before_status = as_str((current or {}).get("status")) or "open"
         before_mits = strings((current or {}).get("mitigations"))
         new = dict(current or {})
         new["finding"] = finding
         changed = False
-        if status is not None and status != before_status:
-            new["status"] = status
-            changed = True
+        if status is not None:
+            updated = foreign_decision(
+                current, finding, status, self.scoped, f"OTM state '{state.strip()}'", STATE_OUT
+            )
+            if updated is not None:
+                new = updated
+                changed = True
         if chosen != before_mits:
             new["mitigations"] = chosen
             changed = True

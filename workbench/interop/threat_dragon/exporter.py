@@ -12,6 +12,7 @@ from typing import Any
 from ...engine import Analysis, Finding
 from ...model import FORMAT_VERSION, Boundary, Element, Flow, ThreatModel
 from ...model.kinds import KINDS, STRIDE_NAMES
+from ...model.parts import scope_label
 from ...model.references import boundary_chain
 from ...register import Entry, build_register
 from ...version import __version__
@@ -326,7 +327,13 @@ def _mitigation_text(entry: Entry, analysis: Analysis | None) -> str:
 
     if d is None or (d.status == "open" and not d.mitigations):
         return f"Suggested: {titles(f.mitigations)}"
-    parts = [f"{STATUS_OUT[d.status]}" + (f" by {d.owner}" if d.owner else "")]
+    parts = [d.status.replace("_", " ").capitalize() + (f" by {d.owner}" if d.owner else "")]
+    if d.scoped:
+        parts.append(f"Decision on {d.threat_id} in scope {scope_label(d.scope)}")
+    if entry.expired:
+        parts.append(entry.expiry_note().capitalize())
+    elif d.review_by:
+        parts.append(f"Review by {d.review_by.isoformat()}")
     if d.rationale:
         parts.append(d.rationale)
     if d.mitigations:

@@ -24,17 +24,27 @@ LABEL = {"actor": "Actor", "process": "Process", "store": "Store"}
 SIZE = {"actor": (160.0, 80.0), "process": (100.0, 100.0), "store": (160.0, 80.0)}
 STATUS_OUT = {
     "open": "Open",
+    "in_progress": "Open",
     "mitigated": "Mitigated",
     "accepted": "Accepted",
     "transferred": "Transferred",
+    "avoided": "Avoided",
+    "false_positive": "NA",
+    "not_applicable": "NA",
 }
+"""Threat Dragon's status (NA, Open, Mitigated, Accepted, Transferred, Avoided or
+Eliminated) for each of ours: it has no "in progress" (Open) and one NA for false
+positives and threats that do not apply; the exact status travels in the ``workbench``
+decisions."""
 STATUS_IN = {
     "open": "open",
     "mitigated": "mitigated",
     "accepted": "accepted",
     "transferred": "transferred",
-    "avoided": "mitigated",
-    "eliminated": "mitigated",
+    "avoided": "avoided",
+    "eliminated": "avoided",
+    "na": "not_applicable",
+    "n/a": "not_applicable",
 }
 SEVERITY = {"critical": "High", "high": "High", "medium": "Medium", "low": "Low", "info": "Low"}
 PRIVILEGES = ("read", "write", "execute", "admin")

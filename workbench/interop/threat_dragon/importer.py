@@ -11,6 +11,7 @@ from typing import Any
 
 from ...model import ThreatModel
 from ...model.kinds import KINDS
+from ...model.references import decision_key
 from ...parsing import parse_json
 from ..common import (
     EXT,
@@ -25,7 +26,9 @@ from ..common import (
     as_str,
     clean_name,
     clean_text,
+    foreign_decision,
     is_finding_id,
+    scoped_statuses,
     strings,
 )
 from .format import (
@@ -36,6 +39,7 @@ from .format import (
     PRIVILEGES,
     SIZE,
     STATUS_IN,
+    STATUS_OUT,
     UNTRUSTED_NAME,
     Rect,
     cell_text,
@@ -97,6 +101,7 @@ class _TdImport:
         self.element_raw: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self.box_raw: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
         self.decisions: dict[str, dict[str, Any]] = {}
+        self.scoped: dict[str, set[str]] = {}
         self.unknown: dict[str, list[str]] = defaultdict(list)
         self.out_of_scope: list[str] = []
         self.counters: dict[str, int] = defaultdict(int)
@@ -106,8 +111,10 @@ class _TdImport:
         self._summary(data, ext)
         self._claim_cells(data["detail"])
         for d in as_list(ext.get("decisions")):
-            if isinstance(d, dict) and isinstance(d.get("finding"), str):
-                self.decisions.setdefault(d["finding"], dict(d))
+            key = decision_key(d) if isinstance(d, dict) else None
+            if key is not None:
+                self.decisions.setdefault(key, dict(d))
+        self.scoped = scoped_statuses(ext.get("decisions"))
         for path, kind, cell in self.cells:
             if kind == "flow":
                 self._flow(path, cell)
@@ -436,8 +443,16 @@ class _TdImport:
             status = before
         new = dict(current or {})
         new["finding"] = finding
-        if status != before:
-            new["status"] = status
+        updated = foreign_decision(
+            current,
+            finding,
+            status,
+            self.scoped,
+            f"Threat Dragon status '{status_text.strip()}'",
+            STATUS_OUT,
+        )
+        if updated is not None:
+            new = updated
             try:
                 Decision.model_validate(json.loads(json.dumps(new, default=str)))
             except ValidationError as exc:

@@ -12,7 +12,7 @@ cases.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..catalog.predicates import (
     All,
@@ -359,20 +359,23 @@ def _admits(allowed: tuple[frozenset[Any], frozenset[bool], bool], value: Any) -
         return any(_equal(value, a) for a in plain)
 
 
-def _on_end(inner: Test, end: str) -> Test:
-    """A test of a flow's source or target element, remembered per element in the facts:
-    many flows share an end."""
+_R = TypeVar("_R")
+
+
+def _on_end(inner: Callable[[Facts, Any], _R], end: str) -> Callable[[Facts, Any], _R]:
+    """``inner`` (a test or an explainer) asked of a flow's source or target element,
+    remembered per element in the facts: many flows share an end."""
     key = object()
 
-    def test(facts: Facts, t: Flow) -> bool:
+    def on_end(facts: Facts, t: Flow) -> _R:
         element_id = getattr(t, end)
         memo = facts.memo
         hit = memo.get((key, element_id))
         if hit is None:
             hit = memo[key, element_id] = inner(facts, facts.elements[element_id])
-        return hit
+        return cast(_R, hit)
 
-    return test
+    return on_end
 
 
 # ----------------------------------------------------------------------------- reasons
@@ -455,18 +458,7 @@ def _explainer(p: Predicate, kind: Kinds | None) -> Explain:  # noqa: C901
         end = "source" if isinstance(p, Source) else "target"
         sub = p.source if isinstance(p, Source) else p.target
         end_kind = kind[0 if end == "source" else 1] if isinstance(kind, tuple) else None
-        inner = explainer(sub, end_kind)
-        memo_key = object()
-
-        def on_end(facts: Facts, t: Flow) -> tuple[str, ...]:
-            element_id = getattr(t, end)
-            memo = facts.memo
-            hit = memo.get((memo_key, element_id))
-            if hit is None:
-                hit = memo[memo_key, element_id] = inner(facts, facts.elements[element_id])
-            return hit
-
-        return on_end
+        return _on_end(explainer(sub, end_kind), end)
     return lambda facts, t: evaluate(p, facts, t).reasons
 
 

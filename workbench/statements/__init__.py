@@ -37,28 +37,37 @@ holding ``{target}`` stays as it is). ``Finding.why`` stays the evidence for an 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import replace
 
-from .catalog.entries import Threat
-from .catalog.predicates import (
-    All,
-    AnyOf,
-    EntryPoint,
-    IncomingUntrusted,
-    Influenced,
-    InfluenceSpec,
-    Predicate,
-    Prop,
-    ReachableFromUntrusted,
+from ..catalog.entries import Threat
+from ..catalog.predicates import InfluenceSpec
+from ..engine import Analysis, AttackPath, Finding
+from ..engine.influence import Influence, Reach
+from ..model import Element, Flow
+from .parts import (
+    _ACTORS,
+    _SERVING,
+    _SUPPLIERS,
+    _USERS,
+    GOALS,
+    MAX_HOPS,
+    MAX_RECOMMENDED,
+    MAX_SUPPLIER_HOPS,
+    AssetRef,
+    Control,
+    Statement,
+    _asset_rank,
+    _assets_words,
+    _end,
+    _facts_of,
+    _listed,
+    _person,
+    _quoted,
+    _sp,
+    _Who,
 )
-from .engine import Analysis, AttackPath, Finding
-from .engine.facts import Facts
-from .engine.influence import Influence, Reach
-from .model import Element, Flow
-from .model.kinds import KINDS
-from .model.types import CLASSIFICATION_RANK
+from .sources import _PLAIN, _SOURCE_PREREQ, _auto, _influence_specs, _package
 
 __all__ = [
     "GOALS",
@@ -69,173 +78,6 @@ __all__ = [
     "statement",
     "statements",
 ]
-
-GOALS = {
-    "S": "authenticity",
-    "T": "integrity",
-    "R": "accountability",
-    "I": "confidentiality",
-    "D": "availability",
-    "E": "authorization",
-}
-"""The security goal each STRIDE letter threatens (Threat Composer's *impacted goal*)."""
-
-MAX_ASSETS = 3
-"""Assets named in a statement's text (the rest are counted)."""
-MAX_RECOMMENDED = 3
-"""Recommended mitigations named in a statement (in catalog order, after those in place)."""
-MAX_HOPS = 6
-"""How far a statement looks along flows for a service users reach that the target
-feeds (a user of what the target serves)."""
-MAX_SUPPLIER_HOPS = 6
-"""How far a statement looks upstream of the target for a public source."""
-
-_USERS = frozenset({"user", "client_app", "external_entity"})
-"""Where the *users* of a system enter: people, their client apps and outside callers."""
-_SERVING = frozenset(
-    {"inference_endpoint", "llm_app", "agent", "process", "tool", "client_app", "guardrail"}
-)
-"""Kinds that answer users' requests (a user of what a store or a job feeds uses one)."""
-_ACTORS = frozenset({"user", "operator", "external_entity"})
-"""Kinds named in person: "An outsider (Customer)"."""
-_SUPPLIERS = frozenset({"model_hub", "data_source", "external_service", "external_entity"})
-"""Public sources a system takes models, data or software from."""
-_PROVIDED = frozenset({"foundation_model_api", "external_service", "model_hub", "tool"})
-"""Kinds a third party runs (with ``third_party: true``, any kind)."""
-
-
-# ----------------------------------------------------------------------------- parts
-@dataclass(frozen=True)
-class AssetRef:
-    """An asset a statement names as affected."""
-
-    id: str
-    """The asset's ID ('' for data an element holds without a named asset)."""
-    name: str
-    """Its name (or "data held in …")."""
-    classification: str | None
-    """Its classification, ``None`` when nothing says."""
-    pii: bool
-    """Whether it is personal data."""
-    crown_jewel: bool
-    """Whether it is marked a crown jewel."""
-    held_in: str = ""
-    """The elements holding it, in words, when it is not the finding's target (a crown
-    jewel that the target leads to)."""
-
-    def words(self) -> str:
-        """'Customer support tickets (confidential, personal data, crown jewel)'."""
-        tags = [t for t in (self.classification,) if t]
-        tags += ["personal data"] if self.pii else []
-        tags += ["crown jewel"] if self.crown_jewel else []
-        out = f"{self.name} ({', '.join(tags)})" if tags else self.name
-        return f"{out} in {self.held_in}" if self.held_in else out
-
-
-@dataclass(frozen=True)
-class Control:
-    """A mitigation a statement names: in place on the target, or recommended."""
-
-    id: str
-    """Catalog mitigation ID."""
-    title: str
-    """Its catalog title (the ID when the catalog does not know it)."""
-    in_place: bool
-    """Whether the model shows it in place on the target."""
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A finding as a threat statement (see the module docstring for the grammar)."""
-
-    finding: str
-    """The finding's ID."""
-    target: str
-    """The target in words: an element's name; a flow as "the question flow (A → B)"."""
-    source_kind: str
-    """How the source was found: ``outsider``, ``user``, ``supplier``, ``insider``,
-    ``anyone``, ``account``, ``provider``, ``network``, ``device``, ``tenant``,
-    ``package``."""
-    source: str
-    """Who, capitalised: "An outsider (Customer)", "The provider of Hosted model API or
-    anyone who compromises it"."""
-    prerequisites: str
-    """What the source needs ('' when the source says it): "who can put content into
-    Ticket system"."""
-    action: str
-    """What they can do, the target's name put in (follows "can")."""
-    impact: str
-    """What follows from it ("so that …")."""
-    assets: tuple[AssetRef, ...]
-    """The assets affected, most valuable first."""
-    route: tuple[str, ...]
-    """The route by which the source reaches the target (or, for a user, what the target
-    feeds), element names from the origin on; empty when there is none."""
-    route_ids: tuple[str, ...]
-    """The same route, element IDs."""
-    screens: tuple[str, ...]
-    """Names of the defences on the route that screen outsiders' content."""
-    stops: tuple[Control, ...]
-    """Mitigations in place on the target, then the recommended ones."""
-    goals: tuple[str, ...]
-    """Security goals threatened, from the STRIDE letters (see :data:`GOALS`)."""
-    text: str
-    """One or two sentences: the statement, then what stops it."""
-
-    @property
-    def in_place(self) -> tuple[Control, ...]:
-        """The mitigations the model shows in place on the target."""
-        return tuple(c for c in self.stops if c.in_place)
-
-    @property
-    def recommended(self) -> tuple[Control, ...]:
-        """The recommended mitigations not in place yet."""
-        return tuple(c for c in self.stops if not c.in_place)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The statement as plain data (for JSON)."""
-        return {
-            "text": self.text,
-            "source_kind": self.source_kind,
-            "source": self.source,
-            "prerequisites": self.prerequisites,
-            "action": self.action,
-            "impact": self.impact,
-            "target": self.target,
-            "assets": [
-                {
-                    "id": a.id,
-                    "name": a.name,
-                    "classification": a.classification,
-                    "pii": a.pii,
-                    "crown_jewel": a.crown_jewel,
-                    "held_in": a.held_in,
-                }
-                for a in self.assets
-            ],
-            "route": list(self.route),
-            "route_ids": list(self.route_ids),
-            "screens": list(self.screens),
-            "in_place": [{"id": c.id, "title": c.title} for c in self.in_place],
-            "recommended": [{"id": c.id, "title": c.title} for c in self.recommended],
-            "goals": list(self.goals),
-        }
-
-
-@dataclass(frozen=True)
-class _Who:
-    """The threat source of one statement and how it reaches the target."""
-
-    kind: str
-    source: str
-    prerequisites: str = ""
-    route: tuple[str, ...] = ()
-    """Element IDs, origin first."""
-    named: frozenset[str] = frozenset()
-    """Elements the source already names (left out of the route's words)."""
-    screens: tuple[str, ...] = ()
-    influence: bool = False
-    """Whether the route is outsiders' influence (its screens are known)."""
 
 
 # ----------------------------------------------------------------------------- API
@@ -600,202 +442,3 @@ class StatementWriter:
             plural = "s are" if len(recommended) > 1 else " is"
             words += f"; {further}{plural} {_quoted(recommended)}"
         return words
-
-
-# ----------------------------------------------------------------------------- sources
-_SOURCE_PREREQ = {
-    "data_source": "who can put content into {}",
-    "model_hub": "who can publish to {}",
-    "external_service": "who controls content from {}",
-    "foundation_model_api": "who controls content from {}",
-}
-"""What an outsider at an untrusted element of these kinds can do there."""
-
-
-def _insider(w: StatementWriter, target: Element | Flow) -> _Who:
-    """The operators who feed the target (or its flow's source), else by exposure."""
-    subject = target.source if isinstance(target, Flow) else target.id
-    if w.facts.elements[subject].properties.on_device:
-        return _device(w, target)  # on a user's device, the insider is whoever holds it
-    ops = _operators(w, subject)
-    if not ops:
-        return w._by_exposure(target)
-    names = " or ".join(w._name(o) for o in ops)
-    return _Who("insider", f"An insider ({names}) or anyone holding their access")
-
-
-def _account(w: StatementWriter, target: Element | Flow) -> _Who:
-    subject = target.source if isinstance(target, Flow) else target.id
-    ops = _operators(w, subject)
-    if ops:
-        names = " or ".join(w._name(o) for o in ops)
-        return _Who("account", "Anyone", f"holding a phished or stolen account of {names}")
-    return _Who("account", "Anyone", f"holding leaked credentials for {w._name(subject)}")
-
-
-def _operators(w: StatementWriter, element_id: str) -> list[str]:
-    if w.graph.kind(element_id) == "operator":
-        return [element_id]
-    return [o for o in sorted(w.graph.pred[element_id]) if w.graph.kind(o) == "operator"]
-
-
-def _provider(w: StatementWriter, target: Element | Flow) -> _Who:
-    """The third party that runs the target or an end of the flow, else those it calls
-    (model APIs first)."""
-    if isinstance(target, Flow):
-        candidates = [target.target, target.source]
-    elif _third_party(w, target.id):
-        candidates = [target.id]
-    else:
-        candidates = sorted(
-            (e for e in w.graph.succ[target.id] if _third_party(w, e)),
-            key=lambda e: (w.graph.kind(e) != "foundation_model_api", e),
-        )
-    for c in candidates:
-        if w.graph.is_untrusted(c):
-            return _Who("provider", "Whoever", f"controls {w._name(c)}")
-    called = [c for c in candidates if _third_party(w, c)]
-    if not called:
-        subject = target.target if isinstance(target, Flow) else target.id
-        return _Who("provider", "A third party", f"that {w._name(subject)} depends on")
-    role = "operator" if all(w.graph.kind(c) == "tool" for c in called) else "provider"
-    names = _listed([w._name(c) for c in called])
-    return _Who("provider", f"The {role} of {names} or anyone who compromises it")
-
-
-def _third_party(w: StatementWriter, element_id: str) -> bool:
-    e = w.facts.elements[element_id]
-    external = e.kind in _PROVIDED and KINDS[e.kind].external
-    return bool(e.properties.third_party) or external or w.graph.is_untrusted(element_id)
-
-
-def _network(w: StatementWriter, target: Element | Flow) -> _Who:
-    if isinstance(target, Flow):
-        ends = f"from {w._name(target.source)} to {w._name(target.target)}"
-        return _Who("network", "Someone", f"on the network path {ends}")
-    return _Who("network", "Someone", f"who can impersonate {target.name}")
-
-
-def _device(w: StatementWriter, target: Element | Flow) -> _Who:
-    subject = target.id
-    if isinstance(target, Flow):
-        ends = (target.source, target.target)
-        subject = next((e for e in ends if w.facts.elements[e].properties.on_device), ends[0])
-    runs = f"in control of the device that runs {w._name(subject)}"
-    return _Who("device", "Malware or anyone", runs)
-
-
-def _tenant(w: StatementWriter, target: Element | Flow) -> _Who:
-    return _Who("tenant", "A co-located tenant")
-
-
-def _package(w: StatementWriter, target: Element | Flow) -> _Who:
-    subject = target.target if isinstance(target, Flow) else target.id
-    return _Who("package", "Whoever", f"controls a package that {w._name(subject)} installs")
-
-
-_PLAIN = {
-    "insider": _insider,
-    "account": _account,
-    "provider": _provider,
-    "network": _network,
-    "device": _device,
-    "tenant": _tenant,
-    "package": _package,
-}
-"""Sources named from the target alone."""
-
-
-def _auto(threat: Threat, target: Element | Flow) -> str:
-    """``outsider`` when the rule asks for outsiders' influence or exposure, ``provider``
-    when the target is a third party's, else ``insider``."""
-    if any(_about_outsiders(p) for p in _positive(threat.applies_to)):
-        return "outsider"
-    if isinstance(target, Element) and (
-        target.properties.third_party or (target.kind in _PROVIDED and KINDS[target.kind].external)
-    ):
-        return "provider"
-    return "insider"
-
-
-def _about_outsiders(p: Predicate) -> bool:
-    if isinstance(p, Influenced):
-        return p.influenced is not False
-    if isinstance(p, ReachableFromUntrusted):
-        return p.reachable_from_untrusted
-    if isinstance(p, EntryPoint):
-        return p.entry_point
-    if isinstance(p, IncomingUntrusted):
-        return p.incoming_untrusted
-    if isinstance(p, Prop):
-        return bool({"internet", "partner"} & set(map(str, p.prop.get("exposure", []))))
-    return False
-
-
-def _positive(p: Predicate) -> Iterable[Predicate]:
-    """The clauses of a rule that must hold (under ``all`` and ``any``, not under ``not``
-    nor about a flow's ends), in rule order."""
-    if isinstance(p, All):
-        for q in p.all:
-            yield from _positive(q)
-    elif isinstance(p, AnyOf):
-        for q in p.any:
-            yield from _positive(q)
-    else:
-        yield p
-
-
-def _influence_specs(p: Predicate) -> list[InfluenceSpec | None]:
-    """The rule's positive ``influenced`` / ``reachable_from_untrusted`` clauses, in rule
-    order (``None``: any outsiders' content)."""
-    out: list[InfluenceSpec | None] = []
-    for q in _positive(p):
-        if isinstance(q, Influenced) and q.influenced is not False:
-            out.append(q.influenced if isinstance(q.influenced, InfluenceSpec) else None)
-        elif isinstance(q, ReachableFromUntrusted) and q.reachable_from_untrusted:
-            out.append(None)
-    return out
-
-
-# ----------------------------------------------------------------------------- words
-def _facts_of(analysis: Analysis) -> Facts:
-    """The analysis's facts (its cached routes)."""
-    return analysis.facts
-
-
-def _asset_rank(a: AssetRef) -> tuple[bool, int, bool, str]:
-    rank = CLASSIFICATION_RANK.get(a.classification or "", -1)
-    return (not a.crown_jewel, -rank, not a.pii, a.name)
-
-
-def _assets_words(assets: Sequence[AssetRef]) -> str:
-    words = [a.words() for a in assets[:MAX_ASSETS]]
-    more = len(assets) - MAX_ASSETS
-    if more > 0:
-        words.append(f"{more} more asset{'s' if more > 1 else ''}")
-    return _listed(words)
-
-
-def _person(kind: str) -> str:
-    """How an untrusted actor of ``kind`` is named: "A user (Customer)"."""
-    return {"user": "A user", "operator": "An operator"}.get(kind, "An outsider")
-
-
-def _listed(items: Sequence[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def _quoted(titles: Sequence[str]) -> str:
-    return _listed([f"“{t}”" for t in titles])
-
-
-def _sp(words: str) -> str:
-    return f" {words}" if words else ""
-
-
-def _end(sentence: str) -> str:
-    """The sentence with one final period (a name may already end with one)."""
-    return sentence if sentence.endswith((".", "!", "?")) else f"{sentence}."

@@ -44,57 +44,50 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import combinations
-from typing import TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from .model import ThreatModel
-from .model.kinds import KINDS, Layer
+from ..model import ThreatModel
+from ..model.kinds import KINDS, Layer
+from .blocks import (
+    ASPECT,
+    CELL_H,
+    CELL_W,
+    GAP,
+    GLOBAL_EXACT,
+    LAYER_ORDER,
+    MARGIN,
+    MARGIN_PER_LEVEL,
+    PASSES,
+    TITLE,
+    Box,
+    Link,
+    Point,
+    _Block,
+    _columns,
+    _rows,
+    _stacks,
+)
+from .untangle import _length, _sample, _Untangle, crossings, segment_crossings
 
-CELL_W = 260.0
-"""Width of an element's cell (room for its label)."""
-CELL_H = 100.0
-"""Height of an element's cell."""
-GAP = 40.0
-"""Space between two items of a container (cells or boxes)."""
-MARGIN = 40.0
-"""Margin inside a box around its items, for a box with nothing nested in it ..."""
-MARGIN_PER_LEVEL = 24.0
-"""... plus this much per level of boxes nested inside it (the canvas pads the same way,
-less, so its regions nest like these boxes)."""
-TITLE = 32.0
-"""Room for a box's title above its items."""
-
-LAYER_ORDER = (Layer.DATA, Layer.MODEL, Layer.DEPLOYMENT, Layer.GENERIC)
-"""Left to right."""
-
-SWEEPS = 4
-"""Rounds of barycenter sweeps per container (each round: left to right, right to left)."""
-EXACT_FLOWS = 80
-"""A container with at most this many flows drawn inside it counts crossings exactly to
-choose and improve its order; a larger one compares its candidate orders on an even
-sample of this many flows."""
-EXACT_WORK = 20_000
-"""Work one container may spend on exact counts, in pairs of flows compared (placing an
-item counts as four): bounds the swaps."""
-GLOBAL_EXACT = 400
-"""A model gets whichever of its builds crosses least (the earliest on a tie): a first
-untangling pass, passes in which flows leaving a container also pull from where the
-previous pass put their other ends (:data:`PASSES` of them, one for a model with more
-than this many flows), or the plain order. Counted exactly for a model with at most this
-many flows (pairs of elements), on an even sample of this many for a larger one."""
-PASSES = 4
-"""Passes after the first for a model with at most :data:`GLOBAL_EXACT` flows."""
-SWAP_ROUNDS = 3
-"""Rounds of pair swaps in a container that counts exactly."""
-
-Point = tuple[float, float]
-"""An element centre."""
-Box = tuple[float, float, float, float]
-"""A boundary box: ``(x0, y0, x1, y1)``."""
-Link = tuple[str, str]
-"""A flow as the pair of element IDs it joins (sorted: direction does not matter)."""
+__all__ = [
+    "CELL_H",
+    "CELL_W",
+    "GAP",
+    "GLOBAL_EXACT",
+    "LAYER_ORDER",
+    "Box",
+    "Layout",
+    "Link",
+    "Point",
+    "auto_positions",
+    "boxes_around",
+    "crossings",
+    "drawing",
+    "layout",
+    "segment_crossings",
+    "shown_positions",
+]
 
 
 @dataclass(frozen=True)
@@ -105,27 +98,6 @@ class Layout:
     """Element ID -> (x, y) of its centre."""
     boxes: dict[str, Box]
     """Boundary ID -> (x0, y0, x1, y1); only boundaries that hold something."""
-
-
-@dataclass
-class _Block:
-    """A laid-out item: its size and what it holds, relative to its top-left corner."""
-
-    w: float
-    h: float
-    rank: float
-    name: str
-    positions: dict[str, Point] = field(default_factory=dict)
-    boxes: dict[str, Box] = field(default_factory=dict)
-    links: list[Link] = field(default_factory=list)
-    """The flows drawn inside the block (both ends in it)."""
-
-    def moved(self, dx: float, dy: float) -> tuple[dict[str, Point], dict[str, Box]]:
-        """What the block holds, shifted by ``(dx, dy)``."""
-        return (
-            {k: (x + dx, y + dy) for k, (x, y) in self.positions.items()},
-            {k: (a + dx, b + dy, c + dx, d + dy) for k, (a, b, c, d) in self.boxes.items()},
-        )
 
 
 # ------------------------------------------------------------------------------ layout
@@ -310,10 +282,6 @@ def _nesting(block: _Block) -> int:
     return 1 + max(sum(inside(a, b) for b in boxes) for a in boxes)
 
 
-ASPECT = 1.6
-"""Width over height that a container aims for (a notebook's or a page's shape)."""
-
-
 def _arrange(
     items: list[_Block],
     own: list[Link],
@@ -345,334 +313,6 @@ def _arrange(
         return _rows(sorted(items, key=lambda b: (b.rank, b.name))) if in_rows else columns
     untangled = _Untangle(items, own, inside, outward)
     return untangled.rows() if in_rows else untangled.columns(stacks)
-
-
-def _stacks(items: list[_Block]) -> list[list[_Block]]:
-    """The layer columns, left to right, each in the plain order: cells above boxes, by
-    name."""
-    columns: dict[int, list[_Block]] = defaultdict(list)
-    for item in items:
-        columns[round(item.rank)].append(item)
-    return [sorted(columns[c], key=lambda b: (b.h > CELL_H, b.name)) for c in sorted(columns)]
-
-
-def _rows_width(items: Sequence[_Block]) -> float:
-    """How wide rows of these items may grow (the same for every order)."""
-    area = sum((b.w + GAP) * (b.h + GAP) for b in items)
-    return max(max(b.w for b in items), math.sqrt(area * ASPECT))
-
-
-def _row_offsets(items: Sequence[_Block], width: float) -> tuple[list[Point], float, float]:
-    """Top-left corner of each item in rows filled left to right in the given order, tops
-    aligned; and the extent (width, height)."""
-    corners: list[Point] = []
-    x = y = right = tallest = 0.0
-    for b in items:
-        if x > 0 and x + b.w > width:  # start a new row
-            y += tallest + GAP
-            x = tallest = 0.0
-        corners.append((x, y))
-        right = max(right, x + b.w)
-        tallest = max(tallest, b.h)
-        x += b.w + GAP
-    return corners, right, y + tallest
-
-
-def _rows(items: Sequence[_Block]) -> _Block:
-    """Items in rows about as wide as :data:`ASPECT` asks of their total area, each row
-    filled left to right in the given order, tops aligned."""
-    corners, w, h = _row_offsets(items, _rows_width(items))
-    return _assemble(items, corners, w, h)
-
-
-def _column_offsets(stacks: Sequence[Sequence[_Block]]) -> tuple[list[list[Point]], float, float]:
-    """Top-left corner of each item of each column (columns left to right, each item
-    centred in its column, stacked top to bottom); and the extent (width, height)."""
-    corners: list[list[Point]] = []
-    x = height = 0.0
-    for stack in stacks:
-        width = max(b.w for b in stack)
-        y = 0.0
-        col: list[Point] = []
-        for b in stack:
-            col.append((x + (width - b.w) / 2, y))
-            y += b.h + GAP
-        corners.append(col)
-        height = max(height, y - GAP)
-        x += width + GAP
-    return corners, x - GAP, height
-
-
-def _columns(stacks: Sequence[Sequence[_Block]]) -> _Block:
-    """Items in the given columns (left to right), stacked top to bottom in their order."""
-    corners, w, h = _column_offsets(stacks)
-    flat = [b for stack in stacks for b in stack]
-    return _assemble(flat, [c for col in corners for c in col], w, h)
-
-
-def _assemble(items: Sequence[_Block], corners: Sequence[Point], w: float, h: float) -> _Block:
-    positions: dict[str, Point] = {}
-    boxes: dict[str, Box] = {}
-    for b, (x, y) in zip(items, corners, strict=True):
-        p, bx = b.moved(x, y)
-        positions.update(p)
-        boxes.update(bx)
-    return _Block(w, h, 0.0, "", positions, boxes)
-
-
-# ------------------------------------------------------------------- fewer crossings
-_Order = list[list[int]]
-"""Item indices: per column top to bottom (columns), or one sequence (rows)."""
-_Corners = dict[int, Point]
-"""Item index -> top-left corner of the item in the container."""
-
-
-class _Untangle:
-    """Orders the items of one container so that the flows drawn in it cross little."""
-
-    def __init__(
-        self,
-        items: list[_Block],
-        own: list[Link],
-        inside: list[Link],
-        outward: list[tuple[str, Point]],
-    ) -> None:
-        self.items = items
-        self.index = {id(b): i for i, b in enumerate(items)}
-        where: dict[str, tuple[int, float, float]] = {}
-        for i, b in enumerate(items):
-            for eid, (x, y) in b.positions.items():
-                where[eid] = (i, x, y)
-        # per item: (other item, own end's offset in the item, other end's offset in
-        # its item); other item -1: a fixed point outside the container
-        self.pulls: list[list[tuple[int, Point, Point]]] = [[] for _ in items]
-        for one, other in own:
-            ia, ax, ay = where[one]
-            ib, bx, by = where[other]
-            if ia != ib:
-                self.pulls[ia].append((ib, (ax, ay), (bx, by)))
-                self.pulls[ib].append((ia, (bx, by), (ax, ay)))
-        # every flow drawn in the container: (item, offset) at each end; a fixed point
-        # outside is item -1 at corner (0, 0)
-        self.ends = [(where[one], where[other]) for one, other in inside] + [
-            (where[end], (-1, x, y)) for end, (x, y) in outward
-        ]
-        n = len(self.ends)
-        self.exact = n <= EXACT_FLOWS
-        self.budget = EXACT_WORK // (n * (n - 1) // 2 + 4 * len(items))
-        """Exact counts one container may spend (bounds the swaps): each compares pairs
-        of flows and places every item."""
-
-    def cost(self, corners: _Corners | None, sample: bool = False) -> tuple[float, float]:
-        """Crossings of the flows drawn in the container (or of an even sample), then
-        their total length; infinite for an order that is not allowed (``None``)."""
-        if corners is None:
-            return math.inf, math.inf
-        ends = _sample(self.ends) if sample else self.ends
-        at = {**corners, -1: (0.0, 0.0)}
-        segments = [
-            ((at[i][0] + ix, at[i][1] + iy), (at[j][0] + jx, at[j][1] + jy))
-            for (i, ix, iy), (j, jx, jy) in ends
-        ]
-        return segment_crossings(segments), round(_length(segments), 3)
-
-    def best(
-        self,
-        candidates: list[_Order],
-        corners: Callable[[_Order], _Corners | None],
-        swappable: Callable[[_Order], Iterable[tuple[int, int, int]]],
-    ) -> _Order:
-        """The candidate with fewest crossings (then the shortest flows; the earliest on a
-        tie), improved by pair swaps; or, without exact counts, the one that does best on
-        a sample."""
-        if not self.exact:
-            return min(candidates, key=lambda o: self.cost(corners(o), sample=True))
-        seen: set[tuple[tuple[int, ...], ...]] = set()
-        best_order, best_cost = candidates[0], (math.inf, math.inf)
-        for order in candidates:
-            key = tuple(map(tuple, order))
-            if key in seen:
-                continue
-            seen.add(key)
-            cost = self.cost(corners(order))
-            self.budget -= 1
-            if cost < best_cost:
-                best_order, best_cost = order, cost
-        for _ in range(SWAP_ROUNDS):
-            improved = False
-            for g, p, q in swappable(best_order):
-                if self.budget <= 0:
-                    return best_order
-                order = [list(group) for group in best_order]
-                order[g][p], order[g][q] = order[g][q], order[g][p]
-                cost = self.cost(corners(order))
-                self.budget -= 1
-                if cost[0] < best_cost[0]:  # fewer crossings (length alone misleads)
-                    best_order, best_cost, improved = order, cost, True
-            if not improved:
-                break
-        return best_order
-
-    # ------------------------------------------------------------------ columns
-    def columns(self, stacks: list[list[_Block]]) -> _Block:
-        items = self.items
-        order = [[self.index[id(b)] for b in stack] for stack in stacks]
-        column_of = {i: c for c, stack in enumerate(order) for i in stack}
-
-        def corners(o: _Order) -> _Corners:
-            at, _, _ = _column_offsets([[items[i] for i in stack] for stack in o])
-            return {
-                i: c
-                for stack, col in zip(o, at, strict=True)
-                for i, c in zip(stack, col, strict=True)
-            }
-
-        candidates = [[list(s) for s in order]]
-        for _ in range(SWEEPS):
-            for direction in (1, -1):
-                cols = range(len(order)) if direction > 0 else range(len(order) - 1, -1, -1)
-                for c in cols:
-                    tops = self._tops(order)
-                    wanted = {}
-                    for i in order[c]:
-                        pulls = [
-                            tops[j] + other[1] - mine[1]
-                            for j, mine, other in self.pulls[i]
-                            if j < 0 or column_of[j] != c
-                        ]
-                        top = sum(pulls) / len(pulls) if pulls else tops[i]
-                        wanted[i] = top + items[i].h / 2
-                    order[c].sort(key=lambda i: (wanted[i], items[i].name))
-                candidates.append([list(s) for s in order])
-
-        def swappable(o: _Order) -> Iterable[tuple[int, int, int]]:
-            for c, stack in enumerate(o):
-                for p, q in combinations(range(len(stack)), 2):
-                    yield c, p, q
-
-        best = self.best(candidates, corners, swappable)
-        return _columns([[items[i] for i in stack] for stack in best])
-
-    def _tops(self, order: _Order) -> dict[int, float]:
-        tops: dict[int, float] = {-1: 0.0}
-        for stack in order:
-            y = 0.0
-            for i in stack:
-                tops[i] = y
-                y += self.items[i].h + GAP
-        return tops
-
-    # --------------------------------------------------------------------- rows
-    def rows(self) -> _Block:
-        items = self.items
-        width = _rows_width(items)
-        seq = sorted(range(len(items)), key=lambda i: (items[i].rank, items[i].name))
-
-        _, plain_w, plain_h = _row_offsets([items[i] for i in seq], width)
-
-        def corners(o: _Order) -> _Corners | None:
-            """Where the items go; ``None`` when the rows come out larger (in area) than
-            in the plain order: reordering must not make the container larger."""
-            at, w, h = _row_offsets([items[i] for i in o[0]], width)
-            if w * h > plain_w * plain_h + 0.5:
-                return None
-            return dict(zip(o[0], at, strict=True))
-
-        candidates = [[list(seq)]]
-        for _ in range(SWEEPS):
-            at = dict(zip(seq, _row_offsets([items[i] for i in seq], width)[0], strict=True))
-            at[-1] = (0.0, 0.0)
-            row_tops = sorted({at[i][1] for i in seq})
-            wanted: dict[int, tuple[int, float]] = {}
-            for i in seq:
-                (x, y), b = at[i], items[i]
-                pulls = self.pulls[i]
-                if pulls:
-                    x = sum(at[j][0] + other[0] - mine[0] for j, mine, other in pulls) / len(pulls)
-                    y = sum(at[j][1] + other[1] - mine[1] for j, mine, other in pulls) / len(pulls)
-                row = min(range(len(row_tops)), key=lambda r: (abs(row_tops[r] - y), r))
-                wanted[i] = (row, x + b.w / 2)
-            seq = sorted(seq, key=lambda i: (wanted[i], items[i].name))
-            candidates.append([list(seq)])
-
-        def swappable(o: _Order) -> Iterable[tuple[int, int, int]]:
-            for p, q in combinations(range(len(o[0])), 2):
-                yield 0, p, q
-
-        best = self.best(candidates, corners, swappable)
-        return _rows([items[i] for i in best[0]])
-
-
-# -------------------------------------------------------------------------- crossings
-def crossings(model: ThreatModel, positions: Mapping[str, Point]) -> int:
-    """How many pairs of the model's flows cross when each is drawn as a straight segment
-    between its elements' centres (``positions``, e.g. ``layout(model).positions``).
-
-    A pair of elements joined by several flows (either way) is one segment; loops and
-    flows with an end not in ``positions`` are left out. Two segments that share an end
-    never cross; two that lie on one line and overlap count as a crossing (they hide each
-    other)."""
-    seen: set[Link] = set()
-    links: list[Link] = []
-    for f in model.flows:
-        if f.source == f.target or f.source not in positions or f.target not in positions:
-            continue
-        a, b = sorted((f.source, f.target))
-        if (a, b) not in seen:
-            seen.add((a, b))
-            links.append((a, b))
-    return _link_crossings(positions, links)
-
-
-_T = TypeVar("_T")
-
-
-def _sample(items: list[_T], size: int = EXACT_FLOWS) -> list[_T]:
-    """At most about ``size`` of the items, evenly spread (all of them when few)."""
-    return items[:: -(-len(items) // size)] if len(items) > size else items
-
-
-def _length(segments: Iterable[tuple[Point, Point]]) -> float:
-    return sum(math.dist(p, q) for p, q in segments)
-
-
-def _link_crossings(positions: Mapping[str, Point], links: Iterable[Link]) -> int:
-    return segment_crossings((positions[a], positions[b]) for a, b in links)
-
-
-def segment_crossings(segments: Iterable[tuple[Point, Point]]) -> int:
-    """How many pairs of the segments cross (see :func:`crossings`): a sweep from left to
-    right that compares only segments whose spans overlap."""
-    segs = []
-    for p, q in segments:
-        if p == q:
-            continue
-        (px, py), (qx, qy) = (p, q) if p <= q else (q, p)
-        segs.append((px, qx, min(py, qy), max(py, qy), py, qy))
-    segs.sort()
-    count = 0
-    active: list[tuple[float, float, float, float, float, float]] = []
-    for px, qx, lo, hi, py, qy in segs:
-        active = [t for t in active if t[1] >= px]
-        dx, dy = qx - px, qy - py
-        for rx, ux, rlo, rhi, ry, uy in active:
-            if rhi < lo or hi < rlo:
-                continue
-            d1 = dx * (ry - py) - dy * (rx - px)
-            d2 = dx * (uy - py) - dy * (ux - px)
-            if (d1 > 0 > d2) or (d1 < 0 < d2):
-                ex, ey = ux - rx, uy - ry
-                d3 = ex * (py - ry) - ey * (px - rx)
-                d4 = ex * (qy - ry) - ey * (qx - rx)
-                if (d3 > 0 > d4) or (d3 < 0 < d4):
-                    count += 1
-            elif d1 == 0 and d2 == 0:  # on one line: overlapping in more than a point?
-                # (a shared end is not a crossing, even when they overlap beyond it)
-                p, q, r, u = (px, py), (qx, qy), (rx, ry), (ux, uy)
-                if r not in (p, q) and u not in (p, q) and max(p, r) < min(q, u):
-                    count += 1
-        active.append((px, qx, lo, hi, py, qy))
-    return count
 
 
 # ----------------------------------------------------------------- what a view draws

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from widgets import Workbench
+from widgets.pasta import ACCESS_ARROW, step_ids
 from workbench import ThreatModel
 from workbench.engine.risk import at_least
 from workbench.model import Decision, Objective
@@ -356,6 +357,41 @@ def test_choosing_an_attack_path_highlights_it(rag: Workbench):
     pasta.clear_button.click()
     assert list(rag.canvas.highlight) == []
     assert pasta.path_list.value is None
+
+
+def test_an_attack_path_is_walked_step_by_step_in_its_direction(rag: Workbench):
+    rag.tabs.selected_index = 1
+    pasta = rag.pasta
+    paths = rag.analysis.attack_paths
+    path = next(p for p in paths if any(s.kind == "access" for s in p.steps) and len(p.steps) > 1)
+    pasta.path_list.value = path.id
+    rows = re.findall(r"<tr data-step='(\d+)'[^>]*?data-state='(\w+)'", pasta.steps.value)
+    assert [int(i) for i, _ in rows] == list(range(len(path.steps) + 1))
+    assert {state for _, state in rows} == {"walked", "current"}
+    flows = {f.id: f for f in rag.model.flows}
+    # the first step forward starts again at the source: only the source is highlighted
+    pasta.step_forward.click()
+    assert list(rag.canvas.highlight) == [path.source]
+    assert pasta.step_back.disabled
+    for n, step in enumerate(path.steps, start=1):
+        before = set(rag.canvas.highlight)
+        pasta.step_forward.click()
+        added = set(rag.canvas.highlight) - before
+        assert added == {step.flow, step.element} - before
+        flow = flows[step.flow]
+        reached_from = path.elements[n - 1]
+        if step.kind == "send":  # along the flow's direction
+            assert (flow.source, flow.target) == (reached_from, step.element)
+        else:  # the access of the element before, over a flow it initiates
+            assert (flow.target, flow.source) == (reached_from, step.element)
+        current = re.search(r"<tr data-step='(\d+)' data-kind='(\w+)'[^>]*data-state='current'",
+                            pasta.steps.value)  # fmt: skip
+        assert current is not None
+        assert current.groups() == (str(n), step.kind)
+    pasta.step_back.click()
+    assert step_ids(path, len(path.steps) - 1) == list(rag.canvas.highlight)
+    label = next(lab for lab, pid in pasta.path_list.options if pid == path.id)
+    assert ACCESS_ARROW.strip() in label
 
 
 def test_risk_matrix_cells_match_the_register(wb: Workbench):

@@ -4,8 +4,11 @@ Next), each showing what the model already has and what is missing.
 What is done and missing comes from :func:`workbench.register.coverage.pasta_status`;
 this module draws it, edits the business objectives and the risk tolerance (stage 1)
 through the model's edit API, lists the attack paths (stage 6: choosing one highlights it
-on the canvas) and draws the risk matrix (stage 7). Every text is escaped: the HTML is
-built with the safe-HTML kit (:mod:`workbench.export.safehtml`).
+on the canvas and lists its steps, which **Step ▶** and **◀ Step** walk one at a time in
+the path's direction, each step named by its kind: content *sent* along a flow, or the
+*access* of an element the attacker controls used over a flow it initiates) and draws the
+risk matrix (stage 7). Every text is escaped: the HTML is built with the safe-HTML kit
+(:mod:`workbench.export.safehtml`).
 """
 
 from __future__ import annotations
@@ -54,19 +57,101 @@ def status_html(status: StageStatus) -> Html:
     )
 
 
+SEND_ARROW = " → "
+ACCESS_ARROW = " ⇢ "
+"""How a path's label joins its elements: content sent along a flow (→), or the access
+of the element before used over a flow it initiates, against the flow's direction (⇢)."""
+
+
 def path_label(path: AttackPath, names: dict[str, str]) -> str:
-    """``high 20: Customer → Bot → Docs`` for an attack path."""
-    chain = " → ".join(names.get(e, e) for e in path.elements)
-    return f"{path.risk} {path.score}: {chain}"
-
-
-def path_ids(path: AttackPath) -> list[str]:
-    """Element and flow IDs of an attack path, in order along it."""
-    ids = [path.source]
+    """``high 20: Customer → Bot ⇢ Docs`` for an attack path (⇢: an access step)."""
+    chain = [names.get(path.source, path.source)]
     for step in path.steps:
+        arrow = ACCESS_ARROW if step.kind == "access" else SEND_ARROW
+        chain += [arrow, names.get(step.element, step.element)]
+    return f"{path.risk} {path.score}: {''.join(chain)}"
+
+
+def step_ids(path: AttackPath, upto: int) -> list[str]:
+    """Element and flow IDs of the first ``upto`` steps of ``path`` (0: its source)."""
+    ids = [path.source]
+    for step in path.steps[:upto]:
         ids.extend(step.flows)
         ids.append(step.element)
     return ids
+
+
+def steps_html(path: AttackPath, model: ThreatModel, current: int) -> Html:
+    """The steps of ``path`` as a table, in the path's direction: each step's kind, the
+    flow it uses and which way, the element it reaches and how likely it is to succeed;
+    steps up to ``current`` are marked walked, step ``current`` is marked current (0:
+    only the source)."""
+    names = {e.id: e.name for e in model.elements}
+    flows = {f.id: f for f in model.flows}
+    rows = [
+        h(
+            "tr",
+            h("td", "0"),
+            h("td", "starts at"),
+            h("td", ""),
+            h("td", names.get(path.source, path.source)),
+            h("td", ""),
+            data_step=0,
+            data_state="current" if current == 0 else "walked",
+        )
+    ]
+    for i, step in enumerate(path.steps, start=1):
+        flow = flows.get(step.flow)
+        if flow is not None:
+            src, dst = names.get(flow.source, flow.source), names.get(flow.target, flow.target)
+            over = flow.name or f"{src} → {dst}"
+        else:
+            over = step.flow
+        if step.kind == "access":
+            what = "uses its access"
+            how = f"back over {over}, a flow it initiates"
+        else:
+            what = "sends content"
+            how = f"along {over}"
+        state = "current" if i == current else "walked" if i < current else "ahead"
+        weak = f"{len(step.findings)} finding(s), likelihood {step.likelihood}"
+        rows.append(
+            h(
+                "tr",
+                h("td", str(i)),
+                h("td", what),
+                h("td", how),
+                h("td", names.get(step.element, step.element)),
+                h("td", weak),
+                data_step=i,
+                data_kind=step.kind,
+                data_direction=step.direction,
+                data_state=state,
+            )
+        )
+    head = h(
+        "tr", h("th", "#"), h("th", "Step"), h("th", "Over"), h("th", "Reaches"), h("th", "Weak")
+    )
+    style = h(
+        "style",
+        ".atw-path-steps tr[data-state=ahead]{opacity:.45}"
+        ".atw-path-steps tr[data-state=current]{background:#fef3c7;font-weight:600}"
+        ".atw-path-steps td,.atw-path-steps th{padding:1px 6px;text-align:left}",
+    )
+    notes = [h("li", n) for n in path.notes]
+    return join(
+        style,
+        h("table", h("thead", head), h("tbody", rows), class_="atw-path-steps"),
+        h("ul", notes, class_="atw-path-notes") if notes else None,
+        h(
+            "p",
+            h(
+                "small",
+                "→ content sent along a flow; ⇢ the access of the element before, used"
+                " over a flow it initiates (it reads a store or calls an API).",
+            ),
+        ),
+    )
 
 
 class PastaView(LiveView):
@@ -83,11 +168,18 @@ class PastaView(LiveView):
         self._build_stage1()
         self.path_list = w.Select(rows=8, layout=w.Layout(width="100%"))
         self.clear_button = w.Button(description="Clear highlight", icon="eraser")
+        self.step_back = w.Button(description="◀ Step", disabled=True)
+        self.step_forward = w.Button(description="Step ▶", disabled=True)
+        self.steps = w.HTML()
+        self.current: AttackPath | None = None
+        self.step = 0
+        """How many steps of the chosen path are highlighted (its length: all)."""
         bodies: list[w.Widget] = [
             w.VBox([s, d]) for s, d in zip(self.stage_status, self.details, strict=True)
         ]
         bodies[0].children = (*bodies[0].children, self._stage1_editor, self.message)
-        bodies[5].children = (*bodies[5].children, self.path_list, self.clear_button)
+        walk = w.HBox([self.step_back, self.step_forward, self.clear_button])
+        bodies[5].children = (*bodies[5].children, self.path_list, walk, self.steps)
         self.accordion = w.Accordion(children=bodies, selected_index=0)
         self.previous = w.Button(description="Previous", icon="arrow-left")
         self.next = w.Button(description="Next", icon="arrow-right")
@@ -95,6 +187,8 @@ class PastaView(LiveView):
         self.next.on_click(lambda _: self.go(1))
         self.path_list.observe(lambda _: self._path_chosen(), names="value")
         self.clear_button.on_click(lambda _: self.highlight(None))
+        self.step_back.on_click(lambda _: self.walk(-1))
+        self.step_forward.on_click(lambda _: self.walk(1))
         self.widget = w.VBox([self.accordion, w.HBox([self.previous, self.next])])
         for control, name in (
             (self.widget, "pasta"),
@@ -102,6 +196,9 @@ class PastaView(LiveView):
             (self.next, "pasta-next"),
             (self.path_list, "pasta-paths"),
             (self.clear_button, "pasta-clear"),
+            (self.step_back, "pasta-step-back"),
+            (self.step_forward, "pasta-step-forward"),
+            (self.steps, "pasta-steps"),
             (self.message, "pasta-message"),
         ):
             control.add_class(f"atw-{name}")
@@ -216,13 +313,41 @@ class PastaView(LiveView):
         self.highlight(chosen)
 
     def highlight(self, path: AttackPath | None) -> None:
-        """Highlight ``path`` on the canvas (``None``: clear the highlight)."""
+        """Highlight ``path`` on the canvas, all its steps, and list them (``None``: clear
+        the highlight)."""
+        self.current = path
         if path is not None:
-            self.canvas.highlight_path(path_ids(path))
+            self.step = len(path.steps)
+            self._show_step()
             return
+        self.step = 0
+        self.steps.value = ""
+        self.step_back.disabled = self.step_forward.disabled = True
         self.canvas.clear_highlight()
         if self.path_list.value is not None:
             self.path_list.value = None
+
+    def walk(self, by: int) -> None:
+        """Highlight ``by`` steps more (or fewer) of the chosen path, in its direction;
+        from the whole path, a step forward starts again at its source."""
+        path = self.current
+        if path is None:
+            return
+        last = len(path.steps)
+        if by > 0 and self.step >= last:
+            self.step = 0
+        else:
+            self.step = max(0, min(last, self.step + by))
+        self._show_step()
+
+    def _show_step(self) -> None:
+        path = self.current
+        if path is None:
+            return
+        self.canvas.highlight_path(step_ids(path, self.step))
+        self.steps.value = steps_html(path, self.canvas.model, self.step)
+        self.step_back.disabled = self.step == 0
+        self.step_forward.disabled = False
 
     # ----------------------------------------------------------------- stage 1 edits
     def _edit(self, make: Callable[[ThreatModel], ThreatModel], done: str) -> bool:

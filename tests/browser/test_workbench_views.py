@@ -71,6 +71,25 @@ def test_pasta_path_highlight_and_controls_tab(
     assert _look(page, off_path) == "dim"
     canvas.screenshot(path=artifacts / "1-path-highlighted.png")
     pasta.screenshot(path=artifacts / "2-pasta.png")
+    # step by step: the first step forward shows only the source, the next adds step 1
+    steps = pasta.locator(".atw-path-steps tbody tr")
+    expect(steps).to_have_count(len(path.steps) + 1)
+    page.locator(".atw-pasta-step-forward button, button.atw-pasta-step-forward").first.click()
+    page.wait_for_function(
+        "([src, end]) => { const s = document.querySelector('.atw-canvas').atw;"
+        " return s.style(src).look === 'on' && s.style(end).look === 'dim'; }",
+        arg=[path.source, path.target],
+    )
+    page.locator(".atw-pasta-step-forward button, button.atw-pasta-step-forward").first.click()
+    first = path.steps[0]
+    page.wait_for_function(
+        "(id) => document.querySelector('.atw-canvas').atw.style(id).look === 'on'",
+        arg=first.element,
+    )
+    current = pasta.locator(".atw-path-steps tr[data-state=current]")
+    expect(current).to_have_attribute("data-step", "1")
+    expect(current).to_have_attribute("data-kind", first.kind)
+    pasta.screenshot(path=artifacts / "3-pasta-step.png")
     page.locator(".atw-pasta-clear").click()
     page.wait_for_function(
         "(id) => document.querySelector('.atw-canvas').atw.style(id).look === 'normal'",

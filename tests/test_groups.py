@@ -30,7 +30,7 @@ def test_one_missing_control_on_one_element_is_one_group() -> None:
     a = analyze(ThreatModel.from_template("rag_assistant"))
     g = next(g for g in a.groups if g.id == "missing:vector_store:authorization")
     assert g.cause == "missing_control"
-    assert g.title == "Vector store: authorization is false"
+    assert g.title == "Vector store has no authorization"
     assert g.fix == "MIT-AUTHZ"
     assert len(g.members) >= 2
     for fid in g.members:

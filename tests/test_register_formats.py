@@ -209,7 +209,7 @@ def test_table_names_the_threats_of_a_missing_control() -> None:
     lines = to_table(a).splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("high "))
     assert lines[at].split()[:3] == ["high", "2", "GRP-MIT-AUTHZ"]
-    assert lines[at].endswith("Vector store: authorization is unknown")
+    assert lines[at].endswith("Vector store does not say whether it authorizes each request")
     # its members are different threats: their titles are listed, not the target
     assert lines[at + 1].split()[4] == "GRP-LEAK-001@store"
     assert lines[at + 1].endswith("  Store answers every caller with everything")
@@ -225,7 +225,7 @@ def test_table_shows_names_without_control_characters() -> None:
     assert "\r" not in text
     assert "FAKE LINE" not in text.splitlines()[0]
     assert not any(line.startswith("FAKE") for line in text.splitlines())
-    assert "Vector [2J [31mstore: authorization is unknown" in text
+    assert "Vector [2J [31mstore does not say whether it authorizes each request" in text
     assert "on Bot FAKE LINE [2J [31m" in text
 
 
@@ -264,7 +264,7 @@ def test_json_carries_controls_in_place() -> None:
     assert missing == {
         "id": "missing:store:authorization",
         "cause": "missing_control",
-        "title": "Vector store: authorization is unknown",
+        "title": "Vector store does not say whether it authorizes each request",
         "fix": "GRP-MIT-AUTHZ",
         "fix_title": "Authorize every request",
         "risk": "high",

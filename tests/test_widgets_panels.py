@@ -3,6 +3,7 @@ mitigations, the PASTA stages, the controls view, Load and Export."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from html import unescape
 from pathlib import Path
@@ -173,7 +174,7 @@ def test_group_titles_in_the_threat_panel_are_escaped():
     assert evil not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     summaries = [summary for _, summary, _ in _blocks(html)]
-    assert summaries[0].startswith(f"high {evil}: authorization is unknown ")
+    assert summaries[0].startswith(f"high {evil} does not say whether it authorizes each request ")
 
 
 # ----------------------------------------------------------------------------- decisions
@@ -235,6 +236,38 @@ def test_reopen_and_transfer(wb: Workbench):
     assert panel.apply()
     assert _status(wb, FINDING) == "open"
     assert f"data-finding='{FINDING}' data-status='open'" in panel.table.value
+
+
+def test_accept_with_a_review_date_then_it_expires(wb: Workbench):
+    panel = wb.findings
+    panel.scope.value = "all"
+    panel.finding.value = FINDING
+    assert "can " in unescape(panel.statement.value)  # the finding as a threat statement
+    panel.status.value = "accepted"
+    panel.owner.value = "Risk owner"
+    panel.rationale.value = "low exposure until launch"
+    panel.review_by.value = dt.date(2027, 3, 1)
+    assert panel.apply()
+    decision = wb.model.decision(FINDING)
+    assert decision is not None
+    assert decision.review_by == dt.date(2027, 3, 1)
+    assert "review by 2027-03-01" in unescape(panel.table.value)
+    panel.finding.value = FINDING
+    assert "review by 2027-03-01" in unescape(panel.statement.value)
+    # a date in the past: the acceptance has expired and the finding counts as open again
+    panel.review_by.value = dt.date(2026, 11, 1)
+    assert panel.apply()
+    table = unescape(panel.table.value)
+    assert f"data-finding='{FINDING}' data-status='accepted' data-expired='true'" in table
+    assert "accepted until 2026-11-01, expired: review it" in table
+    assert "expired: review it" in unescape(panel.statement.value)
+    # clearing the date of an acceptance gives it today's date plus the review cadence
+    panel.review_by.value = None
+    assert panel.apply()
+    decision = wb.model.decision(FINDING)
+    assert decision is not None
+    assert decision.review_by is not None
+    assert decision.review_by > dt.date(2026, 12, 1)
 
 
 def _status(wb: Workbench, finding: str) -> str | None:

@@ -17,6 +17,7 @@ is shown under the editor.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, get_args
 
@@ -83,6 +84,8 @@ class FindingsPanel:
             w.Dropdown, options=DECISION_CHOICES, value="open", description="Decision"
         )
         self.owner = looks.new(w.Text, description="Owner", placeholder="person or team")
+        self.review_by = looks.new(w.DatePicker, description="Review by")
+        self.statement = looks.new(w.HTML)
         self.rationale = looks.new(
             w.Textarea, description="Rationale", rows=2, layout=wide, placeholder="why"
         )
@@ -99,7 +102,8 @@ class FindingsPanel:
             children=[
                 looks.new(w.HTML, value=h("b", "Decision")),
                 self.finding,
-                looks.new(w.HBox, children=[self.status, self.owner]),
+                self.statement,
+                looks.new(w.HBox, children=[self.status, self.owner, self.review_by]),
                 self.rationale,
                 self.mitigations,
                 self.controls,
@@ -131,6 +135,8 @@ class FindingsPanel:
             (self.finding, "decision-finding"),
             (self.status, "decision-status"),
             (self.owner, "decision-owner"),
+            (self.review_by, "decision-review-by"),
+            (self.statement, "decision-statement"),
             (self.rationale, "decision-rationale"),
             (self.apply_button, "decision-apply"),
             (self.message, "decision-message"),
@@ -220,6 +226,7 @@ class FindingsPanel:
             self.finding.value = current
         elif values:
             self.finding.value = values[0]
+        self._show_statement(self._entry(self.finding.value))
 
     def _names(self, ids: Sequence[str]) -> list[str]:
         model = self.canvas.model
@@ -239,8 +246,38 @@ class FindingsPanel:
         self.status.value = decision.status if decision else "open"
         self.owner.value = decision.owner if decision else ""
         self.rationale.value = decision.rationale if decision else ""
+        self.review_by.value = decision.review_by if decision else None
         self._load_mitigations(entry)
+        self._show_statement(entry)
         self.message.value = ""
+
+    def _show_statement(self, entry: Entry | None) -> None:
+        """The chosen finding as a threat statement (who can do what, to which assets,
+        through which route, what would stop it), and its decision's state: applied
+        decision, review date, expired."""
+        analysis = self.canvas.analysis
+        if entry is None or analysis is None:
+            self.statement.value = ""
+            return
+        from workbench.statements import statement
+
+        text = statement(analysis, entry.finding).text
+        notes = []
+        if entry.decision is not None:
+            if entry.scoped:
+                notes.append(f"decided for the whole scope: {entry.applied}")
+            if entry.expired:
+                notes.append(entry.expiry_note())
+            elif entry.review_by is not None:
+                notes.append(f"review by {entry.review_by.isoformat()}")
+        state_note = h("div", "; ".join(notes), data_role="decision-state") if notes else None
+        self.statement.value = h(
+            "div",
+            h("div", text, data_role="statement"),
+            state_note,
+            class_="atw-statement",
+            style="font-size:12px;color:#334155;margin:2px 0 4px",
+        )
 
     def _load_mitigations(self, entry: Entry | None) -> None:
         """Offer the catalog's mitigations, those suggested for the finding's threat first,
@@ -291,6 +328,7 @@ class FindingsPanel:
                 owner=self.owner.value,
                 rationale=self.rationale.value,
                 mitigations=self.mitigations.value,
+                review_by=self.review_by.value,
             )
         except (ValueError, TypeError) as exc:
             self._show_error(reason(exc))
@@ -308,6 +346,13 @@ class FindingsPanel:
         )
 
 
+class _Keep:
+    """The decision's field is kept as it is (see :func:`decide`)."""
+
+
+KEEP = _Keep()
+
+
 def decide(
     model: ThreatModel,
     finding_id: str,
@@ -316,10 +361,13 @@ def decide(
     owner: str = "",
     rationale: str = "",
     mitigations: Sequence[str] | None = None,
+    review_by: dt.date | _Keep | None = KEEP,
 ) -> ThreatModel:
     """``model`` with the decision on ``finding_id`` set (fields not given are kept from
-    an existing decision); raises ``ValueError`` when the model refuses it (an accepted
-    risk without owner or rationale, an unknown finding ...)."""
+    an existing decision; ``review_by=None`` clears the review date, and an acceptance
+    without one gets today plus the model's review cadence); raises ``ValueError`` when
+    the model refuses it (an accepted risk without owner or rationale, an unknown
+    finding ...)."""
     old = model.decision(finding_id)
     fields: dict[str, Any] = old.model_dump() if old else {}
     fields.update(
@@ -327,6 +375,8 @@ def decide(
     )
     if mitigations is not None:
         fields["mitigations"] = list(mitigations)
+    if not isinstance(review_by, _Keep):
+        fields["review_by"] = review_by
     return model.set_decision(Decision.model_validate(fields))
 
 

@@ -54,7 +54,11 @@ def _row(entry: Entry) -> Html:
     f = entry.finding
     colour = RISK_COLOURS.get(f.risk, "#64748b")
     residual = "" if entry.residual_risk == f.risk else f" → {entry.residual_risk}"
-    status = entry.status + (f" ({entry.owner})" if entry.owner else "")
+    status = entry.state + (f" ({entry.owner})" if entry.owner else "")
+    if entry.expired:
+        status = entry.expiry_note() + (f" ({entry.owner})" if entry.owner else "")
+    elif entry.review_by is not None and not entry.is_open:
+        status += f", review by {entry.review_by.isoformat()}"
     return h(
         "tr",
         h("td", h("span", f.risk, class_="atw-risk", style=f"background:{colour}"), residual),
@@ -73,6 +77,7 @@ def _row(entry: Entry) -> Html:
         h("td", status),
         data_finding=f.id,
         data_status=entry.status,
+        data_expired="true" if entry.expired else None,
     )
 
 

@@ -257,13 +257,49 @@ class Grouper:
                 continue
             wanted = {mid for m in free for mid in m.mitigations}
             fix = next((m for m in fixes[name] if m in wanted), fixes[name][0])
-            shown = "unknown" if _value(element, name) is None else "false"
-            title = f"{element.name}: {name.replace('_', ' ')} is {shown}"
+            title = _missing_title(element, name)
             gid = f"missing:{element.id}:{name}"
             ordered = _worst_first(free)
             groups.append(_group(gid, "missing_control", title, fix, self.catalog, ordered))
             taken |= {m.id for m in free}
         return groups, taken
+
+
+_CONTROL_WORDS: dict[str, tuple[str, str]] = {
+    "adversarially_tested": ("has not been adversarially tested", "was adversarially tested"),
+    "artifacts_signed": ("has unsigned artifacts", "signs its artifacts"),
+    "authentication": ("has no authentication", "authenticates callers"),
+    "authorization": ("has no authorization", "authorizes each request"),
+    "egress_restricted": ("has unrestricted egress", "restricts egress"),
+    "encrypted_at_rest": ("is not encrypted at rest", "is encrypted at rest"),
+    "input_validation": ("does not validate its input", "validates its input"),
+    "monitored": ("is not monitored", "is monitored"),
+    "output_filtering": ("does not filter its output", "filters its output"),
+    "privacy_preserving_training": (
+        "trains without privacy protection",
+        "trains with privacy protection",
+    ),
+    "provenance_tracked": ("does not track provenance", "tracks provenance"),
+    "rate_limited": ("is not rate limited", "is rate limited"),
+    "sandboxed": ("is not sandboxed", "is sandboxed"),
+    "versions_pinned": ("does not pin versions", "pins versions"),
+}
+"""How a missing control reads in a group's title: (when set to false, when not set)."""
+
+
+def _missing_title(element: Element, name: str) -> str:
+    """'Vector store has no authorization' ('... does not say whether it authorizes each
+    request' when the property is not set): the cause; its members name the threats."""
+    value = _value(element, name)
+    words = _CONTROL_WORDS.get(name)
+    label = name.replace("_", " ")
+    if words is None:
+        head = f"{element.name}: {label} is {'not set' if value is None else value}"
+    elif value is None:
+        head = f"{element.name} does not say whether it {words[1]}"
+    else:
+        head = f"{element.name} {words[0]}"
+    return head
 
 
 _Missing = tuple[list[FindingGroup], set[str]]

@@ -27,6 +27,7 @@ __all__ = ["COMMAND_GROUP", "COMMAND_MODULES", "add_catalog_options", "add_force
 COMMAND_MODULES = (
     "workbench.export.commands",
     "workbench.interop.commands",
+    "workbench.track.commands",
 )
 """The core's command groups, imported directly: each has ``add_commands(subparsers)`` and
 sets ``func=handler(args, out, err) -> int`` on its parsers (imports stay inside handlers).

@@ -404,6 +404,20 @@ def test_sync_reports_issues_closed_without_the_work_done(
     assert model.read_bytes() == tracked
 
 
+def test_push_says_when_an_issue_is_closed_but_its_findings_are_open(
+    make_fake: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = _fake(make_fake, monkeypatch, "github")
+    model = model_copy(tmp_path)
+    assert track(fake, model)[0] == 0
+    ref = _keys(fake)["finding:AITW-LLM-001@chatbot"]
+    fake.set_closed(ref, "not_planned")
+    code, _, err = track(fake, model)
+    assert code == 0, err
+    assert f"#{ref} (finding:AITW-LLM-001@chatbot) is closed, but AITW-LLM-001@chatbot" in err
+    assert len(fake.issues) == len(HIGH_GROUPS)
+
+
 def test_sync_reads_gone_tickets_as_notes(
     make_fake: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

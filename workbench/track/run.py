@@ -271,6 +271,13 @@ def push(
             raise TrackRunError(str(exc), result.outcomes) from None
         if outcome.issue is not None:
             finder.claimed.add(outcome.issue.ref)
+            if outcome.issue.closed:
+                result.notes.append(
+                    f"{tracker.shown(outcome.issue)} ({item.key}) is closed, but "
+                    f"{', '.join(item.finding_ids)} still count as open in the model: reopen "
+                    "it, or record the decision (track --sync proposes mitigated for issues "
+                    "closed as done)"
+                )
         result.outcomes.append(outcome)
         if on_outcome is not None:
             on_outcome(outcome)

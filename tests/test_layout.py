@@ -20,8 +20,11 @@ from workbench.layout import (
     crossings,
     drawing,
     layout,
+    needs_settling,
     segment_crossings,
+    settled,
 )
+from workbench.model import Boundary, Position
 from workbench.model.references import boundary_chain
 from workbench.starters import load_template, names
 
@@ -275,7 +278,8 @@ def test_boxes_around_the_layout_are_its_boxes() -> None:
 
 def test_drawing_follows_the_canvas_rule() -> None:
     """No stored position: the layout. Every position stored: those. Some stored: the
-    stored ones, the others where the canvas puts them (below, by layer)."""
+    stored ones, the others placed by the container rules (and the stored ones that had
+    to make room for them moved only right or down)."""
     model = _nested(2)
     bare = model.replace(elements=[e.model_copy(update={"position": None}) for e in model.elements])
     assert drawing(bare) == layout(bare)
@@ -284,20 +288,120 @@ def test_drawing_follows_the_canvas_rule() -> None:
     assert shown.positions == {
         e.id: (e.position.x, e.position.y) for e in stored.elements if e.position
     }
-    some = stored.replace(
+    for n in (2, 3, 5):
+        some = stored.replace(
+            elements=[
+                e.model_copy(update={"position": None}) if i % n == 0 else e
+                for i, e in enumerate(stored.elements)
+            ]
+        )
+        mixed = drawing(some)
+        check_containers(some, mixed)
+        _only_made_room(some, mixed.positions)
+        assert mixed.boxes == boxes_around(some, mixed.positions)
+        assert mixed == drawing(some)  # deterministic
+
+
+def _stored(model: ThreatModel) -> ThreatModel:
+    """``model`` with its layout's positions stored."""
+    positions = layout(model).positions
+    return model.replace(
         elements=[
-            e.model_copy(update={"position": None}) if i % 3 == 0 else e
-            for i, e in enumerate(stored.elements)
+            e.model_copy(update={"position": Position(x=positions[e.id][0], y=positions[e.id][1])})
+            for e in model.elements
         ]
     )
-    mixed = drawing(some)
-    placed = [e.position.y for e in some.elements if e.position is not None]
-    for e in some.elements:
-        if e.position is not None:
-            assert mixed.positions[e.id] == (e.position.x, e.position.y)
-        else:
-            assert mixed.positions[e.id][1] > max(placed)
-    assert mixed.boxes == boxes_around(some, mixed.positions)
+
+
+def _only_made_room(
+    model: ThreatModel,
+    positions: dict[str, tuple[float, float]],
+    besides: frozenset[str] | set[str] = frozenset(),
+) -> None:
+    """Stored positions kept, or moved right and down only (to make room), the order of
+    the elements along each axis kept (``besides``: elements placed anew)."""
+    kept = [
+        e
+        for e in model.elements
+        if e.position is not None and e.id in positions and e.id not in besides
+    ]
+    stored = {e.id: (e.position.x, e.position.y) for e in kept if e.position is not None}
+    for eid, (x0, y0) in stored.items():
+        x, y = positions[eid]
+        assert x >= x0, (eid, "moved left")
+        assert y >= y0, (eid, "moved up")
+    for a, b in itertools.combinations(kept, 2):
+        for axis in (0, 1):
+            before = stored[a.id][axis] - stored[b.id][axis]
+            after = positions[a.id][axis] - positions[b.id][axis]
+            assert before * after >= 0, (a.id, b.id, "order changed")
+
+
+def _moves(model: ThreatModel) -> list[tuple[str, str | None]]:
+    """(element, new boundary) for every element: into each other boundary, and out of
+    all of them."""
+    targets = [None, *(b.id for b in model.boundaries)]
+    return [(e.id, t) for e in model.elements for t in targets if t != e.boundary]
+
+
+@pytest.mark.parametrize("name", names())
+def test_an_element_moved_to_another_boundary_outside_the_canvas_is_placed_in_it(
+    name: str,
+) -> None:
+    model = load_template(name)
+    assert all(e.position is not None for e in model.elements)
+    moves = _moves(model)
+    broken = 0
+    for element_id, boundary in moves[:: max(1, len(moves) // 40)]:
+        edited = model.update_element(element_id, boundary=boundary)
+        changed = needs_settling(model, edited)
+        assert changed == {element_id}
+        result = settled(edited, changed)
+        shown = drawing(result)
+        check_containers(result, shown)
+        _only_made_room(edited, shown.positions, besides={element_id})
+        try:
+            check_containers(edited, drawing(edited))
+        except AssertionError:
+            broken += 1
+    assert broken  # without settling, such edits break the rules
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_settling_keeps_the_rules_on_three_levels_of_nesting(seed: int) -> None:
+    model = _stored(_nested(seed))
+    rng = random.Random(seed)
+    for element_id, boundary in rng.sample(_moves(model), 12):
+        edited = model.update_element(element_id, boundary=boundary)
+        result = settled(edited, needs_settling(model, edited))
+        check_containers(result, drawing(result))
+    # several at once, into boundaries that held nothing before
+    empty = model.replace(
+        boundaries=[
+            *model.boundaries,
+            Boundary(id="fresh", name="Fresh", parent="deep"),
+            Boundary(id="fresher", name="Fresher", parent="fresh"),
+        ]
+    )
+    edited = empty
+    for e in rng.sample(list(empty.elements), 5):
+        edited = edited.update_element(e.id, boundary=rng.choice(["fresh", "fresher"]))
+    result = settled(edited, needs_settling(empty, edited))
+    check_containers(result, drawing(result))
+
+
+def test_a_boundary_moved_into_another_takes_its_members_along() -> None:
+    model = _stored(_nested(1))
+    edited = model.replace(
+        boundaries=[
+            b.model_copy(update={"parent": "apart"}) if b.id == "side" else b
+            for b in model.boundaries
+        ]
+    )
+    changed = needs_settling(model, edited)
+    assert changed == {e.id for e in model.elements if e.boundary == "side"}
+    result = settled(edited, changed)
+    check_containers(result, drawing(result))
 
 
 def test_auto_positions_are_the_canvas_auto_layout() -> None:

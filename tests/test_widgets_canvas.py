@@ -14,6 +14,7 @@ from widgets._edits import EditError, apply_edit
 from widgets.canvas import Canvas
 from workbench import Decision, Element, Flow, ThreatModel
 from workbench.engine import Analyzer, analyze
+from workbench.layout import boxes_around
 from workbench.model import KINDS, DecisionScope, Position
 
 SMALL = """\
@@ -119,12 +120,40 @@ def test_auto_layout_runs_left_to_right_by_layer():
     assert pos["data"][1] != pos["etl"][1]
 
 
-def test_auto_layout_places_only_missing_elements_below_placed_ones(model: ThreatModel):
+def test_auto_layout_places_missing_elements_by_the_container_rules(model: ThreatModel):
     pos = _payload.auto_layout(model)
-    assert set(pos) == {"customer", "docs"}
-    assert all(y > 40 for _, y in pos.values())
+    assert set(pos) == {"customer", "docs"}  # the stored one stays where it is
+    boxes = boxes_around(model, {**pos, "bot": (300.0, 40.0)})
+    # docs joins bot in the VPC, to its right; the customer is outside the VPC
+    assert pos["docs"][0] > 300
+    assert _inside(pos["docs"], boxes["vpc"])
+    assert not _inside(pos["customer"], boxes["vpc"])
+    assert _inside(pos["customer"], boxes["internet"])
     everything = _payload.auto_layout(model, only_missing=False)
     assert set(everything) == {"customer", "bot", "docs"}
+
+
+def _inside(p: tuple[float, float], box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= p[0] <= box[2] and box[1] <= p[1] <= box[3]
+
+
+def test_a_boundary_changed_from_python_places_the_element_inside_it(catalog) -> None:
+    from tests.test_layout import check_containers
+    from workbench.layout import drawing
+
+    model = ThreatModel.from_template("rag_assistant")
+    canvas = Canvas(model, analyzer=Analyzer(catalog))
+    canvas.send = Recorder()
+    before = model.element("vector_store").position
+    canvas.model = model.update_element("vector_store", boundary="app_subnet")
+    moved = canvas.model.element("vector_store")
+    assert moved.boundary == "app_subnet"
+    assert moved.position != before
+    check_containers(canvas.model, drawing(canvas.model))
+    canvas.undo()  # one step: the boundary and the place it took
+    assert canvas.model.element("vector_store").boundary == model.element("vector_store").boundary
+    assert canvas.model.element("vector_store").position == before
+    assert canvas.model == model
 
 
 def test_palette_groups_every_kind_by_layer_with_distinct_looks():

@@ -207,7 +207,7 @@ def _moved_and_pinned(
                 update["position"] = moved[e.id]
             if e.id in dropped and dropped[e.id] != e.boundary:
                 update["boundary"] = dropped[e.id]
-        elif e.position is None:
+        elif e.id in shown:  # placed automatically, or moved to make room for one that is
             x, y = shown[e.id]
             update["position"] = Position(x=x, y=y)
         elements.append(e.model_copy(update=update) if update else e)

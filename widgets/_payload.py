@@ -136,8 +136,9 @@ def palette() -> list[Item]:
 def auto_layout(model: ThreatModel, *, only_missing: bool = True) -> dict[str, tuple[float, float]]:
     """Positions for elements: :func:`workbench.layout.auto_positions`, the one rule every
     view uses (a new layout of the whole model with ``only_missing=False``, the
-    Auto-layout button, or for a model without any stored position; otherwise only the
-    elements without one, placed below every stored one)."""
+    Auto-layout button, or for a model without any stored position; otherwise the
+    elements without one placed by the container rules, and any stored one moved to make
+    room for them)."""
     from workbench.layout import auto_positions
 
     return auto_positions(model, only_missing=only_missing)
@@ -180,10 +181,10 @@ def build(model: ThreatModel, analysis: Analysis | None = None) -> dict[str, lis
     nodes: list[Item] = []
     for e in model.elements:
         info = KINDS[e.kind]
-        if e.position is not None:
-            x, y, auto = e.position.x, e.position.y, False
-        else:
+        if e.id in layout:  # no stored position, or moved to make room for one without
             (x, y), auto = layout[e.id], True
+        else:
+            x, y, auto = e.position.x, e.position.y, False  # type: ignore[union-attr]
         nodes.append(
             {
                 "id": e.id,

@@ -151,6 +151,20 @@ class Canvas(anywidget.AnyWidget):
         self.on_msg(self._on_front_end_msg)
 
     # ----------------------------------------------------------------- Python side
+    @traitlets.validate("model")
+    def _keep_containers(self, proposal: dict[str, Any]) -> ThreatModel:
+        """A model edited outside the canvas (Python, the inspector) that moved an element
+        into another boundary without moving it gets the element placed inside its new
+        boundary, the rest making room (:func:`workbench.layout.settle`): the container
+        rules hold whoever edits. One edit, one undo step."""
+        new: ThreatModel = proposal["value"]
+        if not self._ready:
+            return new
+        from workbench.layout import needs_settling, settled
+
+        changed = needs_settling(self.model, new)
+        return settled(new, changed) if changed else new
+
     @traitlets.observe("model")
     def _model_changed(self, change: dict[str, Any]) -> None:
         if not self._ready:

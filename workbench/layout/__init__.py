@@ -32,8 +32,8 @@ the model then gets whichever pass crosses least, or the plain order if that cro
 crosses more often than the plain order.
 
 :func:`drawing` is what a view draws: this layout for a model without stored positions,
-otherwise the stored positions (and, for elements without one, the canvas's rule of
-:func:`auto_positions`) with boxes drawn around them by the same rules (:func:`boxes_around`).
+otherwise the stored positions (elements without one placed by the container rules,
+:func:`settle`) with boxes drawn around them by the same rules (:func:`boxes_around`).
 
 Deterministic for the same model; pure Python, no UI import. Coordinates are canvas
 pixels, y pointing down: ``positions`` are element centres, ``boxes`` are
@@ -48,7 +48,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..model import ThreatModel
-from ..model.kinds import KINDS, Layer
+from ..model.kinds import KINDS
 from .blocks import (
     ASPECT,
     CELL_H,
@@ -68,6 +68,7 @@ from .blocks import (
     _rows,
     _stacks,
 )
+from .settle import needs_settling, settle, settled
 from .untangle import _length, _sample, _Untangle, crossings, segment_crossings
 
 __all__ = [
@@ -85,7 +86,10 @@ __all__ = [
     "crossings",
     "drawing",
     "layout",
+    "needs_settling",
     "segment_crossings",
+    "settle",
+    "settled",
     "shown_positions",
 ]
 
@@ -319,23 +323,12 @@ def _arrange(
 def auto_positions(model: ThreatModel, *, only_missing: bool = True) -> dict[str, Point]:
     """Positions the canvas computes: for a new layout of the whole model
     (``only_missing=False``, the Auto-layout button) or a model without any stored
-    position, :func:`layout`'s; otherwise only for the elements without a stored
-    position, placed below every stored one (so the result does not depend on where
-    placed elements sit once they are all placed), in layer columns grouped by trust
-    boundary, then sorted by name."""
+    position, :func:`layout`'s; otherwise those :func:`settle` gives: the elements without
+    a stored position placed by the container rules (in their boundary, to the right of
+    what it holds), and the stored ones it moved to make room for them."""
     if not only_missing or all(e.position is None for e in model.elements):
         return layout(model).positions
-    todo = [e for e in model.elements if e.position is None]
-    placed = [e.position.y for e in model.elements if e.position is not None]
-    top = max(placed) + 2 * CELL_H if placed else 0.0
-    columns: dict[Layer, list[tuple[str, str, str]]] = defaultdict(list)
-    for e in todo:
-        columns[KINDS[e.kind].layer].append((e.boundary or "", e.name.casefold(), e.id))
-    positions: dict[str, Point] = {}
-    for col, layer in enumerate(LAYER_ORDER):
-        for row, (_, _, element_id) in enumerate(sorted(columns[layer])):
-            positions[element_id] = (col * CELL_W, top + row * CELL_H)
-    return positions
+    return settle(model)
 
 
 def shown_positions(model: ThreatModel) -> dict[str, Point]:
@@ -343,7 +336,9 @@ def shown_positions(model: ThreatModel) -> dict[str, Point]:
     :func:`auto_positions` puts it."""
     computed = auto_positions(model)
     return {
-        e.id: (e.position.x, e.position.y) if e.position is not None else computed[e.id]
+        e.id: computed[e.id]
+        if e.id in computed or e.position is None
+        else (e.position.x, e.position.y)
         for e in model.elements
     }
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hmac
 import html
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit
 
@@ -56,33 +57,94 @@ def set_token_cookie(handler: tornado.web.RequestHandler, token: str) -> None:
     )
 
 
+FACILITATOR_REFUSAL = (
+    "The facilitator's view needs the facilitator's token: open the facilitator's URL "
+    "that 'threat-workbench serve' printed."
+)
+
+
+class Keys:
+    """Which token opens what: ``token`` (may be ``None``: no token needed) opens every
+    page but the facilitator's; ``facilitator`` (the ``--facilitator-token`` of a shared
+    room) opens every page, the facilitator's views (paths in ``facilitator_paths`` and
+    below them) included."""
+
+    def __init__(
+        self,
+        token: str | None,
+        facilitator: str | None = None,
+        facilitator_paths: Iterable[str] = (),
+    ) -> None:
+        self.token = token
+        self.facilitator = facilitator
+        self.facilitator_paths = tuple(p.rstrip("/") for p in facilitator_paths)
+
+    def facilitators_only(self, path: str) -> bool:
+        """Whether ``path`` is one of the facilitator's views (or below one)."""
+        return any(path == p or path.startswith(p + "/") for p in self.facilitator_paths)
+
+    def refusal(self, request: HTTPServerRequest) -> str | None:
+        """Why ``request`` may not pass (``None``: it may)."""
+        given = request_token(request)
+        if self.facilitator and _same(given, self.facilitator):
+            return None
+        if self.facilitators_only(request.path):
+            return FACILITATOR_REFUSAL
+        if self.token and not _same(given, self.token):
+            return REFUSAL_MESSAGE
+        return None
+
+    def matched(self, request: HTTPServerRequest) -> str | None:
+        """The token ``request`` carries, when it is one of the two."""
+        given = request_token(request)
+        for token in (self.facilitator, self.token):
+            if token and _same(given, token):
+                return token
+        return None
+
+    @property
+    def any(self) -> bool:
+        """Whether some token is needed somewhere."""
+        return bool(self.token or self.facilitator)
+
+
 class TokenAuth(AuthProvider):
     """Bokeh auth provider: a request is let in when it carries ``token`` (query
     ``?token=``, ``Authorization: token ...`` header, or the cookie set on the first
-    visit); anything else gets 403 with a message that a token is needed.
+    visit); anything else gets 403 with a message that a token is needed. Given
+    :class:`Keys`, the facilitator's token also lets in, and only it lets into the
+    facilitator's views.
 
     The :class:`Gate` refuses such requests before Bokeh sees them; this is the second
     lock, on Bokeh's own pages and websocket."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str | None, keys: Keys | None = None) -> None:
+        self.keys = keys or Keys(token)
         self.token = token
         super().__init__()
 
+    def refusal(self, handler: tornado.web.RequestHandler) -> str | None:
+        """Why the request may not pass, or ``None`` (and remember its token in a cookie)."""
+        why = self.keys.refusal(handler.request)
+        if why is not None:
+            return why
+        matched = self.keys.matched(handler.request)
+        if matched and handler.get_cookie(TOKEN_COOKIE) != matched:
+            set_token_cookie(handler, matched)
+        return None
+
     def allowed(self, handler: tornado.web.RequestHandler) -> bool:
         """Whether the request carries the token (and remember it in a cookie)."""
-        if not _same(request_token(handler.request), self.token):
-            return False
-        if handler.get_cookie(TOKEN_COOKIE) != self.token:
-            set_token_cookie(handler, self.token)
-        return True
+        return self.refusal(handler) is None
 
     @property
     def get_user(self) -> Any:
         """Bokeh calls this with the request handler (its annotation says request)."""
 
         def get_user(handler: tornado.web.RequestHandler) -> str:
-            if not self.allowed(handler):
-                raise tornado.web.HTTPError(403, reason=REFUSAL_MESSAGE)
+            why = self.refusal(handler)
+            if why is not None:
+                raise tornado.web.HTTPError(403, reason=why)
             return "workshop"
 
         return get_user
@@ -211,15 +273,22 @@ class Gate(tornado.routing.Router):
       ``--allow-origin`` values) are always allowed. This guards the websocket, where
       Bokeh is told to allow any origin;
     - with a ``token``, a request without it gets 403, and a page asked for with the
-      right ``?token=`` is answered by :class:`_TokenExchange`;
+      right ``?token=`` is answered by :class:`_TokenExchange`; ``keys`` (a shared
+      room's) adds the facilitator's token, the only one that opens the facilitator's
+      views (see :class:`Keys`);
     - anything else goes on to Panel and Bokeh."""
 
     def __init__(
-        self, application: tornado.web.Application, token: str | None, origins: frozenset[str]
+        self,
+        application: tornado.web.Application,
+        token: str | None,
+        origins: frozenset[str],
+        keys: Keys | None = None,
     ) -> None:
         self.application = application
         self.token = token
         self.origins = origins
+        self.keys = keys or Keys(token)
 
     def install(self) -> None:
         """Put the gate in front of every route of the application."""
@@ -234,9 +303,7 @@ class Gate(tornado.routing.Router):
             same = bool(self.token) and host == request.headers.get("Host", "").lower()
             if not host or not (same or host in self.origins):
                 return ORIGIN_REFUSAL.format(origin=origin[:100])
-        if self.token and not _same(request_token(request), self.token):
-            return REFUSAL_MESSAGE
-        return None
+        return self.keys.refusal(request)
 
     def find_handler(
         self, request: HTTPServerRequest, **kwargs: Any
@@ -246,9 +313,10 @@ class Gate(tornado.routing.Router):
         refusal = self.refusal(request)
         if refusal is not None:
             return self.application.get_handler_delegate(request, _Refused, {"message": refusal})
-        if self.token and _exchanges(request):
+        matched = self.keys.matched(request)
+        if matched and _exchanges(request):
             return self.application.get_handler_delegate(
-                request, _TokenExchange, {"token": self.token}
+                request, _TokenExchange, {"token": matched}
             )
         return None  # the application's own routes
 

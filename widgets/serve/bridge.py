@@ -67,8 +67,13 @@ def _parameter(trait: traitlets.TraitType[Any, Any]) -> Any:
 # The wrapper loads the very same bundle as Jupyter does, gives it the one thing Panel's
 # anywidget adapter lacks: ``model.send`` (Panel names it ``send_msg``), and maps the
 # traits bridged under another name back to their own.
+# The bundle is served at the server's root, which is not the page's folder for an app at
+# a deeper path (a room at /rooms/NAME): it is found from Bokeh's own script, which Bokeh
+# links relative to that root (static/js/bokeh.min.js), so a proxy's prefix is kept too.
 _WRAPPER_ESM = """
-const bundle = import(new URL("@STATIC_ROUTE@/canvas.js", document.baseURI).href);
+const bokeh = document.querySelector('script[src*="static/js/bokeh"]');
+const root = bokeh ? new URL("../../", bokeh.src) : new URL(".", document.baseURI);
+const bundle = import(new URL("@STATIC_ROUTE@/canvas.js", root).href);
 const RENAMED = @RENAMED@;
 const rename = (name) => RENAMED[name] || name;
 const event = (ev) => (ev.startsWith("change:") ? `change:${rename(ev.slice(7))}` : ev);

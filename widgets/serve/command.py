@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import re
 import secrets
 import socket
@@ -31,12 +32,33 @@ def add_commands(sub: Any) -> None:
     """Add ``serve`` to the CLI's subparsers."""
     s = sub.add_parser(
         "serve",
-        help="serve the workbench as a web app (one model per browser session)",
+        help="serve the workbench as a web app (one model per browser session, or shared)",
         description="Serve the workbench canvas, inspector and threat panel as a Panel web "
         "app. Every browser session edits its own copy of FILE (or of the rag_assistant "
-        "template); nothing is written on the server: use Download YAML.",
+        "template); nothing is written on the server: use Download YAML. With --shared, "
+        "everyone edits FILE together (a shared room) and every change is saved to it; "
+        "given a folder, each model file in it is a room.",
     )
-    s.add_argument("file", type=Path, nargs="?", metavar="FILE", help="starting model")
+    s.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        metavar="FILE",
+        help="starting model (with --shared: the model file of the room, or a folder of them)",
+    )
+    s.add_argument(
+        "--shared",
+        action="store_true",
+        help="one shared room per model file: everyone edits the same model, and every "
+        "change is saved to the file",
+    )
+    s.add_argument(
+        "--facilitator-token",
+        metavar="TOKEN",
+        help="with --shared: the token of the facilitator's view (freeze editing, reveal "
+        "the threats, export); 'auto' makes one. Participants then see the threats only "
+        "once the facilitator reveals them",
+    )
     s.add_argument("--address", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     s.add_argument(
         "--port", type=port_number, default=5006, help="port (default: 5006; 0 picks a free one)"
@@ -147,13 +169,19 @@ def _load(args: argparse.Namespace, err: TextIO) -> tuple[Any, Any] | None:
     return None
 
 
+def _token(value: str | None) -> str | None:
+    """A token option's value: ``auto`` makes a random one."""
+    return secrets.token_urlsafe(24) if value == "auto" else value
+
+
 def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    auto = args.token == "auto"  # noqa: S105 (the keyword, not a secret)
-    token = secrets.token_urlsafe(24) if auto else args.token
+    token = _token(args.token)
     refusal = check_address(args.address, token)
     if refusal:
         print(f"threat-workbench serve: {refusal}", file=err)
         return 2
+    if args.shared or args.facilitator_token:
+        return _serve_shared(args, token, out, err)
     loaded = _load(args, err)
     if loaded is None:
         return 1
@@ -181,3 +209,142 @@ def _serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     finally:
         server.stop()
     return 0
+
+
+# ----------------------------------------------------------------------------- shared
+MODEL_SUFFIXES = (".yaml", ".yml", ".json")
+"""The files of a folder that ``serve DIR --shared`` opens as rooms."""
+
+
+def shared_usage_error(args: argparse.Namespace, token: str | None) -> str | None:
+    """Why the shared options cannot be used as given (``None``: they can)."""
+    if not args.shared:
+        return "--facilitator-token needs --shared (a facilitator runs a shared room)"
+    if args.file is None:
+        return "--shared needs FILE (the model file of the room) or a folder of model files"
+    if args.facilitator_token and args.facilitator_token == args.token:
+        return "the facilitator's token must differ from the participants' token"
+    return None
+
+
+def room_files(target: Path) -> list[Path]:
+    """The model files of a room folder (or ``[target]`` for a file), sorted."""
+    if not target.is_dir():
+        return [target]
+    return sorted(p for p in target.iterdir() if p.is_file() and p.suffix.lower() in MODEL_SUFFIXES)
+
+
+def room_slugs(paths: list[Path]) -> dict[str, Path]:
+    """A short URL name per room file (its stem in lower case; -2, -3 ... when taken)."""
+    slugs: dict[str, Path] = {}
+    for path in paths:
+        base = re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-") or "room"
+        slug, n = base, 2
+        while slug in slugs:
+            slug, n = f"{base}-{n}", n + 1
+        slugs[slug] = path
+    return slugs
+
+
+def writable(path: Path) -> str | None:
+    """Why the room cannot save to ``path`` (``None``: it can): the file and its folder
+    must be writable (saving replaces the file through a temporary one)."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not os.access(folder, os.W_OK):
+        return f"{path}: cannot save there (the folder {folder} is not writable)"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path}: cannot save there (the file is read-only)"
+    return None
+
+
+def _load_rooms(args: argparse.Namespace, err: TextIO) -> tuple[dict[str, Any], Any] | None:
+    """The rooms' models and files by slug, and the catalog; ``None`` after printing why
+    there is none."""
+    from workbench.catalog import load_catalog
+    from workbench.errors import ModelFileError, print_problems
+    from workbench.model import ThreatModel
+
+    target: Path = args.file
+    if not target.exists():
+        print(f"threat-workbench serve: {target}: no such file or folder", file=err)
+        return None
+    try:
+        catalog = load_catalog(*args.catalog, builtin=not args.no_builtin)
+    except ModelFileError as exc:
+        print_problems(exc.problems, err)
+        return None
+    except (KeyError, OSError) as exc:
+        print(f"threat-workbench serve: {exc}", file=err)
+        return None
+    rooms: dict[str, Any] = {}
+    for slug, path in room_slugs(room_files(target)).items():
+        problem = writable(path)
+        if problem:
+            print(f"threat-workbench serve: {problem}", file=err)
+            continue
+        try:
+            rooms[slug] = (ThreatModel.load(path), path)
+        except ModelFileError as exc:
+            print_problems(exc.problems, err)
+        except OSError as exc:
+            print(f"threat-workbench serve: {path}: {exc}", file=err)
+    if not rooms:
+        where = f"{target} holds no model file that loads" if target.is_dir() else "no room"
+        print(f"threat-workbench serve: {where}", file=err)
+        return None
+    return rooms, catalog
+
+
+def _serve_shared(args: argparse.Namespace, token: str | None, out: TextIO, err: TextIO) -> int:
+    problem = shared_usage_error(args, token)
+    if problem:
+        print(f"threat-workbench serve: {problem}", file=err)
+        return 2
+    facilitator = _token(args.facilitator_token)
+    loaded = _load_rooms(args, err)
+    if loaded is None:
+        return 1
+    rooms, catalog = loaded
+    from .server import make_shared_server
+
+    single = not args.file.is_dir()
+    port = args.port or free_port(args.address)
+    server, _hosts = make_shared_server(
+        rooms,
+        catalog,
+        address=args.address,
+        port=port,
+        token=token,
+        facilitator_token=facilitator,
+        allow_origins=args.allow_origin,
+        single=single,
+    )
+    server.start()
+    base = app_url(args.address, port, None)
+    if single:
+        ((model, path),) = rooms.values()
+        print(f"AI Threat Workbench: a shared room on {model.system.name!r} at", file=out)
+    else:
+        print(f"AI Threat Workbench: {len(rooms)} shared rooms, listed at", file=out)
+    print(f"  {_with_token(base, token)}", file=out)
+    if facilitator:
+        print("Facilitator's view (keep this link to yourself):", file=out)
+        print(f"  {_with_token(base + 'facilitator', facilitator)}", file=out)
+    if single:
+        print(f"Every change is saved to {path}; press Ctrl-C to stop.", file=out, flush=True)
+    else:
+        for slug, (_, room_path) in rooms.items():
+            print(f"  room {slug}: {room_path}", file=out)
+        print("Every change is saved to its room's file; press Ctrl-C to stop.", file=out)
+        out.flush()
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        print("stopped", file=err)
+    finally:
+        server.stop()
+    return 0
+
+
+def _with_token(url: str, token: str | None) -> str:
+    return url + (f"?token={token}" if token else "")

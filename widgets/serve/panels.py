@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import panel as pn
 
 from workbench.export.safehtml import h_single, join
-from workbench.model import KINDS, ElementProperties, Flow
+from workbench.model import KINDS, ElementProperties, Flow, ThreatModel
 from workbench.model.types import RISK_RANK
 from workbench.register import build_register
 
@@ -29,12 +29,55 @@ def _error(text: str) -> str:
     return str(h_single("span", f"Refused: {text}", class_="atw-error", style="color:#b91c1c"))
 
 
+Change = Callable[[ThreatModel], ThreatModel]
+"""A change to the model, as a function of the model it applies to."""
+
+
+def commit(
+    canvas: Canvas,
+    change: Change,
+    label: str,
+    done: Callable[[], None],
+    refused: Callable[[str], None],
+) -> bool:
+    """Apply ``change`` to the canvas's model and call ``done()``, or ``refused(reason)``.
+
+    A canvas of a shared room (one with a ``propose`` method, see
+    :mod:`widgets.serve.shared`) hands the change to the room instead, which applies it
+    to the room's model in turn and calls ``done`` once it is saved and shown; ``False``
+    when it was refused at once."""
+    propose = getattr(canvas, "propose", None)
+    if propose is not None:
+        return bool(propose(change, label, done, refused))
+    try:
+        model = change(canvas.model)
+    except (ValueError, TypeError, KeyError) as exc:
+        refused(reason(exc))
+        return False
+    canvas.model = model
+    done()
+    return True
+
+
+Rendered = tuple[str, int, str, dict[str, str]]
+"""What the threat panel shows for one analysis and selection: the heading's words, the
+finding count, the table and the finding choices."""
+
+
 class ThreatPanel:
     """All findings of the session's canvas, or those of its selection, and a decision
-    editor (Panel widgets; the table is :func:`widgets.findings.findings_table`)."""
+    editor (Panel widgets; the table is :func:`widgets.findings.findings_table`).
 
-    def __init__(self, canvas: Canvas) -> None:
+    ``cache`` (shared by the sessions of a room) keeps what was drawn for an analysis and
+    a selection, so that sessions showing the same findings build them once. While
+    :attr:`active` is false the panel is not redrawn (it is hidden)."""
+
+    def __init__(
+        self, canvas: Canvas, *, cache: MutableMapping[Any, tuple[Any, Rendered]] | None = None
+    ) -> None:
         self.canvas = canvas
+        self.cache = cache
+        self.active = True
         self.heading = pn.pane.HTML(css_classes=["atw-threat-heading"])
         self.table = pn.pane.HTML(
             css_classes=["atw-threat-table"], max_height=360, styles={"overflow": "auto"}
@@ -63,37 +106,52 @@ class ThreatPanel:
 
     def refresh(self) -> None:
         """Rebuild the table and the finding choices from the canvas."""
+        if not self.active:
+            return
         analysis = self.canvas.analysis
         if analysis is None:
             self.heading.object = "<b>No analysis</b>"
             return
-        selection = set(self.canvas.selection)
-        findings = [f for f in analysis.findings if not selection or f.target in selection]
-        shown = sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))[:MAX_ROWS]
-        register = build_register(dataclasses.replace(analysis, findings=tuple(shown)))
-        entries = list(register.entries)
-        what = "Findings for the selection" if selection else "All findings"
+        what, count, table, options = self._rendered(analysis, tuple(self.canvas.selection))
         self.heading.object = str(
             join(
                 h_single("b", what),
                 " ",
                 h_single(
                     "span",
-                    f"({len(findings)})",
+                    f"({count})",
                     data_role="counts",
                     data_rev=self.canvas.revision,
-                    data_count=len(findings),
+                    data_count=count,
                 ),
             )
         )
-        self.table.object = findings_table(entries, total=len(findings), groups=analysis.groups)
+        self.table.object = table
+        current = self.finding.value
+        if self.finding.options != options:
+            self.finding.options = options
+        if current in options.values():
+            self.finding.value = current
+
+    def _rendered(self, analysis: Any, selection: tuple[str, ...]) -> Rendered:
+        key = (id(analysis), frozenset(selection))
+        cached = self.cache.get(key) if self.cache is not None else None
+        if cached is not None and cached[0] is analysis:
+            return cached[1]
+        chosen = set(selection)
+        findings = [f for f in analysis.findings if not chosen or f.target in chosen]
+        shown = sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))[:MAX_ROWS]
+        register = build_register(dataclasses.replace(analysis, findings=tuple(shown)))
+        entries = list(register.entries)
+        what = "Findings for the selection" if chosen else "All findings"
+        table = findings_table(entries, total=len(findings), groups=analysis.groups)
         options = {
             f"{e.finding.risk}: {e.finding.title} @ {e.finding.target_name}": e.id for e in entries
         }
-        current = self.finding.value
-        self.finding.options = options
-        if current in options.values():
-            self.finding.value = current
+        rendered: Rendered = (what, len(findings), table, options)
+        if self.cache is not None:
+            self.cache[key] = (analysis, rendered)
+        return rendered
 
     def _apply_clicked(self, _event: object) -> None:
         self.apply()
@@ -110,26 +168,21 @@ class ThreatPanel:
         if not self.finding.value:
             self.message.object = _error("choose a finding first")
             return False
-        try:
-            model = decide(
-                self.canvas.model,
-                self.finding.value,
-                self.status.value,
-                owner=self.owner.value or "",
-                rationale=self.rationale.value or "",
+        finding, status = self.finding.value, self.status.value
+        owner, rationale = self.owner.value or "", self.rationale.value or ""
+
+        def change(model: ThreatModel) -> ThreatModel:
+            return decide(model, finding, status, owner=owner, rationale=rationale)
+
+        def done() -> None:
+            self.message.object = str(
+                h_single("span", f"Recorded: {finding} is {status}.", style="color:#047857")
             )
-        except (ValueError, TypeError) as exc:
-            self.message.object = _error(reason(exc))
-            return False
-        self.canvas.model = model
-        self.message.object = str(
-            h_single(
-                "span",
-                f"Recorded: {self.finding.value} is {self.status.value}.",
-                style="color:#047857",
-            )
-        )
-        return True
+
+        def refused(why: str) -> None:
+            self.message.object = _error(why)
+
+        return commit(self.canvas, change, "decision", done, refused)
 
 
 def _choices(options: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -165,10 +218,14 @@ class InspectorPanel:
     form of thirty-odd selects on each selection made the browser lay the page out again,
     which cost most of an edit's time with many sessions on one machine."""
 
-    def __init__(self, canvas: Canvas) -> None:
+    def __init__(
+        self, canvas: Canvas, *, editors: Callable[[str], list[str]] | None = None
+    ) -> None:
         self.canvas = canvas
+        self.editors = editors
         self.title = pn.pane.HTML("<i>Select one element or flow to edit it.</i>")
         self.message = pn.pane.HTML(css_classes=["atw-inspector-message"])
+        self.warning = pn.pane.HTML(css_classes=["atw-being-edited"], visible=False)
         self._target: tuple[str, str] | None = None
         self._updating = False
         self.fields = {kind: _choice_fields(kind) for kind in ("element", "flow")}
@@ -189,7 +246,7 @@ class InspectorPanel:
             sizing_mode="stretch_width",
         )
         self.view = pn.Column(
-            self.title, self.message, self.form, css_classes=["atw-inspector"],
+            self.title, self.warning, self.message, self.form, css_classes=["atw-inspector"],
             sizing_mode="stretch_width",
         )  # fmt: skip
         canvas.on_update(self.refresh)
@@ -224,6 +281,7 @@ class InspectorPanel:
         if target != self._target:
             self.message.object = ""
         self._target = target
+        self.show_editors()
         with self._quiet():
             for control in (self.name, self.kind, self.boundary, self.property, self.value):
                 control.disabled = target is None or (
@@ -245,6 +303,28 @@ class InspectorPanel:
                 self.kind.value = item.kind
                 self.boundary.value = _value_of(item, "boundary")
             self._fill_properties(kind, item)
+
+    def show_editors(self) -> None:
+        """Warn when others are editing the selected item too (in a shared room: the
+        ``editors`` function names them). Nobody is blocked: each change applies in the
+        order it reaches the room."""
+        names = self.editors(self._target[1]) if self.editors and self._target else []
+        if not names:
+            if self.warning.visible:
+                self.warning.visible = False
+                self.warning.object = ""
+            return
+        self.warning.object = str(
+            h_single(
+                "div",
+                f"Being edited by {', '.join(names)} too: your changes and theirs apply "
+                "in the order they arrive.",
+                data_editors=", ".join(names),
+                style="background:#fef3c7;border:1px solid #f59e0b;border-radius:4px;"
+                "padding:4px 8px;color:#78350f",
+            )
+        )
+        self.warning.visible = True
 
     def _fill_properties(self, kind: str, item: Any) -> None:
         """Property choices labelled with the item's current values."""
@@ -291,16 +371,19 @@ class InspectorPanel:
         if self._updating or self._target is None or not key:
             return
         kind, item_id = self._target
-        try:
-            model, _ = apply_field(
-                self.canvas.model, kind, item_id, key, None if value == UNSET else value
-            )
-        except (ValueError, TypeError, KeyError) as exc:
-            self.message.object = _error(reason(exc))
+        new = None if value == UNSET else value
+
+        def change(model: ThreatModel) -> ThreatModel:
+            return apply_field(model, kind, item_id, key, new)[0]
+
+        def done() -> None:
+            self.message.object = ""
+
+        def refused(why: str) -> None:
+            self.message.object = _error(why)
             self.refresh()
-            return
-        self.message.object = ""
-        self.canvas.model = model
+
+        commit(self.canvas, change, f"set {key}", done, refused)
 
 
 def _value_of(item: Any, key: str) -> Any:

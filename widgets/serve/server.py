@@ -1,15 +1,16 @@
 # mypy: disable-error-code="no-untyped-call"
 # (Panel and param are only partly typed: calling their constructors is untyped.)
-"""The workshop server: :func:`make_server` puts the sessions, the token auth, the gate,
+"""The workshop server: :func:`make_server` (a model per session) and
+:func:`make_shared_server` (shared rooms) put the sessions, the token auth, the gate,
 the security headers and the log redaction together in one Panel (Bokeh) server."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import panel as pn
 
@@ -17,10 +18,14 @@ from workbench.catalog import Catalog
 from workbench.model import ThreatModel
 
 from ..canvas import STATIC
-from .auth import TOKEN_COOKIE, Gate, SecurityHeaders, TokenAuth, loopback_origins
+from .auth import TOKEN_COOKIE, Gate, Keys, SecurityHeaders, TokenAuth, loopback_origins
 from .bridge import STATIC_ROUTE
 from .logs import redact_token_logs
+from .room import FACILITATOR, PARTICIPANT
 from .session import session_factory
+
+if TYPE_CHECKING:
+    from .shared import RoomHost
 
 
 @contextlib.contextmanager
@@ -53,6 +58,74 @@ def make_server(
     Requests (websocket included) are let in from the server's own origin and from
     ``allow_origins`` (``host[:port]`` values, as in an ``Origin`` header) only; see
     :class:`Gate`. Without ``port`` the system picks one (``server.port``)."""
+    return _server(
+        {"/": session_factory(model, catalog)},
+        address=address,
+        port=port,
+        keys=Keys(token),
+        allow_origins=allow_origins,
+    )
+
+
+def make_shared_server(
+    rooms: Mapping[str, tuple[ThreatModel, Path]],
+    catalog: Catalog,
+    *,
+    address: str = "127.0.0.1",
+    port: int = 0,
+    token: str | None = None,
+    facilitator_token: str | None = None,
+    allow_origins: Iterable[str] = (),
+    single: bool = True,
+) -> tuple[Any, dict[str, RoomHost]]:
+    """A server, not started, for shared rooms (``serve FILE --shared``), and the rooms
+    by their slug.
+
+    ``rooms`` maps a slug to a model and the file it is saved to. With ``single`` (one
+    FILE) the room is at ``/`` and its facilitator's view at ``/facilitator``; otherwise
+    ``/`` lists the rooms, each at ``/rooms/<slug>`` (facilitator: ``/facilitator`` and
+    ``/rooms/<slug>/facilitator``). The facilitator's views exist only with a
+    ``facilitator_token``, which they need (see :class:`Keys`)."""
+    from workbench.engine import Analyzer
+
+    from .shared import make_host, room_app, room_list_app
+
+    facilitated = bool(facilitator_token)
+    hosts = {
+        slug: make_host(model, Analyzer(catalog), path, slug=slug, facilitated=facilitated)
+        for slug, (model, path) in rooms.items()
+    }
+    apps: dict[str, Any] = {}
+    facilitator_paths: list[str] = []
+    if single:
+        (host,) = hosts.values()
+        apps["/"] = room_app(host, PARTICIPANT)
+        if facilitated:
+            apps["/facilitator"] = room_app(host, FACILITATOR)
+            facilitator_paths.append("/facilitator")
+    else:
+        apps["/"] = room_list_app(hosts)
+        if facilitated:
+            apps["/facilitator"] = room_list_app(hosts, facilitator=True)
+            facilitator_paths.append("/facilitator")
+        for slug, host in hosts.items():
+            apps[f"/rooms/{slug}"] = room_app(host, PARTICIPANT)
+            if facilitated:
+                apps[f"/rooms/{slug}/facilitator"] = room_app(host, FACILITATOR)
+                facilitator_paths.append(f"/rooms/{slug}/facilitator")
+    keys = Keys(token, facilitator_token, facilitator_paths)
+    server = _server(apps, address=address, port=port, keys=keys, allow_origins=allow_origins)
+    return server, hosts
+
+
+def _server(
+    apps: Mapping[str, Any],
+    *,
+    address: str,
+    port: int,
+    keys: Keys,
+    allow_origins: Iterable[str],
+) -> Any:
     from bokeh.settings import settings
 
     pn.extension(inline=True)
@@ -62,11 +135,11 @@ def make_server(
     settings.resources.set_value("server")
     redact_token_logs()
     kwargs: dict[str, Any] = {}
-    if token:
-        kwargs["auth_provider"] = TokenAuth(token)
+    if keys.any:
+        kwargs["auth_provider"] = TokenAuth(keys.token, keys)
     with _without_wildcard_warning():
         server = pn.serve(
-            {"/": session_factory(model, catalog)},
+            dict(apps),
             port=port,
             address=address,
             websocket_origin=["*"],  # checked by the gate, which knows the request's host
@@ -85,10 +158,10 @@ def make_server(
             **kwargs,
         )
     origins = frozenset(o.lower() for o in allow_origins)
-    if not token:
+    if not keys.token:
         origins |= loopback_origins(address, server.port)
     # Bokeh's Server has no public handle on its Tornado application.
-    Gate(server._tornado, token, origins).install()
+    Gate(server._tornado, keys.token, origins, keys).install()
     return server
 
 

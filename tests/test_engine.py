@@ -268,6 +268,29 @@ def test_incremental_equals_full(catalog: Catalog, seed: int, which: str) -> Non
         assert got.groups == want.groups, f"edit {i}"
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_reasons_read_late_are_those_of_their_own_analysis(seed: int) -> None:
+    """A finding's reasons are written when first read. Read only after many more edits,
+    every analysis's reasons are still those of its own model: findings an edit carried
+    over read the newer facts (the same reasons), those it replaced the facts they were
+    made from."""
+    catalog = load_catalog()
+    rng = random.Random(seed)
+    m = synthetic_model(60, seed=seed)
+    inc = Analyzer(catalog)
+    history = [(m, inc.analyze(m))]
+    for i in range(20):
+        m = _standing_edit(m, rng) if i % 2 else _random_edit(m, rng, i)
+        history.append((m, inc.update(m)))
+    changed = 0
+    for n, (model, analysis) in enumerate(history):
+        want = {f.id: f.why for f in Analyzer(catalog).analyze(model).findings}
+        got = {f.id: f.why for f in analysis.findings}
+        assert got == want, f"analysis {n}"
+        changed += n > 0 and got != {f.id: f.why for f in history[n - 1][1].findings}
+    assert changed  # the edits did change reasons, so reading them late could go wrong
+
+
 def _standing_edit(m: ThreatModel, rng: random.Random) -> ThreatModel:
     """An edit of what decides who is an outsider, an entry point or a crown jewel, or of
     an element's controls (the analyzer reuses these facts when an edit keeps them)."""

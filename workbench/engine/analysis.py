@@ -30,7 +30,7 @@ from ..graph import ModelGraph
 from ..model import ThreatModel
 from ..parsing import gc_paused
 from .facts import Facts
-from .finding import Finding, Index, TargetType, findings_for
+from .finding import FactsRef, Finding, Index, TargetType, findings_for
 from .groups import FindingGroup, Grouper, by_target
 from .incremental import STEP_FIELDS, STEP_FLOW_FIELDS, Edit, Order, Redo, Scope, adopt
 from .matchers import kinds_of
@@ -154,6 +154,7 @@ class Analyzer:
         self._last = None
         self._grouper = Grouper(catalog)
         self._scored = ScoredRoutes()
+        self._ref: FactsRef | None = None
 
     def analyze(self, model: ThreatModel) -> Analysis:
         """Analyse ``model`` from scratch."""
@@ -175,10 +176,12 @@ class Analyzer:
             self._index.shared,
         )
         per_target: dict[str, list[Finding]] = {}
+        ref = self._ref = FactsRef(facts)
+        plan = self._index.plan
         for e in model.elements:
-            per_target[e.id] = findings_for(e, self._index.plan(e.kind), facts, ctx)
+            per_target[e.id] = findings_for(e, plan(e.kind), facts, ctx, ref)
         for fl in model.flows:
-            per_target[fl.id] = findings_for(fl, self._index.plan(kinds_of(fl, facts)), facts, ctx)
+            per_target[fl.id] = findings_for(fl, plan(kinds_of(fl, facts)), facts, ctx, ref)
         routes = _Routes()
         order = Order(per_target)
         self._last = (model, facts, per_target, routes, order)
@@ -199,7 +202,7 @@ class Analyzer:
         edit = Edit(old_facts, facts)
         adopt(facts, old_facts, edit)
         scope = Scope(old_facts, facts, self._index.radius, edit)
-        redo = Redo(self._index, scope, facts, old, objective_impact(model))
+        redo = Redo(self._index, scope, facts, old, objective_impact(model), self._ref)
         if edit.keeps((), ()):  # the same elements and flows: visit only what is near
             per_target = dict(old)
             near = scope.near | scope.down_of.keys() | scope.up_of.keys()
@@ -230,6 +233,9 @@ class Analyzer:
                 per_target[fl.id] = old[fl.id] if keep else redo.flow(fl)
             order = Order(per_target)
             delta = None
+        _pin_replaced(old, per_target, old_facts)
+        if self._ref is not None:  # set by the analysis this update follows
+            self._ref.facts = facts  # findings carried over read their reasons from these
         same_ends = (facts.untrusted, facts.crown_jewels) == (
             old_facts.untrusted,
             old_facts.crown_jewels,
@@ -266,6 +272,21 @@ class Analyzer:
             crown_jewels=facts.ordered("crown_jewels"),
             untrusted_actors=facts.ordered("untrusted"),
         )
+
+
+def _pin_replaced(
+    old: dict[str, list[Finding]], new: dict[str, list[Finding]], old_facts: Facts
+) -> None:
+    """Old findings that an edit replaced keep reading their reasons from the facts they
+    were made from (the analyser's holder moves on to the new facts)."""
+    for target, before in old.items():
+        after = new.get(target)
+        if after is before:
+            continue
+        kept = {id(f) for f in after} if after else set()
+        for f in before:
+            if id(f) not in kept:
+                f.pin(old_facts)
 
 
 def analyze(model: ThreatModel, catalog: Catalog | None = None) -> Analysis:

@@ -23,9 +23,27 @@ from .scoring import Context, InPlace, narrowed, origins_of, score
 TargetType = Literal["element", "flow"]
 
 
-@dataclass(frozen=True, slots=True)
+class FactsRef:
+    """The facts a finding's reasons are read from when first asked (see
+    :attr:`Finding.why`): one holder per analyser, pointed at the newest facts, so that a
+    finding carried over unchanged by an edit reads the facts of the analysis it is in
+    (an edit keeps a finding only where nothing its rule reads changed, so the reasons
+    are the same), and an old finding that an edit replaced is given a holder of its own
+    with the facts it was made from."""
+
+    __slots__ = ("facts",)
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Finding(Scored):
-    """A threat that applies to one element or flow, with why and how risky."""
+    """A threat that applies to one element or flow, with why and how risky.
+
+    Its reasons (:attr:`why`) are written when first read: most findings of a large
+    model are counted, ranked and grouped, and only some are ever shown. They are the same
+    whenever they are read, and equality compares them like every other field."""
 
     id: str
     """``THREAT-ID@target-id``."""
@@ -45,8 +63,6 @@ class Finding(Scored):
     """4 (threat) or 5 (weakness)."""
     layer: str
     """Layer of the target (a flow: of its target element)."""
-    why: tuple[str, ...]
-    """Why the threat was suggested: the clauses of its rule that held."""
     likelihood: int
     """Likelihood 1..5 after adjustment for exposure."""
     impact: int
@@ -60,6 +76,58 @@ class Finding(Scored):
     in_place: tuple[str, ...] = ()
     """Mitigations of the threat that the model shows in place on the target (they
     lowered the likelihood; see ``scoring``)."""
+    _why: tuple[str, ...] | None = field(default=None, repr=False)
+    """The reasons, once written (or as given)."""
+    _source: tuple[Explain, FactsRef, Element | Flow] | None = field(default=None, repr=False)
+    """How to write them: the rule's explainer, the facts, the target."""
+
+    @property
+    def why(self) -> tuple[str, ...]:
+        """Why the threat was suggested: the clauses of its rule that held."""
+        why = self._why
+        if why is None:
+            source = self._source
+            if source is None:
+                return ()
+            explain, ref, target = source
+            why = _dedupe(explain(ref.facts, target))
+            object.__setattr__(self, "_why", why)
+            object.__setattr__(self, "_source", None)
+        return why
+
+    def pin(self, facts: Facts) -> None:
+        """Read the reasons, when they are asked, from ``facts`` (the facts the finding
+        was made from) rather than from its analyser's newest (see :class:`FactsRef`)."""
+        source = self._source
+        if source is not None:
+            object.__setattr__(self, "_source", (source[0], FactsRef(facts), source[2]))
+
+    def _key(self) -> tuple[object, ...]:
+        return (
+            self.id,
+            self.threat_id,
+            self.target_type,
+            self.target_name,
+            self.title,
+            self.stride,
+            self.pasta_stage,
+            self.layer,
+            self.likelihood,
+            self.impact,
+            self.scoring,
+            self.mitigations,
+            self.references,
+            self.in_place,
+            self.why,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return self is other or self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.likelihood, self.impact))
 
     @property
     def atlas(self) -> tuple[str, ...]:
@@ -152,16 +220,23 @@ def _reach(pred: object) -> tuple[int, int]:
     return up, down
 
 
-def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context) -> list[Finding]:
-    """The findings of ``target``: each threat of ``plan`` whose matcher passes, with its rule's
-    reasons, scored."""
+def findings_for(
+    target: Element | Flow, plan: Plan, facts: Facts, ctx: Context, ref: FactsRef | None = None
+) -> list[Finding]:
+    """The findings of ``target``: each threat of ``plan`` whose matcher passes, scored, its
+    rule's reasons written when first read from ``ref`` (default: ``facts``)."""
     out = []
     is_flow = isinstance(target, Flow)
+    described: tuple[str, str] | None = None
+    if ref is None:
+        ref = FactsRef(facts)
     for t, test, explain in plan:
         if not test(facts, target):
             continue
         likelihood, impact, notes, in_place = score(t, target, facts, ctx)
-        name, layer = _describe(target, facts)
+        if described is None:
+            described = _describe(target, facts)
+        name, layer = described
         refs = ctx.references[t.id]
         stride, _, mitigations = ctx.shared.get(t.id) or (tuple(t.stride), (), tuple(t.mitigations))
         out.append(
@@ -175,13 +250,13 @@ def findings_for(target: Element | Flow, plan: Plan, facts: Facts, ctx: Context)
                 stride=stride,
                 pasta_stage=t.pasta_stage,
                 layer=layer,
-                why=_dedupe(explain(facts, target)),
                 likelihood=likelihood,
                 impact=impact,
                 scoring=notes,
                 mitigations=mitigations,
                 references=refs,
                 in_place=in_place,
+                _source=(explain, ref, target),
             )
         )
     return out

@@ -13,7 +13,7 @@ from typing import Any
 from ..graph import breadth_first
 from ..model import Element, Flow
 from .facts import Facts
-from .finding import Finding, Index, Plan, findings_for
+from .finding import FactsRef, Finding, Index, Plan, findings_for
 from .matchers import kinds_of
 from .scoring import Context
 
@@ -78,9 +78,11 @@ class Redo:
         facts: Facts,
         old: dict[str, list[Finding]],
         impact: dict[str, Any],
+        ref: FactsRef | None = None,
     ) -> None:
         self.index, self.scope, self.facts, self.old = index, scope, facts, old
         self.ctx = Context(impact, index.in_place, index.references, index.shared)
+        self.ref = ref
 
     def element(self, e: Element) -> list[Finding]:
         """The element's findings: every rule evaluated again when it is near the edit or new, else
@@ -88,10 +90,10 @@ class Redo:
         idx, scope = self.index, self.scope
         plan = idx.plan(e.kind)
         if e.id in scope.near or e.id not in self.old:
-            return findings_for(e, plan, self.facts, self.ctx)
+            return findings_for(e, plan, self.facts, self.ctx, self.ref)
         fu, fd = scope.down_of.get(e.id, FAR), scope.up_of.get(e.id, FAR)
         redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
-        return _partial(self.old[e.id], redo, e, self.facts, self.ctx)
+        return _partial(self.old[e.id], redo, e, self.facts, self.ctx, self.ref)
 
     def flow(self, fl: Flow) -> list[Finding]:
         """The flow's findings: every rule evaluated again when the flow changed or is new or an end
@@ -100,11 +102,11 @@ class Redo:
         idx, scope, facts = self.index, self.scope, self.facts
         plan = idx.plan(kinds_of(fl, facts))
         if fl.id in scope.flows or fl.id not in self.old or {fl.source, fl.target} & scope.near:
-            return findings_for(fl, plan, facts, self.ctx)
+            return findings_for(fl, plan, facts, self.ctx, self.ref)
         fu = min(scope.down_of.get(fl.source, FAR), scope.down_of.get(fl.target, FAR))
         fd = min(scope.up_of.get(fl.source, FAR), scope.up_of.get(fl.target, FAR))
         redo = [p for p in plan if fu <= idx.up[p[0].id] or fd <= idx.down[p[0].id]]
-        return _partial(self.old[fl.id], redo, fl, facts, self.ctx)
+        return _partial(self.old[fl.id], redo, fl, facts, self.ctx, self.ref)
 
 
 def adopt(facts: Facts, old: Facts, edit: Edit) -> None:
@@ -201,12 +203,14 @@ def _partial(
     target: Element | Flow,
     facts: Facts,
     ctx: Context,
+    ref: FactsRef | None = None,
 ) -> list[Finding]:
     """Old findings of a target, with the threats in ``redo`` evaluated again."""
     if not redo:
         return old
     ids = {t.id for t, _, _ in redo}
-    return [f for f in old if f.threat_id not in ids] + findings_for(target, redo, facts, ctx)
+    kept = [f for f in old if f.threat_id not in ids]
+    return kept + findings_for(target, redo, facts, ctx, ref)
 
 
 def _changed_elements(old: Facts, new: Facts, edit: Edit) -> tuple[set[str], set[str]]:

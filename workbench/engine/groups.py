@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import attrgetter, contains
+from operator import attrgetter, contains, itemgetter
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ..catalog import Catalog
@@ -169,6 +169,8 @@ class Grouper:
         the targets whose findings or element changed since (used when this grouper's
         previous call grouped that analysis)."""
         seen, before = self._seen, self._elements
+        if not seen and not before:
+            return self._first(elements, findings)
         if delta is not None and delta[0] is seen:
             changed = list(delta[1])
         else:
@@ -192,6 +194,38 @@ class Grouper:
             else:
                 self._members.pop(tid, None)
         self._seen, self._elements = findings, current
+        return tuple(self._groups.items)
+
+    def _first(
+        self, elements: Mapping[str, Element], findings: Mapping[str, Sequence[Finding]]
+    ) -> tuple[FindingGroup, ...]:
+        """The first call: every target grouped at once, each list sorted once (the same
+        groups as adding them one by one)."""
+        members: dict[str, list[tuple[tuple[int, str], Finding]]] = defaultdict(list)
+        everything: list[tuple[tuple[int, int, str], FindingGroup]] = []
+        for target, fs in findings.items():
+            element = elements.get(target)
+            taken: set[str] = set()
+            if element is not None:
+                groups, taken = self._missing_controls(element, fs)
+                if groups:
+                    self._missing[target] = (groups, taken)
+                    everything += [(_order(g), g) for g in groups]
+            for f in fs:
+                if f.id not in taken:
+                    members[f.threat_id].append((_worst(f), f))
+        for tid, pairs in members.items():
+            pairs.sort(key=_first_item)
+            kept = self._members[tid]
+            kept.keys = [k for k, _ in pairs]
+            kept.items = [f for _, f in pairs]
+            g = self._threat_group(tid, kept.items)
+            self._threat[tid] = g
+            everything.append((_order(g), g))
+        everything.sort(key=_first_item)
+        self._groups.keys = [k for k, _ in everything]
+        self._groups.items = [g for _, g in everything]
+        self._seen, self._elements = findings, elements
         return tuple(self._groups.items)
 
     def _regroup(
@@ -330,6 +364,7 @@ class _Sorted(Generic[T]):
 
 
 _ID, _TARGET, _IN_PLACE = attrgetter("id"), attrgetter("target"), attrgetter("in_place")
+_first_item = itemgetter(0)
 
 
 def _worst(f: Finding) -> tuple[int, str]:

@@ -84,6 +84,7 @@ class Influence:
         self._best: dict[str, Reach] = {}
         self._via_store: dict[str, Reach] = {}
         self._flows: dict[str, Reach] = {}
+        self._seed_kinds: frozenset[str] | None = None
         self._run()
 
     def best(self, element_id: str) -> Reach | None:
@@ -142,7 +143,11 @@ class Influence:
     def seed_kinds(self) -> frozenset[str]:
         """The kinds of the elements where content enters (for ``origins``: a filter that
         admits all of them gives the same result as no filter)."""
-        return frozenset(self.graph.kind(reach.origin) for _, reach in self._seeds())
+        kinds = self._seed_kinds
+        if kinds is None:
+            kinds = frozenset(self.graph.kind(reach.origin) for _, reach in self._seeds())
+            self._seed_kinds = kinds
+        return kinds
 
     # ----------------------------------------------------------------- search
     def _origin_ok(self, element_id: str) -> bool:

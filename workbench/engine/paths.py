@@ -182,12 +182,6 @@ class StepGraph:
             out[n[0]].append(n)
         return out
 
-    def within(self, source: str, max_length: int) -> set[str]:
-        """Elements reachable from ``source`` in at most ``max_length`` steps (pairs
-        outside it need no path search)."""
-        start: list[_State] = [(source, None)]
-        return {state[0] for state in breadth_first(start, self.succ, max_length)}
-
     def steps_to(self, target: str, max_length: int) -> dict[_State, int]:
         """For every state that can reach ``target`` in at most ``max_length`` steps,
         the fewest steps it takes."""
@@ -277,13 +271,16 @@ def path_routes(
     steps_graph = StepGraph(graph)
     out: list[Route] = []
     to_target: dict[str, dict[_State, int]] = {}
+    ordered_targets = sorted(set(targets))
     for source in sorted(set(sources)):
-        reached = steps_graph.within(source, max_length)
-        for target in sorted(set(targets)):
-            if source == target or target not in reached:
+        start: _State = (source, None)
+        for target in ordered_targets:
+            if source == target:
                 continue
-            if target not in to_target:
+            if target not in to_target:  # one search back from each target serves all
                 to_target[target] = steps_graph.steps_to(target, max_length)
+            if start not in to_target[target]:  # the target is out of reach
+                continue
             routes = steps_graph.routes(
                 source, target, max_length=max_length, steps_to=to_target[target]
             )

@@ -12,12 +12,19 @@ import pytest
 from benchmarks.synthetic import synthetic_model
 from workbench import ThreatModel
 from workbench.diagram import MIN_FONT, PAD, diagram, to_svg
-from workbench.export.report import DIAGRAM_BOX_MM, report_diagram, svg_size
+from workbench.export.report import (
+    DIAGRAM_BOX_MM,
+    DIAGRAM_BOX_PORTRAIT_MM,
+    is_landscape,
+    report_diagram,
+    svg_size,
+)
 from workbench.layout import CELL_H, CELL_W, drawing, layout
 from workbench.starters import load_template, names
 
 SVG = "{http://www.w3.org/2000/svg}"
 BOX_PT = (DIAGRAM_BOX_MM[0] * 72 / 25.4, DIAGRAM_BOX_MM[1] * 72 / 25.4)
+PORTRAIT_PT = (DIAGRAM_BOX_PORTRAIT_MM[0] * 72 / 25.4, DIAGRAM_BOX_PORTRAIT_MM[1] * 72 / 25.4)
 _TRANSLATE = re.compile(r"translate\(([-\d.]+),([-\d.]+)\)")
 
 
@@ -92,13 +99,15 @@ def test_the_report_diagram_keeps_the_layouts_order(name: str) -> None:
     ids=[*names(), "synthetic-120", "synthetic-1000"],
 )
 def test_report_diagram_fits_the_page_with_no_text_under_7_pt(model: ThreatModel) -> None:
-    """The SVG is no larger than the page's box, so the page shows it at its own size
-    (the style sheet only shrinks images); then every font size in it is what prints."""
+    """The SVG is no larger than the box of its page (portrait, or landscape when it is
+    wide), so the page shows it at its own size (the style sheet only shrinks images);
+    then every font size in it is what prints."""
     drawn = report_diagram(model)
     size = svg_size(drawn.svg)
     assert size is not None
-    assert size[0] <= BOX_PT[0] + 0.01
-    assert size[1] <= BOX_PT[1] + 0.01
+    box = BOX_PT if is_landscape(drawn) else PORTRAIT_PT
+    assert size[0] <= box[0] + 0.01
+    assert size[1] <= box[1] + 0.01
     sizes = [float(v) for v in re.findall(r'font-size="([\d.]+)"', drawn.svg)]
     assert all(s >= MIN_FONT for s in sizes), min(sizes)
     parse(drawn.svg)  # well-formed

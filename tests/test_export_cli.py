@@ -37,7 +37,7 @@ def test_report_html_with_progress(model_file: Path) -> None:
     assert len(lines) >= 5
     assert all(line.startswith("[") and " s] " in line for line in lines)
     assert "3 findings" in err or "findings" in lines[2]
-    assert "section: Threat register" in err
+    assert "section: Findings by cause" in err
     assert lines[-1].endswith("KiB)")
 
 
@@ -79,7 +79,7 @@ def test_report_pdf_letter(model_file: Path, tmp_path: Path) -> None:
     assert code == 0, err
     assert "rendering PDF (weasyprint)" in err
     assert "(letter)" in pdf_info(target)["Page size"]
-    assert "Threat register" in pdf_text(target)
+    assert "Findings by cause" in pdf_text(target)
 
 
 def test_report_on_an_invalid_model_exits_1(tmp_path: Path) -> None:

@@ -233,7 +233,7 @@ def test_report_notebook_hides_code_and_carries_metadata(minimal: ThreatModel) -
         assert out.output_type == "display_data"
         assert "text/html" in out.data
     tags = [t for c in nb.cells for t in c.metadata.tags if t.startswith("section-")]
-    assert tags == ["section-title", "section-contents", *(f"section-{s}" for s in SECTION_IDS)]
+    assert tags == ["section-title", *(f"section-{s}" for s in SECTION_IDS)]
     nbformat.validate(nb)
 
 
@@ -297,14 +297,20 @@ def test_large_models_summarise_the_printed_register(catalog: Any) -> None:
     n = len(analysis.findings)
     full = ReportBuilder(analysis, options=ReportOptions(date=DATE)).sections()
     compact = ReportBuilder(analysis, options=ReportOptions(date=DATE, max_findings=5)).sections()
-    reg_full = next(s.html for s in full if s.id == "register")
-    reg_compact = next(s.html for s in compact if s.id == "register")
-    assert reg_full.count('id="f-') == n
-    assert reg_compact.count('id="f-') == 5
-    assert "by-threat" in reg_compact
-    assert f"suggested {n} findings" in reg_compact
-    inv = next(s.html for s in compact if s.id == "inventory")
-    assert "From boundary" in inv
+
+    def part(sections: list[Any], sid: str) -> str:
+        return str(next(s.html for s in sections if s.id == sid))
+
+    # under their causes: every finding, or the worst causes' first members
+    assert part(full, "causes").count('id="f-') == n
+    assert part(full, "register").count('id="r-') == n
+    causes = part(compact, "causes")
+    assert 0 < causes.count('id="f-') <= 5 + 4  # the first cause is always listed whole
+    assert "more causes are not described here" in causes
+    assert f"suggested {n} findings" in causes
+    # the register: the 5 highest residual risks
+    assert part(compact, "register").count('id="r-') == 5
+    assert "From boundary" in part(compact, "inventory")
 
 
 def _section(html: str, sid: str) -> str:
@@ -313,7 +319,7 @@ def _section(html: str, sid: str) -> str:
 
 
 def _group_bodies(section: str) -> dict[str, str]:
-    """Each group's ``<tbody>`` in the findings-by-cause table, by group ID."""
+    """Each cause's ``<tbody>`` in the findings-by-cause table, by group ID."""
     table = section[section.index('<table class="groups">') :]
     table = table[: table.index("</table>")]
     out = {}
@@ -324,56 +330,70 @@ def _group_bodies(section: str) -> dict[str, str]:
     return out
 
 
-def test_register_lists_groups_before_the_findings(catalog: Any) -> None:
+def test_causes_list_every_group_and_the_register_every_finding(catalog: Any) -> None:
     model = decided(load_template("rag_assistant"), catalog)
     analysis = analyze(model, catalog)
     html = report_html(model, analysis, options=ReportOptions(date=DATE))
-    sec = _section(html, "register")
-    assert sec.index('class="groups"') < sec.index('class="register"')
+    sec = _section(html, "causes")
     bodies = _group_bodies(sec)
     assert list(bodies) == [g.id for g in analysis.groups]
-    for g in analysis.groups:
+    for i, g in enumerate(analysis.groups, 1):
         body = bodies[g.id]
-        assert re.findall(r'href="#f-([^"]+)"', body) == list(g.members)
+        assert re.findall(r'<tr id="f-([^"]+)"', body) == list(g.members)
+        assert f">{i}. <" in body or f">{i}. " in body  # numbered, for the plan to cite
         if g.fix:
-            assert g.fix in body
-    # every finding is still in the register, once, with its own row
-    register = sec[sec.index('class="register"') :]
-    assert sorted(re.findall(r'<tr id="f-([^"]+)"', register)) == sorted(
+            assert f'href="#m-{g.fix}"' in body
+    # the decisions show under the causes too
+    assert "Risk owner Ada" in "".join(bodies.values())
+    # the register appendix lists every finding once, under its element or flow, with
+    # its evidence; every element has its heading row even without findings
+    register = _section(html, "register")
+    assert sorted(re.findall(r'<tr id="r-([^"]+)"', register)) == sorted(
         f.id for f in analysis.findings
     )
-    # findings of a group of several point back to it
-    several = next(g for g in analysis.groups if len(g.members) > 1)
-    row = register[register.index(f'<tr id="f-{several.members[0]}"') :]
-    assert f'href="#g-{several.id}"' in row[: row.index("</tr>")]
-    # the decisions show in the groups too
-    assert "Risk owner Ada" in "".join(bodies.values())
+    assert set(re.findall(r'id="e-([^"]+)"', register)) == {e.id for e in model.elements}
+    text = Dom(register).text
+    for f in analysis.findings:
+        own = [c for c in f.why if register.count(c) >= 1]
+        assert own == list(f.why), f.id  # every clause of the evidence is there
+    assert "Weaknesses:" in text
+    # the register is an appendix, after the body
+    assert html.index('id="s-register"') > html.index('id="s-signoff"')
 
 
 def test_report_lists_a_groups_threat_text_once() -> None:
     from tests.test_register_formats import by_cause
+    from workbench.statements import statements
 
     analysis = by_cause()
+    said = statements(analysis)
     html = report_html(analysis.model, analysis, options=ReportOptions(date=DATE))
-    sec = _section(html, "register")
+    sec = _section(html, "causes")
     bodies = _group_bodies(sec)
-    register = Dom(sec[sec.index('class="register"') :]).text
-    # one threat on two flows: its title and description once, then the two targets
+    # one threat on two flows: its statement once, written for the worst target, then
+    # the two targets
+    group = next(g for g in analysis.groups if g.id == "threat:GRP-FLOW-001")
     threat = analysis.catalog.threats["GRP-FLOW-001"]
-    text = Dom(bodies["threat:GRP-FLOW-001"]).text
-    assert text.count(threat.title) == 1
-    assert text.count(threat.description) == 1
+    text = Dom(bodies[group.id]).text
+    assert text.count(said[group.members[0]].text) == 1
+    assert said[group.members[1]].text not in text
+    assert text.count(threat.title) == 1  # in the heading only, not per target
+    assert threat.description not in text  # the statement, not the catalog's prose
     assert "question" in text
     assert "answer" in text
     assert "Encrypt in transit" in text  # the recommended fix
-    assert register.count(threat.title) == 2  # while the register lists it per finding
-    # a missing control's members are different threats: each title is listed once
-    text = Dom(bodies["missing:store:authorization"]).text
-    assert text.count("Vector store: authorization is unknown") == 1
-    for tid in ("GRP-LEAK-001", "GRP-TAMPER-001"):
-        assert text.count(analysis.catalog.threats[tid].title) == 1
-        assert analysis.catalog.threats[tid].description not in text
+    # a missing control's members are different threats: each with its statement
+    missing = next(g for g in analysis.groups if g.id == "missing:store:authorization")
+    text = Dom(bodies[missing.id]).text
+    assert text.count(missing.title) == 1
+    for fid in ("GRP-LEAK-001@store", "GRP-TAMPER-001@store"):
+        f = next(f for f in analysis.findings if f.id == fid)
+        assert text.count(said[fid].text) == 1
+        assert f.title in text
     assert "Authorize every request" in text
+    # the rule evidence is not in the body, only in the register appendix
+    why = "; ".join(analysis.findings[0].why)
+    assert why not in Dom(sec).text
 
 
 def test_group_titles_are_escaped_in_the_report() -> None:
@@ -385,8 +405,8 @@ def test_group_titles_are_escaped_in_the_report() -> None:
     html = report_html(analysis.model, analysis, options=ReportOptions(date=DATE))
     assert_offline_and_scriptless(html)
     assert evil not in html
-    text = Dom(_section(html, "register")).text
-    assert f"{evil}: authorization is unknown" in text
+    text = Dom(_section(html, "causes")).text
+    assert analysis.groups[0].title in text
 
 
 def test_attack_paths_show_step_kinds_directions_and_notes(catalog: Any) -> None:

@@ -110,7 +110,7 @@ def test_report_runs_no_script_and_requests_nothing(browser: Browser, tmp_path: 
     for text in (SCRIPT, IMG, JINJA):
         assert text in body
     assert "1. Executive summary" in headings
-    assert "5. Threat register" in headings
+    assert "4. Findings by cause" in headings
 
 
 @pytest.mark.browser

@@ -178,6 +178,7 @@ class RiskHTMLExporter(HTMLExporter):
             "paper": paper,
             "page_size": PAGE_SIZES[paper],
             "kind": re.sub(r"[^a-z_]", "", str(meta.get("kind") or "")),
+            **document_metadata(meta),
         }
         # HTMLExporter.from_notebook_node re-parses the page with BeautifulSoup to add
         # accessibility attributes we already write (15 s for a 300-element report), so
@@ -187,6 +188,27 @@ class RiskHTMLExporter(HTMLExporter):
         )
         output, res = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         return allow_frame_scripts(str(output)), res
+
+
+def document_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """What the page's ``<meta>`` elements say of the document (and a PDF's document
+    information, which WeasyPrint takes from them): its authors (the system's owners),
+    subject, keywords and date, from the notebook's metadata. Text only, single lines."""
+
+    def line(value: object, limit: int = 1000) -> str:
+        return " ".join(str(value).split())[:limit] if isinstance(value, str) else ""
+
+    owners = meta.get("owners")
+    authors = [line(o, 200) for o in owners if line(o)] if isinstance(owners, list) else []
+    keywords = meta.get("keywords")
+    return {
+        "authors": authors[:20],
+        "subject": line(meta.get("subject")),
+        "keywords": ", ".join(line(k, 100) for k in keywords[:30] if line(k))
+        if isinstance(keywords, list)
+        else "",
+        "date": line(meta.get("date"), 40),
+    }
 
 
 # ============================================================================ PDF
@@ -285,7 +307,9 @@ class RiskPDFExporter(RiskHTMLExporter):
 
     def report_options(self, meta: dict[str, Any]) -> ReportOptions:
         """Options of a report built from a user's notebook: summarised when large."""
-        return ReportOptions(paper=self._paper(meta), max_findings=self.max_findings)
+        return ReportOptions(
+            paper=self._paper(meta), max_findings=self.max_findings, for_print=True
+        )
 
     @default("file_extension")
     def _file_extension_default(self) -> str:

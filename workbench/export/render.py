@@ -62,7 +62,7 @@ def report_pdf(
     is true."""
     from .exporters import RiskPDFExporter
 
-    options = replace(options or ReportOptions(), interactive_diagram=False)
+    options = replace(options or ReportOptions(), interactive_diagram=False, for_print=True)
     if not full and options.max_findings is None:
         options = replace(options, max_findings=PRINT_MAX_FINDINGS)
     nb = report_notebook(

@@ -43,7 +43,13 @@ from ..safehtml import (
     text,
     yes_no,
 )
-from .architecture import DIAGRAM_BOX_MM, report_diagram, svg_size
+from .architecture import (
+    DIAGRAM_BOX_MM,
+    DIAGRAM_BOX_PORTRAIT_MM,
+    is_landscape,
+    report_diagram,
+    svg_size,
+)
 from .build import SECTIONS, ReportBuilder, analyse, build_report
 from .causes import CAUSES, GROUP_COLUMNS
 from .context import (
@@ -87,6 +93,7 @@ __all__ = [
     "CAUSES",
     "CELL_LIMIT",
     "DIAGRAM_BOX_MM",
+    "DIAGRAM_BOX_PORTRAIT_MM",
     "GROUP_COLUMNS",
     "GROUP_MEMBERS_COMPACT",
     "HIDE_CELL_TAG",
@@ -117,6 +124,7 @@ __all__ = [
     "catalog_fingerprint",
     "catalog_label",
     "h",
+    "is_landscape",
     "join",
     "link",
     "link_notebook",
@@ -159,6 +167,10 @@ def report_notebook(
         "system": model.system.name,
         "paper": options.paper,
         "date": (options.date or dt.date.today()).isoformat(),
+        "owners": list(model.system.owners),
+        "subject": f"Threat model and risk assessment of {model.system.name}: findings "
+        "by cause, attack paths, mitigations and control coverage",
+        "keywords": ["AI risk assessment", "threat model", "PASTA", "STRIDE", "MITRE ATLAS"],
     }
     if model_path:
         meta["model_path"] = model_path

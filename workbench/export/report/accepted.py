@@ -1,4 +1,4 @@
-"""Section 11, accepted and transferred risks, with who decided, why and until when; then
+"""Accepted and transferred risks, with who decided, why and until when; then
 the findings closed without residual risk (avoided, false positive, not applicable)."""
 
 from __future__ import annotations

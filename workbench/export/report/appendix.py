@@ -1,5 +1,5 @@
-"""Section 14, appendix: method, catalog provenance, glossary, decisions without a
-finding, problems, and the long texts that tables cut short."""
+"""The last appendix: method, catalog provenance, glossary, decisions without a finding,
+problems, and the long texts that tables cut short."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ def render(ctx: ReportContext) -> Html:
     the long texts."""
     return join(
         h("h3", "Method"),
-        _method(),
+        _method(ctx),
         h("h3", "Catalog provenance"),
         _provenance(ctx),
         h("h3", "Glossary"),
         _glossary(),
-        h("h3", "Decisions without a finding"),
+        h("h3", "Decisions without a finding, and problems"),
         bullets(
-            (
+            [
                 join(
                     d.key,
                     " (",
@@ -33,11 +33,10 @@ def render(ctx: ReportContext) -> Html:
                     ")",
                 )
                 for d in ctx.register.orphaned
-            ),
-            empty="None: every decision matches a finding.",
+            ]
+            + list(ctx.register.problems),
+            empty="None: every decision matches a finding, and the analysis reported no problem.",
         ),
-        h("h3", "Problems"),
-        bullets(ctx.register.problems, empty="None."),
         h("h3", "Long texts") if ctx.long_texts else None,
         join(
             h("div", h("h4", f"Long text {i}", id=f"long-{i}"), h("p", value), class_="long")
@@ -46,22 +45,27 @@ def render(ctx: ReportContext) -> Html:
     )
 
 
-def _method() -> Html:
+def _method(ctx: ReportContext) -> Html:
+    r = ctx.ref
     items = [
-        "PASTA stage 1: business objectives, their impact, and the risk tolerance (section 2).",
-        "PASTA stage 2: technical scope (section 2).",
+        f"PASTA stage 1: business objectives, their impact, and the risk tolerance ({r('scope')}).",
+        f"PASTA stage 2: technical scope ({r('scope')}).",
         "PASTA stage 3: decomposition into elements, data flows, assets and trust "
-        "boundaries (sections 3 and 4).",
+        f"boundaries ({r('architecture')}, {r('inventory')}).",
         "PASTA stage 4: threat analysis — STRIDE per element by data-flow-diagram type, "
-        "plus AI-specific threats of the catalog whose rules hold on the model "
-        "(section 5).",
-        "PASTA stage 5: weakness analysis — controls the model shows to be missing (section 6).",
+        "plus AI-specific threats of the catalog whose rules hold on the model; the "
+        "findings are grouped by cause, each written as a threat statement "
+        f"({r('causes')}; every finding with its rule evidence in {r('register')}).",
+        "PASTA stage 5: weakness analysis — controls the model shows to be missing "
+        f"({r('register')}, on each element's heading row; the causes of kind 'a control "
+        f"missing on one element' in {r('causes')}).",
         "PASTA stage 6: attack paths along data flows from untrusted actors to crown "
-        "jewels (section 7).",
+        f"jewels ({r('attack_paths')}, {r('paths')}).",
         "PASTA stage 7: risk = likelihood × impact on 1–5 scales; likelihood +1 when "
         "untrusted actors reach the target directly; impact raised to that of the most "
         "important objective depending on it. Residual risk: the team's own scores, "
-        "else a mitigated finding's likelihood drops by two (sections 9–11).",
+        "else a mitigated finding's likelihood drops by two "
+        f"({r('plan')}, {r('coverage')}, {r('matrix')}, {r('accepted')}).",
     ]
     return h("ol", [h("li", x) for x in items], class_="method")
 
@@ -82,7 +86,12 @@ def _provenance(ctx: ReportContext) -> Html:
             "The catalog is written in the project's own words and cites the IDs of "
             "the frameworks below.",
         ),
-        table(("Framework", "Published at", "IDs known"), rows, widths=("50%", "38%", "12%")),
+        table(
+            ("Framework", "Published at", "IDs known"),
+            rows,
+            class_="provenance",
+            widths=("50%", "40%", "10%"),
+        ),
     )
 
 
@@ -92,9 +101,8 @@ def _glossary() -> Html:
         ("ATLAS", "MITRE ATLAS: adversary tactics and techniques against AI systems."),
         (
             "Cause",
-            "Findings that share one fix, listed together in the threat register: a "
-            "control missing on one element, one threat on several targets, or a "
-            "finding of its own.",
+            "Findings that share one fix, described together: a control missing on one "
+            "element, one threat on several targets, or a finding of its own.",
         ),
         (
             "Crown jewel",
@@ -113,6 +121,11 @@ def _glossary() -> Html:
             "Process for Attack Simulation and Threat Analysis, a seven-stage risk-centric method.",
         ),
         ("Residual risk", "Risk after the team's decision on a finding."),
+        (
+            "Threat statement",
+            "A finding in words: who can do what, to which asset, through which route, "
+            "with what impact, and what would stop it.",
+        ),
         (
             "Risk tolerance",
             "The highest residual risk that may stay open without an explicit decision.",

@@ -1,4 +1,4 @@
-"""Section 3, architecture: the diagram (SVG shown as an image), the key to its numbered
+"""Architecture: the diagram (SVG shown as an image), the key to its numbered
 flows, and on request the interactive view.
 
 The diagram is :func:`workbench.diagram.diagram`: the canvas's picture (the layout's
@@ -19,8 +19,15 @@ from ..safehtml import Html, h, join, svg_data_uri
 from .context import ReportContext
 
 _SVG_SIZE = re.compile(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"')
-DIAGRAM_BOX_MM = (267.0, 128.0)
-"""Room for the diagram on a landscape A4 page (Letter is close), in millimetres."""
+DIAGRAM_BOX_MM = (250.0, 150.0)
+"""Room for the diagram on a landscape page, A4 or Letter (Letter is the narrower), in
+millimetres."""
+DIAGRAM_BOX_PORTRAIT_MM = (184.0, 170.0)
+"""Room for the diagram on a portrait page, A4 or Letter (A4 is the narrower)."""
+PORTRAIT_SCALE = 0.85
+"""A diagram is drawn on a portrait page, between the sections, when its scale there is
+at least this share of its scale on a landscape page of its own (a landscape page
+leaves the rest of the page before it empty)."""
 MM_PT = 72 / 25.4
 """Points per millimetre."""
 
@@ -32,8 +39,19 @@ def svg_size(svg: str) -> tuple[float, float] | None:
 
 
 def report_diagram(model: ThreatModel) -> Diagram:
-    """The model's diagram fitted to :data:`DIAGRAM_BOX_MM`."""
-    return diagram(model, fit=(DIAGRAM_BOX_MM[0] * MM_PT, DIAGRAM_BOX_MM[1] * MM_PT))
+    """The model's diagram fitted to a portrait page (:data:`DIAGRAM_BOX_PORTRAIT_MM`) when
+    it loses little there, else to a landscape page (:data:`DIAGRAM_BOX_MM`); see
+    :func:`is_landscape`."""
+    wide = diagram(model, fit=(DIAGRAM_BOX_MM[0] * MM_PT, DIAGRAM_BOX_MM[1] * MM_PT))
+    box = DIAGRAM_BOX_PORTRAIT_MM
+    tall = diagram(model, fit=(box[0] * MM_PT, box[1] * MM_PT))
+    return tall if tall.scale >= PORTRAIT_SCALE * wide.scale else wide
+
+
+def is_landscape(drawn: Diagram) -> bool:
+    """Whether a report diagram needs a landscape page (wider than a portrait page's
+    box)."""
+    return drawn.width > DIAGRAM_BOX_PORTRAIT_MM[0] * MM_PT + 0.01
 
 
 def render(ctx: ReportContext) -> Html:
@@ -68,6 +86,8 @@ def render(ctx: ReportContext) -> Html:
         f"{len(ctx.model.flows)} data flows",
         class_="diagram",
     )
+    if is_landscape(drawn):
+        ctx.landscape.add("architecture")
     figure = h("figure", img, h("figcaption", legend), class_="diagram")
     parts = [figure, _key(ctx, drawn)]
     if ctx.options.interactive_diagram:

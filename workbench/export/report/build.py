@@ -15,6 +15,7 @@ from . import (
     appendix,
     architecture,
     attack_paths,
+    causes,
     coverage,
     front,
     incidents,
@@ -25,7 +26,6 @@ from . import (
     signoff,
     summary,
     threat_register,
-    weaknesses,
 )
 from .context import ReportContext
 from .notebook import Section
@@ -37,24 +37,34 @@ if TYPE_CHECKING:
 Render = Callable[[ReportContext], Html]
 """Draws the body of one section from the report's context."""
 
-SECTIONS: tuple[tuple[str, str, Render], ...] = (
+BODY: tuple[tuple[str, str, Render], ...] = (
     ("summary", "Executive summary", summary.render),
     ("scope", "Scope and business objectives", scope.render),
     ("architecture", "Architecture", architecture.render),
-    ("inventory", "Elements, data and trust boundaries", inventory.render),
-    ("register", "Threat register", threat_register.render),
-    ("weaknesses", "Weaknesses", weaknesses.render),
+    ("causes", "Findings by cause", causes.render),
     ("attack_paths", "Attack paths", attack_paths.render),
-    ("mitigations", "Mitigations and their controls", mitigations.render),
+    ("plan", "Mitigation plan", mitigations.render_plan),
     ("coverage", "Control coverage by framework", coverage.render),
     ("matrix", "Risk matrix: inherent and residual", matrix.render),
     ("accepted", "Accepted and transferred risks", accepted.render),
-    ("incidents", "Incident readiness", incidents.render),
     ("signoff", "Review cadence and sign-off", signoff.render),
-    ("appendix", "Appendix", appendix.render),
 )
-"""The numbered sections in order: ID (the anchor ``#sec-ID``), title, and what draws it.
-The appendix comes last: it prints the long texts the other sections cut short."""
+"""The numbered sections of the body, in order: ID (the anchor ``#sec-ID``), title, and
+what draws it."""
+APPENDICES: tuple[tuple[str, str, Render], ...] = (
+    ("inventory", "Trust boundaries and assets", inventory.render),
+    ("register", "Elements, data flows and their findings", threat_register.render),
+    ("paths", "Further attack paths", attack_paths.render_more),
+    ("incidents", "Incident readiness", incidents.render),
+    ("mitigations", "Mitigations and their controls", mitigations.render_others),
+    ("controls", "Controls by framework", coverage.render_controls),
+    ("method", "Method, sources and glossary", appendix.render),
+)
+"""The lettered appendices, after the body: the full per-element register with the rule
+evidence, and the detail the body's sections point to. The last one prints the long
+texts the other sections cut short."""
+SECTIONS = BODY + APPENDICES
+"""Every section in order: the body, then the appendices."""
 
 
 class ReportBuilder(ReportContext):
@@ -62,6 +72,7 @@ class ReportBuilder(ReportContext):
     every section reads, with the outline of :data:`SECTIONS`."""
 
     SECTIONS = SECTIONS
+    APPENDICES = APPENDICES
 
     def __init__(
         self,
@@ -70,14 +81,12 @@ class ReportBuilder(ReportContext):
         options: ReportOptions | None = None,
     ) -> None:
         outline = [(sid, title) for sid, title, _ in self.SECTIONS]
-        super().__init__(analysis, register, options, outline=outline)
+        appendix = [sid for sid, _, _ in self.APPENDICES]
+        super().__init__(analysis, register, options, outline=outline, appendix=appendix)
 
     def sections(self, progress: Progress | None = None) -> list[Section]:
         """Title page, contents and every numbered section, in order."""
-        out = [
-            Section("title", "Title page", front.title_page(self)),
-            Section("contents", "Contents", front.contents(self)),
-        ]
+        out = [Section("title", "Title page and contents", front.title_page(self))]
         for sid, title, render in self.SECTIONS:
             if progress:
                 progress(f"section: {title}")
@@ -91,10 +100,23 @@ class ReportBuilder(ReportContext):
                         self.heading(sid, title),
                         body,
                         id=f"s-{sid}",
-                        class_=f"section section-{sid.replace('_', '-')}",
+                        class_=self._section_class(sid),
                     ),
                 )
             )
+        return out
+
+    def _section_class(self, sid: str) -> str:
+        """``section section-ID``; ``landscape`` when the section asked for a landscape
+        page; ``appendix`` (``appendix-first`` for the first one) for the appendices:
+        the style sheet starts them on a new page."""
+        out = f"section section-{sid.replace('_', '-')}"
+        if sid in self.landscape:
+            out += " landscape"
+        if sid in self.appendix:
+            out += " appendix"
+            if sid == self.APPENDICES[0][0]:
+                out += " appendix-first"
         return out
 
 

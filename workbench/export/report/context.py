@@ -18,6 +18,7 @@ from ...model.statuses import STATUSES
 from ...register import Entry, Register, build_register
 from ...register.coverage import MitigationUse, mitigation_use
 from ...register.grouping import GroupedEntries, group_entries
+from ...statements import Statement, StatementWriter
 from ...version import __version__
 from ..safehtml import Html, h, join, link, small, text
 from .options import CELL_LIMIT, GROUP_MEMBERS_COMPACT, PARA_LIMIT, SHORT_LIMIT, ReportOptions
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
 STATUS_ORDER = STATUSES
 """Every decision status, in the order of :mod:`workbench.model.statuses`."""
 LEVELS_DESC = ("critical", "high", "medium", "low")
+ID_NOWRAP = 32
+"""Longest part of an ID printed without a line break (a longer one may break, rather
+than run into the next column)."""
 
 
 def catalog_fingerprint(catalog: Catalog) -> str:
@@ -75,6 +79,9 @@ class ReportContext:
     outline
         The numbered sections, in order, as ``(id, title)``: headings and the table of
         contents number themselves from it.
+    appendix
+        The IDs of the sections in ``outline`` that are appendices: lettered (A, B, …)
+        instead of numbered, after the body.
     """
 
     def __init__(
@@ -84,6 +91,7 @@ class ReportContext:
         options: ReportOptions | None = None,
         *,
         outline: Sequence[tuple[str, str]] = (),
+        appendix: Iterable[str] = (),
     ) -> None:
         self.analysis = analysis
         self.model = analysis.model
@@ -92,6 +100,7 @@ class ReportContext:
         # Review dates are compared with the report's date when it has one.
         self.register = register or build_register(analysis, today=self.options.date)
         self.outline = tuple(outline)
+        self.appendix = frozenset(appendix)
         self.date = self.options.date or dt.date.today()
         self.elements = {e.id: e for e in self.model.elements}
         self.flows = {f.id: f for f in self.model.flows}
@@ -100,6 +109,9 @@ class ReportContext:
         self.entry_points = set(analysis.entry_points)
         self.crown_jewels = set(analysis.crown_jewels)
         self.untrusted = set(analysis.untrusted_actors)
+        self.landscape: set[str] = set()
+        """Sections that asked for a landscape page for their heading and figure (the
+        architecture, for a wide diagram)."""
         self.long_texts: dict[str, int] = {}
         """Texts cut short by :meth:`clip`, with their number: the appendix prints them
         whole."""
@@ -113,9 +125,38 @@ class ReportContext:
         )
 
     @cached_property
-    def number(self) -> dict[str, int]:
-        """Section numbers."""
-        return {sid: i for i, (sid, _) in enumerate(self.outline, start=1)}
+    def crossing(self) -> frozenset[str]:
+        """IDs of the flows that cross a trust boundary."""
+        return frozenset(f.id for f in self.model.graph().boundary_crossings())
+
+    @cached_property
+    def number(self) -> dict[str, str]:
+        """Section labels: numbers for the body (``"4"``), letters for the appendices
+        (``"B"``)."""
+        out: dict[str, str] = {}
+        body = letters = 0
+        for sid, _ in self.outline:
+            if sid in self.appendix:
+                out[sid] = _letter(letters)
+                letters += 1
+            else:
+                body += 1
+                out[sid] = str(body)
+        return out
+
+    def ref(self, sid: str, *, start: bool = False) -> str:
+        """How text refers to a section: "section 4", "appendix B" (``start``: "Section
+        4", to begin a sentence)."""
+        kind = "appendix" if sid in self.appendix else "section"
+        if start:
+            kind = kind.capitalize()
+        return f"{kind} {self.number.get(sid, '?')}"
+
+    @cached_property
+    def statements(self) -> _Statements:
+        """Threat statements of the findings, written on first use (see
+        :mod:`workbench.statements`)."""
+        return _Statements(self.analysis)
 
     @cached_property
     def compact(self) -> bool:
@@ -145,26 +186,30 @@ class ReportContext:
         return out
 
     @cached_property
-    def group_anchor(self) -> dict[str, tuple[str, str]]:
-        """Finding ID -> anchor and label of its group's heading, for the listed groups
-        of two or more."""
-        out = {}
-        for ge in self.shown_groups:
-            g = ge.group
-            if len(g.members) < 2:
-                continue
-            label = (
-                g.title
-                if g.cause == "missing_control"
-                else f"one threat on {len(g.members)} targets"
-            )
-            out.update({e.id: (f"#g-{g.id}", label) for e in ge.entries})
-        return out
+    def listed(self) -> frozenset[str]:
+        """IDs of the findings listed under their causes (section "Findings by cause"):
+        all of them, or the first members of each shown group when findings are
+        summarised."""
+        limit = GROUP_MEMBERS_COMPACT if self.compact else None
+        return frozenset(
+            e.id for ge in self.shown_groups for e in (ge.entries[:limit] if limit else ge.entries)
+        )
 
     @cached_property
     def mitigation_use(self) -> dict[str, MitigationUse]:
         """Per mitigation: entries it is recommended for, chosen by, and implemented by."""
         return mitigation_use(self.register)
+
+    def flags(self, eid: str) -> list[str]:
+        """What the analysis says of an element: untrusted, entry point, crown jewel."""
+        out = []
+        if eid in self.untrusted:
+            out.append("untrusted")
+        if eid in self.entry_points:
+            out.append("entry point")
+        if eid in self.crown_jewels:
+            out.append("crown jewel")
+        return out
 
     # ------------------------------------------------------------------ drawing
     def name(self, target: str) -> str:
@@ -178,12 +223,16 @@ class ReportContext:
 
     def named(self, target: str) -> Html:
         """Name with its ID underneath."""
-        return join(self.name(target), h("br"), small(target))
+        return join(self.name(target), h("br"), small(ident(target)))
 
-    def finding_ref(self, e: Entry | Finding) -> Html:
-        """A link to a finding's row in the threat register."""
+    def finding_ref(self, e: Entry | Finding, anchor: str = "f") -> Html:
+        """A finding's ID, linked to its row under its cause (``anchor="f"``) or in the
+        appendix's register (``"r"``). Printed without a break inside, except after the
+        ``@``."""
         f = e.finding if isinstance(e, Entry) else e
-        return link(f"#f-{f.id}", f.id, class_="fid")
+        if anchor == "f" and f.id not in self.listed:
+            anchor = "r"  # summarised: not under its cause, perhaps in the register
+        return link(f"#{anchor}-{f.id}", ident(f.id), class_="fid")
 
     def status(self, e: Entry) -> Html:
         """A finding's status as the report shows it: the recorded status; under it
@@ -197,18 +246,27 @@ class ReportContext:
             else None,
         )
 
-    def owner_of(self, e: Entry) -> Html:
-        """The decision's owner, else the target element's owner (marked), else ''."""
+    def owner_text(self, e: Entry) -> tuple[str, bool]:
+        """Who owns a finding: the decision's owner, else the target element's owner (a
+        flow: its target's), else ''; and whether it is the element's."""
         if e.owner:
-            return self.clip(e.owner, SHORT_LIMIT)
+            return e.owner, False
         f = e.finding
         target = f.target
         if f.target_type == "flow" and target in self.flows:
             target = self.flows[target].target
         el = self.elements.get(target)
-        if el is not None and el.owner:
-            return join(self.clip(el.owner, SHORT_LIMIT), h("br"), small("element owner"))
-        return Html("")
+        return (el.owner, True) if el is not None and el.owner else ("", False)
+
+    def owner_of(self, e: Entry) -> Html:
+        """The decision's owner, else the target element's owner (in italics), else ''."""
+        owner, of_element = self.owner_text(e)
+        if not owner:
+            return Html("")
+        shown = self.clip(owner, SHORT_LIMIT)
+        if of_element:
+            return h("span", shown, class_="element-owner", title="the element's owner")
+        return shown
 
     def clip(self, value: str, limit: int = CELL_LIMIT) -> Html:
         """``value`` as text, cut after ``limit`` characters with a link to its full text
@@ -245,5 +303,40 @@ class ReportContext:
         return join(parts)
 
     def heading(self, sid: str, title: str) -> Html:
-        """A numbered section heading, the target of the contents' links."""
+        """A numbered (or, in the appendix, lettered) section heading, the target of the
+        contents' links."""
         return h("h2", f"{self.number[sid]}. {title}", id=f"sec-{sid}")
+
+
+def ident(value: str) -> Html:
+    """An ID as text that never breaks inside a word: no line break at its hyphens, dots
+    or underscores, only after an ``@`` (``THREAT@target``)."""
+    head, at, tail = value.partition("@")
+    parts = [head + at, tail] if at else [value]
+    return join(
+        join(h("wbr") if i else None, h("span", p, class_="id" if len(p) <= ID_NOWRAP else None))
+        for i, p in enumerate(parts)
+    )
+
+
+def _letter(i: int) -> str:
+    """``A`` .. ``Z``, then ``AA``, ``AB`` …"""
+    return _letter(i // 26 - 1) + chr(65 + i % 26) if i >= 26 else chr(65 + i)
+
+
+class _Statements:
+    """The threat statements of one analysis's findings, each written when first asked
+    for (a report of a large model shows only some)."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self._writer: StatementWriter | None = None
+        self._done: dict[str, Statement] = {}
+
+    def __call__(self, finding: Finding) -> Statement:
+        hit = self._done.get(finding.id)
+        if hit is None:
+            if self._writer is None:
+                self._writer = StatementWriter(self.analysis)
+            hit = self._done[finding.id] = self._writer.statement(finding)
+        return hit

@@ -1,4 +1,4 @@
-"""The title page and the table of contents."""
+"""The title page, with the table of contents."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .options import PARA_LIMIT
 
 def title_page(ctx: ReportContext) -> Html:
     """The title page: the system, its version, owners, the date, the risk tolerance, the catalog
-    and the model's size and fingerprint."""
+    and the model's size and fingerprint; then the contents."""
     s = ctx.model.system
     rows: list[tuple[str, object]] = [
         ("System", s.name),
@@ -44,21 +44,29 @@ def title_page(ctx: ReportContext) -> Html:
             "exploited. Handle it as confidential.",
             class_="notice",
         ),
+        contents(ctx),
         class_="title-page",
         id="s-title",
     )
 
 
 def contents(ctx: ReportContext) -> Html:
-    """The table of contents: every numbered section, linked."""
-    items = [
-        h("li", link(f"#sec-{sid}", f"{ctx.number[sid]}. {title}", class_="toc"))
-        for sid, title in ctx.outline
-    ]
+    """The table of contents: every numbered section, then the appendices, linked."""
+
+    def items(appendix: bool) -> list[Html]:
+        return [
+            h("li", link(f"#sec-{sid}", f"{ctx.number[sid]}. {title}", class_="toc"))
+            for sid, title in ctx.outline
+            if (sid in ctx.appendix) is appendix
+        ]
+
+    body, appendices = items(False), items(True)
     return h(
         "nav",
-        h("h2", "Contents", class_="toc-title"),
-        h("ol", items, class_="toc"),
+        h("h2", "Contents", class_="toc-title", id="contents"),
+        h("ol", body, class_="toc"),
+        h("p", "Appendices", class_="toc-part") if appendices else None,
+        h("ol", appendices, class_="toc toc-appendix") if appendices else None,
         class_="contents",
         id="s-contents",
     )

@@ -1,4 +1,4 @@
-"""Section 12, incident readiness: detection signals and first response steps for
+"""Incident readiness: detection signals and first response steps for
 every threat with a high or critical residual risk."""
 
 from __future__ import annotations
@@ -44,9 +44,11 @@ def render(ctx: ReportContext) -> Html:
                     " ",
                     small(tid),
                 ),
-                h("p", h("strong", "Where: "), targets),
                 h(
                     "p",
+                    h("strong", "Where: "),
+                    targets,
+                    " · ",
                     h("strong", "Owner: "),
                     ctx.clip(", ".join(owners) or fallback, SHORT_LIMIT),
                 ),

@@ -1,19 +1,20 @@
-"""Section 4, elements, data and trust boundaries: the decomposition (PASTA stage 3)."""
+"""Appendix, trust boundaries and assets: the decomposition (PASTA stage 3) beside the
+elements and flows, which the register appendix describes one by one with their findings
+(:mod:`.threat_register`). The assets table names which elements hold each asset; a
+summarised report sums the data flows up by pair of trust boundaries."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
 from ...model import Flow
-from ...model.kinds import KINDS
 from ..safehtml import Html, h, join, small, table, yes_no
 from .context import ReportContext
-from .options import SHORT_LIMIT
 
 
 def render(ctx: ReportContext) -> Html:
-    """Tables of the trust boundaries, elements, assets and data flows (flows summed up by pair of
-    boundaries when the report is compact)."""
+    """Tables of the trust boundaries and the assets (and, when the report is compact, the
+    flows summed up by pair of boundaries)."""
     members: Counter[str | None] = Counter(e.boundary for e in ctx.model.elements)
     boundaries = [
         (
@@ -45,57 +46,25 @@ def render(ctx: ReportContext) -> Html:
         table(
             ("Boundary", "Trust", "Inside", "Elements", "Description"),
             boundaries,
+            class_="inventory",
             empty="No trust boundaries.",
-            widths=("22%", "10%", "18%", "10%", "40%"),
+            widths=("22%", "10%", "18%", "9%", "41%"),
         ),
-        h("h3", f"Elements ({len(ctx.model.elements)})"),
-        _elements_table(ctx),
         h("h3", f"Data and other assets ({len(ctx.model.assets)})"),
         table(
             ("Asset", "Classification", "PII", "Crown jewel", "Held by", "Description"),
             assets,
+            class_="inventory",
             empty="No assets recorded.",
-            widths=("20%", "12%", "7%", "9%", "22%", "30%"),
+            widths=("18%", "12%", "6%", "9%", "25%", "30%"),
         ),
-        h("h3", f"Data flows ({len(ctx.model.flows)})"),
-        _flows_by_boundary(ctx) if ctx.compact else _flows_table(ctx),
-    )
-
-
-def _flags(ctx: ReportContext, eid: str) -> list[str]:
-    flags = []
-    if eid in ctx.untrusted:
-        flags.append("untrusted")
-    if eid in ctx.entry_points:
-        flags.append("entry point")
-    if eid in ctx.crown_jewels:
-        flags.append("crown jewel")
-    return flags
-
-
-def _elements_table(ctx: ReportContext) -> Html:
-    rows = []
-    for e in ctx.model.elements:
-        b = ctx.boundaries.get(e.boundary or "")
-        rows.append(
-            (
-                ctx.named(e.id),
-                KINDS[e.kind].label,
-                b.name if b else "",
-                e.properties.exposure or "",
-                ctx.clip(e.owner, SHORT_LIMIT),
-                ", ".join(ctx.assets[a].name for a in e.assets if a in ctx.assets),
-                ", ".join(_flags(ctx, e.id)),
-                ctx.clip(e.description),
-            )
-        )
-    return table(
-        ("Element", "Kind", "Boundary", "Exposure", "Owner", "Assets", "Flags", "Description"),
-        rows,
-        class_="inventory",
-        row_ids=[f"e-{e.id}" for e in ctx.model.elements],
-        empty="No elements.",
-        widths=("16%", "11%", "12%", "8%", "11%", "12%", "10%", "20%"),
+        h(
+            "p",
+            f"The {len(ctx.model.elements)} elements and {len(ctx.model.flows)} data "
+            f"flows are described in {ctx.ref('register')}, each with its findings.",
+        ),
+        h("h3", f"Data flows by trust boundary ({len(ctx.model.flows)})") if ctx.compact else None,
+        _flows_by_boundary(ctx) if ctx.compact else None,
     )
 
 
@@ -143,34 +112,4 @@ def _flows_by_boundary(ctx: ReportContext) -> Html:
             empty="No data flows.",
             widths=("24%", "24%", "9%", "9%", "11%", "12%", "11%"),
         ),
-    )
-
-
-def _flows_table(ctx: ReportContext) -> Html:
-    crossing = {f.id for f in ctx.model.graph().boundary_crossings()}
-    rows = [
-        (
-            join(f.name or "(unnamed)", h("br"), small(f.id)),
-            join(ctx.name(f.source), " → ", ctx.name(f.target)),
-            ", ".join(ctx.assets[a].name for a in f.data if a in ctx.assets),
-            ctx.clip(f.protocol, SHORT_LIMIT),
-            yes_no(f.encrypted),
-            yes_no(f.authenticated),
-            "yes" if f.id in crossing else "no",
-        )
-        for f in ctx.model.flows
-    ]
-    return table(
-        (
-            "Flow",
-            "From → to",
-            "Data",
-            "Protocol",
-            "Encrypted",
-            "Authenticated",
-            "Crosses boundary",
-        ),
-        rows,
-        empty="No data flows.",
-        widths=("17%", "23%", "16%", "10%", "11%", "13%", "10%"),
     )

@@ -1,4 +1,4 @@
-"""Section 10, the risk matrix: inherent and residual."""
+"""The risk matrix: inherent and residual."""
 
 from __future__ import annotations
 

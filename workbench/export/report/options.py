@@ -42,10 +42,14 @@ class ReportOptions:
     trust boundary, so that a large model still prints in reasonable time and pages.
     ``None`` lists everything (the HTML default); PDFs default to
     :data:`PRINT_MAX_FINDINGS`."""
-    max_attack_paths: int = 25
-    """How many attack paths are listed (the highest scoring)."""
+    max_attack_paths: int = 15
+    """How many attack paths are listed (the highest scoring): the first five in the body,
+    the others in the appendix."""
     diagram: bool = True
     """Whether to draw the architecture (needs Graphviz's ``dot``)."""
+    for_print: bool = False
+    """Laid out for print (PDFs): the appendix names the mitigations that are not a
+    cause's fix without describing them (the HTML report describes every one)."""
     interactive_diagram: bool = False
     """HTML only: add a pannable, zoomable pyvis view of the architecture under the
     static diagram (about 700 KB, in a sandboxed frame; see

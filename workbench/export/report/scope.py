@@ -1,4 +1,4 @@
-"""Section 2, scope and business objectives (PASTA stages 1 and 2)."""
+"""Scope and business objectives (PASTA stages 1 and 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Section 13, review cadence and sign-off."""
+"""Review cadence and sign-off."""
 
 from __future__ import annotations
 

@@ -56,7 +56,6 @@ class Reach:
         return self.route[0]
 
 
-_Cost = tuple[bool, int, int, tuple[str, ...]]
 _State = tuple[str, str | None, bool]  # element, the caller it serves, via a store
 
 
@@ -181,44 +180,48 @@ class Influence:
     def _run(self) -> None:  # noqa: C901 - one hot loop, inlined on purpose
         """Dijkstra over (element, caller served, via a store) states. States leave the
         heap in cost order, so the first state of an element to leave it carries the
-        element's best route, and the first relaxation of a flow its best route."""
+        element's best route, and the first relaxation of a flow its best route.
+
+        A cost ``(declared, screens, length, route)`` is kept as one number for its first
+        three parts (:func:`_number`) and the route: the same order, compared faster. A
+        route, its flows and its screens are plain tuples while searching; a
+        :class:`Reach` is made only for what is kept."""
         g = self.graph
-        heap: list[tuple[_Cost, int, _State]] = []
+        heap: list[tuple[int, tuple[str, ...], int, _State]] = []
         serial = itertools.count()
-        reach: dict[_State, Reach] = {}
-        costs: dict[_State, _Cost] = {}
+        # per state: route, flows, screens before it, via a store, declared
+        reach: dict[_State, _Raw] = {}
+        costs: dict[_State, tuple[int, tuple[str, ...]]] = {}
         for state, r in self._seeds():
-            cost = _cost(r)
+            key = _number(r.declared, len(r.screens), len(r.route))
+            cost = (key, r.route)
             if state not in costs or cost < costs[state]:
-                reach[state], costs[state] = r, cost
-                heapq.heappush(heap, (cost, next(serial), state))
+                reach[state] = (r.route, r.flows, r.screens, r.via_store, r.declared)
+                costs[state] = cost
+                heapq.heappush(heap, (key, r.route, next(serial), state))
         done: set[_State] = set()
         persisting = g.persisting
-        untrusted = frozenset(g.untrusted_actors())
-        screening = {n for n in g.nodes if is_screen(g, n)}
-        # per element, the flows content can take: no queries, nothing into an outsider
-        out = {
-            x: [(f.id, y, start) for f, y, query, start in rows if not (query or y in untrusted)]
-            for x, rows in g.outflows.items()
-        }
+        out, screening = _search_graph(g)
         best, via_store_best, flows = self._best, self._via_store, self._flows
         pop, push = heapq.heappop, heapq.heappush
         while heap:
-            _, _, state = pop(heap)
+            state = pop(heap)[3]
             if state in done:
                 continue
             done.add(state)
-            r = reach[state]
+            route, r_flows, r_screens, r_store, declared = reach[state]
             x, serving, via_store = state
             if x not in best:
-                best[x] = r
-            if r.via_store and x not in via_store_best:
-                via_store_best[x] = r
-            route = r.route
-            screens = r.screens + ((x,) if len(route) > 1 and x in screening else ())
+                best[x] = Reach(route, r_flows, r_screens, r_store, declared)
+            if r_store and x not in via_store_best:
+                kept = best[x]
+                if kept.route != route or not kept.via_store:
+                    kept = Reach(route, r_flows, r_screens, r_store, declared)
+                via_store_best[x] = kept
+            screens = (*r_screens, x) if len(route) > 1 and x in screening else r_screens
             keeps = x in persisting
             store = via_store or keeps
-            declared, n_screens, length = r.declared, len(screens), len(route) + 1
+            base = _number(declared, len(screens), len(route) + 1)
             for fid, y, starter in out[x]:
                 if y in route:
                     continue
@@ -226,17 +229,47 @@ class Influence:
                     continue  # a reply to another caller does not carry this request
                 nxt = (y, x, store) if starter == x and y not in persisting else (y, None, store)
                 new_route = (*route, y)
-                new_cost = (declared, n_screens, length, new_route)
                 old = costs.get(nxt)
-                better = old is None or new_cost < old
+                better = old is None or base < old[0] or (base == old[0] and new_route < old[1])
                 if not better and fid in flows:
                     continue
-                nr = Reach(new_route, (*r.flows, fid), screens, store, declared)
+                new_flows = (*r_flows, fid)
                 if fid not in flows:
-                    flows[fid] = nr
+                    flows[fid] = Reach(new_route, new_flows, screens, store, declared)
                 if better:
-                    reach[nxt], costs[nxt] = nr, new_cost
-                    push(heap, (new_cost, next(serial), nxt))
+                    reach[nxt] = (new_route, new_flows, screens, store, declared)
+                    costs[nxt] = (base, new_route)
+                    push(heap, (base, new_route, next(serial), nxt))
+
+
+_Raw = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
+"""A route while searching: elements, flows, screens before its end, via a store,
+declared."""
+
+_WEIGHT = 1 << 20
+"""How :func:`_number` packs a cost's first three parts: fewer screens and shorter routes
+than this (a model of a million elements)."""
+
+
+def _number(declared: bool, screens: int, length: int) -> int:
+    """``(declared, screens, length)`` as one number, in the same order."""
+    return (declared * _WEIGHT + screens) * _WEIGHT + length
+
+
+def _search_graph(g: ModelGraph) -> tuple[dict[str, list[tuple[str, str, str]]], frozenset[str]]:
+    """Per element, the flows outsiders' content can take from it (no queries, nothing
+    into an outsider) as (flow, target, who starts it); and the elements that screen
+    content. Made once per graph and shared by every influence search on it."""
+    hit = g.__dict__.get("_influence_search")
+    if hit is None:
+        untrusted = frozenset(g.untrusted_actors())
+        out = {
+            x: [(f.id, y, start) for f, y, query, start in rows if not (query or y in untrusted)]
+            for x, rows in g.outflows.items()
+        }
+        hit = (out, frozenset(n for n in g.nodes if is_screen(g, n)))
+        g.__dict__["_influence_search"] = hit
+    return hit
 
 
 def _arrive(
@@ -258,10 +291,6 @@ def _arrive(
     if starter == x and y not in persisting:
         return (y, x, store)  # y serves x's request
     return (y, None, store)
-
-
-def _cost(r: Reach) -> _Cost:
-    return (r.declared, len(r.screens), len(r.route), r.route)
 
 
 def stores_on(graph: ModelGraph, route: Iterable[str]) -> list[str]:

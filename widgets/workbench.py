@@ -11,6 +11,7 @@ inspector and threat panel, the PASTA stages and the control coverage.
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +24,7 @@ from workbench.errors import ModelFileError
 from workbench.export.safehtml import Html
 from workbench.export.safehtml import h_single as h
 from workbench.model import ThreatModel
+from workbench.model.merge import merge
 from workbench.register import Register, build_register
 
 from ._looks import Looks
@@ -32,6 +34,7 @@ from .findings import FindingsPanel
 from .inspector import Inspector
 from .pasta import PastaView
 from .snapshot import with_snapshot
+from .watch import FileWatch
 
 DEFAULT_FILE = "threat_model.yaml"
 _View = TypeVar("_View", PastaView, ControlsView)
@@ -122,6 +125,13 @@ class Workbench:
         self.widget = w.VBox([self._header(), self.canvas, self._tabs()])
         self.widget.add_class("atw-workbench")
         self.canvas.on_refused(self._refused)
+        self._base = model
+        """The model as the watched file last held it (loaded or saved): what one's own
+        unsaved edits and someone else's saved ones are merged against."""
+        self.watch: FileWatch | None = None
+        """Watches the file the model came from or was saved to (see :meth:`_follow`)."""
+        if model.source_path is not None:
+            self._follow(Path(model.source_path))
 
     def _header(self) -> w.Widget:
         return w.HBox(
@@ -221,6 +231,8 @@ class Workbench:
         target = Path(path if path is not None else self.path.value).expanduser()
         written = self.model.save(target)
         self.path.value = str(written)
+        self._base = self.model
+        self._follow(written)
         if self._record is not None:
             self._record.update(self._record_bundle(written), raw=True)
         return written
@@ -245,7 +257,55 @@ class Workbench:
         self.model = model
         self.title.value = _title(model)
         self.path.value = str(target)
+        self._base = model
+        self._follow(target)
         return model
+
+    # ----------------------------------------------------------------- the file changed
+    def _follow(self, path: Path) -> None:
+        """Watch ``path`` (as just loaded or saved) for changes someone else saves."""
+        if self.watch is not None and self.watch.path == path:
+            self.watch.known()
+            return
+        if self.watch is not None:
+            self.watch.stop()
+        self.watch = FileWatch(path, _weakly(self._file_changed))
+        self.watch.start()
+
+    def _file_changed(self, text: str) -> None:
+        """Someone else saved the watched file: take their model, merged with this
+        workbench's unsaved edits (both sides' changes; one's own where they conflict)."""
+        path = self.watch.path if self.watch is not None else Path(self.path.value)
+        try:
+            theirs = ThreatModel.load(path)
+        except (ModelFileError, OSError, ValueError) as exc:
+            self._error(f"{path.name} changed on disk but does not load: {_first_line(exc)}")
+            return
+        if self.model == self._base:
+            self.model = theirs
+            self._base = theirs
+            self.title.value = _title(theirs)
+            self._ok(f"Reloaded {path.name}: it was saved elsewhere")
+            return
+        result = merge(self._base, self.model, theirs)
+        if result.error:
+            self._error(
+                f"{path.name} was saved elsewhere; your unsaved edits do not fit with it "
+                f"({_first_line(result.error)}). Save to keep yours, or Load to take the file's."
+            )
+            return
+        self.model = result.model
+        self._base = theirs
+        self.title.value = _title(result.model)
+        taken = "; ".join(result.theirs[:6]) + (" …" if len(result.theirs) > 6 else "")
+        if result.conflicts:
+            self._error(
+                f"Merged what was saved to {path.name} ({taken}) with your unsaved edits. "
+                f"Kept your version of {', '.join(result.conflicts)} (also changed in the "
+                f"file): Save to keep yours, or Load to take the file's."
+            )
+        else:
+            self._ok(f"Merged what was saved to {path.name} ({taken}) with your unsaved edits")
 
     def _load_clicked(self) -> None:
         try:
@@ -341,6 +401,22 @@ class Workbench:
 
     def __repr__(self) -> str:
         return f"<Workbench on {self.model!r}>"
+
+
+def _weakly(method: Callable[[str], None]) -> Callable[[str], None]:
+    """``method``, held weakly: a watch does not keep its workbench alive."""
+    ref = weakref.WeakMethod(method)
+
+    def call(text: str) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(text)
+
+    return call
+
+
+def _first_line(exc: object) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def _width(px: int) -> w.Layout:

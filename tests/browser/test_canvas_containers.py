@@ -34,6 +34,8 @@ from .test_jupyterlab import CODE_CELL, STDOUT, cell_errors, run_cell
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
+    from workbench import ThreatModel
+
     from .conftest import JupyterLab, PageGuard
 
 Rect = dict[str, Any]  # {x, y, w, h} (a region also has id and parent)
@@ -335,6 +337,26 @@ def test_boundaries_are_containers_when_dragged_dropped_and_undone(
     guard.assert_clean()
 
 
+def _outside_the_view(page: Page, model: ThreatModel) -> list[str]:
+    """Elements whose centre a new drawing leaves outside the visible canvas (a model
+    replaced from Python, or laid out anew, is fitted into view)."""
+    box = page.locator(".atw-canvas .vis-network").first.bounding_box()
+    assert box is not None
+    out = []
+    for e in model.elements:
+        p = page.evaluate(
+            "(id) => document.querySelector('.atw-canvas').atw.pagePosition(id)", e.id
+        )
+        inside = (
+            p is not None
+            and box["x"] <= p["x"] <= box["x"] + box["width"]
+            and box["y"] <= p["y"] <= box["y"] + box["height"]
+        )
+        if not inside:
+            out.append(f"{e.id} drawn outside the view")
+    return out
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_every_starter_is_drawn_as_containers(
@@ -363,5 +385,6 @@ def test_every_starter_is_drawn_as_containers(
         how = "stored positions" if positions else "laid out"
         failures += [f"{starter} ({how}): {p}" for p in container_problems(drawing)]
         canvas.screenshot(path=artifacts / f"starter-{starter}-{how.replace(' ', '-')}.png")
+        failures += [f"{starter} ({how}): {p}" for p in _outside_the_view(page, model)]
     assert not failures, "\n".join(failures)
     guard.assert_clean()

@@ -62,6 +62,7 @@ function render({ model, el }) {
   let flowMode = false;
   let fitted = false;
   let userViewed = false; // the user zoomed or panned: resizing no longer fits the view
+  let refitNext = false; // Auto-layout was pressed: fit the view when its answer arrives
   let painted = false;
   let regions = []; // drawn boundary regions, innermost last
   let dragRegions = null; // the regions as they were drawn when a drag started
@@ -97,7 +98,7 @@ function render({ model, el }) {
     rename: () => startRename(),
     delete: () => deleteSelection(),
     fit: () => fit(),
-    layout: () => send({ op: "layout" }),
+    layout: () => { refitNext = true; send({ op: "layout" }); },
     find: (query) => findAndCentre(query),
     collapse: () => toggleCollapse(),
   }, model.get("height"));
@@ -159,9 +160,15 @@ function render({ model, el }) {
   function onMessage(msg) {
     if (!msg || typeof msg !== "object") return;
     performance.mark(`atw-${msg.op}`);
-    if (msg.op === "reset") reset(msg);
-    else if (msg.op === "patch") patch(msg);
-    else if (msg.op === "refused") {
+    if (msg.op === "reset" || msg.op === "patch") {
+      // a new drawing (a model replaced from Python) or the answer to Auto-layout: show
+      // all of it, as on the first draw
+      if (msg.op === "reset" || refitNext) { fitted = false; userViewed = false; }
+      refitNext = false;
+      if (msg.op === "reset") reset(msg);
+      else patch(msg);
+    } else if (msg.op === "refused") {
+      refitNext = false;
       if (msg.restore && msg.restore.length) nodes.update(msg.restore.map(toNode));
       for (const p of proxies.values()) nodes.update(toNode(p)); // a dragged proxy goes back
       showNotice(msg.reason);

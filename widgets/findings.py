@@ -16,6 +16,7 @@ is shown under the editor.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
@@ -86,6 +87,7 @@ class FindingsPanel:
         self.owner = looks.new(w.Text, description="Owner", placeholder="person or team")
         self.review_by = looks.new(w.DatePicker, description="Review by")
         self.statement = looks.new(w.HTML)
+        self._statement_of: object = None  # what the statement shown was written for
         self.rationale = looks.new(
             w.Textarea, description="Rationale", rows=2, layout=wide, placeholder="why"
         )
@@ -254,11 +256,32 @@ class FindingsPanel:
     def _show_statement(self, entry: Entry | None) -> None:
         """The chosen finding as a threat statement (who can do what, to which assets,
         through which route, what would stop it), and its decision's state: applied
-        decision, review date, expired."""
+        decision, review date, expired.
+
+        Naming the outsider may need the attack paths, which an edit can make the analysis
+        search again: in a kernel the statement is written just after the panel's update
+        is sent (the edit shows at once, the statement follows); elsewhere at once. The
+        same finding on the same analysis is not written twice."""
         analysis = self.canvas.analysis
         if entry is None or analysis is None:
+            self._statement_of = None
             self.statement.value = ""
             return
+        key = (id(analysis), entry.finding.id, entry.decision)
+        if key == self._statement_of:
+            return
+        self._statement_of = key
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write_statement(entry, key)
+            return
+        loop.call_soon(self._write_statement, entry, key)
+
+    def _write_statement(self, entry: Entry, key: object) -> None:
+        analysis = self.canvas.analysis
+        if key != self._statement_of or analysis is None:
+            return  # another finding was chosen, or another edit came, meanwhile
         from workbench.statements import statement
 
         text = statement(analysis, entry.finding).text

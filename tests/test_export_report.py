@@ -473,7 +473,8 @@ def test_every_starter_exports_to_html(name: str, starter_html: dict[str, Any]) 
     assert_same_order(node_centres(svg), layout(model).positions)
     numbered = [int(a["value"] or 0) for t, a in dom.tags if t == "li" and a.get("value")]
     assert numbered == list(range(1, len(model.flows) + 1))
-    assert dom.count("ol", "flow-key") == 1
+    assert dom.count("table", "flow-key-columns") == 1  # in three columns
+    assert dom.count("ol", "flow-key") == 3
 
 
 def starter_pdf(name: str) -> bytes:

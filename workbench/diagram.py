@@ -75,6 +75,8 @@ MAX_NUMBERED = 300
 """Flows that may still be numbered on the arrows (the key lists them all)."""
 PAD = 6.0
 """Room around the picture (points)."""
+RIM = 5.0
+"""Height of a data store's top rim (half the ellipse), in points at most."""
 INK = "#475569"
 FLOW_INK = "#64748b"
 UNTRUSTED = "#dc2626"
@@ -178,7 +180,8 @@ class _Painter:
         self.lines: dict[str, list[tuple[str, float]]] = {}
         """Element ID -> its lines of text and their font sizes."""
         self.titles: dict[str, _Label] = {}
-        """Boundary ID -> its title and where it goes."""
+        """Boundary ID -> its title (lines joined by newlines) and where it goes."""
+        self._parent = {b.id: b.parent for b in model.boundaries}
 
     def _pt(self, p: Point) -> Point:
         return (
@@ -207,6 +210,7 @@ class _Painter:
             _tag("rect", x=0, y=0, width=self.width, height=self.height, fill="#ffffff"),
             *boundaries,
             *(self._flow(f, segments[f.id]) for f in flows),
+            *(self._title(bid) for bid in self.titles),
             *(self._node(eid) for eid in self.centres),
             *(self._chip(text, box) for text, box in labels),
             "</svg>",
@@ -217,8 +221,9 @@ class _Painter:
 
     # ---------------------------------------------------------------- boundaries
     def _boundaries(self) -> list[str]:
-        """The boxes, outermost first, with their titles (kept as obstacles for labels)."""
-        parent = {b.id: b.parent for b in self.model.boundaries}
+        """The boxes, outermost first; their titles are placed here (kept as obstacles
+        for labels) and drawn later, over the flows (see :meth:`_title`)."""
+        parent = self._parent
 
         def depth(bid: str) -> int:
             n, current, seen = 0, parent.get(bid), {bid}
@@ -232,13 +237,17 @@ class _Painter:
             (b for b in self.model.boundaries if b.id in boxes), key=lambda b: depth(b.id)
         )
         out = []
+        cut: dict[str, tuple[str, Box]] = {}
         for b in drawn:
             x0, y0 = self._pt(boxes[b.id][:2])
             x1, y1 = self._pt(boxes[b.id][2:])
-            title = _fit_line(b.name, x1 - x0 - 8, MIN_FONT) if self.roomy else ""
-            if title:
-                box = (x0 + 3, y0 + 1, x0 + 5 + _width(title, MIN_FONT), y0 + 3 + MIN_FONT * LINE)
-                self.titles[b.id] = (title, box)
+            lines = self._title_lines(b.id, b.name, (x0, y0, x1, y1)) if self.roomy else []
+            if lines:
+                width = max(_width(line, MIN_FONT, bold=True) for line in lines)
+                box = (x0 + 2, y0 + 1, x0 + 6 + width, y0 + 3 + len(lines) * MIN_FONT * LINE)
+                self.titles[b.id] = ("\n".join(lines), box)
+                if lines[-1].endswith("\u2026") and not b.name.endswith("\u2026"):
+                    cut[b.id] = (b.name, (x0, y0, x1, y1))
             out.append(
                 _open("g", class_="boundary", data_boundary=b.id)
                 + _tag(
@@ -253,22 +262,83 @@ class _Painter:
                     stroke_width=0.8,
                     stroke_dasharray="4 2",
                 )
-                + (
-                    _tag(
-                        "text",
-                        title,
-                        x=x0 + 4,
-                        y=y0 + 2 + MIN_FONT,
-                        font_size=MIN_FONT,
-                        font_weight="bold",
-                        fill="#334155",
-                    )
-                    if title
-                    else ""
-                )
                 + "</g>"
             )
+        for bid, (name, frame) in cut.items():
+            self._run_on(bid, name, frame)
         return out
+
+    def _run_on(self, bid: str, name: str, frame: Box) -> None:
+        """Print a title cut short whole, past its box's right edge, when nothing but
+        other titles is there and those titles can move right within their own boxes
+        to make room."""
+        x0, y0, _, _ = frame
+        width = _width(name, MIN_FONT, bold=True)
+        want = (x0 + 2, y0 + 1, x0 + 6 + width, y0 + 3 + MIN_FONT * LINE)
+        if width > self.width - x0 - 8 or any(
+            _overlap(want, self._node_box(eid)) for eid in self.centres
+        ):
+            return
+        moves: dict[str, Box] = {}
+        for other, (_, box) in self.titles.items():
+            if other == bid or not _overlap(want, box):
+                continue
+            shift = want[2] + 3 - box[0]
+            room = self._pt(self.where.boxes[other][2:])[0] - 4 - box[2]
+            moved = (box[0] + shift, box[1], box[2] + shift, box[3])
+            if shift > room or any(_overlap(moved, self._node_box(e)) for e in self.centres):
+                return
+            moves[other] = moved
+        for other, moved in moves.items():
+            self.titles[other] = (self.titles[other][0], moved)
+        self.titles[bid] = (name, want)
+
+    def _title_lines(self, bid: str, name: str, box: Box) -> list[str]:
+        """A boundary's title in the lines it needs (two at most), each as wide as the
+        box allows, and as many as fit above the box's items; the last line is cut with
+        an ellipsis only when the name still does not fit."""
+        x0, y0, x1, _ = box
+        width = x1 - x0 - 8
+        tops = [
+            self.centres[eid][1] - self.shapes[eid][1]
+            for eid, e in self.elements.items()
+            if eid in self.centres and e.boundary == bid
+        ]
+        tops += [
+            self._pt(inner[:2])[1]
+            for other, inner in self.where.boxes.items()
+            if other != bid and self._parent.get(other) == bid
+        ]
+        room = (min(tops) if tops else math.inf) - y0 - 3
+        most = max(1, min(2, int(room // (MIN_FONT * LINE))))
+        if _width(name, MIN_FONT, bold=True) <= width or most == 1:
+            return [_fit_line(name, width, MIN_FONT, bold=True)] if width > 0 else []
+        return _wrap(name, width, MIN_FONT, most, bold=True)
+
+    def _title(self, bid: str) -> str:
+        """A boundary's title on a white backing, drawn over the flows (lines crossing a
+        title no longer strike through it)."""
+        lines, (x0, y0, x1, y1) = self.titles[bid]
+        texts = "".join(
+            _tag(
+                "text",
+                line,
+                x=x0 + 2,
+                y=y0 + 1 + MIN_FONT + i * MIN_FONT * LINE,
+                font_size=MIN_FONT,
+                font_weight="bold",
+                fill="#334155",
+            )
+            for i, line in enumerate(lines.split("\n"))
+        )
+        return (
+            _open("g", class_="boundary-title", data_boundary=bid)
+            + _tag(
+                "rect", x=x0, y=y0, width=x1 - x0, height=y1 - y0, fill="#ffffff", fill_opacity=0.85
+            )
+            + texts
+            + "</g>"
+        )
 
     # --------------------------------------------------------------------- nodes
     def _size_node(self, eid: str) -> None:
@@ -289,6 +359,8 @@ class _Painter:
             if room and _width(kind, MIN_FONT) <= inner:
                 lines.append((kind, MIN_FONT))
         text_h = sum(f * LINE for _, f in lines) + 6
+        if KINDS[e.kind].dfd is DfdType.DATA_STORE:
+            text_h += 2 * RIM  # the cylinder's top rim is above the text, not across it
         self.shapes[eid] = (w / 2, max(ch * 0.6, text_h) / 2)
         self.lines[eid] = lines
 
@@ -308,7 +380,7 @@ class _Painter:
         if info.dfd is DfdType.PROCESS:
             shape = _tag("ellipse", cx=0, cy=0, rx=a, ry=b, **style)
         elif info.dfd is DfdType.DATA_STORE:
-            ry = min(b * 0.3, 5.0)
+            ry = min(b * 0.3, RIM)
             top, bottom = _n(-b + ry), _n(b - ry)
             body = (
                 f"M{_n(-a)},{top} L{_n(-a)},{bottom} A{_n(a)},{_n(ry)} 0 0 0 {_n(a)},{bottom} "
@@ -320,6 +392,8 @@ class _Painter:
             shape = _tag("rect", x=-a, y=-b, width=2 * a, height=2 * b, rx=2, **style)
         lines = self.lines[eid]
         y = -sum(f * LINE for _, f in lines) / 2
+        if info.dfd is DfdType.DATA_STORE:
+            y += min(b * 0.3, RIM)  # centred in the cylinder's body, below its rim
         texts = []
         for i, (line, font) in enumerate(lines):
             y += font * LINE
@@ -411,8 +485,10 @@ class _Painter:
         for f in flows:
             pairs[(min(f.source, f.target), max(f.source, f.target))].append(f)
         chips = []
-        for group in pairs.values():
-            ends = [segments[f.id] for f in group]
+        for (a, _), group in pairs.items():
+            # each segment from the pair's first element to its second, whichever way
+            # the flow goes (averaging opposite arrows would put every spot at the middle)
+            ends = [segments[f.id] if f.source == a else segments[f.id][::-1] for f in group]
             p = (sum(e[0][0] for e in ends) / len(ends), sum(e[0][1] for e in ends) / len(ends))
             q = (sum(e[1][0] for e in ends) / len(ends), sum(e[1][1] for e in ends) / len(ends))
             chips.append((", ".join(str(number[f.id]) for f in group), (p, q)))
@@ -429,7 +505,7 @@ class _Painter:
         for eid in self.centres:
             taken.add(self._node_box(eid), 4)  # covering a name is worse than a label
         for _, box in self.titles.values():
-            taken.add(box, 2)
+            taken.add(box, 4)  # a title covered is as bad as a name
         font = MIN_FONT
         out: list[_Label] = []
         for text, (p, q) in items:
@@ -438,7 +514,7 @@ class _Painter:
             nx, ny = -(q[1] - p[1]) / d, (q[0] - p[0]) / d
             side = (w * abs(nx) + h * abs(ny)) / 2 + 1  # beside the line, just clear of it
             spots = []
-            for off in (0.0, side, -side, 2 * side, -2 * side):
+            for off in (0.0, side, -side, 2 * side, -2 * side, 3 * side, -3 * side):
                 for t in _SPOTS:
                     x = p[0] + (q[0] - p[0]) * t + nx * off
                     y = p[1] + (q[1] - p[1]) * t + ny * off
@@ -562,10 +638,14 @@ _NARROW = frozenset("fijlrtI!|.,:;'()[]{} -/")
 _WIDE = frozenset("mwMW@%")
 
 
-def _width(text: str, font: float) -> float:
+BOLD = 1.1
+"""How much wider DejaVu Sans Bold sets a text than the regular weight (about)."""
+
+
+def _width(text: str, font: float, *, bold: bool = False) -> float:
     """Estimated width of a line of text (points), from DejaVu Sans's advances: narrow
     letters and punctuation about 0.33 em, m and w 0.9, capitals 0.7, wide (East Asian)
-    characters 1, the rest 0.6."""
+    characters 1, the rest 0.6; bold :data:`BOLD` times that."""
     em = 0.0
     for c in text:
         if c in _NARROW:
@@ -578,19 +658,21 @@ def _width(text: str, font: float) -> float:
             em += 0.7
         else:
             em += CHAR_EM
-    return em * font
+    return em * font * (BOLD if bold else 1.0)
 
 
-def _fit_line(text: str, width: float, font: float) -> str:
+def _fit_line(text: str, width: float, font: float, *, bold: bool = False) -> str:
     """The text, cut with an ellipsis to fit ``width``."""
-    if _width(text, font) <= width:
+    if _width(text, font, bold=bold) <= width:
         return text
-    while text and _width(text + "\u2026", font) > width:
+    while text and _width(text + "\u2026", font, bold=bold) > width:
         text = text[:-1]
     return text.rstrip() + "\u2026"
 
 
-def _wrap(text: str, width: float, font: float, most: int = MAX_LINES) -> list[str]:
+def _wrap(
+    text: str, width: float, font: float, most: int = MAX_LINES, *, bold: bool = False
+) -> list[str]:
     """The text in lines that fit ``width``, broken at spaces and after hyphens (a word
     longer than a line is cut), at most ``most`` (the last one cut with an ellipsis when
     there is more)."""
@@ -599,14 +681,14 @@ def _wrap(text: str, width: float, font: float, most: int = MAX_LINES) -> list[s
     current = ""
     for word in words:
         joined = current + word if current.endswith("-") else f"{current} {word}".strip()
-        if not current or _width(joined, font) <= width:
+        if not current or _width(joined, font, bold=bold) <= width:
             current = joined
         else:
             lines.append(current)
             current = word
-        while _width(current, font) > width and len(current) > 1:
+        while _width(current, font, bold=bold) > width and len(current) > 1:
             cut = len(current)
-            while cut > 1 and _width(current[:cut], font) > width:
+            while cut > 1 and _width(current[:cut], font, bold=bold) > width:
                 cut -= 1
             lines.append(current[:cut])
             current = current[cut:]
@@ -614,7 +696,7 @@ def _wrap(text: str, width: float, font: float, most: int = MAX_LINES) -> list[s
         lines.append(current)
     if len(lines) > most:
         rest = " ".join(lines[most - 1 :])
-        lines = [*lines[: most - 1], _fit_line(rest + "\u2026", width, font)]
+        lines = [*lines[: most - 1], _fit_line(rest + "\u2026", width, font, bold=bold)]
     return lines
 
 

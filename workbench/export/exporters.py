@@ -217,7 +217,9 @@ class PDFEngineError(RuntimeError):
 
 
 def weasyprint_pdf(html: str) -> bytes:
-    """Render ``html`` to PDF with WeasyPrint, reading nothing but ``data:`` URIs."""
+    """Render ``html`` to a tagged PDF with WeasyPrint, reading nothing but ``data:``
+    URIs. The document information (title, authors, subject, keywords, date) comes from
+    the page's ``<title>`` and ``<meta>`` elements."""
     try:
         import weasyprint  # type: ignore[import-untyped]
     except (ImportError, OSError) as exc:  # OSError: Pango missing from the OS
@@ -229,7 +231,10 @@ def weasyprint_pdf(html: str) -> bytes:
     from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None).write_pdf()
+    document = weasyprint.HTML(string=html, url_fetcher=fetcher, base_url=None)
+    # tagged: headings, paragraphs, lists and tables as PDF structure (screen readers,
+    # reflow); the outline comes from the headings' bookmark levels in the style sheet
+    pdf: bytes = document.write_pdf(pdf_tags=True)
     return pdf
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...register import orphan_reason
 from ..safehtml import Html, bullets, h, join, link, table
-from .context import ReportContext, catalog_label
+from .context import ReportContext, catalog_label, in_columns
 
 
 def render(ctx: ReportContext) -> Html:
@@ -137,4 +137,4 @@ def _glossary() -> Html:
         ),
         ("Trust boundary", "Where the level of trust changes between elements."),
     ]
-    return h("dl", [join(h("dt", t), h("dd", d)) for t, d in terms], class_="glossary")
+    return in_columns("dl", [join(h("dt", t), h("dd", d)) for t, d in terms], 2, "glossary")

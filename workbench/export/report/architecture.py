@@ -16,7 +16,7 @@ from ...diagram import Diagram, diagram
 from ...model import ThreatModel
 from ..interactive import InteractiveDiagramError, interactive_frame
 from ..safehtml import Html, h, join, svg_data_uri
-from .context import ReportContext
+from .context import ReportContext, in_columns
 
 _SVG_SIZE = re.compile(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"')
 DIAGRAM_BOX_MM = (250.0, 150.0)
@@ -110,7 +110,7 @@ def _key(ctx: ReportContext, drawn: Diagram) -> Html:
         for f in ctx.model.flows
         if f.id in drawn.numbers
     ]
-    return h("ol", items, class_="flow-key", aria_label="Data flows by number")
+    return in_columns("ol", items, 3, "flow-key", aria_label="Data flows by number")
 
 
 def _interactive(ctx: ReportContext) -> Html:

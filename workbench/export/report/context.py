@@ -21,7 +21,14 @@ from ...register.grouping import GroupedEntries, group_entries
 from ...statements import Statement, StatementWriter
 from ...version import __version__
 from ..safehtml import Html, h, join, link, small, text
-from .options import CELL_LIMIT, GROUP_MEMBERS_COMPACT, PARA_LIMIT, SHORT_LIMIT, ReportOptions
+from .options import (
+    CELL_LIMIT,
+    GROUP_MEMBERS_COMPACT,
+    GROUPS_COMPACT,
+    PARA_LIMIT,
+    SHORT_LIMIT,
+    ReportOptions,
+)
 
 if TYPE_CHECKING:
     from ...catalog import Catalog
@@ -172,12 +179,13 @@ class ReportContext:
     @cached_property
     def shown_groups(self) -> list[GroupedEntries]:
         """The groups listed under "Findings by cause": all of them, or when findings are
-        summarised, the worst until about ``max_findings`` members are listed."""
+        summarised, the worst (at most :data:`GROUPS_COMPACT`) until about
+        ``max_findings`` members are listed."""
         if not self.compact:
             return self.groups
         out: list[GroupedEntries] = []
         rows, limit = 0, self.options.max_findings or 0
-        for ge in self.groups:
+        for ge in self.groups[:GROUPS_COMPACT]:
             size = min(len(ge.entries), GROUP_MEMBERS_COMPACT)
             if out and rows + size > limit:
                 break
@@ -306,6 +314,20 @@ class ReportContext:
         """A numbered (or, in the appendix, lettered) section heading, the target of the
         contents' links."""
         return h("h2", f"{self.number[sid]}. {title}", id=f"sec-{sid}")
+
+
+def in_columns(tag: str, items: Sequence[Html], n: int, class_: str, **attrs: object) -> Html:
+    """``items`` in ``n`` columns, top to bottom then left to right, as a borderless table
+    of ``n`` cells each holding a ``tag`` list (``ol``, ``ul`` or ``dl``). A table, not CSS
+    columns: WeasyPrint balances columns by laying their content out again and again."""
+    rows = -(-len(items) // n) if items else 0
+    cells = []
+    for c in range(n):
+        part = items[c * rows : (c + 1) * rows]
+        first = c * rows + 1
+        extra = {"start": first} if tag == "ol" and first > 1 else {}
+        cells.append(h("td", h(tag, part, class_=class_, **attrs, **extra) if part else None))
+    return h("table", h("tbody", h("tr", cells)), class_=f"columns columns-{n} {class_}-columns")
 
 
 def ident(value: str) -> Html:

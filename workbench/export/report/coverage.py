@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ...register.coverage import ControlCoverage, FrameworkCoverage, control_coverage
 from ..safehtml import Html, h, join, small, table
-from .context import ReportContext
+from .context import ReportContext, in_columns
 
 PRINT_TITLES = 40
 """Printed, a framework with more controls than this is listed by ID only."""
@@ -59,7 +59,8 @@ def render_controls(ctx: ReportContext) -> Html:
         elif ctx.options.for_print and len(cov.controls) > PRINT_TITLES:
             parts.append(_by_id(ctx, cov))
         else:
-            parts.append(h("ul", [_item(ctx, cov, c) for c in cov.controls], class_="controls"))
+            items = [_item(ctx, cov, c) for c in cov.controls]
+            parts.append(in_columns("ul", items, 3, "controls"))
     return join(parts)
 
 

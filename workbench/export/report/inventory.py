@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from ...model import Flow
 from ..safehtml import Html, h, join, small, table, yes_no
 from .context import ReportContext
+from .options import LIST_COMPACT
 
 
 def render(ctx: ReportContext) -> Html:
@@ -36,7 +37,7 @@ def render(ctx: ReportContext) -> Html:
             a.classification,
             yes_no(a.pii),
             yes_no(a.crown_jewel),
-            ", ".join(holders[a.id]),
+            _some(holders[a.id], LIST_COMPACT if ctx.compact else None),
             ctx.clip(a.description),
         )
         for a in ctx.model.assets
@@ -91,6 +92,8 @@ def _flows_by_boundary(ctx: ReportContext) -> Html:
         )
         for (src, dst), fl in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     ]
+    more = len(rows) - LIST_COMPACT
+    rows = rows[:LIST_COMPACT]
     return join(
         h(
             "p",
@@ -112,4 +115,12 @@ def _flows_by_boundary(ctx: ReportContext) -> Html:
             empty="No data flows.",
             widths=("24%", "24%", "9%", "9%", "11%", "12%", "11%"),
         ),
+        h("p", f"… and {more} more pairs of boundaries.", class_="sub") if more > 0 else None,
     )
+
+
+def _some(names: list[str], limit: int | None) -> str:
+    """``names`` joined, at most ``limit`` of them and how many more."""
+    if limit is None or len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"

@@ -22,6 +22,12 @@ PRINT_MAX_FINDINGS = 300
 """Default ``max_findings`` of PDFs: above it the printed register is summarised."""
 GROUP_MEMBERS_COMPACT = 5
 """Members listed under each finding group when findings are summarised."""
+GROUPS_COMPACT = 20
+"""Causes described when findings are summarised (the worst; the register appendix lists
+the highest residual risks of the others)."""
+LIST_COMPACT = 30
+"""Rows of the long lists of a summarised report (holders of an asset, pairs of trust
+boundaries the flows join)."""
 
 
 @dataclass(frozen=True)

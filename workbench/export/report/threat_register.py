@@ -39,17 +39,18 @@ def render(ctx: ReportContext) -> Html:
     by_target: dict[str, list[Entry]] = defaultdict(list)
     for e in shown:
         by_target[e.finding.target].append(e)
-    known = [e.id for e in ctx.model.elements]
-    # flows without a listed finding are left out of a summarised report
+    # a summarised report leaves out the elements and flows without a listed finding
+    known = [e.id for e in ctx.model.elements if not ctx.compact or e.id in by_target]
     known += [f.id for f in ctx.model.flows if not ctx.compact or f.id in by_target]
     order = known + sorted(set(by_target) - set(known))
     bodies = [_target_body(ctx, t, by_target.get(t, ())) for t in order]
     if ctx.compact:
         intro = (
-            f"Every element, then the data flows with findings listed here: the "
-            f"{len(shown)} findings with the highest residual risk of {len(ctx.ranked)}. "
-            "Every finding is in the HTML report and in the machine-readable register "
-            "(threat-workbench analyze --format json|csv|sarif)."
+            f"The elements, then the data flows, that have one of the {len(shown)} "
+            f"findings with the highest residual risk (of {len(ctx.ranked)}), with those "
+            "findings. Every element, flow and finding is in the HTML report, and every "
+            "finding in the machine-readable register (threat-workbench analyze --format "
+            "json|csv|sarif)."
         )
     else:
         intro = (

@@ -30,7 +30,7 @@ from ..graph import ModelGraph
 from ..model import ThreatModel
 from ..parsing import gc_paused
 from .facts import Facts
-from .finding import FactsRef, Finding, Index, TargetType, findings_for
+from .finding import FactsRef, Finding, TargetType, findings_for, index_for
 from .groups import FindingGroup, Grouper, by_target
 from .incremental import STEP_FIELDS, STEP_FLOW_FIELDS, Edit, Order, Redo, Scope, adopt
 from .matchers import kinds_of
@@ -149,7 +149,7 @@ class Analyzer:
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._index = Index(catalog)
+        self._index = index_for(catalog)
         self._last: tuple[ThreatModel, Facts, dict[str, list[Finding]], _Routes, Order] | None
         self._last = None
         self._grouper = Grouper(catalog)

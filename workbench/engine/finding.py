@@ -5,6 +5,7 @@ or a flow and scored (see :mod:`workbench.engine.analysis` for the whole analysi
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Literal
@@ -204,6 +205,22 @@ class Index:
             threats = self.flow_threats if isinstance(kind, tuple) else self.by_kind[kind]
             hit = self._plans[kind] = _plan(threats, kind)
         return hit
+
+
+_INDEXES: dict[int, tuple[weakref.ref[Catalog], Index]] = {}
+
+
+def index_for(catalog: Catalog) -> Index:
+    """The index of ``catalog``, made once per catalog object (a catalog is not changed
+    once loaded) and shared by every analyser of it; dropped with the catalog."""
+    key = id(catalog)
+    hit = _INDEXES.get(key)
+    if hit is not None and hit[0]() is catalog:
+        return hit[1]
+    index = Index(catalog)
+    _INDEXES[key] = (weakref.ref(catalog), index)
+    weakref.finalize(catalog, _INDEXES.pop, key, None)
+    return index
 
 
 def _reach(pred: object) -> tuple[int, int]:

@@ -25,9 +25,11 @@ __all__ = ["COMMAND_GROUP", "COMMAND_MODULES", "add_catalog_options", "add_force
 # from workbench.cli.
 
 COMMAND_MODULES = (
+    "workbench.attack_trees.commands",
     "workbench.export.commands",
     "workbench.interop.commands",
     "workbench.track.commands",
+    "workbench.lsp.commands",
 )
 """The core's command groups, imported directly: each has ``add_commands(subparsers)`` and
 sets ``func=handler(args, out, err) -> int`` on its parsers (imports stay inside handlers).

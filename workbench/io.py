@@ -380,23 +380,34 @@ def load_warnings(model: ThreatModel) -> tuple[Problem, ...]:
 
 
 def loads_model(
-    text: str, filename: str = "<string>", fmt: Format | None = None, *, path: Path | None = None
+    text: str,
+    filename: str = "<string>",
+    fmt: Format | None = None,
+    *,
+    path: Path | None = None,
+    tree: list[yaml.Node | None] | None = None,
 ) -> ThreatModel:
     """Parse and validate a model from ``text`` (YAML unless ``fmt="json"``); what loading
-    changed is in :func:`load_warnings`."""
+    changed is in :func:`load_warnings`. ``tree``: a list that receives the YAML node tree
+    once the text has parsed (also when validation then fails), for a reader that needs
+    the positions of the values (the language server)."""
     fmt = fmt or "yaml"
     with gc_paused():
-        model, warnings = _loads_model(text, filename, fmt)
+        model, warnings = _loads_model(text, filename, fmt, tree)
     model._source = Source(path=path, text=text, fmt=fmt, warnings=tuple(warnings))
     return model
 
 
-def _loads_model(text: str, filename: str, fmt: Format) -> tuple[ThreatModel, list[Problem]]:
+def _loads_model(
+    text: str, filename: str, fmt: Format, tree: list[yaml.Node | None] | None = None
+) -> tuple[ThreatModel, list[Problem]]:
     yaml_root: yaml.Node | None = None
     if fmt == "json":
         data = parse_json(text, filename)
     else:
         data, yaml_root = parse_yaml(text, filename)
+        if tree is not None:
+            tree.append(yaml_root)
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise ModelFileError.one(

@@ -1,0 +1,215 @@
+"""One open model file as the language server sees it: its text, its outline, the model
+it loads as (or the problems that stop it), and the analysis of the last text that
+loaded, kept up to date by one :class:`~workbench.engine.Analyzer` per document (its
+incremental edit path).
+
+Positions: the outline counts columns in code points; the protocol counts UTF-16 code
+units (the default encoding, the only one this server offers). :meth:`ModelDocument.range`
+and :meth:`ModelDocument.place` convert.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import yaml
+from lsprotocol import types
+
+from ..catalog import Catalog
+from ..engine import Analysis, Analyzer, Finding
+from ..errors import ModelFileError, Problem
+from ..io import Format, load_warnings, loads_model
+from ..model import ThreatModel
+from ..parsing import gc_paused
+from ..register import Register, build_register
+from ..statements import Statement, StatementWriter
+from .outline import Outline, Span, outline, outline_of
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The result of the last text that loaded."""
+
+    model: ThreatModel
+    analysis: Analysis
+    register: Register
+
+
+def file_format(uri: str, text: str) -> Format:
+    """``json`` for a ``.json`` file or a text that starts with ``{``, else ``yaml``."""
+    if uri.lower().endswith(".json") or text.lstrip().startswith("{"):
+        return "json"
+    return "yaml"
+
+
+def _signature(model: ThreatModel) -> object:
+    """What the threat statements of a model's findings read (see
+    :meth:`ModelDocument.statement`)."""
+    elements = tuple(
+        (e.id, e.name, e.kind, e.boundary, e.properties, tuple(e.assets)) for e in model.elements
+    )
+    flows = tuple(f.model_copy(update={"description": ""}) for f in model.flows)
+    return (
+        elements,
+        flows,
+        tuple(model.boundaries),
+        tuple(model.assets),
+        tuple(model.objectives),
+        model.risk_tolerance,
+    )
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+class ModelDocument:
+    """The state of one open document (see the module docstring)."""
+
+    def __init__(self, uri: str, catalog: Catalog, *, today: dt.date | str | None = None) -> None:
+        self.uri = uri
+        self.catalog = catalog
+        self.today = today
+        self.analyzer = Analyzer(catalog)
+        self.text = ""
+        self.read = False
+        """Whether :meth:`update` has been given a text."""
+        self.lines: list[str] = [""]
+        self.outline = Outline()
+        self.known = Outline()
+        """The last outline that defined any ID (for completion while the text does not
+        parse)."""
+        self.problems: list[Problem] = []
+        """Why the current text does not load (empty when it does)."""
+        self.warnings: tuple[Problem, ...] = ()
+        self.loaded: Loaded | None = None
+        """The last text that loaded (maybe not the current one: see :attr:`fresh`)."""
+        self.fresh = False
+        """Whether :attr:`loaded` is the current text."""
+        self._signature: object = None
+        self._statements: dict[str, Statement] = {}
+        self._writer: StatementWriter | None = None
+
+    @property
+    def filename(self) -> str:
+        """The name problems are reported under: the URI's last part."""
+        return self.uri.rsplit("/", 1)[-1] or self.uri
+
+    def update(self, text: str) -> None:
+        """Take a new text: outline it, load it and, when it loads, re-analyse it (the
+        edit path of the document's analyzer). Never raises: a failure of the engine
+        itself becomes a problem at the top of the file and the analyzer starts anew."""
+        self.text = text
+        self.read = True
+        self.lines = text.split("\n")
+        self.fresh = False
+        fmt = file_format(self.uri, text)
+        tree: list[yaml.Node | None] = []
+        try:
+            model = loads_model(text, self.filename, fmt, tree=tree)
+        except ModelFileError as exc:
+            self.problems, self.warnings = list(exc.problems), ()
+            return
+        except Exception as exc:  # a parser bug must not take the server down
+            self.problems = [Problem(self.filename, 1, 1, "", f"could not read: {exc!r}")]
+            self.warnings = ()
+            return
+        finally:
+            self._outline(text, fmt, tree)
+        self.problems, self.warnings = [], load_warnings(model)
+        try:
+            analysis = self.analyzer.update(model)
+            register = build_register(analysis, today=self.today)
+            signature = _signature(model)
+        except Exception as exc:  # an engine bug: report it, start the analyzer anew
+            self.analyzer = Analyzer(self.catalog)
+            self.problems = [Problem(self.filename, 1, 1, "", f"analysis failed: {exc!r}")]
+            return
+        self.loaded = Loaded(model, analysis, register)
+        self.fresh = True
+        if signature != self._signature:
+            self._signature, self._statements, self._writer = signature, {}, None
+
+    def statement(self, finding: Finding) -> Statement:
+        """The threat statement of a finding of the current analysis. Kept while an edit
+        leaves what statements read unchanged (everything but descriptions, decisions,
+        scope and the system's own fields): typing in a description or a decision's
+        rationale writes no statement again."""
+        found = self._statements.get(finding.id)
+        if found is not None:
+            return found
+        if self.loaded is None:
+            raise LookupError("no analysis: the document has not loaded yet")
+        if self._writer is None or self._writer.analysis is not self.loaded.analysis:
+            self._writer = StatementWriter(self.loaded.analysis)
+        st = self._statements[finding.id] = self._writer.statement(finding)
+        return st
+
+    def _outline(self, text: str, fmt: Format, tree: list[yaml.Node | None]) -> None:
+        """The outline of the text, from the node tree loading composed (a YAML text
+        that does not parse has none; a JSON text is composed here)."""
+        if tree:
+            with gc_paused():
+                self.outline = outline_of(tree[0])
+        elif fmt == "json":
+            self.outline = outline(text)
+        else:
+            self.outline = Outline()
+        if self.outline.items:
+            self.known = self.outline
+
+    # ------------------------------------------------------------------ positions
+    def position(self, line: int, col: int) -> types.Position:
+        """The protocol position of 0-based ``line`` and code-point column ``col``."""
+        if 0 <= line < len(self.lines):
+            text = self.lines[line]
+            return types.Position(line, _utf16(text[: max(col, 0)]))
+        return types.Position(max(line, 0), max(col, 0))
+
+    def range(self, span: Span) -> types.Range:
+        """The protocol range of a span."""
+        return types.Range(
+            self.position(span.line, span.col), self.position(span.end_line, span.end_col)
+        )
+
+    def place(self, pos: types.Position) -> tuple[int, int]:
+        """The 0-based line and code-point column of a protocol position."""
+        if not 0 <= pos.line < len(self.lines):
+            return pos.line, pos.character
+        text, units, col = self.lines[pos.line], 0, 0
+        while col < len(text) and units < pos.character:
+            units += 2 if ord(text[col]) > 0xFFFF else 1
+            col += 1
+        return pos.line, col
+
+    def problem_range(self, p: Problem) -> types.Range:
+        """The range of a load problem: the value that starts at its line and column (a
+        scalar: its text; a key: the key), else from there to the end of the line; the
+        first line when it has no place."""
+        if p.line is None:
+            return types.Range(types.Position(0, 0), self.position(0, len(self.lines[0])))
+        line, col = p.line - 1, (p.column or 1) - 1
+        end = self._token_end(line, col)
+        return types.Range(self.position(line, col), self.position(line, end))
+
+    def _token_end(self, line: int, col: int) -> int:
+        """The end of the value or key that starts at ``(line, col)``: the outline's
+        scalar when one starts there, else the text up to a ':' that ends a key, else
+        the end of the line (at least one character)."""
+        if not 0 <= line < len(self.lines):
+            return col + 1
+        text = self.lines[line]
+        for span in self._scalar_spans(line):
+            if span.col <= col < span.end_col or (span.col == col and span.end_col > col):
+                return span.end_col if span.end_line == line else len(text)
+        rest = text[col:]
+        stripped = rest.lstrip("- ")
+        offset = len(rest) - len(stripped)
+        key = stripped.split(": ", 1)[0] if ": " in stripped else stripped.rstrip(":")
+        end = col + offset + len(key.split(" #", 1)[0].rstrip())
+        return max(end, col + 1) if end <= len(text) else max(len(text), col + 1)
+
+    def _scalar_spans(self, line: int) -> list[Span]:
+        spans = [i.id_span for i in self.outline.items] + [r.span for r in self.outline.refs]
+        return [s for s in spans if s.line == line]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...model import Decision
 from ...register import Entry
 from ..safehtml import Html, h, join, link, risk_badge, small, table
-from .context import ReportContext
+from .context import ReportContext, url_text
 from .options import SHORT_LIMIT
 
 CLOSING = ("avoided", "false_positive", "not_applicable")
@@ -28,12 +28,14 @@ def render(ctx: ReportContext) -> Html:
             continue
         rows.append(
             (
-                join(ctx.finding_ref(e), h("br"), h("span", e.finding.title, class_="title")),
-                ctx.named(e.finding.target),
-                _decision(ctx, e),
-                risk_badge(e.residual_risk),
-                h("strong", "yes", class_="warn") if e.above_tolerance else "no",
-                ctx.clip(d.owner, SHORT_LIMIT),
+                _finding(ctx, e),
+                join(_decision(ctx, e), h("br"), ctx.clip(d.owner, SHORT_LIMIT)),
+                join(
+                    risk_badge(e.residual_risk),
+                    join(h("br"), h("strong", "above tolerance", class_="warn"))
+                    if e.above_tolerance
+                    else None,
+                ),
                 h("span", ctx.clip(d.rationale), class_="rationale"),
                 _dates(ctx, d),
             )
@@ -47,19 +49,10 @@ def render(ctx: ReportContext) -> Html:
             class_="intro",
         ),
         table(
-            (
-                "Finding",
-                "Target",
-                "Decision",
-                "Residual",
-                "Above tolerance",
-                "Owner",
-                "Rationale",
-                "Decided / review by / due / ticket",
-            ),
+            ("Finding", "Decision and owner", "Residual", "Rationale", "Dates and ticket"),
             rows,
             empty="No risks have been accepted or transferred.",
-            widths=("16%", "11%", "10%", "8%", "8%", "11%", "24%", "12%"),
+            widths=("30%", "17%", "13%", "22%", "18%"),
         ),
         h("h3", f"Closed without residual risk ({len(closed)})") if closed else None,
         h(
@@ -93,19 +86,28 @@ def _closed_table(ctx: ReportContext, entries: list[Entry]) -> Html:
             continue
         rows.append(
             (
-                join(ctx.finding_ref(e), h("br"), h("span", e.finding.title, class_="title")),
-                ctx.named(e.finding.target),
-                ctx.status(e),
-                ctx.clip(d.owner, SHORT_LIMIT),
+                _finding(ctx, e),
+                join(ctx.status(e), h("br"), ctx.clip(d.owner, SHORT_LIMIT)),
                 h("span", ctx.clip(d.rationale), class_="rationale"),
                 _dates(ctx, d),
             )
         )
     return table(
-        ("Finding", "Target", "Decision", "Owner", "Rationale", "Decided / review by"),
+        ("Finding", "Decision and owner", "Rationale", "Dates"),
         rows,
         class_="closed",
-        widths=("20%", "14%", "14%", "12%", "28%", "12%"),
+        widths=("32%", "20%", "30%", "18%"),
+    )
+
+
+def _finding(ctx: ReportContext, e: Entry) -> Html:
+    """A finding's ID, its threat and its target."""
+    return join(
+        ctx.finding_ref(e),
+        h("br"),
+        h("span", e.finding.title, class_="title"),
+        h("br"),
+        small("on ", ctx.name(e.finding.target)),
     )
 
 
@@ -120,6 +122,10 @@ def _dates(ctx: ReportContext, d: Decision) -> Html:
     if d.ticket:
         parts += [
             h("br") if parts else None,
-            link(d.ticket, ctx.clip(d.ticket, SHORT_LIMIT), class_="ticket"),
+            link(
+                d.ticket,
+                url_text(d.ticket) if len(d.ticket) <= SHORT_LIMIT else ctx.clip(d.ticket),
+                class_="ticket",
+            ),
         ]
     return join(parts)

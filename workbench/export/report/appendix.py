@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ...register import orphan_reason
 from ..safehtml import Html, bullets, h, join, link, table
-from .context import ReportContext, catalog_label, in_columns
+from .context import ReportContext, catalog_label, in_columns, url_text
 
 
 def render(ctx: ReportContext) -> Html:
@@ -74,7 +74,7 @@ def _provenance(ctx: ReportContext) -> Html:
     rows = []
     for fid in sorted(ctx.catalog.frameworks):
         fw = ctx.catalog.frameworks[fid]
-        rows.append((fw.name, link(fw.url, fw.url) if fw.url else "", len(fw.entries)))
+        rows.append((fw.name, link(fw.url, url_text(fw.url)) if fw.url else "", len(fw.entries)))
     sources = [
         "built-in catalog" if Path(s).name in ("catalogs", "_catalogs") else Path(s).name
         for s in ctx.catalog.sources

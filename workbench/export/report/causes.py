@@ -69,7 +69,7 @@ def _group_body(ctx: ReportContext, number: int, ge: GroupedEntries, limit: int 
     n = len(ge.entries)
     shown = ge.entries[:limit] if limit else ge.entries
     title = h(
-        "div",
+        "h3",
         f"{number}. ",
         risk_badge(g.risk),
         " ",

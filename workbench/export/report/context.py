@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 STATUS_ORDER = STATUSES
 """Every decision status, in the order of :mod:`workbench.model.statuses`."""
 LEVELS_DESC = ("critical", "high", "medium", "low")
-ID_NOWRAP = 32
+ID_NOWRAP = 40
 """Longest part of an ID printed without a line break (a longer one may break, rather
 than run into the next column)."""
 
@@ -330,14 +331,43 @@ def in_columns(tag: str, items: Sequence[Html], n: int, class_: str, **attrs: ob
     return h("table", h("tbody", h("tr", cells)), class_=f"columns columns-{n} {class_}-columns")
 
 
+_ID_IN_TEXT = re.compile(r"\b[A-Z][A-Z0-9]*(?:[-.][A-Z0-9]+)+(?:\([0-9]+\))?")
+
+
+def prose(value: str) -> Html:
+    """Free text whose catalog IDs (``MIT-LLM-TOKEN-BUDGETS``, ``AML.T0051``) never break
+    at their hyphens or dots."""
+    out: list[object] = []
+    at = 0
+    for m in _ID_IN_TEXT.finditer(value):
+        out += [value[at : m.start()], h("span", m.group(), class_="id")]
+        at = m.end()
+    out.append(value[at:])
+    return join(out)
+
+
+def url_text(value: str) -> Html:
+    """A URL as text that may break after its slashes, dots and hyphens, never inside a
+    word."""
+    return _pieces(re.split(r"(?<=[/.\-])(?=[^/.\-])", value))
+
+
 def ident(value: str) -> Html:
     """An ID as text that never breaks inside a word: no line break at its hyphens, dots
     or underscores, only after an ``@`` (``THREAT@target``)."""
     head, at, tail = value.partition("@")
-    parts = [head + at, tail] if at else [value]
+    return _pieces([head + at, tail] if at else [value])
+
+
+def _pieces(parts: Sequence[str]) -> Html:
+    """Text that may break between ``parts`` only: each part unbroken (unless longer than
+    :data:`ID_NOWRAP`, when it may break rather than run into the next column), a
+    ``<wbr>`` between them. (WeasyPrint would otherwise fill a narrow cell character by
+    character, ignoring the ``<wbr>``.)"""
     return join(
         join(h("wbr") if i else None, h("span", p, class_="id" if len(p) <= ID_NOWRAP else None))
         for i, p in enumerate(parts)
+        if p
     )
 
 

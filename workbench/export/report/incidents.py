@@ -8,7 +8,7 @@ from collections import defaultdict
 from ...model.types import RISK_RANK
 from ...register import Entry
 from ..safehtml import Html, bullets, h, join, risk_badge, small
-from .context import ReportContext
+from .context import ReportContext, ident
 from .options import SHORT_LIMIT
 
 
@@ -42,7 +42,7 @@ def render(ctx: ReportContext) -> Html:
                     " ",
                     t.title if t else tid,
                     " ",
-                    small(tid),
+                    small(ident(tid)),
                 ),
                 h(
                     "p",

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 from ...model import Flow
 from ..safehtml import Html, h, join, small, table, yes_no
-from .context import ReportContext
+from .context import ReportContext, ident
 from .options import LIST_COMPACT
 
 
@@ -19,7 +19,7 @@ def render(ctx: ReportContext) -> Html:
     members: Counter[str | None] = Counter(e.boundary for e in ctx.model.elements)
     boundaries = [
         (
-            join(b.name, h("br"), small(b.id)),
+            join(b.name, h("br"), small(ident(b.id))),
             b.trust,
             ctx.boundaries[b.parent].name if b.parent in ctx.boundaries else "",
             members[b.id],
@@ -33,7 +33,7 @@ def render(ctx: ReportContext) -> Html:
             holders[a].append(e.name)
     assets = [
         (
-            join(a.name, h("br"), small(a.id)),
+            join(a.name, h("br"), small(ident(a.id))),
             a.classification,
             yes_no(a.pii),
             yes_no(a.crown_jewel),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..safehtml import Html, bullets, h, join, small, table
-from .context import ReportContext
+from .context import ReportContext, ident
 from .options import PARA_LIMIT
 
 
@@ -28,7 +28,7 @@ def render(ctx: ReportContext) -> Html:
             ("Objective", "Why it matters", "Impact", "Category", "Depends on"),
             objectives,
             empty="No business objectives recorded.",
-            widths=("22%", "34%", "9%", "11%", "24%"),
+            widths=("25%", "30%", "11%", "16%", "18%"),
         ),
         h("h3", "Risk tolerance"),
         h(
@@ -55,4 +55,4 @@ def render(ctx: ReportContext) -> Html:
 
 
 def _anchor_named(oid: str, title: str) -> Html:
-    return join(title, h("br"), small(oid))
+    return join(title, h("br"), small(ident(oid)))

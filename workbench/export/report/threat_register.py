@@ -14,7 +14,7 @@ from ...engine.groups import missing_properties
 from ...model.kinds import KINDS, STRIDE_NAMES
 from ...register import Entry
 from ..safehtml import Html, h, join, risk_badge, small, yes_no
-from .context import ReportContext, ident
+from .context import ReportContext, ident, prose
 
 REGISTER_COLUMNS = (
     "Finding",
@@ -100,7 +100,7 @@ def _target_body(ctx: ReportContext, target: str, entries: Sequence[Entry]) -> H
             join(
                 h("br"),
                 h("span", "Evidence shared by its findings: ", class_="lbl"),
-                _end(shared),
+                prose(_end(shared)),
             )
             if shared
             else None,
@@ -171,9 +171,9 @@ def _row(ctx: ReportContext, e: Entry, shared: Sequence[str]) -> Html:
     if len(own) < len(f.why):
         evidence.append(small("the shared evidence" + ("; " if own else ".")))
     if own:
-        evidence.append(_end(own))
+        evidence.append(prose(_end(own)))
     if f.scoring:
-        evidence.append(join(" ", h("span", "Scoring: ", class_="lbl"), _end(f.scoring)))
+        evidence.append(join(" ", h("span", "Scoring: ", class_="lbl"), prose(_end(f.scoring))))
     ref = ctx.finding_ref(e) if e.id in ctx.listed else h("span", ident(f.id), class_="fid")
     cells = (
         ref,

@@ -28,6 +28,7 @@ from workbench.register.coverage import PASTA_STAGES, StageStatus, pasta_status,
 
 from ._edits import reason
 from ._views import LiveView
+from .attack_trees import AttackTreeView
 from .canvas import Canvas
 from .risk_matrix import matrices_html
 from .tables import findings_table
@@ -179,7 +180,10 @@ class PastaView(LiveView):
         ]
         bodies[0].children = (*bodies[0].children, self._stage1_editor, self.message)
         walk = w.HBox([self.step_back, self.step_forward, self.clear_button])
-        bodies[5].children = (*bodies[5].children, self.path_list, walk, self.steps)
+        self.attack_trees = AttackTreeView(canvas)
+        """Stage 6's attack trees, below the path list."""
+        trees = self.attack_trees.widget
+        bodies[5].children = (*bodies[5].children, self.path_list, walk, self.steps, trees)
         self.accordion = w.Accordion(children=bodies, selected_index=0)
         self.previous = w.Button(description="Previous", icon="arrow-left")
         self.next = w.Button(description="Next", icon="arrow-right")
@@ -269,6 +273,7 @@ class PastaView(LiveView):
         self._fill_details(register)
         self._fill_stage1_controls()
         self._fill_paths(analysis.attack_paths)
+        self.attack_trees.refresh()
 
     def _fill_details(self, register: Register) -> None:
         model = self.canvas.model

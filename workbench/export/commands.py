@@ -14,7 +14,13 @@ from typing import Any, TextIO
 
 from ..cli_options import add_catalog_options, add_force_option
 
-REPORT_SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".ipynb": "ipynb"}
+REPORT_SUFFIXES = {
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".ipynb": "ipynb",
+    ".md": "md",
+}
 CARD_SUFFIXES = (".md", ".html", ".htm", ".pdf", ".json")
 
 
@@ -22,15 +28,17 @@ def add_commands(sub: Any) -> None:
     """Add the export subcommands to the CLI's subparsers."""
     r = sub.add_parser(
         "report",
-        help="write the risk assessment as HTML or PDF",
-        description="Analyse a model and write its risk assessment (HTML or PDF).",
+        help="write the risk assessment as HTML, PDF or Markdown",
+        description="Analyse a model and write its risk assessment: HTML, PDF, GitHub-flavoured "
+        "Markdown (its diagram as OUT's name with -architecture.svg, beside it) or the "
+        "report notebook.",
     )
     r.add_argument("file", type=Path, metavar="FILE", help="the model (.yaml or .json)")
     r.add_argument(
         "--format",
         "-f",
-        choices=["html", "pdf", "ipynb"],
-        help="default: from OUT's suffix (.html, .pdf, .ipynb), else html",
+        choices=["html", "pdf", "md", "ipynb"],
+        help="default: from OUT's suffix (.html, .pdf, .md, .ipynb), else html",
     )
     r.add_argument(
         "--output", "-o", type=Path, metavar="OUT", help="default: FILE with the format's suffix"
@@ -120,10 +128,14 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     args.format = output_format(args.output, args.format, REPORT_SUFFIXES, "html")
     target: Path = args.output or args.file.with_suffix("." + args.format)
     check_output(target, force=args.force)
+    if args.format == "md":
+        check_output(_diagram_file(target), force=args.force)
     progress = _Progress(err)
     analysis = _load(args, progress, err)
     if analysis is None:
         return 1
+    if args.format == "md":
+        return _report_markdown(args, analysis, target, progress, out)
     from .exporters import PDFEngineError
     from .report import ReportOptions, report_notebook
 
@@ -161,6 +173,34 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except PDFEngineError as exc:
         print(f"error: {exc}", file=err)
         return 1
+    write_output(target, data, force=args.force)
+    progress(f"wrote {target} ({len(data) / 1024:.0f} KiB)")
+    print(target, file=out)
+    return 0
+
+
+def _diagram_file(target: Path) -> Path:
+    """Where a Markdown report's diagram goes: beside it, ``<name>-architecture.svg``."""
+    return target.with_name(f"{target.stem}-architecture.svg")
+
+
+def _report_markdown(
+    args: argparse.Namespace, analysis: Any, target: Path, progress: _Progress, out: TextIO
+) -> int:
+    """Write the Markdown report and its diagram (one SVG file beside it)."""
+    from ..outputs import write_output
+    from .markdown import report_markdown
+    from .report import ReportOptions
+
+    options = ReportOptions(paper=args.paper)
+    report = report_markdown(
+        analysis.model, analysis, options=options, image_prefix=target.stem, progress=progress
+    )
+    for name, svg in report.files.items():
+        path = target.with_name(name)
+        write_output(path, svg.encode("utf-8"), force=args.force)
+        progress(f"wrote {path}")
+    data = report.text.encode("utf-8")
     write_output(target, data, force=args.force)
     progress(f"wrote {target} ({len(data) / 1024:.0f} KiB)")
     print(target, file=out)

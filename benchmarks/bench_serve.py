@@ -1,9 +1,17 @@
 """Load check of ``threat-workbench serve``: many browser sessions editing at once.
 
+Two modes:
+
+- private sessions (the default), in real browser pages: see below;
+- ``--shared``: shared rooms (``serve FILE --shared`` / ``serve DIR --shared``), with
+  real websocket clients; see :func:`run_shared_scenario` and the notes after it.
+
 Run: ``python benchmarks/bench_serve.py [--sessions 30] [--edits 6] [--think 5]
-[--timeout 600]``.
+[--timeout 600]``, or ``python benchmarks/bench_serve.py --shared [--rooms R
+--participants P] [--edits 6] [--think 5]`` (without ``--rooms``/``--participants``:
+one room of 30, then 10 rooms of 10).
 Needs Chromium (``/usr/bin/chromium``), Playwright and Panel; prints a note and exits 0
-without them.
+without them (``--shared`` needs Panel only).
 
 The server runs as a subprocess on 127.0.0.1 with a token. One headless Chromium opens
 ``--sessions`` pages, each in its own browser context (its own cookie jar, so its own
@@ -39,9 +47,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import http.client
+import io
+import os
 import random
 import secrets
+import shutil
 import statistics
 import subprocess
 import sys
@@ -120,9 +132,9 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def start_server(port: int, token: str, log: Path) -> subprocess.Popen[bytes]:
-    """``threat-workbench serve`` on 127.0.0.1:``port``; waits until it answers."""
-    command = [sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)]
+def start_server(port: int, token: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
+    """``threat-workbench serve [EXTRA]`` on 127.0.0.1:``port``; waits until it answers."""
+    command = [sys.executable, "-m", "workbench.cli", "serve", *extra, "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [*command, "--token", token],
@@ -298,6 +310,19 @@ def main() -> int:
         "a worst case no workshop produces)",
     )
     parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="shared rooms with websocket clients instead of private sessions in browsers",
+    )
+    parser.add_argument("--rooms", type=int, help="--shared: rooms on the server")
+    parser.add_argument("--participants", type=int, help="--shared: participants per room")
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=10,
+        help="--shared: run the websocket clients at this lower CPU priority (default 10)",
+    )
+    parser.add_argument(
         "--browser-nice",
         type=int,
         default=10,
@@ -306,6 +331,8 @@ def main() -> int:
         "take the server's CPU; their own drawing still counts in 'click to threat panel'",
     )
     args = parser.parse_args()
+    if args.shared:
+        return main_shared(args)
     try:
         import panel  # noqa: F401
         import playwright  # noqa: F401
@@ -363,6 +390,293 @@ def main() -> int:
             f"p95 {p95:.0f} ms, {'met' if met else 'NOT met'}"
         )
     return 0 if all(verdicts) else 1
+
+
+# ----------------------------------------------------------------------------- shared rooms
+# ``--shared``: the issue's floors for shared rooms. The server runs ``serve FILE --shared``
+# (one room) or ``serve DIR --shared`` (a room per file), its files written by
+# ``threat-workbench new`` (the RAG starter, comments and all, so each save is the
+# comment-keeping one). Each participant is a real websocket client of its own Bokeh
+# session (benchmarks/bokeh_client.py: the page is fetched, the session's websocket
+# opened, the document pulled; edits travel as the canvas's own messages), all in this
+# process, which runs at a lower CPU priority (``--client-nice``): the clients stand in
+# for the participants' machines. After everyone has joined, each participant pauses
+# ``--think`` seconds on average (0.5 to 1.5 times) before each of ``--edits`` edits, in
+# turn: add an element (named after the participant), move it, rename it, delete it.
+#
+# Measured, per edit and per *other* participant of its room: from the moment the server
+# applied it (the time the room stamps on each edit, ``room.edits[].at``, before saving)
+# to the moment that participant's websocket delivered the commit's canvas message (the
+# same machine's clock). Also from sending an edit to its author's ``done``.
+# Checked: no refusal, no client error, no ``Traceback`` in the server's log; every
+# participant saw every edit of its room exactly once (no gap, no double); and each
+# room's file, loaded, equals the starting file with the acknowledged edits replayed in
+# the server's order (``seq``) through the same edit API: nothing lost, nothing doubled.
+SHARED_SCENARIOS = ((1, 30), (10, 10))
+
+
+class SharedParticipant:
+    """One websocket client in a room, and what it sent and saw."""
+
+    def __init__(self, base: str, path: str, token: str, name: str) -> None:
+        from benchmarks.bokeh_client import BokehClient
+
+        self.name = name
+        self.client = BokehClient(base, path, token, self.heard)
+        self.req = 0
+        self.sent: dict[int, tuple[float, dict[str, Any]]] = {}
+        self.acked: dict[int, int] = {}  # req -> seq
+        self.waiting: dict[int, asyncio.Future[None]] = {}
+        self.seen: list[int] = []
+        self.latencies: list[float] = []
+        self.ack_times: list[float] = []
+        self.applied_at: dict[int, float] = {}  # seq -> when the server applied it
+        self.done_at: dict[int, float] = {}  # seq -> when its author heard 'done'
+
+        self.errors: list[str] = []
+        self.element: str | None = None
+
+    def heard(self, msg: dict[str, Any], arrived: float) -> None:
+        room = msg.get("room")
+        if isinstance(room, dict):
+            for edit in room.get("edits", []):
+                self.seen.append(int(edit["seq"]))
+                self.applied_at[int(edit["seq"])] = float(edit["at"]) / 1000
+                if edit.get("by") != self.name:
+                    self.latencies.append(arrived - float(edit["at"]) / 1000)
+        op, req = msg.get("op"), msg.get("req")
+        if op not in ("done", "refused") or req not in self.waiting:
+            return
+        if op == "done":
+            self.acked[req] = int(msg["seq"])
+            self.done_at[int(msg["seq"])] = arrived
+            self.ack_times.append(arrived - self.sent[req][0])
+            sent = self.sent[req][1]
+            if sent["op"] == "add_element":
+                self.element = (msg.get("select") or [None])[0]
+            elif sent["op"] == "delete":
+                self.element = None
+        else:
+            self.errors.append(f"refused: {msg.get('reason')}")
+        self.waiting.pop(req).set_result(None)
+
+    def next_edit(self, k: int, rng: random.Random) -> dict[str, Any]:
+        x, y = rng.uniform(-400, 400), rng.uniform(-300, 300)
+        if self.element is None:
+            return {
+                "op": "add_element",
+                "kind": "agent",
+                "x": x,
+                "y": y,
+                "name": f"{self.name} {k}",
+            }
+        step = k % 4
+        if step == 1:
+            return {"op": "move", "positions": {self.element: {"x": x, "y": y}}}
+        if step == 2:
+            return {"op": "rename", "id": self.element, "name": f"{self.name} renamed {k}"}
+        return {"op": "delete", "nodes": [self.element], "edges": []}
+
+    async def edit(self, msg: dict[str, Any], timeout: float) -> None:
+        self.req += 1
+        msg = {**msg, "req": self.req}
+        done = asyncio.get_running_loop().create_future()
+        self.waiting[self.req] = done
+        self.sent[self.req] = (time.time(), msg)
+        await self.client.send_canvas(msg)
+        await asyncio.wait_for(done, timeout)
+
+
+async def _shared_run(
+    rooms: dict[str, str],
+    participants: int,
+    token: str,
+    base: str,
+    args: argparse.Namespace,
+    cpu: Any,
+) -> tuple[dict[str, list[SharedParticipant]], dict[str, list[float]]]:
+    times: dict[str, list[float]] = defaultdict(list)
+    people = {
+        slug: [
+            SharedParticipant(base, path, token, f"{slug}-p{i:02d}") for i in range(participants)
+        ]
+        for slug, path in rooms.items()
+    }
+    everyone = [p for group in people.values() for p in group]
+    gate = asyncio.Semaphore(4)
+
+    async def join(p: SharedParticipant) -> None:
+        async with gate:
+            started = time.perf_counter()
+            try:
+                await p.client.connect(f"name={p.name}")
+            except Exception as exc:  # every failure counts as an error in the figures
+                p.errors.append(f"connect: {type(exc).__name__}: {exc}")
+            times["join"].append(time.perf_counter() - started)
+
+    await asyncio.gather(*(join(p) for p in everyone))
+    await asyncio.sleep(2)
+
+    async def work(p: SharedParticipant, rng: random.Random) -> None:
+        for k in range(args.edits):
+            await asyncio.sleep(rng.uniform(0.5, 1.5) * args.think)
+            try:
+                await p.edit(p.next_edit(k, rng), timeout=60)
+            except Exception as exc:  # every failure counts as an error in the figures
+                p.errors.append(f"edit: {type(exc).__name__}: {exc}")
+
+    ready = [p for p in everyone if not p.errors]
+    started, (main0, saver0) = time.perf_counter(), cpu()
+    await asyncio.gather(*(work(p, random.Random(i)) for i, p in enumerate(ready)))
+    times["editing"].append(time.perf_counter() - started)
+    main1, saver1 = cpu()
+    times["cpu"].append(main1 - main0)
+    times["cpu saver"].append(saver1 - saver0)
+    await asyncio.sleep(3)  # the last commits reach everyone
+    for p in everyone:
+        if p.client.error:
+            p.errors.append(p.client.error)
+        await p.client.close()
+    return people, times
+
+
+def _check_room(group: list[SharedParticipant], start: Path, saved: Path) -> tuple[list[str], int]:
+    """Problems with one room's edits and file; and how many edits it applied."""
+    from widgets._edits import apply_edit
+    from workbench import ThreatModel
+
+    problems: list[str] = []
+    applied: dict[int, dict[str, Any]] = {}
+    for p in group:
+        for req, seq in p.acked.items():
+            if seq in applied:
+                problems.append(f"seq {seq} acknowledged twice")
+            applied[seq] = p.sent[req][1]
+        unanswered = len(p.sent) - len(p.acked)
+        if unanswered:
+            problems.append(f"{p.name}: {unanswered} edits never acknowledged")
+    expected = sorted(applied)
+    if expected != list(range(1, len(expected) + 1)):
+        problems.append("the acknowledged sequence numbers have gaps")
+    for p in group:
+        if sorted(p.seen) != expected:
+            doubled = len(p.seen) - len(set(p.seen))
+            missing = len(set(expected) - set(p.seen))
+            problems.append(f"{p.name} saw {missing} edits too few, {doubled} twice")
+    model = ThreatModel.load(start)
+    for seq in expected:
+        model = apply_edit(model, applied[seq]).model
+    if ThreatModel.load(saved) != model:
+        problems.append(f"{saved.name} differs from the edits replayed in server order")
+    return problems, len(expected)
+
+
+def run_shared_scenario(rooms: int, participants: int, args: argparse.Namespace) -> bool:
+    """One shared scenario: start the server, run, check, print; whether the floor holds."""
+    from workbench.cli import main as cli
+
+    folder = Path(tempfile.mkdtemp(prefix="atw-bench-rooms-"))
+    room_dir = folder / "rooms"
+    room_dir.mkdir()
+    starts: dict[str, Path] = {}
+    for i in range(rooms):
+        slug = f"room{i:02d}"
+        path = room_dir / f"{slug}.yaml"
+        with contextlib.redirect_stdout(io.StringIO()):
+            cli(["new", str(path)])
+        starts[slug] = folder / f"{slug}.start.yaml"
+        shutil.copyfile(path, starts[slug])
+    target = room_dir if rooms > 1 else room_dir / "room00.yaml"
+    paths = {s: (f"/rooms/{s}" if rooms > 1 else "/") for s in starts}
+    port, token = free_port(), secrets.token_hex(12)
+    log = folder / "server.log"
+    proc = start_server(port, token, log, str(target), "--shared")
+    import psutil
+
+    server = psutil.Process(proc.pid)
+    try:
+        before = rss_mib(proc.pid)
+        os.nice(max(0, args.client_nice - os.nice(0)))
+
+        def cpu() -> tuple[float, float]:
+            """CPU seconds of the server's event loop process and of its saver."""
+            children = sum(sum(c.cpu_times()[:2]) for c in server.children(recursive=True))
+            return float(sum(server.cpu_times()[:2])), float(children)
+
+        base = f"http://127.0.0.1:{port}"
+        people, times = asyncio.run(
+            asyncio.wait_for(_shared_run(paths, participants, token, base, args, cpu), args.timeout)
+        )
+        after = rss_mib(proc.pid)
+    finally:
+        stop(proc)
+    problems: list[str] = []
+    total = 0
+    for slug, group in people.items():
+        room_problems, count = _check_room(group, starts[slug], room_dir / f"{slug}.yaml")
+        problems += [f"{slug}: {p}" for p in room_problems]
+        total += count
+    everyone = [p for group in people.values() for p in group]
+    errors = [e for p in everyone for e in p.errors]
+    if "Traceback" in log.read_text(errors="replace"):
+        errors.append(f"the server logged a traceback (see {log})")
+    latencies = [v for p in everyone for v in p.latencies]
+    acks = [v for p in everyone for v in p.ack_times]
+    queued = [
+        p.applied_at[seq] - p.sent[req][0]
+        for p in everyone
+        for req, seq in p.acked.items()
+        if seq in p.applied_at
+    ]
+    answered = [
+        p.done_at[seq] - p.applied_at[seq]
+        for p in everyone
+        for seq in p.done_at
+        if seq in p.applied_at
+    ]
+    print(
+        f"{rooms} room(s) x {participants} participants, {args.edits} edits each, think "
+        f"{args.think:g} s, clients at nice {args.client_nice}: {total} edits applied in "
+        f"{times['editing'][0]:.0f} s"
+    )
+    print(f"  join (page + websocket + document) {_figures(times['join'])}")
+    print(f"  applied on the server -> seen by each other participant {_figures(latencies)}")
+    print(f"  edit sent -> its author's 'done' {_figures(acks)}")
+    print(f"    of which sent -> applied on the server {_figures(queued)}")
+    print(f"    and applied -> the author's 'done' {_figures(answered)}")
+    for label, key in (("server CPU", "cpu"), ("saver process CPU", "cpu saver")):
+        used = times[key][0]
+        print(
+            f"  {label} while editing {used:.1f} s ({1000 * used / max(total, 1):.0f} ms per "
+            f"edit, {100 * used / times['editing'][0]:.0f} % of one core)"
+        )
+    print(f"  server RSS {before:.0f} MiB before, {after:.0f} MiB with everyone in")
+    print(f"  errors {len(errors)}; lost or doubled edits, file checks: {len(problems)} problems")
+    for line in sorted(set(errors))[:10] + problems[:10]:
+        print(f"    {line}")
+    p95 = _p95(latencies)
+    met = not errors and not problems and p95 <= FLOOR_MS
+    print(
+        f"floor (no error, nothing lost or doubled, p95 applied -> seen <= {FLOOR_MS:.0f} ms): "
+        f"p95 {p95:.0f} ms, {'met' if met else 'NOT met'}"
+    )
+    return met
+
+
+def main_shared(args: argparse.Namespace) -> int:
+    """``--shared``: the scenarios asked for, or both of the issue's."""
+    try:
+        import panel  # noqa: F401
+        import psutil  # noqa: F401
+    except ImportError as exc:
+        print(f"skipped: {exc}")
+        return 0
+    if args.rooms or args.participants:
+        scenarios: tuple[tuple[int, int], ...] = ((args.rooms or 1, args.participants or 30),)
+    else:
+        scenarios = SHARED_SCENARIOS
+    results = [run_shared_scenario(rooms, people, args) for rooms, people in scenarios]
+    return 0 if all(results) else 1
 
 
 def _p95(values: list[float]) -> float:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Callable, Iterator, MutableMapping
+from html import escape
 from typing import Any
 
 import panel as pn
+from param.parameterized import discard_events
 
 from workbench.export.safehtml import h_single, join
 from workbench.model import KINDS, ElementProperties, Flow, ThreatModel
@@ -23,6 +25,22 @@ from ..canvas import Canvas
 from ..findings import STATUSES, decide
 from ..inspector import UNSET, apply_field, choice_options, dynamic_options, field_label
 from ..tables import MAX_ROWS, findings_table
+
+
+def show_html(pane: Any, html: str) -> None:
+    """Set an HTML pane's ``object`` and send only its text to the browser.
+
+    Panel's own update of a pane re-derives all of the pane's properties (its style
+    sheets included) for every change, about 1 ms per pane and browser session; a shared
+    room updates a few panes per session on every edit, so the new text goes straight to
+    the pane's Bokeh models instead (escaped as :class:`panel.pane.HTML` does), and
+    ``object`` still holds the HTML for Panel and for tests."""
+    if pane.object == html:
+        return
+    with discard_events(pane):
+        pane.object = html
+    for model, _parent in list(pane._models.values()):  # Panel keeps no public handle
+        model.text = escape(html)
 
 
 def _error(text: str) -> str:
@@ -73,10 +91,18 @@ class ThreatPanel:
     :attr:`active` is false the panel is not redrawn (it is hidden)."""
 
     def __init__(
-        self, canvas: Canvas, *, cache: MutableMapping[Any, tuple[Any, Rendered]] | None = None
+        self,
+        canvas: Canvas,
+        *,
+        cache: MutableMapping[Any, tuple[Any, Rendered]] | None = None,
+        choose_from_all: bool = True,
     ) -> None:
         self.canvas = canvas
         self.cache = cache
+        self.choose_from_all = choose_from_all
+        """Whether the decision editor offers every finding when nothing is selected
+        (``False`` in a shared room: the list would change under the cursor with every
+        edit anyone makes; select an element to decide on its findings)."""
         self.active = True
         self.heading = pn.pane.HTML(css_classes=["atw-threat-heading"])
         self.table = pn.pane.HTML(
@@ -110,23 +136,28 @@ class ThreatPanel:
             return
         analysis = self.canvas.analysis
         if analysis is None:
-            self.heading.object = "<b>No analysis</b>"
+            show_html(self.heading, "<b>No analysis</b>")
             return
         what, count, table, options = self._rendered(analysis, tuple(self.canvas.selection))
-        self.heading.object = str(
-            join(
-                h_single("b", what),
-                " ",
-                h_single(
-                    "span",
-                    f"({count})",
-                    data_role="counts",
-                    data_rev=self.canvas.revision,
-                    data_count=count,
-                ),
-            )
+        show_html(
+            self.heading,
+            str(
+                join(
+                    h_single("b", what),
+                    " ",
+                    h_single(
+                        "span",
+                        f"({count})",
+                        data_role="counts",
+                        data_rev=self.canvas.revision,
+                        data_count=count,
+                    ),
+                )
+            ),
         )
-        self.table.object = table
+        show_html(self.table, table)
+        if not self.choose_from_all and not self.canvas.selection:
+            options = {}
         current = self.finding.value
         if self.finding.options != options:
             self.finding.options = options
@@ -161,12 +192,15 @@ class ThreatPanel:
         self.status.value = decision.status if decision else "open"
         self.owner.value = decision.owner if decision else ""
         self.rationale.value = decision.rationale if decision else ""
-        self.message.object = ""
+        show_html(self.message, "")
 
     def apply(self) -> bool:
         """Record the decision in the editor; ``False`` (reason shown) when refused."""
         if not self.finding.value:
-            self.message.object = _error("choose a finding first")
+            hint = "choose a finding first" + (
+                "" if self.choose_from_all else " (select an element to list its findings)"
+            )
+            show_html(self.message, _error(hint))
             return False
         finding, status = self.finding.value, self.status.value
         owner, rationale = self.owner.value or "", self.rationale.value or ""
@@ -175,12 +209,13 @@ class ThreatPanel:
             return decide(model, finding, status, owner=owner, rationale=rationale)
 
         def done() -> None:
-            self.message.object = str(
-                h_single("span", f"Recorded: {finding} is {status}.", style="color:#047857")
+            show_html(
+                self.message,
+                str(h_single("span", f"Recorded: {finding} is {status}.", style="color:#047857")),
             )
 
         def refused(why: str) -> None:
-            self.message.object = _error(why)
+            show_html(self.message, _error(why))
 
         return commit(self.canvas, change, "decision", done, refused)
 
@@ -279,7 +314,7 @@ class InspectorPanel:
         """Show the selected item's values (the form is disabled when there is none)."""
         target = self._current()
         if target != self._target:
-            self.message.object = ""
+            show_html(self.message, "")
         self._target = target
         self.show_editors()
         with self._quiet():
@@ -288,12 +323,13 @@ class InspectorPanel:
                     target[0] == "flow" and control in (self.kind, self.boundary)
                 )
             if target is None:
-                self.title.object = "<i>Select one element or flow to edit it.</i>"
+                show_html(self.title, "<i>Select one element or flow to edit it.</i>")
                 return
             kind, item_id = target
             item = self._item()
-            self.title.object = str(
-                join(h_single("b", kind.capitalize()), " ", h_single("code", item_id))
+            show_html(
+                self.title,
+                str(join(h_single("b", kind.capitalize()), " ", h_single("code", item_id))),
             )
             self.name.value = item.name or ""
             if kind == "element":
@@ -312,17 +348,20 @@ class InspectorPanel:
         if not names:
             if self.warning.visible:
                 self.warning.visible = False
-                self.warning.object = ""
+                show_html(self.warning, "")
             return
-        self.warning.object = str(
-            h_single(
-                "div",
-                f"Being edited by {', '.join(names)} too: your changes and theirs apply "
-                "in the order they arrive.",
-                data_editors=", ".join(names),
-                style="background:#fef3c7;border:1px solid #f59e0b;border-radius:4px;"
-                "padding:4px 8px;color:#78350f",
-            )
+        show_html(
+            self.warning,
+            str(
+                h_single(
+                    "div",
+                    f"Being edited by {', '.join(names)} too: your changes and theirs apply "
+                    "in the order they arrive.",
+                    data_editors=", ".join(names),
+                    style="background:#fef3c7;border:1px solid #f59e0b;border-radius:4px;"
+                    "padding:4px 8px;color:#78350f",
+                )
+            ),
         )
         self.warning.visible = True
 
@@ -377,10 +416,10 @@ class InspectorPanel:
             return apply_field(model, kind, item_id, key, new)[0]
 
         def done() -> None:
-            self.message.object = ""
+            show_html(self.message, "")
 
         def refused(why: str) -> None:
-            self.message.object = _error(why)
+            show_html(self.message, _error(why))
             self.refresh()
 
         commit(self.canvas, change, f"set {key}", done, refused)

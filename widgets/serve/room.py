@@ -35,7 +35,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -262,6 +265,9 @@ class Room:
         every change at once (tests).
     revealed
         Whether participants see the findings from the start.
+    saver
+        Where to save (a :class:`~concurrent.futures.ProcessPoolExecutor`, so that
+        writing the file does not hold up the event loop); ``None``: in the commit.
     """
 
     def __init__(
@@ -273,6 +279,7 @@ class Room:
         title: str | None = None,
         schedule: Callable[[Callable[[], None]], None] | None = None,
         revealed: bool = True,
+        saver: Executor | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.path = Path(path)
@@ -293,10 +300,14 @@ class Room:
         self.participants: dict[str, Participant] = {}
         self.streams = {f: Stream(f, model, self.analysis) for f in (True, False)}
         self.recent: deque[Edit] = deque(maxlen=RECENT)
+        self.last_authors: frozenset[str] = frozenset()
+        """Who made the changes of the last commit (or failed commit)."""
         self._pending: list[Edit] = []
         self._scheduled = False
+        self._saving = False
         self._backed_up = False
         self._schedule = schedule
+        self._saver = saver
         self._clock = clock
         self._listeners: list[Listener] = []
         self._lock = threading.RLock()
@@ -501,26 +512,65 @@ class Room:
     def commit(self) -> None:
         """Save the changes applied since the last commit, analyse the model, record the
         canvas messages, then tell the listeners (``"commit"``, or ``"failed"`` when the
-        file could not be written: the changes are taken back)."""
+        file could not be written: the changes are taken back).
+
+        With a ``saver`` (a process pool) the file is written in another process while
+        the event loop goes on; the rest of the commit runs when the save is done, and
+        changes that arrive meanwhile wait for the next commit (a room has one save in
+        flight at a time, so its file is written in order)."""
         with self._lock:
             self._scheduled = False
-            batch, self._pending = self._pending, []
-            if not batch:
+            if self._saving or not self._pending:
                 return
-            try:
-                self.model.save(self.path, backup=not self._backed_up)
-            except (OSError, ValueError) as exc:
-                self._take_back(batch, f"the model could not be saved ({exc})")
+            batch, self._pending = self._pending, []
+            model, backup = self.model, not self._backed_up
+            if self._saver is not None:
+                self._saving = True
+        if self._saver is None:
+            self._finish(batch, model, _save_here(model, self.path, backup))
+            return
+        try:
+            future = self._saver.submit(save_model_file, model, self.path, backup)
+        except (RuntimeError, BrokenProcessPool):  # the pool is gone: save here from now on
+            self._saver = None
+            self._finish(batch, model, _save_here(model, self.path, backup))
+            return
+        back = self._schedule or (lambda callback: callback())
+        future.add_done_callback(lambda f: back(partial(self._saved, batch, model, backup, f)))
+
+    def _saved(
+        self, batch: list[Edit], model: ThreatModel, backup: bool, future: Future[Any]
+    ) -> None:
+        """The other process's save of ``batch`` is done (runs on the event loop)."""
+        error = future.exception()
+        if isinstance(error, BrokenProcessPool):  # the worker died: save here from now on
+            self._saver = None
+            error = _save_here(model, self.path, backup)
+        elif error is None:
+            model._source = future.result()  # what was written, for the next round trip
+        with self._lock:
+            self._saving = False
+        self._finish(batch, model, error)
+        if self._pending:
+            self._commit_soon()
+
+    def _finish(self, batch: list[Edit], model: ThreatModel, error: BaseException | None) -> None:
+        with self._lock:
+            self.last_authors = frozenset(e.by for e in batch)
+            if error is not None:
+                # what was applied after the batch was built on it: it goes back too
+                later, self._pending = self._pending, []
+                self._take_back([*batch, *later], f"the model could not be saved ({error})")
                 what = "failed"
             else:
                 self._backed_up = True
-                self.saved = self.model
-                self.analysis = self.analyzer.update(self.model)
+                self.saved = model
+                self.analysis = self.analyzer.update(model)
                 self.committed = batch[-1].seq
                 self.commits += 1
                 info = {"seq": self.committed, "edits": [e.info() for e in batch]}
                 for stream in self.streams.values():
-                    stream.advance(self.commits, self.model, self.analysis, info)
+                    stream.advance(self.commits, model, self.analysis, info)
                 what = "commit"
         self._tell(what)
 
@@ -539,6 +589,23 @@ class Room:
     def stream(self, participant: Participant) -> Stream:
         """The canvas stream ``participant`` sees (findings or not)."""
         return self.streams[self.sees_findings(participant)]
+
+
+def save_model_file(model: ThreatModel, path: Path, backup: bool) -> Any:
+    """Save ``model`` to ``path`` (:meth:`ThreatModel.save`, atomic) and return what the
+    model now knows of its file (its ``Source``: the text written, for the next save to
+    write over). Runs in the saver's process."""
+    model.save(path, backup=backup)
+    return model._source
+
+
+def _save_here(model: ThreatModel, path: Path, backup: bool) -> BaseException | None:
+    """Save in this process; the error, if any."""
+    try:
+        model.save(path, backup=backup)
+    except (OSError, ValueError) as exc:
+        return exc
+    return None
 
 
 def _clean_name(name: str) -> str:

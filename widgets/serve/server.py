@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,8 +92,22 @@ def make_shared_server(
     from .shared import make_host, room_app, room_list_app
 
     facilitated = bool(facilitator_token)
+    saver = model_saver()
+    loop: list[Any] = []  # the server's event loop, once the server exists
+
+    def schedule(callback: Callable[[], None]) -> None:
+        loop[0].add_callback(callback)  # thread-safe
+
     hosts = {
-        slug: make_host(model, Analyzer(catalog), path, slug=slug, facilitated=facilitated)
+        slug: make_host(
+            model,
+            Analyzer(catalog),
+            path,
+            schedule=schedule,
+            slug=slug,
+            facilitated=facilitated,
+            saver=saver,
+        )
         for slug, (model, path) in rooms.items()
     }
     apps: dict[str, Any] = {}
@@ -115,7 +130,27 @@ def make_shared_server(
                 facilitator_paths.append(f"/rooms/{slug}/facilitator")
     keys = Keys(token, facilitator_token, facilitator_paths)
     server = _server(apps, address=address, port=port, keys=keys, allow_origins=allow_origins)
+    loop.append(server.io_loop)
     return server, hosts
+
+
+def model_saver() -> ProcessPoolExecutor:
+    """The process that writes the rooms' files: saving a model (making its text, checking
+    it reads back, writing it atomically) takes tens of milliseconds that would otherwise
+    hold up every room's edits on the event loop. One process for all rooms; each room
+    has one save in flight at a time (see :meth:`Room.commit
+    <widgets.serve.room.Room.commit>`). Started now (``spawn``: a clean process, not a
+    fork of a server with threads), so the first edit does not wait for it."""
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    pool.submit(_warm_up)
+    return pool
+
+
+def _warm_up() -> None:
+    """Import what saving needs, in the saver's process."""
+    import widgets.serve.room  # noqa: F401
 
 
 def _server(
@@ -162,7 +197,38 @@ def _server(
         origins |= loopback_origins(address, server.port)
     # Bokeh's Server has no public handle on its Tornado application.
     Gate(server._tornado, keys.token, origins, keys).install()
+    _without_nagle(server._tornado)
     return server
+
+
+def _without_nagle(application: Any) -> None:
+    """Send websocket messages at once (``TCP_NODELAY``).
+
+    Tornado leaves Nagle's algorithm on for websockets, and Bokeh writes each message as
+    three or more frames: the frames after the first wait for the browser's
+    acknowledgement of the first, which a browser may delay by tens of milliseconds.
+    Measured with ``benchmarks/bench_serve.py --shared``: an author's answer took about
+    180 ms longer than the same commit's messages to the others (the author had just
+    been sent the reply to its own message)."""
+    from bokeh.server.views.ws import WSHandler
+
+    made: dict[type[Any], type[Any]] = {}
+    for rule in application.wildcard_router.rules:
+        target = rule.target
+        if isinstance(target, type) and issubclass(target, WSHandler):
+            if target not in made:
+                made[target] = _no_delay(target)
+            rule.target = made[target]
+
+
+def _no_delay(handler: type[Any]) -> type[Any]:
+    """``handler`` that turns Nagle's algorithm off when its websocket opens."""
+
+    def open(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self.set_nodelay(True)
+        return handler.open(self, *args, **kwargs)
+
+    return type(f"NoDelay{handler.__name__}", (handler,), {"open": open})
 
 
 def static_dir() -> Path:

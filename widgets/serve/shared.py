@@ -25,6 +25,7 @@ import io
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -40,7 +41,7 @@ from workbench.model import ThreatModel
 from .._edits import EditError, EditResult, apply_edit, reason
 from ..canvas import HISTORY_OPS, Canvas
 from .bridge import CanvasView
-from .panels import InspectorPanel, ThreatPanel
+from .panels import InspectorPanel, ThreatPanel, show_html
 from .room import FACILITATOR, PARTICIPANT, Edit, Participant, Role, Room, RoomRefusal
 from .session import _slug
 
@@ -212,11 +213,6 @@ class SharedCanvas(Canvas):
         self.room.select(self.person.id, change["new"])
 
 
-def _role_name(person: Participant, me: Participant) -> str:
-    extra = [w for w, on in (("you", person is me), ("facilitator", person.facilitator)) if on]
-    return f"{person.name} ({', '.join(extra)})" if extra else person.name
-
-
 class RoomHost:
     """A room and the Panel sessions open on it (see the module's notes)."""
 
@@ -227,8 +223,46 @@ class RoomHost:
         """Whether a facilitator token exists (then only the facilitator exports)."""
         self.sessions: list[SharedSession] = []
         self.threat_cache: dict[Any, Any] = {}
+        self._presence: tuple[Any, str] = ((), "")
         self._checker: Any = None
         room.listen(self._heard)
+
+    def presence_html(self) -> str:
+        """Who is in the room and what each is editing, as HTML (the same for every
+        session of the room, so it is made once per change)."""
+        room = self.room
+        people = room.present()
+        key = (tuple((p.id, p.name, p.role, p.selection) for p in people), id(room.saved))
+        if key == self._presence[0]:
+            return self._presence[1]
+        model = room.saved
+        names = {e.id: e.name for e in model.elements} | {f.id: f.name or f.id for f in model.flows}
+        rows = []
+        for person in people:
+            editing = [i for i in person.selection if i in names]
+            doing = ""
+            if len(editing) == 1:
+                doing = f"editing {names[editing[0]]}"
+            elif editing:
+                doing = f"{len(editing)} items selected"
+            who = f"{person.name} (facilitator)" if person.facilitator else person.name
+            rows.append(
+                h_single(
+                    "li",
+                    h_single("span", who, class_="atw-who"),
+                    h_single("span", f" · {doing}", class_="atw-doing") if doing else "",
+                    data_participant=person.name,
+                    data_editing=editing[0] if len(editing) == 1 else "",
+                )
+            )
+        html = str(
+            join(
+                h_single("b", f"In the room ({len(people)})", data_count=len(people)),
+                h_single("ul", *rows, style="margin:2px 0 6px 18px;padding:0"),
+            )
+        )
+        self._presence = (key, html)
+        return html
 
     def _heard(self, what: str) -> None:
         if what == "commit":
@@ -236,7 +270,11 @@ class RoomHost:
             current = self.room.analysis
             for key in [k for k, v in self.threat_cache.items() if v[0] is not current]:
                 del self.threat_cache[key]
-        for session in list(self.sessions):
+        sessions = list(self.sessions)
+        if what in ("commit", "failed"):  # the authors first: they wait for their answer
+            authors = self.room.last_authors
+            sessions.sort(key=lambda s: s.person.id not in authors)
+        for session in sessions:
             session.notify(what)
 
     def add(self, session: SharedSession) -> None:
@@ -286,7 +324,7 @@ class SharedSession:
         self.canvas = SharedCanvas(room, self.person, height="620px")
         self.canvas_view = CanvasView(self.canvas, sizing_mode="stretch_width", min_height=640)
         self.inspector = InspectorPanel(self.canvas, editors=self._editors)
-        self.threats = ThreatPanel(self.canvas, cache=host.threat_cache)
+        self.threats = ThreatPanel(self.canvas, cache=host.threat_cache, choose_from_all=False)
         self.hidden_note = pn.pane.HTML(
             str(
                 h_single(
@@ -437,14 +475,17 @@ class SharedSession:
                 if facilitator
                 else "Editing is frozen by the facilitator: changes are refused for now."
             )
-            self.banner.object = str(
-                h_single(
-                    "div",
-                    text,
-                    data_frozen="true",
-                    style="background:#fee2e2;border:1px solid #ef4444;border-radius:4px;"
-                    "padding:4px 8px;color:#7f1d1d",
-                )
+            show_html(
+                self.banner,
+                str(
+                    h_single(
+                        "div",
+                        text,
+                        data_frozen="true",
+                        style="background:#fee2e2;border:1px solid #ef4444;border-radius:4px;"
+                        "padding:4px 8px;color:#7f1d1d",
+                    )
+                ),
             )
         self.banner.visible = room.frozen
         if self.controls is not None:
@@ -452,33 +493,7 @@ class SharedSession:
             self.reveal.value = room.revealed
 
     def _show_presence(self) -> None:
-        room, me = self.room, self.person
-        people = room.present()
-        model = self.canvas.model
-        names = {e.id: e.name for e in model.elements} | {f.id: f.name or f.id for f in model.flows}
-        rows = []
-        for person in people:
-            editing = [i for i in person.selection if i in names]
-            doing = ""
-            if len(editing) == 1:
-                doing = f"editing {names[editing[0]]}"
-            elif editing:
-                doing = f"{len(editing)} items selected"
-            rows.append(
-                h_single(
-                    "li",
-                    h_single("span", _role_name(person, me), class_="atw-who"),
-                    h_single("span", f" · {doing}", class_="atw-doing") if doing else "",
-                    data_participant=person.name,
-                    data_editing=editing[0] if len(editing) == 1 else "",
-                )
-            )
-        self.presence.object = str(
-            join(
-                h_single("b", f"In the room ({len(people)})", data_count=len(people)),
-                h_single("ul", *rows, style="margin:2px 0 6px 18px;padding:0"),
-            )
-        )
+        show_html(self.presence, self.host.presence_html())
         self.inspector.show_editors()
 
     def _editors(self, item_id: str) -> list[str]:
@@ -588,16 +603,15 @@ def make_host(
     analyzer: Analyzer,
     path: Any,
     *,
+    schedule: Callable[[Callable[[], None]], None],
     slug: str = "",
     facilitated: bool = False,
+    saver: Executor | None = None,
 ) -> RoomHost:
-    """A room on ``path`` whose commits run on the server's event loop."""
-    from tornado.ioloop import IOLoop
-
-    def schedule(callback: Callable[[], None]) -> None:
-        IOLoop.current().add_callback(callback)
-
-    room = Room(model, analyzer, path, schedule=schedule, revealed=not facilitated)
+    """A room on ``path`` whose commits ``schedule`` runs on the server's event loop (it
+    must be thread-safe: the saver's answers come from a thread), its file written by
+    ``saver``."""
+    room = Room(model, analyzer, path, schedule=schedule, revealed=not facilitated, saver=saver)
     return RoomHost(room, slug=slug, facilitated=facilitated)
 
 

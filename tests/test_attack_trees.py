@@ -437,7 +437,9 @@ def test_svg_escapes_names(catalog):
     _xml(svg)
     assert "<script>" not in svg
     assert "&lt;script&gt;" in svg
-    assert "#lt;script#gt;" in to_mermaid(tree)
+    mermaid = to_mermaid(tree)
+    assert "#lt;script#gt;alert(#quot;x#quot;)" in mermaid
+    assert all(_MERMAID_LINE.match(line) for line in mermaid.splitlines()[1:])
     assert "<script>" in yaml.safe_load(to_deciduous(tree))["goals"][0]["goal"]
 
 
@@ -556,3 +558,20 @@ def test_pasta_view_escapes_and_follows_edits(catalog):
     assert "Vectors <b>" not in view.html.value
     assert "Vectors &lt;b&gt;bold&lt;/b&gt;" in view.html.value
     assert view.goal.value == "vector_store"
+
+
+def test_a_defence_is_a_step_only_when_a_finding_gets_past_it(analyses, trees):
+    """As the engine's attack paths count it: a guardrail with an evasion finding is a
+    step to get past (cut it and the way is cut); the E-mail tool's human approval, with
+    no finding that says how to get past it, only lowers the likelihood (the engine's
+    note is on the way) and is no step, so a decision on an unrelated finding there does
+    not cut the inbound mail's way."""
+    rag = next(t for t in trees["rag_assistant"] if t.goal == "vector_store")
+    guard = [n for n in rag.nodes() if n.kind == "step" and n.label == "Get past Input guardrail"]
+    assert guard
+    assert any("AML.T0015" in n.references for n in guard)
+    agent = next(t for t in trees["llm_agent_tools"] if t.goal == "agent")
+    mail = next(n for n in agent.nodes() if n.kind == "way" and "E-mail tool" in n.label)
+    assert not any(s.label.startswith("Get past E-mail tool") for s in mail.children)
+    assert "E-mail tool stands on the path" in mail.detail
+    assert not mail.cut

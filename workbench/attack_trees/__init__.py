@@ -19,7 +19,11 @@ goal falls into one way:
   tampering, elevation) or, at the goal, harm it (anything but repudiation alone; only
   disclosure when the step can only read a store; for an objective, the letters that
   threaten its category). Steps with no such finding are content passing through
-  (named in the way's route, not drawn as steps);
+  (named in the way's route, not drawn as steps). A defence on the way (a guardrail, input
+  validation, a human approval) is a step only when one of its findings says how to get
+  past it as the engine's paths count it (an evasion technique,
+  :data:`workbench.engine.paths.EVASION`); otherwise it only lowers the likelihood, as
+  the way's notes say;
 * paths with the same entry point, origin kind and needed steps are one way (paths that
   differ only in what their content passes through merge); a path whose last step has
   no such finding is not a way (nothing is known to do at the goal): the root counts it;

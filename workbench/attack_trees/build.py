@@ -10,7 +10,7 @@ from typing import Any
 
 from ..engine import Analysis, AttackPath, Finding
 from ..engine.influence import is_screen
-from ..engine.paths import attack_paths, path_routes
+from ..engine.paths import EVASION, attack_paths, path_routes
 from ..engine.risk import level
 from ..engine.scoring import HARMED_BY
 from ..model import Objective
@@ -345,6 +345,8 @@ class TreeBuilder:
                 user=user,
                 letters=letters,
             )
+            if not goal and found and self._defends(step.element) and not _bypass(found):
+                found = ()  # the defence lowers the likelihood; nothing says how past it
             if not found:
                 if goal:
                     return None
@@ -511,13 +513,18 @@ class TreeBuilder:
         )
         return node, family
 
+    def _defends(self, element_id: str) -> bool:
+        """Whether the element stands in the attacker's way as the engine counts it: it
+        screens what passes (a guardrail, input validation) or a person approves."""
+        p = self.facts.elements[element_id].properties
+        return is_screen(self.graph, element_id) or bool(p.human_in_the_loop)
+
     def _step_label(self, move: _Move) -> str:
         name, before = self.name(move.element), self.name(move.before)
         store = self.graph.is_store(move.element)
         if move.kind == "access":
             return f"Make {before} {'read' if store else 'call'} {name}"
-        p = self.facts.elements[move.element].properties
-        if not move.goal and (is_screen(self.graph, move.element) or p.human_in_the_loop):
+        if not move.goal and self._defends(move.element):
             return f"Get past {name}"
         if store:
             return f"Tamper with {name}" if move.goal else f"Plant content in {name}"
@@ -658,6 +665,16 @@ class TreeBuilder:
         if len(names) <= 1:
             return "".join(names)
         return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _bypass(findings: Iterable[Finding]) -> bool:
+    """Whether a finding on a defence says how to get past it, as the engine's attack
+    paths count it: a threat-analysis finding citing an evasion technique
+    (:data:`workbench.engine.paths.EVASION`, sub-techniques included)."""
+    return any(
+        f.pasta_stage == 4 and any(".".join(a.split(".")[:2]) in EVASION for a in f.atlas)
+        for f in findings
+    )
 
 
 def _objective_title(objective: Objective) -> str:

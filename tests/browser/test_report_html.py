@@ -350,3 +350,41 @@ def test_the_export_menu_exports_a_notebook_that_shows_its_model(
     assert not set(RAW) & set(labels), labels
     assert status == 200, jupyter_lab.log_tail()
     assert "text/html" in kind
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280, 1920])
+def test_report_opens_at_its_title_and_fits_any_width(
+    browser: Browser, tmp_path: Path, width: int
+) -> None:
+    """No blank band above the title (it was about 150 px), and no table wider than the
+    page (on a phone, a wide table scrolls sideways in its own box), on a phone, a laptop
+    and a wide screen."""
+    from workbench.export.render import report_html
+    from workbench.export.report import ReportOptions
+    from workbench.starters import load_template
+
+    html = report_html(
+        load_template("rag_assistant"), options=ReportOptions(date=dt.date(2026, 1, 15))
+    )
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        top = page.evaluate(
+            "() => [document.querySelector('p.doc-kind').getBoundingClientRect().top,"
+            " document.querySelector('h1.doc-title').getBoundingClientRect().top]"
+        )
+        overflow = page.evaluate(
+            "() => { const w = document.documentElement.clientWidth + 1;"
+            " return [...document.querySelectorAll('main table')]"
+            ".filter(t => t.getBoundingClientRect().right > w).length; }"
+        )
+        page.screenshot(path=str(tmp_path / f"top-{width}.png"))
+    finally:
+        context.close()
+    assert top[0] < 60, top  # the document's kind first, then its title
+    assert top[1] < 110, top
+    assert overflow == 0

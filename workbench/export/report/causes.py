@@ -37,8 +37,7 @@ def render(ctx: ReportContext) -> Html:
         "what would stop it; the findings it gives, one per target, are listed under it "
         "with the team's decision on each (and the decision's owner). L×I is the "
         "inherent likelihood × impact (1–5 each). The rule evidence of every finding "
-        f"and the owners of the elements are in {ctx.ref('register')} and "
-        f"{ctx.ref('inventory')}.",
+        f"and the owners of the elements are in {ctx.ref('register')}.",
         class_="intro",
     )
     if not shown:

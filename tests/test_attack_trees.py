@@ -20,6 +20,7 @@ from workbench.attack_trees import (
     attack_tree,
     attack_trees,
     figure,
+    figures,
     to_deciduous,
     to_mermaid,
     to_svg,
@@ -575,3 +576,14 @@ def test_a_defence_is_a_step_only_when_a_finding_gets_past_it(analyses, trees):
     assert not any(s.label.startswith("Get past E-mail tool") for s in mail.children)
     assert "E-mail tool stands on the path" in mail.detail
     assert not mail.cut
+
+
+@pytest.mark.parametrize("name", STARTERS)
+def test_one_figure_per_crown_jewel_for_the_report(name, analyses):
+    a = analyses[name]
+    drawn = figures(a, fit=(481.89, 697.32))  # A4 less 2.5 cm margins
+    assert [t.goal for t, _ in drawn] == list(a.crown_jewels)
+    for tree, fig in drawn:
+        assert fig.fits, (tree.goal, fig.width, fig.height)
+        assert fig.width <= 481.89 + 0.01
+        assert fig.height <= 697.32 + 0.01

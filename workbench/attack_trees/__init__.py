@@ -58,10 +58,11 @@ from ..engine import Analysis
 from .build import MAX_ENTRIES, MAX_FINDINGS, MAX_WAYS, TreeBuilder
 from .cuts import MAX_CUT
 from .formats import to_deciduous, to_mermaid
-from .svg import Figure, figure, to_svg
+from .svg import A4_TEXT, Figure, figure, to_svg
 from .tree import AttackTree, MitigationRef, TreeNode
 
 __all__ = [
+    "A4_TEXT",
     "MAX_CUT",
     "MAX_ENTRIES",
     "MAX_FINDINGS",
@@ -74,6 +75,7 @@ __all__ = [
     "attack_tree",
     "attack_trees",
     "figure",
+    "figures",
     "goals",
     "to_deciduous",
     "to_mermaid",
@@ -110,3 +112,21 @@ def goals(analysis: Analysis) -> list[tuple[str, str, str]]:
     """(ID, ``element`` or ``objective``, title) of the goals that have a tree by default:
     the crown jewels, then the business objectives."""
     return TreeBuilder(analysis).goals()
+
+
+def figures(
+    analysis: Analysis,
+    *,
+    fit: tuple[float, float] = A4_TEXT,
+    objectives: bool = False,
+    today: dt.date | str | None = None,
+) -> tuple[tuple[AttackTree, Figure], ...]:
+    """One figure per crown jewel (then, with ``objectives``, per business objective),
+    each drawn to fit ``fit`` = (width, height) in points with no text under 7 pt (default:
+    an A4 page's text area), with its tree: what a report prints, one per page.
+    ``Figure.fits`` says whether it fit; ``AttackTree.way_count`` is 0 when no way is known
+    (the root's ``detail`` says why)."""
+    return tuple(
+        (tree, figure(tree, fit=fit))
+        for tree in attack_trees(analysis, objectives=objectives, today=today)
+    )

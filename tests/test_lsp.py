@@ -384,3 +384,44 @@ async def test_definition_references_and_symbols(client: LanguageClient):
     everything = set().union(*(names(s) for s in tops.values()))
     model = loads_model(text)
     assert {e.id for e in model.elements} <= everything
+
+
+# ---------------------------------------------------------------------------- keystrokes
+def test_a_keystroke_in_a_value_gives_what_a_full_parse_gives():
+    """The keystroke path (the parsed document changed in place) against a fresh load of
+    every intermediate text: same model, same problems, same outline."""
+    from workbench.catalog import load_catalog
+    from workbench.lsp.document import ModelDocument
+    from workbench.lsp.outline import outline
+
+    text = RAG.read_text(encoding="utf-8")
+    doc = ModelDocument(uri_of("k.yaml"), load_catalog(), today=TODAY)
+    doc.update(text)
+    assert doc._parsed is not None
+    typed = [
+        # (the line's text before, what is typed at its end, one character at a time)
+        ("    name: Assistant orchestrator (LLM app)", " v2"),
+        ("  name: Support knowledge assistant (RAG)", "!x"),
+        ("    source: llm_app", "x"),  # a dangling reference: an error, at its place
+        ("    owner: Customer Support Platform team", " and friends"),
+    ]
+    fast = 0
+    for before, added in typed:
+        for i in range(1, len(added) + 1):
+            new = text.replace(before + "\n", before + added[:i] + "\n", 1)
+            parsed = doc._parsed
+            doc.update(new)
+            fast += doc._parsed is parsed  # the same document, changed in place
+            problems: list[object] = []
+            try:
+                expected = loads_model(new, "k.yaml")
+            except ModelFileError as exc:
+                problems = list(exc.problems)
+            assert doc.problems == problems
+            if not problems:
+                assert doc.loaded is not None
+                assert doc.loaded.model == expected
+            assert doc.outline.items == outline(new).items
+            assert doc.outline.refs == outline(new).refs
+        doc.update(text)
+    assert fast == 16  # the keystroke path was taken wherever it applies (not after "!")

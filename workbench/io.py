@@ -61,6 +61,7 @@ __all__ = [
     "load_warnings",
     "loads_model",
     "mark",
+    "model_from_document",
     "no_duplicate_pairs",
     "node_at",
     "parse_json",
@@ -385,12 +386,12 @@ def loads_model(
     fmt: Format | None = None,
     *,
     path: Path | None = None,
-    tree: list[yaml.Node | None] | None = None,
+    tree: list[Any] | None = None,
 ) -> ThreatModel:
     """Parse and validate a model from ``text`` (YAML unless ``fmt="json"``); what loading
     changed is in :func:`load_warnings`. ``tree``: a list that receives the YAML node tree
-    once the text has parsed (also when validation then fails), for a reader that needs
-    the positions of the values (the language server)."""
+    and the data parsed from it once the text has parsed (also when validation then
+    fails), for a reader that needs the positions of the values (the language server)."""
     fmt = fmt or "yaml"
     with gc_paused():
         model, warnings = _loads_model(text, filename, fmt, tree)
@@ -399,7 +400,7 @@ def loads_model(
 
 
 def _loads_model(
-    text: str, filename: str, fmt: Format, tree: list[yaml.Node | None] | None = None
+    text: str, filename: str, fmt: Format, tree: list[Any] | None = None
 ) -> tuple[ThreatModel, list[Problem]]:
     yaml_root: yaml.Node | None = None
     if fmt == "json":
@@ -407,7 +408,33 @@ def _loads_model(
     else:
         data, yaml_root = parse_yaml(text, filename)
         if tree is not None:
-            tree.append(yaml_root)
+            tree += (yaml_root, data)
+    return _from_document(data, yaml_root, text, filename, fmt)
+
+
+def model_from_document(
+    data: Any,
+    root: yaml.Node | None,
+    text: str,
+    filename: str = "<string>",
+    fmt: Format = "yaml",
+    *,
+    path: Path | None = None,
+) -> ThreatModel:
+    """What :func:`loads_model` does once the text is parsed: ``data`` is the document
+    parsed from ``text`` and ``root`` its YAML node tree (for JSON: ``None``, composed
+    from ``text`` when a problem needs placing). For a reader that keeps a parsed
+    document and changes it as the text changes (the language server's keystrokes):
+    the result, errors and warnings are those of :func:`loads_model` on ``text``."""
+    with gc_paused():
+        model, warnings = _from_document(data, root, text, filename, fmt)
+    model._source = Source(path=path, text=text, fmt=fmt, warnings=tuple(warnings))
+    return model
+
+
+def _from_document(
+    data: Any, yaml_root: yaml.Node | None, text: str, filename: str, fmt: Format
+) -> tuple[ThreatModel, list[Problem]]:
     if not isinstance(data, dict):
         got = "an empty document" if data is None else f"a {type(data).__name__}"
         raise ModelFileError.one(

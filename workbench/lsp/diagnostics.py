@@ -76,17 +76,23 @@ def finding_diagnostics(doc: ModelDocument, level: str) -> list[types.Diagnostic
         return []
     entries = shown_entries(doc, level)
     out = []
+    made, doc.made = doc.made, {}
     for e in entries[:MAX_FINDINGS]:
         f = e.finding
         span = target_span(doc, f.target, f.target_type)
         if span is None:
             continue
         st = doc.statement(f)
-        lines = [f"{f.title} ({e.residual_risk} risk{_state(e)}): {st.text}"]
-        if len(st.route) > 1:
-            lines.append("Route: " + " → ".join(st.route))
-        out.append(
-            types.Diagnostic(
+        state = f"{f.title} ({e.residual_risk} risk{_state(e)}): "
+        key = (state, st, span, doc.lines[span.line] if span.line < len(doc.lines) else "")
+        before = made.get(f.id)
+        if before is not None and before[0] == key:
+            diagnostic = before[1]  # the same words at the same place: made last time
+        else:
+            lines = [state + st.text]
+            if len(st.route) > 1:
+                lines.append("Route: " + " → ".join(st.route))
+            diagnostic = types.Diagnostic(
                 range=doc.range(span),
                 message="\n".join(lines),
                 severity=types.DiagnosticSeverity.Warning,
@@ -94,7 +100,8 @@ def finding_diagnostics(doc: ModelDocument, level: str) -> list[types.Diagnostic
                 code=f.id,
                 data={"finding": f.id},
             )
-        )
+        doc.made[f.id] = (key, diagnostic)
+        out.append(diagnostic)
     if len(entries) > MAX_FINDINGS:
         rest = len(entries) - MAX_FINDINGS
         out.append(

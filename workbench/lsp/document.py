@@ -12,19 +12,28 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-import yaml
 from lsprotocol import types
 
 from ..catalog import Catalog
 from ..engine import Analysis, Analyzer, Finding
 from ..errors import ModelFileError, Problem
-from ..io import Format, load_warnings, loads_model
+from ..io import Format, load_warnings, loads_model, model_from_document
 from ..model import ThreatModel
 from ..parsing import gc_paused
 from ..register import Register, build_register
 from ..statements import Statement, StatementWriter
+from .keystroke import Parsed, changed_value
 from .outline import Outline, Span, outline, outline_of
+
+OUTLINE_KEYS = frozenset(
+    {"id", "name", "kind", "boundary", "parent", "source", "target", "finding", "threat"}
+    | {"element"}
+)
+"""Keys whose values the outline reads: a keystroke in one outlines the text again."""
+OUTLINED = frozenset({"elements", "flows", "boundaries", "assets", "objectives", "decisions"})
+"""The top-level keys whose items the outline reads."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +56,16 @@ def _signature(model: ThreatModel) -> object:
     """What the threat statements of a model's findings read (see
     :meth:`ModelDocument.statement`)."""
     elements = tuple(
-        (e.id, e.name, e.kind, e.boundary, e.properties, tuple(e.assets)) for e in model.elements
+        (e.id, e.name, e.kind, e.boundary, e.properties, tuple(e.assets), tuple(e.tags))
+        for e in model.elements
     )
-    flows = tuple(f.model_copy(update={"description": ""}) for f in model.flows)
+    flows = tuple(
+        (
+            *(f.id, f.source, f.target, f.name, tuple(f.data), f.protocol, f.encrypted),
+            *(f.authenticated, f.untrusted_content, f.query, f.initiated_by, tuple(f.tags)),
+        )
+        for f in model.flows
+    )
     return (
         elements,
         flows,
@@ -90,6 +106,10 @@ class ModelDocument:
         self._signature: object = None
         self._statements: dict[str, Statement] = {}
         self._writer: StatementWriter | None = None
+        self._parsed: Parsed | None = None
+        self.made: dict[str, tuple[object, types.Diagnostic]] = {}
+        """The findings' diagnostics last published, each with what it was made from
+        (:mod:`.diagnostics` makes a diagnostic again only when that changed)."""
 
     @property
     def filename(self) -> str:
@@ -104,10 +124,8 @@ class ModelDocument:
         self.read = True
         self.lines = text.split("\n")
         self.fresh = False
-        fmt = file_format(self.uri, text)
-        tree: list[yaml.Node | None] = []
         try:
-            model = loads_model(text, self.filename, fmt, tree=tree)
+            model = self._load(text)
         except ModelFileError as exc:
             self.problems, self.warnings = list(exc.problems), ()
             return
@@ -115,8 +133,6 @@ class ModelDocument:
             self.problems = [Problem(self.filename, 1, 1, "", f"could not read: {exc!r}")]
             self.warnings = ()
             return
-        finally:
-            self._outline(text, fmt, tree)
         self.problems, self.warnings = [], load_warnings(model)
         try:
             analysis = self.analyzer.update(model)
@@ -146,7 +162,38 @@ class ModelDocument:
         st = self._statements[finding.id] = self._writer.statement(finding)
         return st
 
-    def _outline(self, text: str, fmt: Format, tree: list[yaml.Node | None]) -> None:
+    def _load(self, text: str) -> ThreatModel:
+        """The model of the text (:class:`ModelFileError` when it does not load), and
+        its outline. A keystroke inside a plain text value changes the document parsed
+        last time (:mod:`.keystroke`); any other edit parses the text."""
+        fmt = file_format(self.uri, text)
+        parsed = self._parsed if fmt == "yaml" else None
+        changed = changed_value(parsed, text) if parsed is not None else None
+        if parsed is not None and changed is not None:
+            self._patch_outline(parsed, *changed)
+            return model_from_document(parsed.data, parsed.root, text, self.filename, fmt)
+        self._parsed = None
+        tree: list[Any] = []
+        try:
+            return loads_model(text, self.filename, fmt, tree=tree)
+        finally:
+            self._outline(text, fmt, tree)
+            if tree and tree[0] is not None:
+                self._parsed = Parsed(text, tree[1], tree[0])
+
+    def _patch_outline(self, parsed: Parsed, path: tuple[str | int, ...], value: str) -> None:
+        """Bring the outline up to a changed value: nothing to do for a value it does not
+        read; an item's name is changed in place; anything else outlines the tree again."""
+        last = path[-1]
+        if path[0] not in OUTLINED or (last not in OUTLINE_KEYS and not isinstance(last, int)):
+            return
+        renamed = len(path) == 3 and last == "name" and isinstance(path[1], int)
+        if renamed and self.outline.rename_item(str(path[0]), int(path[1]), value):
+            return
+        with gc_paused():
+            self.outline = outline_of(parsed.root)
+
+    def _outline(self, text: str, fmt: Format, tree: list[Any]) -> None:
         """The outline of the text, from the node tree loading composed (a YAML text
         that does not parse has none; a JSON text is composed here)."""
         if tree:

@@ -6,7 +6,7 @@ navigation keeps working while a file is half typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import yaml
@@ -56,6 +56,8 @@ class Item:
     """An element's boundary, a boundary's parent."""
     item_kind: str = ""
     """An element's kind."""
+    index: int = -1
+    """Its place in its list."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,16 @@ class Outline:
             if i.span.contains(line, col):
                 return i
         return None
+
+    def rename_item(self, section: str, index: int, name: str) -> bool:
+        """Give the ``index``-th item of ``section`` a new name (whether it was found)."""
+        kind = SECTIONS.get(section)
+        for n, item in enumerate(self.items):
+            if item.kind == kind and item.index == index:
+                self.items[n] = replace(item, name=name)
+                self._index = None
+                return True
+        return False
 
     def ids(self, kind: Kind) -> list[str]:
         """The IDs defined as ``kind``, in file order, without repeats."""
@@ -223,6 +235,7 @@ def _item(out: Outline, section: str, index: int, node: yaml.Node) -> None:
                 name.value if name else "",
                 parent.value if parent and kind in ("element", "boundary") else None,
                 item_kind.value if item_kind else "",
+                index,
             )
         )
     if section == "elements":

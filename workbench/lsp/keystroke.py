@@ -1,0 +1,149 @@
+"""The common keystroke without parsing the file again: a character typed or deleted in a
+plain one-line text value (a name, a description, a rationale) changes that value only.
+When an edit is such a change, the document parsed last time is changed in place (its
+data and its YAML node tree) and validated again by
+:func:`workbench.io.model_from_document`: the model, the errors and the warnings are those
+a full parse of the new text gives. Anything else (a line break, a key, a quote, a ``:``
+or ``#``, a value that YAML would read as a number, a date, a boolean or null, a file with
+anchors) returns ``None``, and the caller parses the text as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+_STR = "tag:yaml.org,2002:str"
+_PLAIN = re.compile(r"[A-Za-z0-9_(][^\n\t#:{}\[\],&*!|>'\"%@`]*")
+"""A value that stays one plain YAML scalar wherever it stands: no indicator first, none
+of the characters that could end it or start something else."""
+_RESOLVER = yaml.resolver.Resolver()
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:])&", re.MULTILINE)
+"""Where an anchor may start: a file with anchors shares nodes, and is parsed again."""
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Parsed:
+    """A parsed text: its data and its node tree, and an index of the plain one-line
+    scalar values by line (built when first needed)."""
+
+    text: str
+    data: Any
+    root: yaml.Node
+    _lines: dict[int, list[tuple[yaml.ScalarNode, Path]]] | None = field(default=None)
+
+    def values_on(self, line: int) -> list[tuple[yaml.ScalarNode, Path]]:
+        """The plain one-line string values that start on ``line``, with their paths."""
+        if self._lines is None:
+            self._lines = _index(self.root)
+        return self._lines.get(line, [])
+
+
+def _index(root: yaml.Node) -> dict[int, list[tuple[yaml.ScalarNode, Path]]]:
+    out: dict[int, list[tuple[yaml.ScalarNode, Path]]] = {}
+    stack: list[tuple[yaml.Node, Path]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    stack.append((v, (*path, k.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((v, (*path, i)) for i, v in enumerate(node.value))
+        elif (
+            isinstance(node, yaml.ScalarNode)
+            and not node.style  # plain: None from PyYAML, '' from its C loader
+            and node.tag == _STR
+            and node.start_mark.line == node.end_mark.line
+        ):
+            out.setdefault(node.start_mark.line, []).append((node, path))
+    return out
+
+
+def changed_value(parsed: Parsed, new_text: str) -> tuple[Path, str] | None:
+    """When ``new_text`` differs from the parsed text only inside one plain one-line string
+    value that ends its line, change that value in the data and the node tree and return
+    its path and new value; else ``None`` (nothing is changed)."""
+    old = parsed.text
+    start = common_prefix(old, new_text)
+    end = common_suffix(old, new_text, start)
+    removed, added = old[start : len(old) - end], new_text[start : len(new_text) - end]
+    if "\n" in removed or "\n" in added or _ANCHOR.search(old):
+        return None
+    line = old.count("\n", 0, start)
+    line_start = old.rfind("\n", 0, start) + 1
+    col, old_end = start - line_start, start - line_start + len(removed)
+    old_line_end = old.find("\n", start)
+    old_line = old[line_start : old_line_end if old_line_end >= 0 else len(old)]
+    for node, path in parsed.values_on(line):
+        first, last = node.start_mark.column, node.end_mark.column
+        if not (first <= col and old_end <= len(old_line)) or old_line[last:].strip():
+            continue
+        new_line_end = new_text.find("\n", line_start)
+        new_line = new_text[line_start : new_line_end if new_line_end >= 0 else len(new_text)]
+        value = new_line[first:].rstrip(" ")  # YAML drops the spaces that end a value
+        if not _PLAIN.fullmatch(value):
+            return None
+        if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR:  # type: ignore[no-untyped-call]
+            return None
+        if not _set(parsed.data, path, value):
+            return None
+        node.value = value
+        m = node.end_mark
+        node.end_mark = yaml.Mark(m.name, m.index, m.line, first + len(value), None, 0)
+        parsed.text = new_text
+        return path, value
+    return None
+
+
+def common_prefix(a: str, b: str) -> int:
+    """The length of the longest common start of ``a`` and ``b`` (slices compared by
+    halves: a few string comparisons instead of one step per character)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def common_suffix(a: str, b: str, prefix: int) -> int:
+    """The length of the longest common end of ``a`` and ``b`` that does not reach into
+    their first ``prefix`` characters."""
+    lo, hi = 0, min(len(a), len(b)) - prefix
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _set(data: Any, path: Path, value: str) -> bool:
+    """Set the value at ``path`` in the data (whether it held a string there)."""
+    here = data
+    for part in path[:-1]:
+        if isinstance(part, int):
+            if not (isinstance(here, list) and 0 <= part < len(here)):
+                return False
+        elif not isinstance(here, dict) or part not in here:
+            return False
+        here = here[part]
+    last = path[-1]
+    if isinstance(last, int):
+        if not (isinstance(here, list) and 0 <= last < len(here)) or not isinstance(
+            here[last], str
+        ):
+            return False
+    elif not (isinstance(here, dict) and isinstance(here.get(last), str)):
+        return False
+    here[last] = value
+    return True

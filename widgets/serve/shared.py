@@ -338,7 +338,7 @@ class SharedSession:
         self.presence = pn.pane.HTML(css_classes=["atw-presence"])
         self.banner = pn.pane.HTML(css_classes=["atw-room-banner"], visible=False)
         self.your_name = pn.widgets.TextInput(
-            name="Your name", value=self.person.name, max_length=40, css_classes=["atw-your-name"]
+            label="Your name", value=self.person.name, max_length=40, css_classes=["atw-your-name"]
         )
         self.your_name.param.watch(lambda e: room.rename(self.person.id, e.new), "value")
         self.controls = self._facilitator_controls() if self.person.facilitator else None
@@ -378,9 +378,9 @@ class SharedSession:
 
     def _facilitator_controls(self) -> Any:
         room, me = self.room, self.person.id
-        self.freeze = pn.widgets.Toggle(name="Freeze editing", css_classes=["atw-freeze"])
+        self.freeze = pn.widgets.Toggle(label="Freeze editing", css_classes=["atw-freeze"])
         self.reveal = pn.widgets.Toggle(
-            name="Reveal threats to everyone", value=room.revealed, css_classes=["atw-reveal"]
+            label="Reveal threats to everyone", value=room.revealed, css_classes=["atw-reveal"]
         )
         self.freeze.param.watch(lambda e: room.freeze(me, e.new), "value")
         self.reveal.param.watch(lambda e: room.reveal(me, e.new), "value")

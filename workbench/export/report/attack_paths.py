@@ -89,7 +89,7 @@ def _paths_table(ctx: ReportContext, start: int, stop: int) -> Html:
         rows,
         class_="paths",
         empty="No attack paths: no untrusted actor reaches a crown jewel.",
-        widths=("4%", "55%", "6%", "4%", "4%", "9%", "18%"),
+        widths=("4%", "48%", "6%", "4%", "4%", "9%", "25%"),
     )
 
 

@@ -87,7 +87,7 @@ def _against_tolerance(ctx: ReportContext, expired: Sequence[Entry]) -> Html:
         f"{status['accepted']} accepted and {status['transferred']} transferred"
         f"{_closed_detail(status)}. ",
         h("strong", f"{len(above_open)} open findings are above the risk tolerance"),
-        f" (accept up to {tolerance}). ",
+        ". ",
         join("The highest residual risk is ", risk_badge(worst.residual_risk), ".")
         if worst
         else None,

@@ -343,8 +343,10 @@ def replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 
 def fuzz_base(fmt: str, rich: ThreatModel) -> tuple[Any, Any]:
-    from workbench.interop.threagile import from_threagile
+    from workbench.interop.threagile import from_threagile, to_threagile
 
+    if fmt == "threagile-export":
+        return json.loads(json.dumps(to_threagile(rich), default=str)), from_threagile
     if fmt == "otm":
         return json.loads(json.dumps(to_otm(rich))), from_otm
     if fmt == "threat-dragon":
@@ -354,7 +356,7 @@ def fuzz_base(fmt: str, rich: ThreatModel) -> tuple[Any, Any]:
     return data, from_threagile
 
 
-@pytest.mark.parametrize("fmt", ["otm", "threat-dragon", "threagile"])
+@pytest.mark.parametrize("fmt", ["otm", "threat-dragon", "threagile", "threagile-export"])
 def test_any_value_anywhere_gives_a_valid_model_or_a_clear_error(
     fmt: str, rich: ThreatModel
 ) -> None:

@@ -4,12 +4,14 @@
   YAML), OWASP Threat Dragon v2 (JSON) and Threagile (YAML) files into a
   :class:`~workbench.model.ThreatModel`, with a report of what did not map
   (:class:`ImportResult`);
-* :func:`export_model` writes OTM or Threat Dragon, with the findings of an analysis as
-  threats; ours → OTM → ours and ours → Threat Dragon → ours give back an equal model.
+* :func:`export_model` writes OTM, Threat Dragon or Threagile, with the findings of an
+  analysis as threats; ours → X → ours gives back an equal model for every format except
+  Threagile, whose round trip keeps what Threagile has fields for (listed in
+  :mod:`workbench.interop.threagile`).
 
 See :mod:`workbench.interop.otm`, :mod:`workbench.interop.threat_dragon` and
-:mod:`workbench.interop.threagile` for the field mappings; each of the first two is a
-package with an ``exporter`` and an ``importer`` module.
+:mod:`workbench.interop.threagile` for the field mappings; each is a package with an
+``exporter`` and an ``importer`` module.
 
 Model review (:func:`diff_models`: two models compared, with the risk delta) lives in
 :mod:`workbench.register.review`; its names are still importable from here, loaded on
@@ -38,9 +40,9 @@ if TYPE_CHECKING:
     )
 
 ImportFormat = Literal["otm", "threat-dragon", "threagile"]
-ExportFormat = Literal["otm", "threat-dragon"]
+ExportFormat = Literal["otm", "threat-dragon", "threagile"]
 IMPORT_FORMATS: tuple[ImportFormat, ...] = ("otm", "threat-dragon", "threagile")
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("otm", "threat-dragon")
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("otm", "threat-dragon", "threagile")
 
 
 def detect_format(data: Any) -> str | None:
@@ -108,7 +110,8 @@ def export_model(
     threats: bool = True,
     yaml: bool = False,
 ) -> str:
-    """The model as OTM (JSON, or YAML with ``yaml=True``) or Threat Dragon v2 JSON text.
+    """The model as OTM (JSON, or YAML with ``yaml=True``), Threat Dragon v2 (JSON),
+    or Threagile (YAML) text.
 
     With ``threats``, the findings of ``analysis`` (default: the built-in catalog's) are
     exported with their decisions' states."""
@@ -120,6 +123,10 @@ def export_model(
         from .threat_dragon import dumps_threat_dragon
 
         return dumps_threat_dragon(model, analysis, threats=threats)
+    if fmt == "threagile":
+        from .threagile import dumps_threagile
+
+        return dumps_threagile(model, analysis, threats=threats)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
 
 

@@ -15,7 +15,12 @@ from typing import Any, TextIO
 from ..cli_options import add_catalog_options, add_force_option, add_today_option
 
 IMPORT_FORMATS = ("otm", "threat-dragon", "threagile")
-EXPORT_FORMATS = ("otm", "threat-dragon")
+EXPORT_FORMATS = ("otm", "threat-dragon", "threagile")
+JSON_ONLY = {"threat-dragon": "Threat Dragon"}
+YAML_ONLY = {"threagile": "Threagile"}
+FORMATS_HELP = (
+    "otm: Open Threat Model 0.2.0; threat-dragon: OWASP Threat Dragon v2; threagile: Threagile YAML"
+)
 
 
 def add_commands(sub: Any) -> None:
@@ -24,7 +29,7 @@ def add_commands(sub: Any) -> None:
         "import",
         help="import an OTM, Threat Dragon v2 or Threagile file as a workbench model",
         description="Import another tool's model. Warnings (one per dropped or changed "
-        "item) go to stderr; nothing is written when the import fails.",
+        f"item) go to stderr; nothing is written when the import fails. Formats: {FORMATS_HELP}.",
     )
     i.add_argument("file", type=Path, metavar="FILE")
     i.add_argument(
@@ -51,17 +56,25 @@ def add_commands(sub: Any) -> None:
 
     e = sub.add_parser(
         "export",
-        help="export a model as OTM or Threat Dragon v2, with its findings as threats",
+        help="export a model as OTM, Threat Dragon v2 or Threagile, with its findings as threats",
+        description=f"Export a model for another tool. Formats: {FORMATS_HELP}.",
     )
     e.add_argument("file", type=Path, metavar="FILE")
-    e.add_argument("--to", dest="fmt", choices=EXPORT_FORMATS, required=True)
+    e.add_argument(
+        "--to",
+        dest="fmt",
+        choices=EXPORT_FORMATS,
+        required=True,
+        help="the format",
+    )
     e.add_argument(
         "--output",
         "-o",
         type=Path,
         metavar="OUT",
         required=True,
-        help="where to write (OTM: YAML when OUT ends in .yaml or .yml, else JSON)",
+        help="where to write (OTM: YAML when OUT ends in .yaml or .yml, else JSON; "
+        "Threagile: YAML; Threat Dragon: JSON)",
     )
     e.add_argument(
         "--no-threats", action="store_true", help="export the architecture only, no findings"
@@ -190,8 +203,11 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except ModelFileError as exc:
         return _problems(exc, err)
     as_yaml = args.output.suffix.lower() in (".yaml", ".yml")
-    if args.fmt == "threat-dragon" and as_yaml:
-        print(f"{args.output}: Threat Dragon files are JSON; use a .json name", file=err)
+    if args.fmt in JSON_ONLY and as_yaml:
+        print(f"{args.output}: {JSON_ONLY[args.fmt]} files are JSON; use a .json name", file=err)
+        return 2
+    if args.fmt in YAML_ONLY and args.output.suffix.lower() == ".json":
+        print(f"{args.output}: {YAML_ONLY[args.fmt]} files are YAML; use a .yaml name", file=err)
         return 2
     text = export_model(model, args.fmt, analysis, threats=not args.no_threats, yaml=as_yaml)
     write_output(args.output, text, force=args.force)

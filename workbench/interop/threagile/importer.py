@@ -1,47 +1,11 @@
-"""Threagile YAML import.
-
-Mapping (Threagile → ours):
-
-=========================  ==========================================================
-Threagile                  workbench
-=========================  ==========================================================
-``title``, ``author``      system name, owners
-``business_overview``      system description
-``data_assets``            assets: ``confidentiality`` → classification (public,
-                           internal; restricted and confidential → confidential;
-                           strictly-confidential → restricted); integrity or
-                           availability ``mission-critical`` → crown jewel
-``technical_assets``       elements: ``type`` external-entity / process / datastore →
-                           ``external_entity`` / ``process`` / ``data_store``
-                           (technology ``vault``/``hsm`` → ``secrets_store``, ``ai`` →
-                           ``inference_endpoint``); ``internet`` → exposure internet
-                           (else internal); ``encryption`` → encrypted at rest (data
-                           stores only);
-                           ``multi_tenant``; ``confidentiality`` → data
-                           classification; ``owner``; ``tags``; data assets
-                           processed and stored → assets; ``out_of_scope`` → tag
-                           ``out-of-scope`` and a scope entry with the justification
-``communication_links``    flows from the asset to ``target`` (one per link): name,
-                           description, ``protocol``; encrypted when the protocol is
-                           (``https``, ``ssh``, ``ldaps`` ...) or over a VPN;
-                           authenticated unless ``authentication: none``; data sent
-                           and received → carried assets
-``trust_boundaries``       boundaries (trusted), ``trust_boundaries_nested`` →
-                           ``parent``, ``technical_assets_inside`` → membership
-=========================  ==========================================================
-
-Everything else (shared runtimes, risk tracking, individual risk categories, abuse cases,
-security requirements, questions, the fields of assets and links listed in the report) is
-listed in :attr:`ImportResult.unmapped`; Threagile's identified risks and risk tracking
-entries are listed in :attr:`ImportResult.threats`.
-"""
+"""Threagile import: :func:`from_threagile` (parsed YAML) and :func:`loads_threagile`
+(text). The field mapping is described in :mod:`workbench.interop.threagile`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..model.types import Classification
-from .common import (
+from ..common import (
     ForeignThreat,
     IdAllocator,
     ImportResult,
@@ -56,50 +20,31 @@ from .common import (
     slug,
     strings,
 )
+from .format import (
+    CLASSIFICATION,
+    ENCRYPTED_PROTOCOLS,
+    LOCAL_PROTOCOLS,
+    OUR_RULE,
+    PII_TAG,
+    RISK_STATUS_IN,
+    STATUS_WORDS,
+    TECHNOLOGY_KIND,
+    TRUST_TAGS,
+    TYPE_KIND,
+    UNKNOWN_PROTOCOL,
+    link_id,
+)
 
-CLASSIFICATION: dict[str, Classification] = {
-    "public": "public",
-    "internal": "internal",
-    "restricted": "confidential",
-    "confidential": "confidential",
-    "strictly-confidential": "restricted",
-}
-TYPE_KIND = {"external-entity": "external_entity", "process": "process", "datastore": "data_store"}
-TECHNOLOGY_KIND = {"vault": "secrets_store", "hsm": "secrets_store", "ai": "inference_endpoint"}
-ENCRYPTED_PROTOCOLS = {
-    "https",
-    "wss",
-    "jdbc-encrypted",
-    "odbc-encrypted",
-    "sql-access-protocol-encrypted",
-    "nosql-access-protocol-encrypted",
-    "binary-encrypted",
-    "text-encrypted",
-    "ssh",
-    "ssh-tunnel",
-    "smtp-encrypted",
-    "pop3-encrypted",
-    "imap-encrypted",
-    "ftps",
-    "sftp",
-    "scp",
-    "ldaps",
-    "reverse-proxy-web-protocol-encrypted",
-    "iiop-encrypted",
-    "jrmp-encrypted",
-    "smb-encrypted",
-    "mqtt-encrypted",
-}
-LOCAL_PROTOCOLS = {
-    "in-process-library-call",
-    "in-memory",
-    "local-file-access",
-    "container-spawning",
-}
 MAPPED_SECTIONS = {
     "threagile_version",
     "title",
     "author",
+    "contributors",
+    "management_summary_comment",
+    "tags_available",
+    "technical_overview",
+    "individual_risk_categories",
+    "risk_tracking",
     "business_overview",
     "data_assets",
     "technical_assets",
@@ -125,6 +70,7 @@ TECH_FIELDS = {
 }
 LINK_FIELDS = {
     "target",
+    "tags",
     "description",
     "protocol",
     "authentication",
@@ -175,6 +121,8 @@ class _ThreagileImport:
         self.dropped: set[int] = set()
         self.parent: dict[str, str] = {}
         self.member: dict[str, str] = {}
+        self.link_ids: dict[str, str] = {}
+        """Threagile's ID of each imported link (``SOURCE>title``) → our flow ID."""
 
     def run(self) -> None:
         data, r = self.data, self.r
@@ -200,15 +148,22 @@ class _ThreagileImport:
     def _system(self) -> None:
         data = self.data
         author = as_dict(data.get("author"))
-        if author.get("homepage"):
-            self.r.note_unmapped("author: homepage")
+        people = [author, *(as_dict(c) for c in as_list(data.get("contributors")))]
         overview = as_dict(data.get("business_overview"))
+        technical = as_dict(data.get("technical_overview"))
         self.b.system = {
             "name": clean_name(data.get("title"), "Imported Threagile model", self.r, "title"),
             "description": clean_text(overview.get("description"), self.r, "business_overview"),
-            "owners": [n for n in [as_str(author.get("name")).strip()] if n],
+            "owners": strings([as_str(p.get("name")).strip() for p in people if p.get("name")]),
+            "repository": as_str(author.get("homepage")).strip(),
         }
-        self.b.scope = {"out_of_scope": self.out_of_scope}
+        self.b.scope = {
+            "description": clean_text(technical.get("description"), self.r, "technical_overview"),
+            "out_of_scope": self.out_of_scope,
+        }
+        comment = as_str(data.get("management_summary_comment"))
+        if comment:
+            self.b.risk_tolerance = {"statement": comment}
 
     def _assets(self, assets: list[tuple[str, str, dict[str, Any]]]) -> None:
         kept = []
@@ -232,6 +187,7 @@ class _ThreagileImport:
                         "name": clean_name(title, new, self.r, path),
                         "description": clean_text(a.get("description"), self.r, path),
                         "classification": CLASSIFICATION.get(conf, "internal"),
+                        "pii": PII_TAG in strings(a.get("tags")),
                         "crown_jewel": critical,
                     },
                 )
@@ -257,11 +213,17 @@ class _ThreagileImport:
                         "name": clean_name(title, new, self.r, path),
                         "description": clean_text(tb.get("description"), self.r, path),
                         "parent": self.parent.get(new),
+                        "trust": next(
+                            (t for t in TRUST_TAGS if t in strings(tb.get("tags"))), "trusted"
+                        ),
                     },
                 )
             )
         if any(as_str(tb.get("type")) for _, _, tb in boundaries):
-            self.r.note_unmapped("trust boundary fields: type (every boundary is read as trusted)")
+            self.r.note_unmapped(
+                "trust boundary fields: type (boundaries are read as trusted unless tagged "
+                "'untrusted' or 'partner')"
+            )
 
     def _place(
         self,
@@ -343,21 +305,27 @@ class _ThreagileImport:
                 continue
             for link_name, link in as_dict(value).items():
                 links.append(link if isinstance(link, dict) else {})
-                self._link(f"{path}.communication_links.{link_name}", new, str(link_name), link)
+                flow = self._link(
+                    f"{path}.communication_links.{link_name}", new, str(link_name), link
+                )
+                if flow is not None:
+                    self.link_ids[link_id(t["id"], str(link_name))] = flow
         _unmapped_fields(self.r, "technical asset", kept, TECH_FIELDS)
         _unmapped_fields(self.r, "communication link", links, LINK_FIELDS)
 
-    def _link(self, path: str, source: str, name: str, link: Any) -> None:
+    def _link(self, path: str, source: str, name: str, link: Any) -> str | None:
         if not isinstance(link, dict):
             self.r.warn(path, f"expected a mapping, got {type(link).__name__}; dropped")
-            return
+            return None
         target = as_str(link.get("target"))
         new = self.ids.claim(
             "link", f"{source}/{name}", slug(f"{source}-{name}", "link"), self.r, path
         )
         if new is None:
-            return
+            return None
         protocol = as_str(link.get("protocol"))
+        if protocol == UNKNOWN_PROTOCOL:
+            protocol = ""
         encrypted: bool | None = None
         if protocol in ENCRYPTED_PROTOCOLS or link.get("vpn") is True:
             encrypted = True
@@ -384,10 +352,21 @@ class _ThreagileImport:
                 },
             )
         )
+        return new
 
     def _risks(self) -> None:
+        """Risks of categories the workbench wrote are its findings (recomputed from the
+        model); their risk tracking entries become decisions. Other categories' risks and
+        other tracking entries are listed as threats of the other tool."""
+        ours: dict[str, str] = {}
+        foreign_categories = False
         for title, cat in as_dict(self.data.get("individual_risk_categories")).items():
             cat = as_dict(cat)
+            logic = as_str(cat.get("detection_logic"))
+            if logic.startswith(f"{OUR_RULE} ") and as_str(cat.get("id")):
+                ours[as_str(cat.get("id"))] = logic.removeprefix(f"{OUR_RULE} ").strip()
+                continue
+            foreign_categories = True
             for risk_title, risk in as_dict(cat.get("risks_identified")).items():
                 risk = as_dict(risk)
                 target = as_str(risk.get("most_relevant_technical_asset"))
@@ -404,8 +383,16 @@ class _ThreagileImport:
                         source=f"individual_risk_categories.{title}",
                     )
                 )
+        if foreign_categories:
+            self.r.note_unmapped("section 'individual_risk_categories'")
+        foreign_tracking = False
         for risk_id, tracking in as_dict(self.data.get("risk_tracking")).items():
             tracking = as_dict(tracking)
+            finding = self._our_finding(str(risk_id), ours)
+            if finding is not None:
+                self._tracked(f"risk_tracking.{risk_id}", finding, tracking)
+                continue
+            foreign_tracking = True
             self.r.threats.append(
                 ForeignThreat(
                     target="",
@@ -418,6 +405,43 @@ class _ThreagileImport:
                     source=f"risk_tracking.{risk_id}",
                 )
             )
+        if foreign_tracking:
+            self.r.note_unmapped("section 'risk_tracking'")
+
+    def _our_finding(self, risk_id: str, ours: dict[str, str]) -> str | None:
+        """Our finding ID for a synthetic risk ID of one of our categories
+        (``CATEGORY@ASSET`` or ``CATEGORY@SOURCE@SOURCE>link``), else ``None``."""
+        parts = risk_id.strip().split("@")
+        if parts[0] not in ours or len(parts) not in (2, 3):
+            return None
+        if len(parts) == 3:
+            target = self.link_ids.get(parts[2])
+        else:
+            target = self.ids.get("technical asset", parts[1])
+        return f"{ours[parts[0]]}@{target}" if target else None
+
+    def _tracked(self, path: str, finding: str, tracking: dict[str, Any]) -> None:
+        status = as_str(tracking.get("status"))
+        if status not in RISK_STATUS_IN:
+            self.r.warn(f"{path}.status", f"'{status}' is not a Threagile risk status; left out")
+            return
+        ours = RISK_STATUS_IN[status]
+        justification = as_str(tracking.get("justification"))
+        for our_status, words in STATUS_WORDS.items():
+            for lead in (f"{words}: ", f"{words}."):
+                if justification.startswith(lead):
+                    ours = our_status
+                    justification = justification.removeprefix(lead)
+        decision: dict[str, Any] = {"finding": finding, "status": ours}
+        if justification:
+            decision["rationale"] = justification
+        for key, field in (("checked_by", "owner"), ("ticket", "ticket"), ("date", "decided")):
+            value = tracking.get(key)
+            if value not in (None, ""):
+                decision[field] = str(value)
+        if ours == "open" and len(decision) == 2:
+            return
+        self.b.decisions.append((path, decision))
 
 
 def from_threagile(data: Any, filename: str = "<string>") -> ImportResult:

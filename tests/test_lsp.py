@@ -425,3 +425,27 @@ def test_a_keystroke_in_a_value_gives_what_a_full_parse_gives():
             assert doc.outline.refs == outline(new).refs
         doc.update(text)
     assert fast == 16  # the keystroke path was taken wherever it applies (not after "!")
+
+
+@pytest.mark.asyncio
+async def test_ranges_in_flow_style_and_past_astral_characters(client: LanguageClient):
+    """A value inside ``{...}``: its range ends with the value; columns are UTF-16 code
+    units (an emoji counts two)."""
+    text = (
+        "system: {name: Demo}\n"
+        "elements:\n"
+        '  - {id: u, kind: user, name: "🚀 User"}\n'
+        '  - {id: bot, name: "🤖 Bot", kind: llm_apq, boundary: x}\n'
+    )
+    diags = await open_doc(client, "flow.threat.yaml", text)
+    errs = errors(diags)
+    line = text.split("\n")[3]
+    units = [len(line[:i].encode("utf-16-le")) // 2 for i in range(len(line) + 1)]
+    kind = next(d for d in errs if "kind" in d.message)
+    start = line.index("llm_apq")
+    assert kind.range.start == types.Position(3, units[start])
+    assert kind.range.end == types.Position(3, units[start + len("llm_apq")])
+    boundary = next(d for d in errs if "boundary" in d.message)
+    start = line.index("x}")
+    assert boundary.range.start == types.Position(3, units[start])
+    assert boundary.range.end == types.Position(3, units[start + 1])

@@ -237,6 +237,10 @@ class ModelDocument:
         if p.line is None:
             return types.Range(types.Position(0, 0), self.position(0, len(self.lines[0])))
         line, col = p.line - 1, (p.column or 1) - 1
+        parsed = self._parsed
+        found = parsed.scalar_end(line, col) if parsed and parsed.text == self.text else None
+        if found is not None and found[0] == line and found[1] > col:
+            return types.Range(self.position(line, col), self.position(line, found[1]))
         end = self._token_end(line, col)
         return types.Range(self.position(line, col), self.position(line, end))
 

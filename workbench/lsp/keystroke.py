@@ -36,6 +36,13 @@ class Parsed:
     data: Any
     root: yaml.Node
     _lines: dict[int, list[tuple[yaml.ScalarNode, Path]]] | None = field(default=None)
+    _ends: dict[tuple[int, int], tuple[int, int]] | None = field(default=None)
+
+    def scalar_end(self, line: int, col: int) -> tuple[int, int] | None:
+        """Where the scalar (a key or a value) that starts at ``(line, col)`` ends."""
+        if self._ends is None:
+            self._ends = _ends(self.root)
+        return self._ends.get((line, col))
 
     def values_on(self, line: int) -> list[tuple[yaml.ScalarNode, Path]]:
         """The plain one-line string values that start on ``line``, with their paths."""
@@ -62,6 +69,22 @@ def _index(root: yaml.Node) -> dict[int, list[tuple[yaml.ScalarNode, Path]]]:
             and node.start_mark.line == node.end_mark.line
         ):
             out.setdefault(node.start_mark.line, []).append((node, path))
+    return out
+
+
+def _ends(root: yaml.Node) -> dict[tuple[int, int], tuple[int, int]]:
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                stack += (k, v)
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+        elif isinstance(node, yaml.ScalarNode):
+            s, e = node.start_mark, node.end_mark
+            out[(s.line, s.column)] = (e.line, e.column)
     return out
 
 
@@ -96,6 +119,8 @@ def changed_value(parsed: Parsed, new_text: str) -> tuple[Path, str] | None:
         node.value = value
         m = node.end_mark
         node.end_mark = yaml.Mark(m.name, m.index, m.line, first + len(value), None, 0)
+        if parsed._ends is not None:
+            parsed._ends[(line, first)] = (line, first + len(value))
         parsed.text = new_text
         return path, value
     return None

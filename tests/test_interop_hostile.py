@@ -343,8 +343,11 @@ def replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 
 def fuzz_base(fmt: str, rich: ThreatModel) -> tuple[Any, Any]:
+    from workbench.interop.cyclonedx import from_cyclonedx, to_cyclonedx
     from workbench.interop.threagile import from_threagile, to_threagile
 
+    if fmt == "cyclonedx":
+        return json.loads(json.dumps(to_cyclonedx(rich))), from_cyclonedx
     if fmt == "threagile-export":
         return json.loads(json.dumps(to_threagile(rich), default=str)), from_threagile
     if fmt == "otm":
@@ -356,7 +359,9 @@ def fuzz_base(fmt: str, rich: ThreatModel) -> tuple[Any, Any]:
     return data, from_threagile
 
 
-@pytest.mark.parametrize("fmt", ["otm", "threat-dragon", "threagile", "threagile-export"])
+@pytest.mark.parametrize(
+    "fmt", ["otm", "threat-dragon", "threagile", "cyclonedx", "threagile-export"]
+)
 def test_any_value_anywhere_gives_a_valid_model_or_a_clear_error(
     fmt: str, rich: ThreatModel
 ) -> None:

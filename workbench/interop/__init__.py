@@ -1,17 +1,19 @@
 """Interoperability with other threat-modeling tools.
 
 * :func:`import_file` / :func:`import_text` read Open Threat Model (OTM 0.2.0, JSON or
-  YAML), OWASP Threat Dragon v2 (JSON) and Threagile (YAML) files into a
+  YAML), OWASP Threat Dragon v2 (JSON), Threagile (YAML) and CycloneDX 2.0 threat-model
+  BOMs (JSON; pre-release) into a
   :class:`~workbench.model.ThreatModel`, with a report of what did not map
   (:class:`ImportResult`);
-* :func:`export_model` writes OTM, Threat Dragon or Threagile, with the findings of an
-  analysis as threats; ours → X → ours gives back an equal model for every format except
-  Threagile, whose round trip keeps what Threagile has fields for (listed in
-  :mod:`workbench.interop.threagile`).
+* :func:`export_model` writes OTM, Threat Dragon, CycloneDX or Threagile, with the
+  findings of an analysis as threats; ours → X → ours gives back an equal model for every
+  format except Threagile, whose round trip keeps what Threagile has fields for (listed
+  in :mod:`workbench.interop.threagile`).
 
-See :mod:`workbench.interop.otm`, :mod:`workbench.interop.threat_dragon` and
-:mod:`workbench.interop.threagile` for the field mappings; each is a package with an
-``exporter`` and an ``importer`` module.
+See :mod:`workbench.interop.otm`, :mod:`workbench.interop.threat_dragon`,
+:mod:`workbench.interop.threagile` and :mod:`workbench.interop.cyclonedx` for the field
+mappings; the first three are packages with an ``exporter`` and an ``importer`` module,
+the CycloneDX mapping is one module.
 
 Model review (:func:`diff_models`: two models compared, with the risk delta) lives in
 :mod:`workbench.register.review`; its names are still importable from here, loaded on
@@ -39,18 +41,33 @@ if TYPE_CHECKING:
         diff_models,
     )
 
-ImportFormat = Literal["otm", "threat-dragon", "threagile"]
-ExportFormat = Literal["otm", "threat-dragon", "threagile"]
-IMPORT_FORMATS: tuple[ImportFormat, ...] = ("otm", "threat-dragon", "threagile")
-EXPORT_FORMATS: tuple[ExportFormat, ...] = ("otm", "threat-dragon", "threagile")
+ImportFormat = Literal["otm", "threat-dragon", "threagile", "cyclonedx"]
+ExportFormat = Literal["otm", "threat-dragon", "threagile", "cyclonedx"]
+IMPORT_FORMATS: tuple[ImportFormat, ...] = (
+    "otm",
+    "threat-dragon",
+    "threagile",
+    "cyclonedx",
+)
+EXPORT_FORMATS: tuple[ExportFormat, ...] = (
+    "otm",
+    "threat-dragon",
+    "threagile",
+    "cyclonedx",
+)
+PRE_RELEASE: frozenset[str] = frozenset({"cyclonedx"})
+"""Formats whose specification is not final (CycloneDX 2.0): their fields may change."""
 
 
 def detect_format(data: Any) -> str | None:
-    """``otm``, ``threat-dragon``, ``threagile``, ``workbench`` (already ours) or ``None``."""
+    """``otm``, ``threat-dragon``, ``threagile``, ``cyclonedx``, ``workbench`` (already
+    ours) or ``None``."""
     if not isinstance(data, dict):
         return None
     if "otmVersion" in data:
         return "otm"
+    if data.get("specFormat") == "CycloneDX" or data.get("bomFormat") == "CycloneDX":
+        return "cyclonedx"
     if isinstance(data.get("detail"), dict) and "summary" in data:
         return "threat-dragon"
     if "threagile_version" in data or "technical_assets" in data:
@@ -76,8 +93,8 @@ def import_text(
         if detected is None:
             raise ModelFileError.one(
                 filename,
-                "cannot tell the format (not OTM, Threat "
-                "Dragon v2 or Threagile); name it with --from",
+                "cannot tell the format (not OTM, Threat Dragon v2, Threagile or "
+                "CycloneDX); name it with --from",
             )
         fmt = detected  # type: ignore[assignment]
     elif detected is not None and detected != fmt:
@@ -94,6 +111,10 @@ def import_text(
         from .threagile import from_threagile
 
         return from_threagile(data, filename)
+    if fmt == "cyclonedx":
+        from .cyclonedx import from_cyclonedx
+
+        return from_cyclonedx(data, filename)
     raise ValueError(f"unknown import format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}")
 
 
@@ -111,7 +132,7 @@ def export_model(
     yaml: bool = False,
 ) -> str:
     """The model as OTM (JSON, or YAML with ``yaml=True``), Threat Dragon v2 (JSON),
-    or Threagile (YAML) text.
+    Threagile (YAML) or CycloneDX 2.0 (JSON; pre-release) text.
 
     With ``threats``, the findings of ``analysis`` (default: the built-in catalog's) are
     exported with their decisions' states."""
@@ -127,6 +148,10 @@ def export_model(
         from .threagile import dumps_threagile
 
         return dumps_threagile(model, analysis, threats=threats)
+    if fmt == "cyclonedx":
+        from .cyclonedx import dumps_cyclonedx
+
+        return dumps_cyclonedx(model, analysis, threats=threats)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
 
 
@@ -147,6 +172,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "EXPORT_FORMATS",
     "IMPORT_FORMATS",
+    "PRE_RELEASE",
     "ExportFormat",
     "FieldChange",
     "ForeignThreat",

@@ -14,12 +14,17 @@ from typing import Any, TextIO
 
 from ..cli_options import add_catalog_options, add_force_option, add_today_option
 
-IMPORT_FORMATS = ("otm", "threat-dragon", "threagile")
-EXPORT_FORMATS = ("otm", "threat-dragon", "threagile")
-JSON_ONLY = {"threat-dragon": "Threat Dragon"}
+IMPORT_FORMATS = ("otm", "threat-dragon", "threagile", "cyclonedx")
+EXPORT_FORMATS = ("otm", "threat-dragon", "threagile", "cyclonedx")
+JSON_ONLY = {
+    "threat-dragon": "Threat Dragon",
+    "cyclonedx": "CycloneDX",
+}
 YAML_ONLY = {"threagile": "Threagile"}
 FORMATS_HELP = (
-    "otm: Open Threat Model 0.2.0; threat-dragon: OWASP Threat Dragon v2; threagile: Threagile YAML"
+    "otm: Open Threat Model 0.2.0; threat-dragon: OWASP Threat Dragon v2; threagile: "
+    "Threagile YAML; cyclonedx: CycloneDX 2.0 threat-model BOM (PRE-RELEASE: CycloneDX "
+    "2.0 is not final, its fields may change)"
 )
 
 
@@ -27,7 +32,8 @@ def add_commands(sub: Any) -> None:
     """Add ``import``, ``export`` and ``diff`` to the CLI's subparsers."""
     i = sub.add_parser(
         "import",
-        help="import an OTM, Threat Dragon v2 or Threagile file as a workbench model",
+        help="import an OTM, Threat Dragon v2, Threagile or CycloneDX 2.0 (pre-release) "
+        "file as a workbench model",
         description="Import another tool's model. Warnings (one per dropped or changed "
         f"item) go to stderr; nothing is written when the import fails. Formats: {FORMATS_HELP}.",
     )
@@ -36,7 +42,7 @@ def add_commands(sub: Any) -> None:
         "--from",
         dest="fmt",
         choices=IMPORT_FORMATS,
-        help="the file's format (detected when left out)",
+        help="the file's format (detected when left out); cyclonedx is a pre-release format",
     )
     i.add_argument(
         "--output", "-o", type=Path, metavar="OUT", help="write the model to OUT (default: stdout)"
@@ -56,7 +62,8 @@ def add_commands(sub: Any) -> None:
 
     e = sub.add_parser(
         "export",
-        help="export a model as OTM, Threat Dragon v2 or Threagile, with its findings as threats",
+        help="export a model as OTM, Threat Dragon v2, Threagile or CycloneDX 2.0 "
+        "(pre-release), with its findings as threats",
         description=f"Export a model for another tool. Formats: {FORMATS_HELP}.",
     )
     e.add_argument("file", type=Path, metavar="FILE")
@@ -65,7 +72,7 @@ def add_commands(sub: Any) -> None:
         dest="fmt",
         choices=EXPORT_FORMATS,
         required=True,
-        help="the format",
+        help="the format (cyclonedx is a pre-release format: CycloneDX 2.0 is not final)",
     )
     e.add_argument(
         "--output",
@@ -74,7 +81,7 @@ def add_commands(sub: Any) -> None:
         metavar="OUT",
         required=True,
         help="where to write (OTM: YAML when OUT ends in .yaml or .yml, else JSON; "
-        "Threagile: YAML; Threat Dragon: JSON)",
+        "Threagile: YAML; the others: JSON)",
     )
     e.add_argument(
         "--no-threats", action="store_true", help="export the architecture only, no findings"
@@ -225,6 +232,12 @@ def _export(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"{found}",
         file=err,
     )
+    if args.fmt == "cyclonedx":
+        print(
+            "note: CycloneDX 2.0 and its threat-model extension are a pre-release: "
+            "fields may change before the specification is final",
+            file=err,
+        )
     return 0
 
 

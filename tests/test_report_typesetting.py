@@ -384,3 +384,34 @@ def test_table_headers_repeat_on_every_page_of_a_table(
             head = [n for n, line in enumerate(lines) if all(c in line for c in columns)]
             assert head, (section, i)
             assert head[0] < rows[0], (section, i)
+
+
+def test_tables_leave_no_single_row_alone() -> None:
+    """With the report's style sheet, a table that runs onto another page takes at least
+    two of its rows there (and leaves at least two behind), whatever its length."""
+    import weasyprint  # type: ignore[import-untyped]
+
+    from workbench.export.exporters import TEMPLATES_DIR
+
+    css = (TEMPLATES_DIR / "workbench_risk" / "report.css").read_text(encoding="utf-8")
+    css += "@page { size: A6; margin: 10mm; }"
+    split = 0
+    for n in range(18, 40):
+        rows = "".join(f"<tr><td>row {i}</td><td>x</td></tr>" for i in range(n))
+        html = (
+            f"<html><head><style>{css}</style></head><body><table><thead><tr><th>A</th>"
+            f"<th>B</th></tr></thead><tbody>{rows}</tbody></table></body></html>"
+        )
+        doc = weasyprint.HTML(string=html).render()
+        if len(doc.pages) < 2:
+            continue
+        split += 1
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=doc.write_pdf(),
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        counts = [page.count("row ") for page in text.split("\f")[:-1]]
+        assert min(counts) >= 2, (n, counts)
+    assert split >= 5  # the table did run onto a second page

@@ -345,9 +345,12 @@ def replaced(doc: Any, path: tuple[Any, ...], value: Any) -> Any:
 def fuzz_base(fmt: str, rich: ThreatModel) -> tuple[Any, Any]:
     from workbench.interop.cyclonedx import from_cyclonedx, to_cyclonedx
     from workbench.interop.threagile import from_threagile, to_threagile
+    from workbench.interop.threat_composer import from_threat_composer, to_threat_composer
 
     if fmt == "cyclonedx":
         return json.loads(json.dumps(to_cyclonedx(rich))), from_cyclonedx
+    if fmt == "threat-composer":
+        return json.loads(json.dumps(to_threat_composer(rich))), from_threat_composer
     if fmt == "threagile-export":
         return json.loads(json.dumps(to_threagile(rich), default=str)), from_threagile
     if fmt == "otm":
@@ -360,7 +363,7 @@ def fuzz_base(fmt: str, rich: ThreatModel) -> tuple[Any, Any]:
 
 
 @pytest.mark.parametrize(
-    "fmt", ["otm", "threat-dragon", "threagile", "cyclonedx", "threagile-export"]
+    "fmt", ["otm", "threat-dragon", "threagile", "cyclonedx", "threat-composer", "threagile-export"]
 )
 def test_any_value_anywhere_gives_a_valid_model_or_a_clear_error(
     fmt: str, rich: ThreatModel

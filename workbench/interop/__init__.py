@@ -1,19 +1,20 @@
 """Interoperability with other threat-modeling tools.
 
 * :func:`import_file` / :func:`import_text` read Open Threat Model (OTM 0.2.0, JSON or
-  YAML), OWASP Threat Dragon v2 (JSON), Threagile (YAML) and CycloneDX 2.0 threat-model
-  BOMs (JSON; pre-release) into a
+  YAML), OWASP Threat Dragon v2 (JSON), Threagile (YAML), CycloneDX 2.0 threat-model
+  BOMs (JSON; pre-release) and AWS Threat Composer workspaces (``.tc.json``) into a
   :class:`~workbench.model.ThreatModel`, with a report of what did not map
   (:class:`ImportResult`);
-* :func:`export_model` writes OTM, Threat Dragon, CycloneDX or Threagile, with the
-  findings of an analysis as threats; ours → X → ours gives back an equal model for every
-  format except Threagile, whose round trip keeps what Threagile has fields for (listed
-  in :mod:`workbench.interop.threagile`).
+* :func:`export_model` writes OTM, Threat Dragon, CycloneDX, Threat Composer or
+  Threagile, with the findings of an analysis as threats; ours → X → ours gives back an
+  equal model for every format except Threagile, whose round trip keeps what Threagile
+  has fields for (listed in :mod:`workbench.interop.threagile`).
 
 See :mod:`workbench.interop.otm`, :mod:`workbench.interop.threat_dragon`,
-:mod:`workbench.interop.threagile` and :mod:`workbench.interop.cyclonedx` for the field
-mappings; the first three are packages with an ``exporter`` and an ``importer`` module,
-the CycloneDX mapping is one module.
+:mod:`workbench.interop.threagile`, :mod:`workbench.interop.cyclonedx` and
+:mod:`workbench.interop.threat_composer` for the field mappings; the first three are
+packages with an ``exporter`` and an ``importer`` module, the CycloneDX and Threat
+Composer mappings are one module each.
 
 Model review (:func:`diff_models`: two models compared, with the risk delta) lives in
 :mod:`workbench.register.review`; its names are still importable from here, loaded on
@@ -41,27 +42,29 @@ if TYPE_CHECKING:
         diff_models,
     )
 
-ImportFormat = Literal["otm", "threat-dragon", "threagile", "cyclonedx"]
-ExportFormat = Literal["otm", "threat-dragon", "threagile", "cyclonedx"]
+ImportFormat = Literal["otm", "threat-dragon", "threagile", "cyclonedx", "threat-composer"]
+ExportFormat = Literal["otm", "threat-dragon", "threagile", "cyclonedx", "threat-composer"]
 IMPORT_FORMATS: tuple[ImportFormat, ...] = (
     "otm",
     "threat-dragon",
     "threagile",
     "cyclonedx",
+    "threat-composer",
 )
 EXPORT_FORMATS: tuple[ExportFormat, ...] = (
     "otm",
     "threat-dragon",
     "threagile",
     "cyclonedx",
+    "threat-composer",
 )
 PRE_RELEASE: frozenset[str] = frozenset({"cyclonedx"})
 """Formats whose specification is not final (CycloneDX 2.0): their fields may change."""
 
 
 def detect_format(data: Any) -> str | None:
-    """``otm``, ``threat-dragon``, ``threagile``, ``cyclonedx``, ``workbench`` (already
-    ours) or ``None``."""
+    """``otm``, ``threat-dragon``, ``threagile``, ``cyclonedx``, ``threat-composer``,
+    ``workbench`` (already ours) or ``None``."""
     if not isinstance(data, dict):
         return None
     if "otmVersion" in data:
@@ -74,6 +77,10 @@ def detect_format(data: Any) -> str | None:
         return "threagile"
     if "format_version" in data or ("system" in data and "elements" in data):
         return "workbench"
+    from .threat_composer import is_threat_composer
+
+    if is_threat_composer(data):
+        return "threat-composer"
     return None
 
 
@@ -93,8 +100,8 @@ def import_text(
         if detected is None:
             raise ModelFileError.one(
                 filename,
-                "cannot tell the format (not OTM, Threat Dragon v2, Threagile or "
-                "CycloneDX); name it with --from",
+                "cannot tell the format (not OTM, Threat Dragon v2, Threagile, "
+                "CycloneDX or Threat Composer); name it with --from",
             )
         fmt = detected  # type: ignore[assignment]
     elif detected is not None and detected != fmt:
@@ -115,6 +122,10 @@ def import_text(
         from .cyclonedx import from_cyclonedx
 
         return from_cyclonedx(data, filename)
+    if fmt == "threat-composer":
+        from .threat_composer import from_threat_composer
+
+        return from_threat_composer(data, filename)
     raise ValueError(f"unknown import format {fmt!r}; choose one of {', '.join(IMPORT_FORMATS)}")
 
 
@@ -132,7 +143,7 @@ def export_model(
     yaml: bool = False,
 ) -> str:
     """The model as OTM (JSON, or YAML with ``yaml=True``), Threat Dragon v2 (JSON),
-    Threagile (YAML) or CycloneDX 2.0 (JSON; pre-release) text.
+    Threagile (YAML), CycloneDX 2.0 (JSON; pre-release) or Threat Composer (JSON) text.
 
     With ``threats``, the findings of ``analysis`` (default: the built-in catalog's) are
     exported with their decisions' states."""
@@ -152,6 +163,10 @@ def export_model(
         from .cyclonedx import dumps_cyclonedx
 
         return dumps_cyclonedx(model, analysis, threats=threats)
+    if fmt == "threat-composer":
+        from .threat_composer import dumps_threat_composer
+
+        return dumps_threat_composer(model, analysis, threats=threats)
     raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
 
 

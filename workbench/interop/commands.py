@@ -14,17 +14,19 @@ from typing import Any, TextIO
 
 from ..cli_options import add_catalog_options, add_force_option, add_today_option
 
-IMPORT_FORMATS = ("otm", "threat-dragon", "threagile", "cyclonedx")
-EXPORT_FORMATS = ("otm", "threat-dragon", "threagile", "cyclonedx")
+IMPORT_FORMATS = ("otm", "threat-dragon", "threagile", "cyclonedx", "threat-composer")
+EXPORT_FORMATS = ("otm", "threat-dragon", "threagile", "cyclonedx", "threat-composer")
 JSON_ONLY = {
     "threat-dragon": "Threat Dragon",
     "cyclonedx": "CycloneDX",
+    "threat-composer": "Threat Composer",
 }
 YAML_ONLY = {"threagile": "Threagile"}
 FORMATS_HELP = (
     "otm: Open Threat Model 0.2.0; threat-dragon: OWASP Threat Dragon v2; threagile: "
     "Threagile YAML; cyclonedx: CycloneDX 2.0 threat-model BOM (PRE-RELEASE: CycloneDX "
-    "2.0 is not final, its fields may change)"
+    "2.0 is not final, its fields may change); threat-composer: AWS Threat Composer "
+    "workspace (.tc.json)"
 )
 
 
@@ -32,8 +34,8 @@ def add_commands(sub: Any) -> None:
     """Add ``import``, ``export`` and ``diff`` to the CLI's subparsers."""
     i = sub.add_parser(
         "import",
-        help="import an OTM, Threat Dragon v2, Threagile or CycloneDX 2.0 (pre-release) "
-        "file as a workbench model",
+        help="import an OTM, Threat Dragon v2, Threagile, CycloneDX 2.0 (pre-release) or "
+        "Threat Composer file as a workbench model",
         description="Import another tool's model. Warnings (one per dropped or changed "
         f"item) go to stderr; nothing is written when the import fails. Formats: {FORMATS_HELP}.",
     )
@@ -62,8 +64,8 @@ def add_commands(sub: Any) -> None:
 
     e = sub.add_parser(
         "export",
-        help="export a model as OTM, Threat Dragon v2, Threagile or CycloneDX 2.0 "
-        "(pre-release), with its findings as threats",
+        help="export a model as OTM, Threat Dragon v2, Threagile, CycloneDX 2.0 "
+        "(pre-release) or Threat Composer, with its findings as threats",
         description=f"Export a model for another tool. Formats: {FORMATS_HELP}.",
     )
     e.add_argument("file", type=Path, metavar="FILE")

@@ -449,3 +449,32 @@ async def test_ranges_in_flow_style_and_past_astral_characters(client: LanguageC
     start = line.index("x}")
     assert boundary.range.start == types.Position(3, units[start])
     assert boundary.range.end == types.Position(3, units[start + 1])
+
+
+def test_kept_statements_equal_fresh_ones():
+    """Statements kept across edits (a description, a name, a property) are those a new
+    writer gives for the new analysis."""
+    from workbench.catalog import load_catalog
+    from workbench.lsp.document import ModelDocument
+    from workbench.statements import StatementWriter
+
+    text = RAG.read_text(encoding="utf-8")
+    doc = ModelDocument(uri_of("s.yaml"), load_catalog(), today=TODAY)
+    doc.update(text)
+    assert doc.loaded is not None
+    for f in doc.loaded.analysis.findings:
+        doc.statement(f)
+    edits = [
+        ("    name: Assistant orchestrator (LLM app)\n", "    name: Orchestrator\n"),
+        ("    name: Vector store\n", "    name: Vector index\n"),
+        ("  name: Support knowledge assistant (RAG)\n", "  name: Assistant\n"),
+        ("      rate_limited: true\n", "      rate_limited: false\n"),
+    ]
+    for old, new in edits:
+        assert old in text, old
+        for version in (text.replace(old, new, 1), text):
+            doc.update(version)
+            assert doc.loaded is not None
+            fresh = StatementWriter(doc.loaded.analysis)
+            for f in doc.loaded.analysis.findings:
+                assert doc.statement(f) == fresh.statement(f), (new, f.id)

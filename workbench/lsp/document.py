@@ -52,11 +52,16 @@ def file_format(uri: str, text: str) -> Format:
     return "yaml"
 
 
-def _signature(model: ThreatModel) -> object:
-    """What the threat statements of a model's findings read (see
-    :meth:`ModelDocument.statement`)."""
+Signature = tuple[dict[str, str], tuple[object, ...]]
+"""What the threat statements of a model's findings read: the elements' names by ID, and
+everything else (see :meth:`ModelDocument.statement`)."""
+
+
+def _signature(model: ThreatModel) -> Signature:
+    """The :data:`Signature` of a model."""
+    names = {e.id: e.name for e in model.elements}
     elements = tuple(
-        (e.id, e.name, e.kind, e.boundary, e.properties, tuple(e.assets), tuple(e.tags))
+        (e.id, e.kind, e.boundary, e.properties, tuple(e.assets), tuple(e.tags))
         for e in model.elements
     )
     flows = tuple(
@@ -66,7 +71,7 @@ def _signature(model: ThreatModel) -> object:
         )
         for f in model.flows
     )
-    return (
+    return names, (
         elements,
         flows,
         tuple(model.boundaries),
@@ -103,7 +108,7 @@ class ModelDocument:
         """The last text that loaded (maybe not the current one: see :attr:`fresh`)."""
         self.fresh = False
         """Whether :attr:`loaded` is the current text."""
-        self._signature: object = None
+        self._signature: Signature | None = None
         self._statements: dict[str, Statement] = {}
         self._writer: StatementWriter | None = None
         self._parsed: Parsed | None = None
@@ -144,8 +149,23 @@ class ModelDocument:
             return
         self.loaded = Loaded(model, analysis, register)
         self.fresh = True
-        if signature != self._signature:
-            self._signature, self._statements, self._writer = signature, {}, None
+        self._keep_statements(signature)
+
+    def _keep_statements(self, signature: Signature) -> None:
+        """Forget the statements an edit may have changed: all of them, unless the edit
+        renamed elements and changed nothing else that statements read; then only those
+        that hold an old name (names are put into statements as they are)."""
+        old, self._signature = self._signature, signature
+        if old is None or old[1] != signature[1]:
+            self._statements, self._writer = {}, None
+            return
+        renamed = [name for key, name in old[0].items() if signature[0].get(key) != name]
+        if renamed:
+            self._statements = {
+                fid: st
+                for fid, st in self._statements.items()
+                if not any(n in st.text or any(n in r for r in st.route) for n in renamed)
+            }
 
     def statement(self, finding: Finding) -> Statement:
         """The threat statement of a finding of the current analysis. Kept while an edit

@@ -367,8 +367,8 @@ def test_without_our_data_the_documented_fields_survive(
     assert m.system.model_dump() == rich.system.model_dump()
     assert m.scope.assumptions == rich.scope.assumptions
     assert (m.risk_tolerance.accept_up_to, m.risk_tolerance.review_cadence_days) == ("medium", 30)
-    assert [(b.id, b.name, b.parent, b.trust) for b in m.boundaries] == [
-        (b.id, b.name, b.parent, b.trust) for b in rich.boundaries
+    assert [(b.id, b.name, b.parent, b.trust, b.description) for b in m.boundaries] == [
+        (b.id, b.name, b.parent, b.trust, b.description) for b in rich.boundaries
     ]
     assert [(a.id, a.name, a.classification, a.pii, a.crown_jewel) for a in m.assets] == [
         (a.id, a.name, a.classification, a.pii, a.crown_jewel) for a in rich.assets

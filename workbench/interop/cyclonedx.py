@@ -68,6 +68,22 @@ its new name or zone); our data restores the rest. So ours → CycloneDX → our
 an equal model. Findings, their risks, attack paths and attack trees are derived from the
 model: import recomputes them instead of reading them.
 
+What does **not** survive when the ``workbench:data`` properties are lost (a tool that
+drops properties it does not know; ``test_without_our_data_the_documented_fields_survive``
+in ``tests/test_interop_cyclonedx.py`` checks this list): kinds become the generic ones of
+their CycloneDX type (a data component: ``data_store``; a service or an application:
+``process``; a machine-learning model: ``model_artifact``; a person: ``user`` or
+``operator``); element properties (except a service's unauthenticated ``none``) and
+positions; people's descriptions; assets' descriptions; the scope's description, in- and
+out-of-scope texts and lifecycle; objectives' descriptions, categories and elements; a
+flow's description, tags other than ``bidirectional``, untrusted content, query and
+initiator, and an empty name (it comes back as "SOURCE to TARGET"); of the decisions, the
+open ones, scoped and orphaned ones, controls, decision and review dates (an acceptance
+gets decision date or today + the review cadence again, with a warning), residual scores,
+and the three closing statuses come back as ``avoided`` (all three are ``retired``), with
+the response's description as rationale (false positives and not-applicable decisions
+have no response: their rationale becomes "CycloneDX risk status 'retired'.").
+
 A BOM from another tool imports what maps: components and services placed by a blueprint
 (library-like components that no blueprint places are left out), blueprint actors, data
 stores and typed assets as elements; zones as boundaries; data assets and data sets as
@@ -1246,7 +1262,14 @@ class _Importer:
             raw["parent"] = _keep(
                 blob.get("parent"), native_parent or _MISSING, lambda v: v or _MISSING, _same, None
             )
-            word, _ = level.get(zref, ("", ""))
+            word, _, annotation = level.get(zref, ("", "", {}))
+            raw["description"] = _keep(
+                blob.get("description", ""),
+                _get(annotation, "description"),
+                _or_missing,
+                as_str,
+                blob.get("description", "") if not annotation else "",
+            )
             stored = blob.get("trust", "trusted")
             raw["trust"] = _keep(
                 stored,
@@ -1860,7 +1883,7 @@ def _trust_levels(
     zones: list[tuple[str, dict[str, Any]]],
     edges: list[tuple[str, dict[str, Any]]],
     trust: list[tuple[str, dict[str, Any]]],
-) -> tuple[dict[str, tuple[str, str]], list[tuple[str, dict[str, Any]]]]:
+) -> tuple[dict[str, tuple[str, str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
     """The trust level (and where it is written) of each zone: a trust boundary's level
     belongs to the first zone of the blueprint boundary it annotates. Also the trust
     boundaries whose blueprint boundary is not there."""
@@ -1870,14 +1893,14 @@ def _trust_levels(
         if zs:
             edge_zone[e["bom-ref"]] = zs[0]
     zone_refs = {z["bom-ref"] for _, z in zones}
-    level: dict[str, tuple[str, str]] = {}
+    level: dict[str, tuple[str, str, dict[str, Any]]] = {}
     orphans = []
     for path, t in trust:
         zone = edge_zone.get(as_str(t.get("boundary")))
         if zone is None:
             orphans.append((path, t))
         elif zone in zone_refs and zone not in level:
-            level[zone] = (as_str(t.get("trustLevel")), path)
+            level[zone] = (as_str(t.get("trustLevel")), path, t)
     return level, orphans
 
 

@@ -10,7 +10,7 @@ PORT   ?= 8888
 CONSTRAINTS ?= requirements/constraints.txt
 PIP_CONSTRAINT_FLAG := $(if $(CONSTRAINTS),-c $(CONSTRAINTS),)
 
-.PHONY: lab test test-latest lint typecheck pytest jstest schema bench lock canvas-js labextension clean
+.PHONY: lab test test-latest lint typecheck pytest jstest schema bench lock canvas-js labextension vscode-extension clean
 
 # The prebuilt front-end extension (labextension/prebuilt, committed) is installed as a copy
 # into $(VENV)/share/jupyter/labextensions/, editable install or not: a new build reinstalls.
@@ -63,6 +63,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_export.py
 	$(BIN)/python benchmarks/bench_canvas.py
 	$(BIN)/python benchmarks/bench_layout.py
+	$(BIN)/python benchmarks/bench_lsp.py
 
 # Unit tests of the front ends' pure modules (widgets/js/src, labextension/src), with
 # Node's own test runner: no npm install, no browser. The shell expands the glob: Node 22
@@ -73,6 +74,12 @@ jstest:
 
 canvas-js:
 	cd widgets/js && npm ci && npm run build
+
+# The VS Code extension (editors/vscode: a client of `threat-workbench lsp`), type-checked,
+# bundled with esbuild and packaged with @vscode/vsce into
+# editors/vscode/ai-threat-workbench.vsix (`code --install-extension` it).
+vscode-extension:
+	cd editors/vscode && npm ci && npm run package
 
 # The JupyterLab 4 / Notebook 7 extension (labextension/src: readable names for the risk
 # exporters in the Save and Export menu), built with the venv's jupyter-builder into

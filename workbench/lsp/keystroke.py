@@ -11,7 +11,7 @@ anchors) returns ``None``, and the caller parses the text as usual.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -29,62 +29,57 @@ Path = tuple[str | int, ...]
 
 @dataclass
 class Parsed:
-    """A parsed text: its data and its node tree, and an index of the plain one-line
-    scalar values by line (built when first needed)."""
+    """A parsed text: its data and its node tree."""
 
     text: str
     data: Any
     root: yaml.Node
-    _lines: dict[int, list[tuple[yaml.ScalarNode, Path]]] | None = field(default=None)
-    _ends: dict[tuple[int, int], tuple[int, int]] | None = field(default=None)
 
     def scalar_end(self, line: int, col: int) -> tuple[int, int] | None:
         """Where the scalar (a key or a value) that starts at ``(line, col)`` ends."""
-        if self._ends is None:
-            self._ends = _ends(self.root)
-        return self._ends.get((line, col))
+        for node, _ in _on_line(self.root, line, keys=True):
+            s, e = node.start_mark, node.end_mark
+            if (s.line, s.column) == (line, col):
+                return e.line, e.column
+        return None
 
     def values_on(self, line: int) -> list[tuple[yaml.ScalarNode, Path]]:
         """The plain one-line string values that start on ``line``, with their paths."""
-        if self._lines is None:
-            self._lines = _index(self.root)
-        return self._lines.get(line, [])
+        return [
+            (node, path)
+            for node, path in _on_line(self.root, line)
+            if not node.style  # plain: None from PyYAML, '' from its C loader
+            and node.tag == _STR
+            and node.end_mark.line == line
+        ]
 
 
-def _index(root: yaml.Node) -> dict[int, list[tuple[yaml.ScalarNode, Path]]]:
-    out: dict[int, list[tuple[yaml.ScalarNode, Path]]] = {}
+def _on_line(
+    root: yaml.Node, line: int, *, keys: bool = False
+) -> list[tuple[yaml.ScalarNode, Path]]:
+    """The scalars (values; and keys when ``keys``) that start on ``line``, found by
+    going down only into the nodes whose lines hold it (a few dozen nodes looked at,
+    not the whole tree)."""
+    out: list[tuple[yaml.ScalarNode, Path]] = []
     stack: list[tuple[yaml.Node, Path]] = [(root, ())]
     while stack:
         node, path = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.start_mark.line == line:
+                out.append((node, path))
+            continue
+        pairs: list[tuple[yaml.Node | None, yaml.Node, str | int]]
         if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode):
-                    stack.append((v, (*path, k.value)))
+            pairs = [(k, v, k.value) for k, v in node.value if isinstance(k, yaml.ScalarNode)]
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((v, (*path, i)) for i, v in enumerate(node.value))
-        elif (
-            isinstance(node, yaml.ScalarNode)
-            and not node.style  # plain: None from PyYAML, '' from its C loader
-            and node.tag == _STR
-            and node.start_mark.line == node.end_mark.line
-        ):
-            out.setdefault(node.start_mark.line, []).append((node, path))
-    return out
-
-
-def _ends(root: yaml.Node) -> dict[tuple[int, int], tuple[int, int]]:
-    out: dict[tuple[int, int], tuple[int, int]] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                stack += (k, v)
-        elif isinstance(node, yaml.SequenceNode):
-            stack += node.value
-        elif isinstance(node, yaml.ScalarNode):
-            s, e = node.start_mark, node.end_mark
-            out[(s.line, s.column)] = (e.line, e.column)
+            pairs = [(None, v, i) for i, v in enumerate(node.value)]
+        else:
+            continue
+        for key, value, part in pairs:
+            if keys and key is not None and key.start_mark.line == line:
+                out.append((key, path))  # type: ignore[arg-type]
+            if value.start_mark.line <= line <= value.end_mark.line:
+                stack.append((value, (*path, part)))
     return out
 
 
@@ -119,8 +114,6 @@ def changed_value(parsed: Parsed, new_text: str) -> tuple[Path, str] | None:
         node.value = value
         m = node.end_mark
         node.end_mark = yaml.Mark(m.name, m.index, m.line, first + len(value), None, 0)
-        if parsed._ends is not None:
-            parsed._ends[(line, first)] = (line, first + len(value))
         parsed.text = new_text
         return path, value
     return None

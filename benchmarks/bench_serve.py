@@ -637,7 +637,8 @@ def run_shared_scenario(rooms: int, participants: int, args: argparse.Namespace)
     print(
         f"{rooms} room(s) x {participants} participants, {args.edits} edits each, think "
         f"{args.think:g} s, clients at nice {args.client_nice}: {total} edits applied in "
-        f"{times['editing'][0]:.0f} s"
+        f"{times['editing'][0]:.0f} s (load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} CPUs at the end)"
     )
     print(f"  join (page + websocket + document) {_figures(times['join'])}")
     print(f"  applied on the server -> seen by each other participant {_figures(latencies)}")

@@ -381,6 +381,7 @@ def test_inspector_renames_and_shows_refusals(session: Any) -> None:
     name.value = ""  # names may not be empty
     assert session.model.element("llm_app").name == "Orchestrator <b>"
     assert "Refused" in session.inspector.message.object
+    assert name.value == "Orchestrator <b>"  # the form shows the model again
     assert "<b>" not in session.inspector.title.object.replace("<b>Element</b>", "")
 
 

@@ -262,6 +262,8 @@ class InspectorPanel:
         self.message = pn.pane.HTML(css_classes=["atw-inspector-message"])
         self.warning = pn.pane.HTML(css_classes=["atw-being-edited"], visible=False)
         self._target: tuple[str, str] | None = None
+        self._shown_item: Any = None
+        self._shown: Any = None
         self._updating = False
         self.fields = {kind: _choice_fields(kind) for kind in ("element", "flow")}
         kinds = [(info.label, name) for name, info in KINDS.items()]
@@ -317,6 +319,14 @@ class InspectorPanel:
             show_html(self.message, "")
         self._target = target
         self.show_editors()
+        # The same item (models share unchanged items) under the same boundaries: the form
+        # already shows it (in a shared room, others' edits come by all the time).
+        item = self._item()
+        boundaries = [(b.id, b.name) for b in self.canvas.model.boundaries]
+        shown = (target, boundaries)
+        if target is not None and item is self._shown_item and shown == self._shown:
+            return
+        self._shown_item, self._shown = item, shown
         with self._quiet():
             for control in (self.name, self.kind, self.boundary, self.property, self.value):
                 control.disabled = target is None or (
@@ -420,6 +430,7 @@ class InspectorPanel:
 
         def refused(why: str) -> None:
             show_html(self.message, _error(why))
+            self._shown_item = None  # show the item's values again, not the refused one
             self.refresh()
 
         commit(self.canvas, change, f"set {key}", done, refused)

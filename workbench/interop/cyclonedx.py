@@ -111,7 +111,7 @@ from ..model.kinds import KINDS, DfdType
 from ..model.parts import DecisionScope
 from ..model.statuses import STATUS_RULES
 from ..parsing import parse_json
-from ..register import Entry, build_register
+from ..register import Entry, Register, build_register
 from ..version import __version__
 from .common import (
     GENERATOR,
@@ -510,6 +510,25 @@ class _Exporter:
         self.names = {e.id: e.name for e in model.elements}
         self.controls: dict[str, None] = {}
         self.techniques: dict[str, None] = {}
+        self._crossing_findings: dict[str, list[str]] | None = None
+        self._applied_by: dict[str, list[str]] | None = None
+        self._register_built: Register | None = None
+
+    def _applied(self) -> dict[str, list[str]]:
+        """Per decision key, the findings it applies to (the register, built once)."""
+        if self._applied_by is None:
+            self._applied_by = defaultdict(list)
+            if self.analysis is not None:
+                for e in self._register(self.analysis).entries:
+                    if e.applied:
+                        self._applied_by[e.applied].append(e.finding.id)
+        return self._applied_by
+
+    def _register(self, analysis: Analysis) -> Register:
+        """The register of ``analysis`` (built once)."""
+        if self._register_built is None:
+            self._register_built = build_register(analysis)
+        return self._register_built
 
     def bom(self) -> dict[str, Any]:
         m = self.model
@@ -654,27 +673,36 @@ class _Exporter:
         }
         if b.description:
             item["description"] = b.description
-        if self.analysis is not None:
-            crossing = [
-                f.id
-                for f in self.analysis.findings
-                if f.target_type == "flow" and self._crosses(f.target, b.id)
-            ]
-            if crossing:
-                item["threatsAtBoundary"] = crossing
+        crossing = self._crossing().get(b.id)
+        if crossing:
+            item["threatsAtBoundary"] = crossing
         return item
 
-    def _crosses(self, flow_id: str, boundary: str) -> bool:
-        f = self.model.flow(flow_id)
-        inside = {e.id for e in self.model.elements if boundary in self._chain(e.boundary)}
-        return (f.source in inside) != (f.target in inside)
-
-    def _chain(self, boundary: str | None) -> list[str]:
+    def _crossing(self) -> dict[str, list[str]]:
+        """Per boundary, the findings on flows that cross it (one end inside it, nested
+        boundaries included, and the other outside); computed once."""
+        if self._crossing_findings is not None:
+            return self._crossing_findings
+        out: dict[str, list[str]] = defaultdict(list)
+        self._crossing_findings = out
+        if self.analysis is None:
+            return out
         parent = {b.id: b.parent for b in self.model.boundaries}
-        out: list[str] = []
-        while boundary is not None and boundary not in out:
-            out.append(boundary)
-            boundary = parent.get(boundary)
+        chains: dict[str, set[str]] = {}
+        for e in self.model.elements:
+            chain: list[str] = []
+            at = e.boundary
+            while at is not None and at not in chain:
+                chain.append(at)
+                at = parent.get(at)
+            chains[e.id] = set(chain)
+        flows = {f.id: f for f in self.model.flows}
+        for f in self.analysis.findings:
+            flow = flows.get(f.target) if f.target_type == "flow" else None
+            if flow is None:
+                continue
+            for b in sorted(chains.get(flow.source, set()) ^ chains.get(flow.target, set())):
+                out[b].append(f.id)
         return out
 
     def _appetite(self) -> dict[str, Any]:
@@ -698,7 +726,7 @@ class _Exporter:
             for e in o.elements:
                 objectives[e].append(o.id)
         out_threats = []
-        for entry in build_register(analysis).entries:
+        for entry in self._register(analysis).entries:
             f = entry.finding
             out_threats.append(self._threat(analysis, f, objectives.get(f.target, [])))
             risks.append(self._finding_risk(entry, writer.statement(f).text, objectives))
@@ -813,14 +841,9 @@ class _Exporter:
             affects = self._scope_refs(d)
             if affects:
                 risk["affects"] = affects
-            if self.analysis is not None and d.scoped:
-                applies = [
-                    e.finding.id
-                    for e in build_register(self.analysis).entries
-                    if e.applied == d.key
-                ]
-                if applies:
-                    risk["relatedThreats"] = applies
+            applies = self._applied().get(d.key) if d.scoped else None
+            if applies:
+                risk["relatedThreats"] = applies
             out.append(_decision_fields(risk, d))
         return out
 

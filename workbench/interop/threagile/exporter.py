@@ -68,7 +68,8 @@ def dumps_threagile(
 ) -> str:
     """The Threagile model as YAML text."""
     doc = to_threagile(model, analysis, threats=threats)
-    body = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=4096)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # the C one is 20 times faster
+    body = yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=4096)
     return f"# Threagile model exported by {GENERATOR} {__version__}\n{body}"
 
 
@@ -95,6 +96,7 @@ class _Exporter:
         self.analysis = analysis
         self.ids = ThreagileIds(model.ids())
         self.tags: dict[str, None] = {}
+        self.elements = {e.id: e for e in model.elements}
         self.links: dict[str, tuple[str, str]] = {}
         """Our flow ID → (source's Threagile ID, link title)."""
 
@@ -215,8 +217,7 @@ class _Exporter:
         }
 
     def _links(self, e: Element, flows: list[Flow]) -> dict[str, Any]:
-        names = {x.id: x.name for x in self.m.elements}
-        wanted = [(f.id, f.name or f"to {names.get(f.target, f.target)}") for f in flows]
+        wanted = [(f.id, f.name or f"to {self._name(f.target)}") for f in flows]
         titles = _unique_titles(wanted)
         seen: set[str] = set()
         out = {}
@@ -231,9 +232,13 @@ class _Exporter:
             out[title] = self._link(f)
         return out
 
+    def _name(self, element_id: str) -> str:
+        e = self.elements.get(element_id)
+        return e.name if e is not None else element_id
+
     def _link(self, f: Flow) -> dict[str, Any]:
         protocol, vpn = _protocol(f)
-        target = next((e for e in self.m.elements if e.id == f.target), None)
+        target = self.elements.get(f.target)
         authorized = target is not None and target.properties.authorization is True
         return {
             "target": self.ids[f.target],

@@ -7,12 +7,15 @@ template shipped in ``workbench/export/templates/``, and
 do both steps at once.
 
 The package: :mod:`.options` (layout), :mod:`.context` (what every section reads), one
-module per section (:mod:`.summary`, :mod:`.scope`, :mod:`.architecture`,
-:mod:`.inventory`, :mod:`.threat_register` with :mod:`.causes`, :mod:`.weaknesses`,
-:mod:`.attack_paths`, :mod:`.mitigations`, :mod:`.coverage`, :mod:`.matrix`,
-:mod:`.accepted`, :mod:`.incidents`, :mod:`.signoff`, :mod:`.appendix`, and :mod:`.front`
-for the title page and contents), :mod:`.build` (the outline, assembled) and
-:mod:`.notebook` (notebook glue).
+module per section — the body: :mod:`.summary`, :mod:`.scope`, :mod:`.architecture`,
+:mod:`.causes` (findings by cause, as threat statements), :mod:`.attack_paths`,
+:mod:`.mitigations` (the plan), :mod:`.coverage`, :mod:`.matrix`, :mod:`.accepted`,
+:mod:`.signoff`; the appendices: :mod:`.inventory`, :mod:`.threat_register` (every element
+and flow with its findings and their rule evidence), :mod:`.attack_paths`,
+:mod:`.incidents`, :mod:`.mitigations`, :mod:`.coverage`, :mod:`.appendix` — and
+:mod:`.front` for the title page and contents, :mod:`.build` (the outline, assembled) and
+:mod:`.notebook` (notebook glue). :mod:`workbench.export.markdown` writes the same
+sections as Markdown.
 
 Safety: every string that comes from a model, a catalog or a decision is text; markup is
 built only with :mod:`workbench.export.safehtml`, escaped by construction.

@@ -52,7 +52,7 @@ class ReportOptions:
     """How many attack paths are listed (the highest scoring): the first five in the body,
     the others in the appendix."""
     diagram: bool = True
-    """Whether to draw the architecture (needs Graphviz's ``dot``)."""
+    """Whether to draw the architecture."""
     for_print: bool = False
     """Laid out for print (PDFs): the appendix names the mitigations that are not a
     cause's fix without describing them (the HTML report describes every one)."""

@@ -478,3 +478,21 @@ def test_kept_statements_equal_fresh_ones():
             fresh = StatementWriter(doc.loaded.analysis)
             for f in doc.loaded.analysis.findings:
                 assert doc.statement(f) == fresh.statement(f), (new, f.id)
+
+
+@pytest.mark.asyncio
+async def test_diagram_request_for_the_side_panel(client: LanguageClient):
+    text = RAG.read_text(encoding="utf-8")
+    await open_doc(client, RAG.name, text)
+    result = await client.protocol.send_request_async(  # type: ignore[no-untyped-call]
+        "threatWorkbench/diagram", {"uri": uri_of(RAG.name)}
+    )
+    data = result._asdict()  # pygls reads an unknown method's answer as named tuples
+    assert data["svg"].startswith("<svg")
+    assert 'data-element="llm_app"' in data["svg"]
+    assert data["risks"][0].risk == "critical"
+    llm = data["places"].llm_app
+    assert (llm.line, llm.character) == (
+        place(text, "id: llm_app", 4).line,
+        place(text, "id: llm_app", 4).character,
+    )

@@ -13,6 +13,7 @@ code-server@4.139.1``; docs/editors.md) and, when the ``node`` on the PATH is no
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -29,7 +30,7 @@ import pytest
 from .servers import free_port
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Frame, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 VSIX = ROOT / "editors" / "vscode" / "ai-threat-workbench.vsix"
@@ -127,6 +128,18 @@ def _go_to(page: Page, line: int, column: int) -> None:
     page.keyboard.press("Enter")
 
 
+def _webview_frame(page: Page, marker: str) -> Frame:
+    """The webview frame (nested in VS Code's own) whose page holds ``marker``."""
+    deadline = time.monotonic() + WAIT / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            with contextlib.suppress(Exception):  # a frame navigating or gone: look again
+                if marker in frame.content():
+                    return frame
+        time.sleep(0.5)
+    raise AssertionError(f"no webview shows {marker!r}")
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_extension_in_code_server(
@@ -171,5 +184,17 @@ def test_extension_in_code_server(
         assert "AITW-LLM-001@llm_app\n    status: false_positive" in saved
         assert saved.startswith(text.split("\nsystem:", 1)[0])  # comments kept
         page.screenshot(path=str(tmp_path / "decided.png"))
+        # the side panel: the diagram and the top risks; a click reveals the element
+        page.keyboard.press("F1")
+        page.wait_for_selector(".quick-input-widget input", timeout=WAIT)
+        page.keyboard.type("Threat Workbench: Show the diagram")
+        page.wait_for_selector(".quick-input-list :text('Show the diagram')", timeout=WAIT)
+        page.keyboard.press("Enter")
+        frame = _webview_frame(page, "atw-architecture")
+        assert frame.locator("ol.risks li").count() > 0
+        vector = text[: text.index("  - id: vector_store\n")].count("\n") + 1
+        frame.locator('[data-element="vector_store"]').first.click()
+        page.locator(f".statusbar :text('Ln {vector},')").first.wait_for(timeout=WAIT)
+        page.screenshot(path=str(tmp_path / "panel.png"))
     finally:
         page.close()

@@ -24,7 +24,7 @@ from pygls.lsp.server import LanguageServer
 from ..catalog import Catalog, load_catalog
 from ..engine import LEVELS
 from ..version import __version__
-from . import actions, completion, navigation
+from . import actions, completion, navigation, panel
 from .diagnostics import diagnostics
 from .document import ModelDocument
 
@@ -235,7 +235,19 @@ def make_server(**options: Any) -> WorkbenchServer:  # noqa: C901 - one handler 
 
         return guarded([], "documentSymbol", run)
 
+    @server.feature(panel.METHOD)
+    def diagram(ls: WorkbenchServer, params: Any) -> dict[str, Any] | None:
+        uri = params.get("uri") if isinstance(params, dict) else getattr(params, "uri", None)
+        if not isinstance(uri, str):
+            return None
+        return guarded(None, "diagram", lambda: _panel(ls, uri))
+
     return server
+
+
+def _panel(ls: WorkbenchServer, uri: str) -> dict[str, Any] | None:
+    doc = ls.document(uri)
+    return panel.panel(doc) if doc is not None else None
 
 
 def serve(**options: Any) -> None:

@@ -95,6 +95,116 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   await client.start();
 }
 
+interface Panel {
+  svg: string;
+  risks: { finding: string; title: string; target: string; targetName: string; risk: string }[];
+  places: Record<string, { line: number; character: number }>;
+  fresh: boolean;
+  problems: number;
+}
+
+let panel: vscode.WebviewPanel | undefined;
+let panelUri: vscode.Uri | undefined;
+let places: Panel["places"] = {};
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function nonce(): string {
+  let out = "";
+  for (let i = 0; i < 32; i++) {
+    out += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(Math.random() * 62)];
+  }
+  return out;
+}
+
+/** The panel's page: the diagram (SVG from the server), the top risks; a click reveals. */
+function page(data: Panel | undefined, name: string): string {
+  const n = nonce();
+  const csp = `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-${n}';`;
+  let body: string;
+  if (!data || !data.svg) {
+    body = `<p>${escape(name)} has not loaded yet: see the Problems panel.</p>`;
+  } else {
+    const note = data.fresh
+      ? ""
+      : `<p class="note">The file does not load (${data.problems} problems): this is its last version that did.</p>`;
+    const rows = data.risks
+      .map(
+        (r) =>
+          `<li data-target="${escape(r.target)}"><b class="${escape(r.risk)}">${escape(r.risk)}</b> ` +
+          `${escape(r.title)} <i>on ${escape(r.targetName)}</i> <code>${escape(r.finding)}</code></li>`,
+      )
+      .join("");
+    body = `${note}<div class="diagram">${data.svg}</div><h3>Top risks</h3><ol class="risks">${rows}</ol>`;
+  }
+  return `<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<style>
+body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); }
+.diagram { background: #fff; overflow: auto; max-height: 70vh; }
+.diagram svg { max-width: 100%; height: auto; }
+[data-element], [data-flow], .risks li { cursor: pointer; }
+.critical { color: #b00020; } .high { color: #d9480f; } .medium { color: #b08800; }
+.note { font-style: italic; }
+</style></head><body>${body}
+<script nonce="${n}">
+const vscode = acquireVsCodeApi();
+document.addEventListener("click", (event) => {
+  const hit = event.target.closest("[data-element], [data-flow], [data-target]");
+  if (!hit) return;
+  const id = hit.getAttribute("data-element") || hit.getAttribute("data-flow") || hit.getAttribute("data-target");
+  vscode.postMessage({ reveal: id });
+});
+</script></body></html>`;
+}
+
+/** Ask the server for the panel of a model document and show it. */
+async function refreshPanel(uri: vscode.Uri): Promise<void> {
+  if (!panel || !client) {
+    return;
+  }
+  panelUri = uri;
+  const data = (await client.sendRequest("threatWorkbench/diagram", { uri: uri.toString() })) as
+    | Panel
+    | null;
+  places = data?.places ?? {};
+  panel.title = `Threat model: ${path.basename(uri.fsPath)}`;
+  panel.webview.html = page(data ?? undefined, path.basename(uri.fsPath));
+}
+
+function showPanel(context: vscode.ExtensionContext): void {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showWarningMessage("Open a threat-model file first.");
+    return;
+  }
+  if (!panel) {
+    panel = vscode.window.createWebviewPanel(
+      "threatWorkbench.diagram",
+      "Threat model",
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: true, localResourceRoots: [] },
+    );
+    panel.onDidDispose(() => {
+      panel = undefined;
+    }, null, context.subscriptions);
+    panel.webview.onDidReceiveMessage(async (message: { reveal?: string }) => {
+      const where = message.reveal ? places[message.reveal] : undefined;
+      if (!where || !panelUri) {
+        return;
+      }
+      const doc = await vscode.workspace.openTextDocument(panelUri);
+      const shown = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      const pos = new vscode.Position(where.line, where.character);
+      shown.selection = new vscode.Selection(pos, pos);
+      shown.revealRange(new vscode.Range(pos, pos), vscode.TextEditorRevealType.InCenter);
+    }, null, context.subscriptions);
+  }
+  void refreshPanel(editor.document.uri);
+}
+
 /** Run the workbench's command line on the active model file in a terminal. */
 async function runOnModel(args: (file: string) => string[]): Promise<void> {
   const editor = vscode.window.activeTextEditor;
@@ -132,6 +242,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         "--force",
       ]),
     ),
+    vscode.commands.registerCommand("threatWorkbench.showDiagram", () => showPanel(context)),
+    vscode.workspace.onDidSaveTextDocument((doc) => {
+      if (panel && panelUri && doc.uri.toString() === panelUri.toString()) {
+        void refreshPanel(doc.uri);
+      }
+    }),
     vscode.commands.registerCommand("threatWorkbench.restart", async () => {
       const old = client;
       client = undefined;

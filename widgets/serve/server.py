@@ -19,6 +19,7 @@ from workbench.catalog import Catalog
 from workbench.model import ThreatModel
 
 from ..canvas import STATIC
+from . import panel_fixes
 from .auth import TOKEN_COOKIE, Gate, Keys, SecurityHeaders, TokenAuth, loopback_origins
 from .bridge import STATIC_ROUTE
 from .logs import redact_token_logs
@@ -169,6 +170,7 @@ def _server(
     # that moment (under load) would otherwise link stylesheets from cdn.holoviz.org.
     settings.resources.set_value("server")
     redact_token_logs()
+    panel_fixes.install()  # Panel's deferred writes could strand messages
     kwargs: dict[str, Any] = {}
     if keys.any:
         kwargs["auth_provider"] = TokenAuth(keys.token, keys)

@@ -196,5 +196,15 @@ def test_extension_in_code_server(
         frame.locator('[data-element="vector_store"]').first.click()
         page.locator(f".statusbar :text('Ln {vector},')").first.wait_for(timeout=WAIT)
         page.screenshot(path=str(tmp_path / "panel.png"))
+        # open in the notebook workbench: a notebook beside the model, opened in VS Code
+        page.keyboard.press("F1")
+        page.wait_for_selector(".quick-input-widget input", timeout=WAIT)
+        page.keyboard.type("Threat Workbench: Open the model in the notebook")
+        page.wait_for_selector(".quick-input-list :text('notebook workbench')", timeout=WAIT)
+        page.keyboard.press("Enter")
+        notebook = folder / "rag_assistant.workbench.ipynb"
+        page.locator(".tab :text('rag_assistant.workbench.ipynb')").first.wait_for(timeout=WAIT)
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        assert 'ThreatModel.load("rag_assistant.yaml")' in "".join(cells[1]["source"])
     finally:
         page.close()

@@ -205,6 +205,55 @@ function showPanel(context: vscode.ExtensionContext): void {
   void refreshPanel(editor.document.uri);
 }
 
+/** A notebook beside the model that opens it in the notebook workbench, opened in VS Code. */
+async function openNotebook(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.uri.scheme !== "file") {
+    void vscode.window.showWarningMessage("Open a threat-model file first.");
+    return;
+  }
+  await editor.document.save();
+  const file = editor.document.uri.fsPath;
+  const name = path.basename(file);
+  const notebook = vscode.Uri.file(
+    path.join(path.dirname(file), name.replace(/\.(ya?ml|json)$/i, "") + ".workbench.ipynb"),
+  );
+  const exists = await vscode.workspace.fs.stat(notebook).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    const source = [
+      "from workbench import ThreatModel\n",
+      "from widgets import Workbench\n",
+      "\n",
+      `model = ThreatModel.load(${JSON.stringify(name)})\n`,
+      "Workbench(model)  # edits are saved to the file; its changes on disk are picked up\n",
+    ];
+    const content = {
+      cells: [
+        {
+          cell_type: "markdown",
+          metadata: {},
+          source: [`# Threat model: ${name}\n`, "\n", "Run the cell to open the notebook workbench."],
+        },
+        { cell_type: "code", execution_count: null, metadata: {}, outputs: [], source },
+      ],
+      metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    await vscode.workspace.fs.writeFile(notebook, Buffer.from(JSON.stringify(content, null, 1)));
+  }
+  await vscode.commands.executeCommand("vscode.open", notebook);
+  if (!vscode.extensions.getExtension("ms-toolsai.jupyter")) {
+    void vscode.window.showInformationMessage(
+      "Running the notebook needs the Jupyter extension (or open it in JupyterLab: " +
+        'pip install "ai-threat-workbench[notebook]"; jupyter lab).',
+    );
+  }
+}
+
 /** Run the workbench's command line on the active model file in a terminal. */
 async function runOnModel(args: (file: string) => string[]): Promise<void> {
   const editor = vscode.window.activeTextEditor;
@@ -243,6 +292,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ]),
     ),
     vscode.commands.registerCommand("threatWorkbench.showDiagram", () => showPanel(context)),
+    vscode.commands.registerCommand("threatWorkbench.openNotebook", () => openNotebook()),
     vscode.workspace.onDidSaveTextDocument((doc) => {
       if (panel && panelUri && doc.uri.toString() === panelUri.toString()) {
         void refreshPanel(doc.uri);

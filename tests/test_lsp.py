@@ -496,3 +496,49 @@ async def test_diagram_request_for_the_side_panel(client: LanguageClient):
         place(text, "id: llm_app", 4).line,
         place(text, "id: llm_app", 4).character,
     )
+
+
+def test_random_edits_never_raise():
+    """Two hundred random edits of the RAG starter (characters deleted, YAML's indicators
+    typed, the text cut short), each followed by every request at a random place: the
+    document's state and every feature answer without raising."""
+    import random
+
+    from workbench.catalog import load_catalog
+    from workbench.lsp import actions, completion, navigation
+    from workbench.lsp.diagnostics import diagnostics
+    from workbench.lsp.document import ModelDocument
+
+    rng = random.Random(18)
+    text = RAG.read_text(encoding="utf-8")
+    doc = ModelDocument(uri_of("fuzz.yaml"), load_catalog(), today=TODAY)
+    current = text
+    for step in range(200):
+        i = rng.randrange(len(current) + 1)
+        move = rng.randrange(4)
+        if move == 0:
+            current = current[:i] + current[i + rng.randint(1, 20) :]
+        elif move == 1:
+            current = current[:i] + rng.choice(":{}[]-#&*!'\"\n\t x@é🚀") + current[i:]
+        elif move == 2:
+            current = current[:i]
+        else:
+            current = text if step % 3 else current
+        doc.update(current)
+        diagnostics(doc, rng.choice(["low", "high"]))
+        lines = current.split("\n")
+        line = rng.randrange(len(lines))
+        pos = types.Position(line, rng.randrange(len(lines[line]) + 2))
+        completion.completions(doc, pos)
+        actions.hover(doc, pos)
+        navigation.definition(doc, pos)
+        navigation.references(doc, pos, True)
+        navigation.prepare_rename(doc, pos)
+        navigation.symbols(doc)
+        context = types.CodeActionContext(diagnostics=[])
+        actions.code_actions(
+            doc,
+            types.CodeActionParams(
+                types.TextDocumentIdentifier(doc.uri), types.Range(pos, pos), context
+            ),
+        )

@@ -542,3 +542,40 @@ def test_random_edits_never_raise():
                 types.TextDocumentIdentifier(doc.uri), types.Range(pos, pos), context
             ),
         )
+
+
+def test_a_keystroke_that_changes_a_typed_value_gives_what_a_full_parse_gives():
+    """Booleans, numbers and null changed in place (``true`` -> ``false``, ``90`` -> ``9``
+    -> ``900``, ``true`` -> ``on``, ``true`` -> ``null``) against a fresh load."""
+    from workbench.catalog import load_catalog
+    from workbench.lsp.document import ModelDocument
+
+    text = RAG.read_text(encoding="utf-8")
+    doc = ModelDocument(uri_of("t.yaml"), load_catalog(), today=TODAY)
+    doc.update(text)
+    anchor = "  - id: api_gateway\n"
+    head, tail = text.split(anchor, 1)
+    flag = "      rate_limited: true\n"
+    assert flag in tail
+    versions = [
+        head + anchor + tail.replace(flag, flag.replace("true", v), 1)
+        for v in ("false", "on", "null", "true", "maybe", "tru")
+    ] + [
+        text.replace("  review_cadence_days: 90\n", f"  review_cadence_days: {v}\n", 1)
+        for v in ("9", "900", "9000000", "90")
+    ]
+    fast = 0
+    for new in versions:
+        parsed = doc._parsed
+        doc.update(new)
+        fast += doc._parsed is parsed
+        problems: list[object] = []
+        try:
+            expected = loads_model(new, "t.yaml")
+        except ModelFileError as exc:
+            problems = list(exc.problems)
+        assert doc.problems == problems, new
+        if not problems:
+            assert doc.loaded is not None
+            assert doc.loaded.model == expected
+    assert fast >= 6

@@ -1,11 +1,12 @@
 """The common keystroke without parsing the file again: a character typed or deleted in a
-plain one-line text value (a name, a description, a rationale) changes that value only.
-When an edit is such a change, the document parsed last time is changed in place (its
-data and its YAML node tree) and validated again by
-:func:`workbench.io.model_from_document`: the model, the errors and the warnings are those
-a full parse of the new text gives. Anything else (a line break, a key, a quote, a ``:``
-or ``#``, a value that YAML would read as a number, a date, a boolean or null, a file with
-anchors) returns ``None``, and the caller parses the text as usual.
+plain one-line value (a name, a description, a rationale, ``true``, ``90``) changes that
+value only. When an edit is such a change, the document parsed last time is changed in
+place (its data and its YAML node tree; the new value made by PyYAML's safe constructors,
+as the parser makes it) and validated again by :func:`workbench.io.model_from_document`:
+the model, the errors and the warnings are those a full parse of the new text gives.
+Anything else (a line break, a key, a quote, a ``:`` or ``#``, a value that YAML would
+read as a date, a value followed by a comment, a file with anchors) returns ``None``, and
+the caller parses the text as usual.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Any
 import yaml
 
 _STR = "tag:yaml.org,2002:str"
+_SCALARS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "bool", "int", "float", "null"))
+"""The plain scalars a keystroke may change (a date is left to the full parse)."""
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _PLAIN = re.compile(r"[A-Za-z0-9_(][^\n\t#:{}\[\],&*!|>'\"%@`]*")
 """A value that stays one plain YAML scalar wherever it stands: no indicator first, none
 of the characters that could end it or start something else."""
@@ -49,7 +53,7 @@ class Parsed:
             (node, path)
             for node, path in _on_line(self.root, line)
             if not node.style  # plain: None from PyYAML, '' from its C loader
-            and node.tag == _STR
+            and node.tag in _SCALARS
             and node.end_mark.line == line
         ]
 
@@ -107,11 +111,12 @@ def changed_value(parsed: Parsed, new_text: str) -> tuple[Path, str] | None:
         value = new_line[first:].rstrip(" ")  # YAML drops the spaces that end a value
         if not _PLAIN.fullmatch(value):
             return None
-        if _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR:  # type: ignore[no-untyped-call]
+        tag = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        if tag not in _SCALARS:
             return None
-        if not _set(parsed.data, path, value):
+        if not _set(parsed.data, path, _construct(tag, value)):
             return None
-        node.value = value
+        node.value, node.tag = value, tag
         m = node.end_mark
         node.end_mark = yaml.Mark(m.name, m.index, m.line, first + len(value), None, 0)
         parsed.text = new_text
@@ -145,8 +150,17 @@ def common_suffix(a: str, b: str, prefix: int) -> int:
     return lo
 
 
-def _set(data: Any, path: Path, value: str) -> bool:
-    """Set the value at ``path`` in the data (whether it held a string there)."""
+def _construct(tag: str, value: str) -> Any:
+    """The value PyYAML's safe loader makes of a plain scalar (as the parser does)."""
+    if tag == _STR:
+        return value
+    node = yaml.ScalarNode(tag, value)
+    kind = tag.rsplit(":", 1)[1]
+    return getattr(_CONSTRUCTOR, f"construct_yaml_{kind}")(node)
+
+
+def _set(data: Any, path: Path, value: Any) -> bool:
+    """Set the value at ``path`` in the data (whether it held a scalar there)."""
     here = data
     for part in path[:-1]:
         if isinstance(part, int):
@@ -157,11 +171,11 @@ def _set(data: Any, path: Path, value: str) -> bool:
         here = here[part]
     last = path[-1]
     if isinstance(last, int):
-        if not (isinstance(here, list) and 0 <= last < len(here)) or not isinstance(
-            here[last], str
-        ):
+        if not (isinstance(here, list) and 0 <= last < len(here)):
             return False
-    elif not (isinstance(here, dict) and isinstance(here.get(last), str)):
+    elif not (isinstance(here, dict) and last in here):
+        return False
+    if isinstance(here[last], (dict, list)):
         return False
     here[last] = value
     return True

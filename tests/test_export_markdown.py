@@ -71,10 +71,14 @@ def test_markdown_has_the_html_reports_words(name: str, catalog: Any) -> None:
     md = report_markdown(model, analysis, options=options)
     html = report_html(model, analysis, options=options)
     shown = str(mistune.html(md.text))
-    svg = ElementTree.fromstring(md.files["report-architecture.svg"])  # noqa: S314 - ours
-    diagram = {
-        w for t in svg.iter("{http://www.w3.org/2000/svg}text") for w in (t.text or "").split()
+    diagram = {  # the words of the diagram and the attack trees, each in its own file
+        w
+        for text in md.files.values()
+        for t in ElementTree.fromstring(text).iter("{http://www.w3.org/2000/svg}text")  # noqa: S314 - ours
+        for w in (t.text or "").split()
     }
+    assert "report-architecture.svg" in md.files
+    assert any(n.startswith("report-attack-tree-") for n in md.files)
     page = vocabulary(html) - {"Page", "of"}
     words = vocabulary(shown) - {"•", "Page", "of"}
     assert words - page == set()
@@ -95,7 +99,9 @@ def test_markdown_has_the_html_reports_words(name: str, catalog: Any) -> None:
     # the diagram is a file beside it, shown as an image
     assert "![Architecture of " in md.text
     assert "](report-architecture.svg)" in md.text
+    svg = ElementTree.fromstring(md.files["report-architecture.svg"])  # noqa: S314 - ours
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "](report-attack-tree-" in md.text  # and so is each attack tree
 
 
 def test_markdown_shows_hostile_text_as_text() -> None:

@@ -56,6 +56,14 @@ def add_commands(sub: Any) -> None:
         help="PDF: list every finding even when there are many (slow for large models)",
     )
     r.add_argument(
+        "--trees",
+        type=int,
+        default=0,
+        metavar="N",
+        help="PDF: draw the attack trees of the N most at-risk crown jewels (default 0; "
+        "the HTML draws them all)",
+    )
+    r.add_argument(
         "--interactive-diagram",
         action="store_true",
         help="HTML: add a pannable, zoomable view of the architecture (pyvis, offline, "
@@ -139,7 +147,11 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from .exporters import PDFEngineError
     from .report import ReportOptions, report_notebook
 
-    options = ReportOptions(paper=args.paper, interactive_diagram=args.interactive_diagram)
+    options = ReportOptions(
+        paper=args.paper,
+        interactive_diagram=args.interactive_diagram,
+        print_trees=max(0, args.trees),
+    )
     try:
         if args.format == "pdf":
             from .render import report_pdf

@@ -296,14 +296,18 @@ class _Writer:
         return f"[{text}]({target})"
 
     def image(self, node: _Node) -> str:
-        """The diagram: an SVG file beside the Markdown, shown as an image."""
+        """A figure (the diagram, an attack tree): an SVG file beside the Markdown, shown as
+        an image."""
         src = node.attrs.get("src", "")
         prefix = "data:image/svg+xml;base64,"
         if not src.startswith(prefix):
             return ""
-        name = f"{self.image_prefix}-architecture.svg"
+        if node.attrs.get("alt", "").startswith("Attack tree"):
+            name = f"{self.image_prefix}-attack-tree-{len(self.files)}.svg"
+        else:
+            name = f"{self.image_prefix}-architecture.svg"
         if name in self.files:
-            name = f"{self.image_prefix}-architecture-{len(self.files) + 1}.svg"
+            name = f"{self.image_prefix}-figure-{len(self.files) + 1}.svg"
         self.files[name] = base64.b64decode(src[len(prefix) :]).decode("utf-8")
         alt = md_text(node.attrs.get("alt", ""))
         return f"![{alt}]({name})"

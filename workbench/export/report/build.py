@@ -26,6 +26,7 @@ from . import (
     signoff,
     summary,
     threat_register,
+    trees,
 )
 from .context import ReportContext
 from .notebook import Section
@@ -54,7 +55,7 @@ what draws it."""
 APPENDICES: tuple[tuple[str, str, Render], ...] = (
     ("inventory", "Trust boundaries and assets", inventory.render),
     ("register", "Elements, data flows and their findings", threat_register.render),
-    ("paths", "Further attack paths", attack_paths.render_more),
+    ("paths", "Further attack paths and attack trees", trees.render_with_paths),
     ("incidents", "Incident readiness", incidents.render),
     ("mitigations", "Mitigations and their controls", mitigations.render_others),
     ("controls", "Controls by framework", coverage.render_controls),

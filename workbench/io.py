@@ -127,15 +127,17 @@ def _model_at(loc: Loc, root_cls: type[BaseModel]) -> type[BaseModel] | None:
         field = cls.model_fields.get(part)
         if field is None:
             return None
-        cls = _inner_model(field.annotation)
+        cls = inner_model(field.annotation)
     return cls
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
+def inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model class inside a field's annotation (``list[Element]``,
+    ``Scope | None`` ...), if any."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
+        found = inner_model(arg)
         if found is not None:
             return found
     return None

@@ -14,6 +14,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from lsprotocol import types
 from pydantic import BaseModel
 
+from ..io import inner_model
 from ..model import ThreatModel
 from ..model.kinds import KINDS
 from .document import ModelDocument
@@ -112,18 +113,8 @@ def _resolve(chain: list[str]) -> type[BaseModel] | None:
         field = cls.model_fields.get(key)
         if field is None:
             return None
-        cls = _inner_model(field.annotation)
+        cls = inner_model(field.annotation)
     return cls
-
-
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
 
 
 def _literals(annotation: Any) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -76,13 +77,13 @@ def test_sides_that_fit_only_apart_keep_ones_own_and_say_why(base: ThreatModel) 
 
 
 def test_system_and_tolerance_merge_as_one_item_each(base: ThreatModel) -> None:
-    mine = base.replace(system=base.system.model_copy(update={"owner": "Mine"}))
+    mine = base.replace(system=base.system.model_copy(update={"owners": ["Mine"]}))
     theirs = base.replace(
         risk_tolerance=base.risk_tolerance.model_copy(update={"accept_up_to": "low"})
     )
     result = merge(base, mine, theirs)
     assert result.clean
-    assert result.model.system.owner == "Mine"
+    assert result.model.system.owners == ["Mine"]
     assert result.model.risk_tolerance.accept_up_to == "low"
 
 
@@ -94,7 +95,7 @@ def saved(tmp_path: Path, base: ThreatModel) -> Path:
     return path
 
 
-def _elsewhere(path: Path, edit) -> None:  # type: ignore[no-untyped-def]
+def _elsewhere(path: Path, edit: Callable[[ThreatModel], ThreatModel]) -> None:
     """Another notebook loads the file, edits and saves it."""
     model = edit(ThreatModel.load(path))
     time.sleep(0.01)  # a later modification time even on coarse clocks
@@ -122,6 +123,7 @@ def test_unsaved_edits_are_merged_with_what_was_saved_elsewhere(saved: Path, cat
     from widgets import Workbench
 
     wb = Workbench.load(saved, catalog=catalog)
+    assert wb.watch is not None
     wb.model = _props(wb.model, "vector_store", authorization=True)  # unsaved
     _elsewhere(saved, lambda m: m.update_element("api_gateway", name="Edge gateway"))
     assert wb.watch.check()
@@ -138,6 +140,7 @@ def test_a_conflict_keeps_ones_own_version_and_says_so(saved: Path, catalog) -> 
     from widgets import Workbench
 
     wb = Workbench.load(saved, catalog=catalog)
+    assert wb.watch is not None
     wb.model = wb.model.update_element("vector_store", name="Mine")
     _elsewhere(saved, lambda m: m.update_element("vector_store", name="Theirs"))
     assert wb.watch.check()
@@ -151,6 +154,7 @@ def test_a_broken_file_leaves_the_model_and_says_why(saved: Path, catalog) -> No
     from widgets import Workbench
 
     wb = Workbench.load(saved, catalog=catalog)
+    assert wb.watch is not None
     before = wb.model
     time.sleep(0.01)
     saved.write_text("format_version: 1\nelements: [\n", encoding="utf-8")

@@ -301,3 +301,42 @@ def test_without_a_participants_token_only_the_facilitator_needs_one() -> None:
     assert keys.refusal(_request(path="/facilitator", cookie="lead")) is None
     assert keys.matched(_request(path="/x", cookie="lead")) == "lead"
     assert keys.any
+
+
+def test_threat_tables_are_drawn_again_only_when_they_change(
+    host: RoomHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from widgets.serve import panels
+
+    drawn: list[int] = []
+    real = panels.findings_table
+
+    def counting(entries: Any, **kwargs: Any) -> Any:
+        drawn.append(len(entries))
+        return real(entries, **kwargs)
+
+    monkeypatch.setattr(panels, "findings_table", counting)
+    ann, bo = Seat(host, "Ann"), Seat(host, "Bo")
+    ann.select("vector_store")
+    bo.select("llm_app")
+    before = bo.session.threats.table.object
+    drawn.clear()
+    ann.send({"op": "rename", "id": "vector_store", "name": "Vectors", "req": 1})
+    assert bo.session.threats.table.object == before
+    assert len(drawn) == 1  # Ann's selection only: Bo's findings did not change
+    finding = next(iter(bo.session.threats.finding.options.values()))
+    ann.session.threats.canvas.propose(
+        lambda m: m.set_decision(
+            m.decision(finding) or _decision(finding, "in_progress"),
+        ),
+        "decision",
+        lambda: None,
+        lambda why: None,
+    )
+    assert bo.session.threats.table.object != before  # the status shows in Bo's table
+
+
+def _decision(finding: str, status: str) -> Any:
+    from workbench.model import Decision
+
+    return Decision(finding=finding, status=status)

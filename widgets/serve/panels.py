@@ -77,6 +77,9 @@ def commit(
     return True
 
 
+CACHE_SIZE = 256
+"""How many selections' threat panels a room keeps drawn (the oldest go first)."""
+
 Rendered = tuple[str, int, str, dict[str, str]]
 """What the threat panel shows for one analysis and selection: the heading's words, the
 finding count, the table and the finding choices."""
@@ -94,7 +97,7 @@ class ThreatPanel:
         self,
         canvas: Canvas,
         *,
-        cache: MutableMapping[Any, tuple[Any, Rendered]] | None = None,
+        cache: MutableMapping[Any, tuple[Any, Any]] | None = None,
         choose_from_all: bool = True,
     ) -> None:
         self.canvas = canvas
@@ -165,12 +168,18 @@ class ThreatPanel:
             self.finding.value = current
 
     def _rendered(self, analysis: Any, selection: tuple[str, ...]) -> Rendered:
-        key = (id(analysis), frozenset(selection))
-        cached = self.cache.get(key) if self.cache is not None else None
-        if cached is not None and cached[0] is analysis:
-            return cached[1]
-        chosen = set(selection)
-        findings = [f for f in analysis.findings if not chosen or f.target in chosen]
+        """What the panel shows for ``selection``, made again only when it changed (the
+        same findings, groups and decisions draw the same table; in a shared room most
+        edits leave most people's selections alone)."""
+        chosen = frozenset(selection)
+        findings = tuple(f for f in analysis.findings if not chosen or f.target in chosen)
+        ids = {f.id for f in findings}
+        groups = tuple(g for g in analysis.groups if not ids.isdisjoint(g.members))
+        decisions = tuple(analysis.model.decisions)
+        basis = (findings, groups, decisions)
+        cached = self.cache.get(chosen) if self.cache is not None else None
+        if cached is not None and cached[0] == basis:
+            return cached[1]  # type: ignore[no-any-return]
         shown = sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))[:MAX_ROWS]
         register = build_register(dataclasses.replace(analysis, findings=tuple(shown)))
         entries = list(register.entries)
@@ -179,9 +188,12 @@ class ThreatPanel:
         options = {
             f"{e.finding.risk}: {e.finding.title} @ {e.finding.target_name}": e.id for e in entries
         }
-        rendered: Rendered = (what, len(findings), table, options)
+        rendered = (what, len(findings), table, options)
         if self.cache is not None:
-            self.cache[key] = (analysis, rendered)
+            self.cache.pop(chosen, None)
+            self.cache[chosen] = (basis, rendered)
+            while len(self.cache) > CACHE_SIZE:
+                del self.cache[next(iter(self.cache))]
         return rendered
 
     def _apply_clicked(self, _event: object) -> None:

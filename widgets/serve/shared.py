@@ -265,11 +265,6 @@ class RoomHost:
         return html
 
     def _heard(self, what: str) -> None:
-        if what == "commit":
-            # drop what was drawn for older analyses
-            current = self.room.analysis
-            for key in [k for k, v in self.threat_cache.items() if v[0] is not current]:
-                del self.threat_cache[key]
         sessions = list(self.sessions)
         if what in ("commit", "failed"):  # the authors first: they wait for their answer
             authors = self.room.last_authors

@@ -93,7 +93,7 @@ def make_shared_server(
     from .shared import make_host, room_app, room_list_app
 
     facilitated = bool(facilitator_token)
-    saver = model_saver()
+    saver = model_saver(len(rooms))
     loop: list[Any] = []  # the server's event loop, once the server exists
 
     def schedule(callback: Callable[[], None]) -> None:
@@ -135,17 +135,20 @@ def make_shared_server(
     return server, hosts
 
 
-def model_saver() -> ProcessPoolExecutor:
-    """The process that writes the rooms' files: saving a model (making its text, checking
-    it reads back, writing it atomically) takes tens of milliseconds that would otherwise
-    hold up every room's edits on the event loop. One process for all rooms; each room
-    has one save in flight at a time (see :meth:`Room.commit
-    <widgets.serve.room.Room.commit>`). Started now (``spawn``: a clean process, not a
-    fork of a server with threads), so the first edit does not wait for it."""
+def model_saver(rooms: int = 1) -> ProcessPoolExecutor:
+    """The processes that write the rooms' files: saving a model (making its text,
+    checking it reads back, writing it atomically) takes tens of milliseconds that would
+    otherwise hold up every room's edits on the event loop. Two processes at most (one
+    for a single room): each room has one save in flight at a time (see
+    :meth:`Room.commit <widgets.serve.room.Room.commit>`), so a room's file is written in
+    order whichever process writes it. Started now (``spawn``: clean processes, not forks
+    of a server with threads), so the first edits do not wait for them."""
     import multiprocessing
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    pool.submit(_warm_up)
+    workers = max(1, min(2, rooms))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(workers):
+        pool.submit(_warm_up)
     return pool
 
 

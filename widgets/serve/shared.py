@@ -51,6 +51,9 @@ GONE_AFTER = 4.0
 """Seconds without a connection after which a participant has left (a closed tab)."""
 NEVER_CAME_AFTER = 90.0
 """Seconds a session may wait for its browser to connect the first time."""
+PRESENCE_DELAY = 0.2
+"""Seconds over which changes of who is here and what each has selected are gathered
+before every page of the room is updated."""
 
 
 @dataclass
@@ -224,6 +227,7 @@ class RoomHost:
         self.sessions: list[SharedSession] = []
         self.threat_cache: dict[Any, Any] = {}
         self._presence: tuple[Any, str] = ((), "")
+        self._presence_due = False
         self._checker: Any = None
         room.listen(self._heard)
 
@@ -232,7 +236,7 @@ class RoomHost:
         session of the room, so it is made once per change)."""
         room = self.room
         people = room.present()
-        key = (tuple((p.id, p.name, p.role, p.selection) for p in people), id(room.saved))
+        key = self.presence_key()
         if key == self._presence[0]:
             return self._presence[1]
         model = room.saved
@@ -264,13 +268,47 @@ class RoomHost:
         self._presence = (key, html)
         return html
 
+    def presence_key(self) -> Any:
+        """What the presence list and the "being edited by" warnings depend on."""
+        people = self.room.present()
+        return (tuple((p.id, p.name, p.role, p.selection) for p in people), id(self.room.saved))
+
     def _heard(self, what: str) -> None:
+        if what == "presence" and self._presence_later():
+            return
         sessions = list(self.sessions)
         if what in ("commit", "failed"):  # the authors first: they wait for their answer
             authors = self.room.last_authors
             sessions.sort(key=lambda s: s.person.id not in authors)
         for session in sessions:
             session.notify(what)
+
+    def _presence_later(self) -> bool:
+        """Gather presence changes for :data:`PRESENCE_DELAY` (people click around: each
+        click would otherwise update every page of the room); ``False`` without an event
+        loop (tests: at once)."""
+        if self._presence_due:
+            return True
+        loop = self._loop()
+        if loop is None:
+            return False
+        self._presence_due = True
+        loop.call_later(PRESENCE_DELAY, self._flush_presence)
+        return True
+
+    def _flush_presence(self) -> None:
+        self._presence_due = False
+        key = self.presence_key()
+        for session in list(self.sessions):
+            if session.presence_shown != key:  # a commit may have shown it already
+                session.notify("presence")
+
+    def _loop(self) -> Any:
+        if not any(s.doc is not None for s in self.sessions):
+            return None
+        from tornado.ioloop import IOLoop
+
+        return IOLoop.current()
 
     def add(self, session: SharedSession) -> None:
         """Start keeping ``session`` up to date."""
@@ -315,6 +353,7 @@ class SharedSession:
         self._due: set[str] = set()
         self._scheduled = False
         self._created = self._seen = time.monotonic()
+        self.presence_shown: Any = None
         self._connected_once = False
         self.canvas = SharedCanvas(room, self.person, height="620px")
         self.canvas_view = CanvasView(self.canvas, sizing_mode="stretch_width", min_height=640)
@@ -488,6 +527,7 @@ class SharedSession:
             self.reveal.value = room.revealed
 
     def _show_presence(self) -> None:
+        self.presence_shown = self.host.presence_key()
         show_html(self.presence, self.host.presence_html())
         self.inspector.show_editors()
 

@@ -61,7 +61,8 @@ RUNNER = textwrap.dedent(
     for pkg in (workbench, widgets):
         assert str(Path(pkg.__file__)).startswith(sys.prefix), pkg.__file__
         for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
-            importlib.import_module(mod.name)
+            if not mod.name.startswith("workbench.lsp"):  # the lsp extra: not on Binder
+                importlib.import_module(mod.name)
     # jupyter_client runs a kernelspec whose command is plain "python" with sys.executable.
     kernel = KernelSpecManager().get_kernel_spec("python3").argv[0]
     assert kernel in ("python", "python3") or Path(kernel).resolve() == Path(

@@ -16,7 +16,6 @@ is shown under the editor.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
@@ -37,6 +36,7 @@ from ._edits import reason
 from ._looks import Looks
 from .canvas import Canvas
 from .tables import MAX_ROWS, findings_table
+from .watch import kernel_loop
 
 STATUSES: tuple[str, ...] = get_args(DecisionStatus)
 ANY = "any"
@@ -271,9 +271,8 @@ class FindingsPanel:
         if key == self._statement_of:
             return
         self._statement_of = key
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = kernel_loop()
+        if loop is None:
             self._write_statement(entry, key)
             return
         loop.call_soon(self._write_statement, entry, key)

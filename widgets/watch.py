@@ -13,11 +13,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 POLL_SECONDS = 1.0
 """How often a kernel checks the file."""
+
+
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the IPython kernel this runs in (it runs cells and widget
+    messages), or ``None`` outside a kernel (scripts, tests, a terminal IPython)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or getattr(shell, "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class FileWatch:
@@ -75,10 +89,9 @@ class FileWatch:
 
     # ----------------------------------------------------------------- polling
     def start(self) -> bool:
-        """Poll on the running event loop (a kernel's); ``False`` when there is none."""
-        try:
-            loop = asyncio.get_running_loop()  # a kernel runs cells and clicks on its loop
-        except RuntimeError:
+        """Poll on the kernel's event loop; ``False`` outside a kernel (call :meth:`check`)."""
+        loop = kernel_loop()
+        if loop is None:
             return False
         self.stop()
         self._handle = loop.call_later(self.interval, self._tick, loop)

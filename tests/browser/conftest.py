@@ -110,9 +110,12 @@ def notebook_server(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iter
         pytest.fail(str(exc))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(browser_requirements: None) -> Iterator[Browser]:
-    """Headless Chromium, shared by the session."""
+    """Headless Chromium, shared by the browser tests. Package scope: Playwright's sync
+    API keeps its event loop marked as running in the main thread while it is open, so it
+    is closed when the browser tests end, before the tests that run asyncio themselves
+    (the language server's)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

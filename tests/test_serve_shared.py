@@ -14,6 +14,7 @@ import pytest
 from workbench import ThreatModel
 from workbench.cli import main
 from workbench.engine import Analyzer
+from workbench.model.types import DecisionStatus
 
 pytest.importorskip("panel")
 
@@ -309,7 +310,7 @@ def test_threat_tables_are_drawn_again_only_when_they_change(
     from widgets.serve import panels
 
     drawn: list[int] = []
-    real = panels.findings_table
+    real = panels.findings_table  # type: ignore[attr-defined]  # what panels draws with
 
     def counting(entries: Any, **kwargs: Any) -> Any:
         drawn.append(len(entries))
@@ -336,7 +337,7 @@ def test_threat_tables_are_drawn_again_only_when_they_change(
     assert bo.session.threats.table.object != before  # the status shows in Bo's table
 
 
-def _decision(finding: str, status: str) -> Any:
+def _decision(finding: str, status: DecisionStatus) -> Any:
     from workbench.model import Decision
 
     return Decision(finding=finding, status=status)

@@ -350,6 +350,7 @@ class SharedSession:
         self.doc: Any = pn.state.curdoc
         self.person = room.join(name, role, here=self.doc is None)
         self.closed = False
+        self.loaded = self.doc is None  # without a document (tests): at once
         self._due: set[str] = set()
         self._scheduled = False
         self._created = self._seen = time.monotonic()
@@ -383,7 +384,17 @@ class SharedSession:
         host.add(self)
         if self.doc is not None:
             self.doc.on_session_destroyed(lambda _ctx: self.close())
-            pn.state.onload(lambda: room.arrived(self.person.id))
+            pn.state.onload(self._loaded)
+
+    def _loaded(self) -> None:
+        """The browser has the page: list the participant, and catch up with what
+        happened since the session was made (nothing is sent before: a page that is only
+        fetched costs nothing more, and no change reaches a document before Panel has
+        set it up for this server)."""
+        self.loaded = True
+        self.room.arrived(self.person.id)
+        self.notify("commit")
+        self.notify("state")
 
     # ----------------------------------------------------------------- layout
     def _layout(self, exports: list[Any]) -> Any:
@@ -461,7 +472,7 @@ class SharedSession:
         if self.closed:
             return
         self._due.add(what)
-        if self._scheduled:
+        if self._scheduled or not self.loaded:
             return
         if self.doc is None:
             self._run()

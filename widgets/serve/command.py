@@ -266,7 +266,11 @@ def _load_rooms(args: argparse.Namespace, err: TextIO) -> tuple[dict[str, Any], 
 
     target: Path = args.file
     if not target.exists():
-        print(f"threat-workbench serve: {target}: no such file or folder", file=err)
+        print(
+            f"threat-workbench serve: {target}: no such file or folder (make one with "
+            f"'threat-workbench new {target}')",
+            file=err,
+        )
         return None
     try:
         catalog = load_catalog(*args.catalog, builtin=not args.no_builtin)

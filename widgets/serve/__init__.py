@@ -1,7 +1,10 @@
-"""The workshop app: the workbench canvas served by Panel, one model per browser session.
+"""The workshop app: the workbench canvas served by Panel, one model per browser session,
+or one model shared by a room (``--shared``).
 
 ``threat-workbench serve`` (see :mod:`widgets.serve.command` and ``docs/serve.md``) runs
-:func:`~widgets.serve.server.make_server`. Every browser session gets its own
+:func:`~widgets.serve.server.make_server`, or with ``--shared``
+:func:`~widgets.serve.server.make_shared_server` (see :mod:`widgets.serve.room` and
+:mod:`widgets.serve.shared`). Without ``--shared``, every browser session gets its own
 :class:`~widgets.serve.session.WorkshopSession`: a copy of the starting model, its own
 :class:`~widgets.canvas.Canvas` (which holds the live model and all of the sync logic), a
 Panel-native inspector and threat panel, and buttons to download the model as YAML and
@@ -18,6 +21,10 @@ The modules, each importing only from those above it (and from the rest of ``wid
 - :mod:`~widgets.serve.auth`: the access token, its cookie exchange, the :class:`Gate` in
   front of every route (origins and token) and the security headers of every response;
 - :mod:`~widgets.serve.logs`: tokens kept out of Tornado's logs;
+- :mod:`~widgets.serve.room`: a shared room's model, order of changes, saving, undo and
+  presence, with no UI library;
+- :mod:`~widgets.serve.shared`: the Panel sessions of a shared room and the room list;
+- :mod:`~widgets.serve.panel_fixes`: a fix for a race in Panel's deferred writes;
 - :mod:`~widgets.serve.server`: :func:`make_server`, all of the above put together;
 - :mod:`~widgets.serve.command`: the ``serve`` subcommand (imports Panel only when it runs).
 

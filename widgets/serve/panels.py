@@ -77,8 +77,9 @@ def commit(
     return True
 
 
-CACHE_SIZE = 256
-"""How many selections' threat panels a room keeps drawn (the oldest go first)."""
+CACHE_SIZE = 512
+"""How many entries a room's threat-panel cache keeps (two per selection; the oldest
+go first)."""
 
 Rendered = tuple[str, int, str, dict[str, str]]
 """What the threat panel shows for one analysis and selection: the heading's words, the
@@ -172,6 +173,9 @@ class ThreatPanel:
         same findings, groups and decisions draw the same table; in a shared room most
         edits leave most people's selections alone)."""
         chosen = frozenset(selection)
+        latest = self.cache.get(("latest", chosen)) if self.cache is not None else None
+        if latest is not None and latest[0] is analysis:
+            return latest[1]  # type: ignore[no-any-return]  # another session asked already
         findings = tuple(f for f in analysis.findings if not chosen or f.target in chosen)
         ids = {f.id for f in findings}
         groups = tuple(g for g in analysis.groups if not ids.isdisjoint(g.members))
@@ -179,6 +183,7 @@ class ThreatPanel:
         basis = (findings, groups, decisions)
         cached = self.cache.get(chosen) if self.cache is not None else None
         if cached is not None and cached[0] == basis:
+            self._remember(chosen, analysis, cached[1])
             return cached[1]  # type: ignore[no-any-return]
         shown = sorted(findings, key=lambda f: (-RISK_RANK[f.risk], f.id))[:MAX_ROWS]
         register = build_register(dataclasses.replace(analysis, findings=tuple(shown)))
@@ -192,9 +197,17 @@ class ThreatPanel:
         if self.cache is not None:
             self.cache.pop(chosen, None)
             self.cache[chosen] = (basis, rendered)
-            while len(self.cache) > CACHE_SIZE:
-                del self.cache[next(iter(self.cache))]
+            self._remember(chosen, analysis, rendered)
         return rendered
+
+    def _remember(self, chosen: frozenset[str], analysis: Any, rendered: Rendered) -> None:
+        """What ``analysis`` shows for ``chosen``, for the next session that asks."""
+        if self.cache is None:
+            return
+        self.cache.pop(("latest", chosen), None)
+        self.cache[("latest", chosen)] = (analysis, rendered)
+        while len(self.cache) > CACHE_SIZE:
+            del self.cache[next(iter(self.cache))]
 
     def _apply_clicked(self, _event: object) -> None:
         self.apply()

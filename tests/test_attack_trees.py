@@ -5,6 +5,7 @@ of their mitigations), that change when a mitigation is put in place; exports th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -25,7 +26,7 @@ from workbench.attack_trees import (
     to_mermaid,
     to_svg,
 )
-from workbench.attack_trees.cuts import SUPPORTING
+from workbench.attack_trees.cuts import supporting
 from workbench.attack_trees.formats import to_text
 from workbench.attack_trees.svg import A4_TEXT, MIN_FONT
 from workbench.cli import main
@@ -109,9 +110,11 @@ def test_every_leaf_is_tied_to_findings(name, analyses, trees):
             assert known[fid].target in leaf.route  # on the step's flow or element
             assert leaf.label == known[fid].title
             assert set(leaf.references) == {*known[fid].atlas, *known[fid].owasp}
+            quiet = supporting(analyses[name].catalog)
             assert [m.id for m in leaf.mitigations] == sorted(
-                known[fid].mitigations, key=lambda m: m in SUPPORTING
+                known[fid].mitigations, key=lambda m: m in quiet
             )
+            assert all(m.cuts == (m.id not in quiet) for m in leaf.mitigations)
 
 
 @pytest.mark.parametrize("name", STARTERS)
@@ -340,10 +343,72 @@ def test_a_model_edit_shows_a_mitigation_without_cutting(catalog):
     assert tree.cut_sets != before.cut_sets
 
 
-def test_supporting_mitigations_cut_nothing(trees):
+def test_supporting_mitigations_cut_nothing(catalog, trees):
+    quiet = supporting(catalog)
+    assert {"MIT-MONITOR", "MIT-LOGGING", "MIT-RED-TEAM", "MIT-BACKUP"} <= quiet
     for ts in trees.values():
         for tree in ts:
-            assert not any(m in SUPPORTING for s in tree.cut_sets for m in s)
+            assert not any(m in quiet for s in tree.cut_sets for m in s)
+            for node in tree.nodes():
+                assert not any(m in quiet for s in node.cut_sets for m in s)
+
+
+def test_what_cuts_is_catalog_data(catalog, tmp_path: Path):
+    """The catalog says which mitigations cut nothing (``kind`` other than preventive, with
+    the reason); the trees read it, so a catalog that calls a cutting mitigation detective
+    takes it out of every cut set."""
+    for m in catalog.mitigations.values():
+        assert m.cuts == (m.kind == "preventive")
+        assert bool(m.kind_reason) == (not m.cuts), m.id
+    model, analysis = _rag(catalog)
+    tree = attack_tree(analysis, "vector_store")
+    used = sorted({m for s in tree.cut_sets for m in s})
+    assert used
+    target = used[0]
+    mits = dict(catalog.mitigations)
+    mits[target] = mits[target].model_copy(
+        update={"kind": "detective", "kind_reason": "Said so by this catalog."}
+    )
+    other = dataclasses.replace(catalog, mitigations=mits)
+    again = attack_tree(_analysis(model, other), "vector_store")
+    assert not any(target in s for s in again.cut_sets)
+    assert not any(target in s for n in again.nodes() for s in n.cut_sets)
+    assert again.cut_sets != tree.cut_sets
+
+
+_CUSTOM = """
+mitigations:
+  - id: MIT-ACME-WATCH
+    title: Watch the shop floor
+    {kind}
+    description: >-
+      Someone watches the dashboards of the assistant and calls the on-call engineer.
+    controls:
+      nist_ai_rmf_none: Not a subcategory of its own.
+      iso42001_none: Not an Annex A control of its own.
+      sp800_53_none: Not a control of its own here.
+      atlas_none: Not an ATLAS mitigation.
+"""
+
+
+def test_a_custom_catalog_says_a_mitigation_detects(tmp_path: Path):
+    from workbench.catalog import load_catalog
+    from workbench.errors import ModelFileError
+
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    (folder / "acme.yaml").write_text(
+        _CUSTOM.format(kind="kind: detective\n    kind_reason: It notices; it stops nothing.")
+    )
+    assert "MIT-ACME-WATCH" in supporting(load_catalog(folder))
+    (folder / "acme.yaml").write_text(_CUSTOM.format(kind="kind: detective"))
+    with pytest.raises(ModelFileError, match="kind_reason"):
+        load_catalog(folder)
+    (folder / "acme.yaml").write_text(_CUSTOM.format(kind="kind: watching"))
+    with pytest.raises(ModelFileError, match="kind"):
+        load_catalog(folder)
+    (folder / "acme.yaml").write_text(_CUSTOM.format(kind=""))
+    assert "MIT-ACME-WATCH" not in supporting(load_catalog(folder))  # preventive by default
 
 
 # ----------------------------------------------------------------------------- exports
@@ -543,6 +608,17 @@ def test_pasta_view_shows_the_tree_and_highlights_a_route(catalog):
     view.clear_button.click()
     assert bench.canvas.highlight == []
     assert view.nodes.value is None
+    # unfolding a node (its toggle in the browser) highlights its route, as choosing it
+    # does; folding it clears the highlight; a toggle on an unknown node changes nothing
+    step = way.children[0]
+    view.html.toggled = {"node": step.id, "open": True, "count": 1}
+    assert bench.canvas.highlight == list(step.route)
+    assert view.nodes.value == step.id
+    view.html.toggled = {"node": way.id, "open": False, "count": 2}
+    assert bench.canvas.highlight == []
+    assert view.nodes.value is None
+    view.html.toggled = {"node": "g.99", "open": True, "count": 3}
+    assert bench.canvas.highlight == []
 
 
 def test_pasta_view_escapes_and_follows_edits(catalog):

@@ -1,7 +1,9 @@
 """The attack tree view (PASTA stage 6): the attack tree of one crown jewel or business
 objective (:mod:`workbench.attack_trees`) as an HTML tree that folds and unfolds
-(``<details>``), with a list of its nodes: choosing one highlights its route on the
-canvas (:meth:`widgets.Canvas.highlight_path`).
+(``<details>``), with a list of its nodes. Unfolding a node (its toggle: a click on its
+summary, or Enter on it) highlights its route on the canvas
+(:meth:`widgets.Canvas.highlight_path`), as choosing it in the list does; folding the
+highlighted node (or one above it) clears the highlight.
 
 Every text is escaped: the HTML is built with the safe-HTML kit
 (:mod:`workbench.export.safehtml`). The view follows nothing by itself: its owner (the
@@ -10,7 +12,9 @@ PASTA view) calls :meth:`AttackTreeView.refresh` when the model or the analysis 
 
 from __future__ import annotations
 
+import anywidget
 import ipywidgets as w
+import traitlets
 
 from workbench.attack_trees import AttackTree, TreeBuilder, TreeNode
 from workbench.attack_trees.formats import MARKS, cut_set_words, risk
@@ -35,6 +39,41 @@ STYLE = (
 """The tree's style sheet (a constant)."""
 
 GATES = {"or": "OR", "and": "AND", "leaf": ""}
+
+
+TREE_ESM = """
+function render({ model, el }) {
+  const draw = () => { el.innerHTML = model.get("value"); };
+  draw();
+  model.on("change:value", draw);
+  // a node's toggle: a click on its summary (Enter and Space on it click too); read
+  // before the browser flips it, so only people's toggles count (not the open
+  // attribute of a fresh drawing)
+  el.addEventListener("click", (event) => {
+    const summary = event.target.closest("summary");
+    if (!summary || !el.contains(summary)) return;
+    const node = summary.parentElement;
+    if (!node || node.tagName !== "DETAILS" || !node.dataset.node) return;
+    const count = (model.get("toggled").count || 0) + 1;
+    model.set("toggled", { node: node.dataset.node, open: !node.open, count });
+    model.save_changes();
+  });
+}
+export default { render };
+"""
+"""The tree's browser side: draws :attr:`TreeHTML.value` and reports each toggle."""
+
+
+class TreeHTML(anywidget.AnyWidget):
+    """The tree's HTML (:func:`tree_html`), drawn like an ``ipywidgets.HTML``, that
+    tells Python when someone unfolds or folds a node (:attr:`toggled`)."""
+
+    _esm = TREE_ESM
+    value = traitlets.Unicode("").tag(sync=True)
+    """The HTML drawn (built with the safe-HTML kit: every text escaped)."""
+    toggled = traitlets.Dict().tag(sync=True)
+    """The last toggle in the browser: ``{"node": ID, "open": bool, "count": n}``
+    (``count`` grows with each, so the same toggle twice still changes it)."""
 
 
 def tree_html(tree: AttackTree) -> Html:
@@ -132,11 +171,12 @@ class AttackTreeView:
         self.canvas = canvas
         self.tree: AttackTree | None = None
         self.goal = w.Dropdown(description="Goal", layout=w.Layout(width="100%"))
-        self.html = w.HTML()
+        self.html = TreeHTML()
         self.nodes = w.Select(rows=8, layout=w.Layout(width="100%"))
         self.clear_button = w.Button(description="Clear highlight", icon="eraser")
         self.goal.observe(lambda _: self._goal_chosen(), names="value")
         self.nodes.observe(lambda _: self._node_chosen(), names="value")
+        self.html.observe(lambda change: self._toggled(change["new"]), names="toggled")
         self.clear_button.on_click(lambda _: self.highlight(None))
         self.widget = w.VBox(
             [
@@ -201,6 +241,21 @@ class AttackTreeView:
 
     def _node_chosen(self) -> None:
         self.highlight(self.nodes.value)
+
+    def _toggled(self, toggle: dict[str, object]) -> None:
+        """Someone unfolded a node: highlight its route; folded the highlighted node or
+        one above it: clear the highlight."""
+        node_id = toggle.get("node")
+        if self.tree is None or not isinstance(node_id, str):
+            return
+        if not any(n.id == node_id for n in self.tree.nodes()):
+            return  # a toggle on a tree drawn before
+        if toggle.get("open"):
+            self.highlight(node_id)
+            return
+        chosen = self.nodes.value
+        if chosen is not None and (chosen == node_id or chosen.startswith(node_id + ".")):
+            self.highlight(None)
 
     def highlight(self, node_id: str | None) -> None:
         """Highlight the route of the node ``node_id`` on the canvas (``None``: clear)."""

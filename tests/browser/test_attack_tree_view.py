@@ -1,7 +1,8 @@
 """The attack tree in the PASTA view, in a real JupyterLab: stage 6 shows the tree of the
-first crown jewel; unfolding a way shows its steps, and choosing that node highlights its
-route on the canvas (and dims the rest). Through the UI only; screenshots go to
-``$ATW_ARTIFACTS``.
+first crown jewel; unfolding a way (its toggle) shows its steps and highlights its route on
+the canvas (and dims the rest), read back through the canvas's test hook; folding it
+clears the highlight; choosing a node in the list highlights its route too. Through the
+UI only; screenshots go to ``$ATW_ARTIFACTS``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_unfolding_a_tree_node_and_choosing_it_highlights_its_route(
+def test_unfolding_a_tree_node_highlights_its_route(
     jupyter_lab: JupyterLab, page: Page, guard: PageGuard, artifacts: Path
 ) -> None:
     from playwright.sync_api import expect
@@ -49,7 +50,15 @@ def test_unfolding_a_tree_node_and_choosing_it_highlights_its_route(
     view = page.locator(".atw-attack-tree")
     expect(view.locator(f".atw-tree[data-goal='{tree.goal}']")).to_be_attached()
 
-    # unfold the way: its steps appear
+    looks = (
+        "([on, off]) => { const s = document.querySelector('.atw-canvas').atw;"
+        " return on.every((id) => s.style(id).look === 'on') && s.style(off).look === 'dim'; }"
+    )
+    normal = "(id) => document.querySelector('.atw-canvas').atw.style(id).look === 'normal'"
+    assert _look(page, off_route) == "normal"
+
+    # unfold the way through its toggle: its steps appear, and its route is highlighted on
+    # the canvas, the rest dimmed (read back through the canvas's test hook)
     node = view.locator(f"details[data-node='{way.id}']")
     expect(node).to_have_count(1)
     node.scroll_into_view_if_needed()
@@ -60,24 +69,23 @@ def test_unfolding_a_tree_node_and_choosing_it_highlights_its_route(
     expect(node).to_have_attribute("open", "")
     expect(inner).to_be_visible()
     expect(inner).to_contain_text(step.label)
-
-    # choose it in the node list: its route is highlighted on the canvas, the rest dimmed
-    nodes = page.locator(".atw-attack-tree-nodes select")
-    expect(nodes.locator("option")).to_have_count(len(order))
-    nodes.select_option(index=order.index(way.id))
-    page.wait_for_function(
-        "([on, off]) => { const s = document.querySelector('.atw-canvas').atw;"
-        " return on.every((id) => s.style(id).look === 'on') && s.style(off).look === 'dim'; }",
-        arg=[on_route, off_route],
-    )
+    page.wait_for_function(looks, arg=[on_route, off_route])
     assert {_look(page, i) for i in on_route} == {"on"}
     assert _look(page, off_route) == "dim"
     canvas.screenshot(path=artifacts / "1-route-highlighted.png")
     view.screenshot(path=artifacts / "2-attack-tree.png")
 
+    # fold it again: the highlight goes
+    node.locator(":scope > summary").click()
+    expect(node).not_to_have_attribute("open", "")
+    page.wait_for_function(normal, arg=off_route)
+
+    # choose it in the node list: the same highlight
+    nodes = page.locator(".atw-attack-tree-nodes select")
+    expect(nodes.locator("option")).to_have_count(len(order))
+    nodes.select_option(index=order.index(way.id))
+    page.wait_for_function(looks, arg=[on_route, off_route])
+
     page.locator(".atw-attack-tree-clear").click()
-    page.wait_for_function(
-        "(id) => document.querySelector('.atw-canvas').atw.style(id).look === 'normal'",
-        arg=off_route,
-    )
+    page.wait_for_function(normal, arg=off_route)
     guard.assert_clean()

@@ -19,7 +19,7 @@ from ..model.statuses import STATUS_RULES
 from ..register import Decider, is_expired
 from ..statements import StatementWriter
 from ..statements.parts import _USERS
-from .cuts import CUT, SUPPORTING, Cuts, Family, shown
+from .cuts import CUT, Cuts, Family, shown, supporting
 from .tree import AttackTree, MitigationRef, MitigationState, NodeKind, TreeNode
 
 MAX_ENTRIES = 4
@@ -126,6 +126,8 @@ class TreeBuilder:
         self.facts = analysis.facts
         self.graph = self.facts.graph
         self.catalog = analysis.catalog
+        self.supporting = supporting(self.catalog)
+        """Mitigations that cut nothing (the catalog's non-preventive ones)."""
         self.decider = Decider(analysis.model, today=today)
         self.writer = StatementWriter(analysis)
         self.by_target: dict[str, list[Finding]] = defaultdict(list)
@@ -422,7 +424,7 @@ class TreeBuilder:
                         shown.update(f.in_place)
                         for m in f.mitigations:
                             weight[m] += 1
-        return Cuts(weight, shown)
+        return Cuts(weight, shown, self.supporting)
 
     # ------------------------------------------------------------------ nodes
     def _entries(
@@ -592,8 +594,10 @@ class TreeBuilder:
             findings=(f.id,),
             references=refs,
             mitigations=tuple(
-                MitigationRef(m, self.mitigation_title(m), self._state(f, m), m not in SUPPORTING)
-                for m in sorted(f.mitigations, key=lambda m: m in SUPPORTING)
+                MitigationRef(
+                    m, self.mitigation_title(m), self._state(f, m), m not in self.supporting
+                )
+                for m in sorted(f.mitigations, key=lambda m: m in self.supporting)
             ),
             cut=cut,
             cut_sets=shown(family, NODE_CUTS),

@@ -19,6 +19,10 @@ most findings): :class:`Cuts` records when it had to drop any.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 Family = tuple[frozenset[str], ...]
 """Minimal cut sets, in :class:`Cuts` order."""
@@ -28,31 +32,16 @@ MAX_CUT = 4
 MAX_KEPT = 64
 """Sets kept per node while combining (the most promising)."""
 
-SUPPORTING = frozenset(
-    {
-        "MIT-AGENT-ACTION-AUDIT",
-        "MIT-AI-INVENTORY",
-        "MIT-BACKUP",
-        "MIT-DECOMMISSION",
-        "MIT-GOVERNANCE-POLICY",
-        "MIT-INCIDENT-RESPONSE",
-        "MIT-LOGGING",
-        "MIT-ML-DRIFT-MONITORING",
-        "MIT-ML-QUERY-MONITORING",
-        "MIT-LLM-EXTRACTION-MONITORING",
-        "MIT-MONITOR",
-        "MIT-PRIVACY-REVIEW",
-        "MIT-RED-TEAM",
-        "MIT-TAMPER-EVIDENT-LOGS",
-        "MIT-THIRD-PARTY-RISK",
-        "MIT-TRAINING-AWARENESS",
-        "MIT-USER-TRANSPARENCY",
-    }
-)
-"""Catalog mitigations that detect, test, trace, recover from or govern an attack rather
-than stop a step of it (monitoring, logging, red teaming, backups, incident response,
-policy, reviews): a finding lists them, but they cut nothing, so no cut set is made of
-them ("put monitoring in place and every way is cut" would be wrong)."""
+
+def supporting(catalog: Catalog) -> frozenset[str]:
+    """The catalog's mitigations that detect, recover from, test or govern an attack rather
+    than stop a step of it (``kind`` other than ``preventive``: monitoring, logging, red
+    teaming, backups, incident response, policy, reviews; see
+    :data:`workbench.catalog.MitigationKind`): a finding lists them, but they cut nothing,
+    so no cut set is made of them ("put monitoring in place and every way is cut" would be
+    wrong). A custom catalog says it the same way."""
+    return frozenset(m.id for m in catalog.mitigations.values() if not m.cuts)
+
 
 CUT: Family = (frozenset(),)
 """The family of a node already cut."""
@@ -64,11 +53,18 @@ class Cuts:
     """Combines families. ``weight`` ranks mitigations (how many findings each cuts);
     ``shown`` are those the model already shows on some finding of the tree: they are
     there and the finding still holds (the engine only lowered its likelihood), so sets
-    of other mitigations come first."""
+    of other mitigations come first; ``supporting`` are those that cut nothing
+    (:func:`supporting`)."""
 
-    def __init__(self, weight: Mapping[str, int], shown: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        weight: Mapping[str, int],
+        shown: Iterable[str] = (),
+        supporting: Iterable[str] = (),
+    ) -> None:
         self.weight = weight
         self.shown = frozenset(shown)
+        self.supporting = frozenset(supporting)
         self.complete = True
         """Whether no family was ever trimmed to :data:`MAX_KEPT` sets."""
 
@@ -96,10 +92,10 @@ class Cuts:
 
     def leaf(self, mitigations: Iterable[str], *, cut: bool) -> Family:
         """A finding: cut already, or cut by any one of its mitigations (not the
-        :data:`SUPPORTING` ones)."""
+        supporting ones)."""
         if cut:
             return CUT
-        return self.minimal(frozenset([m]) for m in mitigations if m not in SUPPORTING)
+        return self.minimal(frozenset([m]) for m in mitigations if m not in self.supporting)
 
     def any_of(self, families: Iterable[Family]) -> Family:
         """Cut when any of the parts is cut (a way: any of its steps)."""

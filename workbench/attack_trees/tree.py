@@ -37,8 +37,8 @@ class MitigationRef:
     state: MitigationState
     """Whether it is in place (see :data:`MitigationState`)."""
     cuts: bool = True
-    """Whether it stops the step (``False``: it detects, tests, recovers or governs; see
-    :data:`workbench.attack_trees.cuts.SUPPORTING`)."""
+    """Whether it stops the step (``False``: it detects, tests, recovers or governs: its
+    catalog ``kind`` is not ``preventive``, see :func:`workbench.attack_trees.cuts.supporting`)."""
 
     def to_dict(self) -> dict[str, object]:
         """Plain data."""

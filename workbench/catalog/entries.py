@@ -241,6 +241,16 @@ class ControlRefs(_Strict):
         return {name: reason for name, _, ids, reason in self._lists_and_reasons() if not ids}
 
 
+MitigationKind = Literal["preventive", "detective", "corrective", "governance"]
+"""What a mitigation does to an attack: ``preventive``, it stops a step (an attacker cannot
+take it while the mitigation is in place); ``detective``, it notices or traces the attack
+(monitoring, logging, audit trails) but lets it happen; ``corrective``, it recovers from
+it (backups, incident response); ``governance``, it tests, reviews or governs (red teaming,
+policy, inventories, training, reviews). Only preventive mitigations cut a step of an
+attack tree (:mod:`workbench.attack_trees`): "put monitoring in place and every way is
+cut" would be wrong."""
+
+
 class Mitigation(_Strict):
     """Something a team can do about one or more threats."""
 
@@ -258,6 +268,28 @@ class Mitigation(_Strict):
     a finding's target, the finding's likelihood is lowered and the finding says so."""
     in_place_on_flow: Predicate | None = None
     """The same for a finding on a flow (e.g. ``prop: {encrypted: true}``)."""
+    kind: MitigationKind = "preventive"
+    """What it does to an attack (see :data:`MitigationKind`); default ``preventive``.
+    Only preventive mitigations cut a step of an attack tree."""
+    kind_reason: str = ""
+    """Why it is not preventive: what it does instead of stopping the step (required
+    unless ``kind`` is ``preventive``, where it must be empty)."""
+
+    @model_validator(mode="after")
+    def _kind_has_its_reason(self) -> Mitigation:
+        if self.kind != "preventive" and len(self.kind_reason.strip()) < 10:
+            raise ValueError(
+                f"kind: {self.kind} needs kind_reason: what it does instead of stopping"
+                " the step (at least 10 characters)"
+            )
+        if self.kind == "preventive" and self.kind_reason:
+            raise ValueError("kind_reason is only for a mitigation that is not preventive")
+        return self
+
+    @property
+    def cuts(self) -> bool:
+        """Whether it stops a step of an attack (``kind`` is ``preventive``)."""
+        return self.kind == "preventive"
 
 
 class FrameworkEntry(_Strict):

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
-from ..graph import ModelGraph, breadth_first, same_items
+from ..graph import ModelGraph, same_items
 from ..model import Flow
 from .influence import is_screen
 from .risk import Scored, clamp
@@ -101,91 +101,84 @@ def _state_key(state: _State) -> tuple[str, bool, str]:
 class StepGraph:
     """The directed graph of attacker states and typed steps of one model: for each
     state, the states one step away, each with the flow used (the first flow by ID
-    between two states stands for the others)."""
+    between two states stands for the others).
+
+    States are numbered in the order of their IDs (element, then the caller served), so
+    that the searches run over lists of numbers and sorting numbers sorts states."""
 
     def __init__(self, graph: ModelGraph) -> None:
         self.graph = graph
-        self.succ: dict[_State, dict[_State, _Edge]] = {}
-        self._persisting = graph.persisting
-        self._stores = frozenset(n for n in graph.nodes if graph.is_store(n))
-        self._out = graph.outflows
-        inflows: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in graph.nodes}
-        for x in sorted(self._out):
-            for row in self._out[x]:
-                inflows[row[1]].append(row)
-        self._in = {n: sorted(rows, key=lambda r: r[0].id) for n, rows in inflows.items()}
-        for e in graph.model.elements:
-            self.succ[(e.id, None)] = {}
-        for x in sorted(graph.nodes):
-            for srv in self._states_of(x):
-                self._expand((x, srv))
-
-    def _states_of(self, x: str) -> list[str | None]:
-        states: list[str | None] = [None]
-        keeps = x in self._persisting
-        for f, _, _, starter in self._in[x]:
-            if starter == f.source and not keeps:
-                states.append(f.source)  # x serves a request from f.source
-        for f, _, _, starter in self._out[x]:
-            if starter == f.target and not keeps:
-                states.append(f.target)  # x called by f.target (access step)
-        if x in self._stores:
-            states.append(_READ)
-        return sorted(set(states), key=lambda s: (s is not None, s or ""))
-
-    def _expand(self, state: _State) -> None:
-        x, srv = state
-        self.succ.setdefault(state, {})
-        if srv == _READ:
-            return
-        keeps = x in self._persisting
-        for f, y, query, starter in self._out[x]:
-            if query:
-                continue
-            if starter != x and srv is not None and srv != y and not keeps:
-                continue  # a reply to another caller does not carry this request
-            nxt: _State = (y, x) if starter == x and y not in self._persisting else (y, None)
-            self._edge(state, nxt, (f.id, "send", "forward"))
-        for f, _, _, starter in self._in[x]:
-            if starter != x:
-                continue
-            z = f.source
-            served = None if z in self._persisting else x
-            nxt = (z, _READ) if z in self._stores else (z, served)
-            self._edge(state, nxt, (f.id, "access", "reverse"))
-
-    def _edge(self, a: _State, b: _State, edge: _Edge) -> None:
-        out = self.succ[a]
-        if b not in out:  # the first flow (by ID) between two states stands for the others
-            out[b] = edge
-            self.succ.setdefault(b, {})
+        persisting = graph.persisting
+        stores = frozenset(n for n in graph.nodes if graph.is_store(n))
+        out = graph.outflows
+        ins: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in graph.nodes}
+        for row in sorted((r for rows in out.values() for r in rows), key=lambda r: r[0].id):
+            ins[row[1]].append(row)
+        found: set[_State] = {(e.id, None) for e in graph.model.elements}
+        for x in graph.nodes:
+            found.update(_states_of(x, ins[x], out[x], x in persisting, x in stores))
+        keys = sorted(found, key=_state_key)
+        index = {s: i for i, s in enumerate(keys)}
+        self.keys: list[_State] = keys
+        """Each state, by number."""
+        self.index: dict[_State, int] = index
+        """Each state's number."""
+        self.element_of: list[str] = [s[0] for s in keys]
+        """The element of each state, by number."""
+        self.edges: list[dict[int, _Edge]] = []
+        """For each state, the states one step after it, each with the flow used, in the
+        order the steps were found (flows out of the state's element by ID, then flows it
+        initiates into it by ID)."""
+        self.of_element: dict[str, list[int]] = defaultdict(list)
+        """Each element's states."""
+        self._ordered: dict[int, list[int]] = {}
+        by_element: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
+        for i, (x, srv) in enumerate(keys):
+            self.of_element[x].append(i)
+            by_element[x].append((i, srv))
+        self.edges = [{} for _ in keys]
+        for x, states in by_element.items():
+            sends, accesses = _candidates(x, ins[x], out[x], persisting, stores, index)
+            steps = _steps(states, sends, accesses)
+            for (i, _), edges in zip(states, steps, strict=True):
+                self.edges[i] = edges
 
     @cached_property
-    def pred(self) -> dict[_State, list[_State]]:
+    def pred(self) -> list[list[int]]:
         """For each state, the states one step before it."""
-        out: dict[_State, list[_State]] = {s: [] for s in self.succ}
-        for a, nexts in self.succ.items():
+        out: list[list[int]] = [[] for _ in self.keys]
+        for a, nexts in enumerate(self.edges):
             for b in nexts:
                 out[b].append(a)
         return out
 
-    @cached_property
-    def ordered(self) -> dict[_State, list[_State]]:
-        """For each state, the states one step after it, in order of their IDs."""
-        return {s: sorted(nexts, key=_state_key) for s, nexts in self.succ.items()}
+    def ordered(self, state: int) -> list[int]:
+        """The states one step after ``state``, in order of their IDs (sorted when first
+        asked: a search for routes visits few states)."""
+        hit = self._ordered.get(state)
+        if hit is None:
+            hit = self._ordered[state] = sorted(self.edges[state])
+        return hit
 
-    @cached_property
-    def states(self) -> dict[str, list[_State]]:
-        """Each element's attacker states."""
-        out: dict[str, list[_State]] = defaultdict(list)
-        for n in self.succ:
-            out[n[0]].append(n)
-        return out
-
-    def steps_to(self, target: str, max_length: int) -> dict[_State, int]:
-        """For every state that can reach ``target`` in at most ``max_length`` steps,
-        the fewest steps it takes."""
-        return breadth_first(self.states.get(target, ()), self.pred, max_length)
+    def steps_to(self, target: str, max_length: int) -> list[int]:
+        """For every state, the fewest steps it takes to reach ``target``
+        (``max_length + 1``: not within ``max_length`` steps)."""
+        far = max_length + 1
+        dist = [far] * len(self.keys)
+        frontier = self.of_element.get(target, [])
+        for s in frontier:
+            dist[s] = 0
+        pred, d = self.pred, 0
+        while frontier and d < max_length:
+            d += 1
+            nxt = []
+            for s in frontier:
+                for p in pred[s]:
+                    if dist[p] == far:
+                        dist[p] = d
+                        nxt.append(p)
+            frontier = nxt
+        return dist
 
     def routes(
         self,
@@ -193,24 +186,22 @@ class StepGraph:
         target: str,
         *,
         max_length: int,
-        steps_to: dict[_State, int] | None = None,
+        steps_to: list[int] | None = None,
     ) -> Iterator[list[tuple[str, str, str, str]]]:
         """Routes from ``source`` to ``target``, shortest first (then in the order of the
         states' IDs), each visiting an element at most once: lists of (flow, kind,
         direction, element reached). ``steps_to``: :meth:`steps_to` of ``target``, when
         the caller already has it."""
         dist = steps_to if steps_to is not None else self.steps_to(target, max_length)
-        start: _State = (source, None)
-        if start not in dist or source == target:
+        start = self.index.get((source, None))
+        if start is None or dist[start] > max_length or source == target:
             return
-        succ, ordered = self.succ, self.ordered
+        edges, ordered, element_of = self.edges, self.ordered, self.element_of
 
-        def walk(
-            state: _State, left: int, seen: set[str], trail: list[_State]
-        ) -> Iterator[list[_State]]:
-            for nxt in ordered[state]:
-                element = nxt[0]
-                if element in seen or dist.get(nxt, max_length + 1) > left - 1:
+        def walk(state: int, left: int, seen: set[str], trail: list[int]) -> Iterator[list[int]]:
+            for nxt in ordered(state):
+                element = element_of[nxt]
+                if element in seen or dist[nxt] > left - 1:
                     continue
                 if element == target:
                     if left == 1:
@@ -222,7 +213,93 @@ class StepGraph:
 
         for length in range(dist[start], max_length + 1):
             for states in walk(start, length, {source}, [start]):
-                yield [(*succ[a][b], b[0]) for a, b in itertools.pairwise(states)]
+                yield [(*edges[a][b], element_of[b]) for a, b in itertools.pairwise(states)]
+
+    def reaches(self, source: str, dist: list[int], max_length: int) -> bool:
+        """Whether ``source`` (an attacker) is within ``max_length`` steps by ``dist``
+        (a :meth:`steps_to`)."""
+        start = self.index.get((source, None))
+        return start is not None and dist[start] <= max_length
+
+
+_Row = tuple[Flow, str, bool, str]  # a flow, its target, whether a query, its initiator
+
+
+def _states_of(
+    x: str, ins: list[_Row], outs: Sequence[_Row], keeps: bool, store: bool
+) -> set[_State]:
+    """The attacker states of element ``x``: as itself, serving each caller whose requests
+    it answers, and (a store) read by someone with access."""
+    states: set[_State] = {(x, None)}
+    if not keeps:
+        for f, _, _, starter in ins:
+            if starter == f.source:
+                states.add((x, f.source))  # x serves a request from f.source
+        for f, _, _, starter in outs:
+            if starter == f.target:
+                states.add((x, f.target))  # x called by f.target (access step)
+    if store:
+        states.add((x, _READ))
+    return states
+
+
+_Send = tuple[int, _Edge, str, bool]  # next state, edge, target, a reply to a caller
+_Access = tuple[int, _Edge]  # next state, edge
+
+
+def _candidates(
+    x: str,
+    ins: list[_Row],
+    outs: Sequence[_Row],
+    persisting: frozenset[str],
+    stores: frozenset[str],
+    index: dict[_State, int],
+) -> tuple[list[_Send], list[_Access]]:
+    """The steps any state of element ``x`` may take: sends along its flows (a reply is
+    taken only by the state serving that caller) and accesses over flows it initiates."""
+    keeps = x in persisting
+    sends: list[_Send] = []
+    for f, y, query, starter in outs:
+        if not query:
+            nxt = index[(y, x) if starter == x and y not in persisting else (y, None)]
+            sends.append((nxt, (f.id, "send", "forward"), y, starter != x and not keeps))
+    accesses: list[_Access] = []
+    for f, _, _, starter in ins:
+        if starter == x:
+            z = f.source
+            served = None if z in persisting else x
+            nxt = index[(z, _READ) if z in stores else (z, served)]
+            accesses.append((nxt, (f.id, "access", "reverse")))
+    return sends, accesses
+
+
+def _steps(
+    states: list[tuple[int, str | None]], sends: list[_Send], accesses: list[_Access]
+) -> list[dict[int, _Edge]]:
+    """The steps from each of an element's ``states`` (number, caller served): to each
+    next state (by number), the first flow (by ID) that takes it there."""
+    out: list[dict[int, _Edge]] = []
+    every: dict[int, _Edge] | None = None  # the steps of a state that serves no one
+    for _, srv in states:
+        if srv == _READ:
+            out.append({})
+            continue
+        if srv is None and every is not None:
+            out.append(every)
+            continue
+        steps: dict[int, _Edge] = {}
+        for nxt, edge, y, reply in sends:
+            if reply and srv is not None and srv != y:
+                continue  # a reply to another caller does not carry this request
+            if nxt not in steps:
+                steps[nxt] = edge
+        for nxt, edge in accesses:
+            if nxt not in steps:
+                steps[nxt] = edge
+        if srv is None:
+            every = steps
+        out.append(steps)
+    return out
 
 
 def _defends(graph: ModelGraph, element_id: str) -> bool:
@@ -270,17 +347,16 @@ def path_routes(
     keeps the shape keeps them."""
     steps_graph = StepGraph(graph)
     out: list[Route] = []
-    to_target: dict[str, dict[_State, int]] = {}
+    to_target: dict[str, list[int]] = {}
     ordered_targets = sorted(set(targets))
     for source in sorted(set(sources)):
-        start: _State = (source, None)
         for target in ordered_targets:
             if source == target:
                 continue
             if target not in to_target:  # one search back from each target serves all
                 to_target[target] = steps_graph.steps_to(target, max_length)
-            if start not in to_target[target]:  # the target is out of reach
-                continue
+            if not steps_graph.reaches(source, to_target[target], max_length):
+                continue  # the target is out of reach
             routes = steps_graph.routes(
                 source, target, max_length=max_length, steps_to=to_target[target]
             )

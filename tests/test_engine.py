@@ -90,6 +90,23 @@ def test_finding_explains_why(catalog: Catalog) -> None:
     assert "it is fed (directly or not) by Customer (user)" in s.why
 
 
+def test_findings_are_ordinary_frozen_findings(catalog: Catalog) -> None:
+    """Findings are made through a mutable twin of the class (for speed): what comes out
+    is a Finding like any other, frozen, equal to one made field by field."""
+    import dataclasses
+
+    from workbench.engine.finding import Finding
+
+    f = analyze(model(), catalog).finding("TEST-PI-001@app")
+    assert type(f) is Finding
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        f.likelihood = 1  # type: ignore[misc]
+    values = {x.name: getattr(f, x.name) for x in dataclasses.fields(Finding)}
+    values.update(_why=f.why, _source=None)
+    assert Finding(**values) == f
+    assert dataclasses.replace(f, likelihood=1).likelihood == 1
+
+
 def test_weakness_and_flow_findings(catalog: Catalog) -> None:
     a = analyze(model(), catalog)
     dos = a.finding("TEST-DOS-001@app")

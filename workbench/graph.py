@@ -282,7 +282,14 @@ class ModelGraph:
     # ------------------------------------------------------------ flows: who starts them
     def is_store(self, element_id: str) -> bool:
         """Whether the element is a data store (by its kind's DFD type)."""
-        return KINDS[self._elements[element_id].kind].dfd is DfdType.DATA_STORE
+        return element_id in self.stores
+
+    @cached_property
+    def stores(self) -> frozenset[str]:
+        """The elements that are data stores (by their kind's DFD type)."""
+        return frozenset(
+            e.id for e in self.model.elements if KINDS[e.kind].dfd is DfdType.DATA_STORE
+        )
 
     def persists(self, element_id: str) -> bool:
         """Whether what reaches the element is kept and later handed to others: a data

@@ -126,6 +126,14 @@ class Facts:
         """The highest classification rank of the assets ``flow`` carries (-1: none)."""
         return max((self.assets[a][0] for a in flow.data), default=-1)
 
+    @cached_property
+    def by_kind(self) -> dict[str, list[str]]:
+        """Element IDs by kind."""
+        out: dict[str, list[str]] = {}
+        for e in self.model.elements:
+            out.setdefault(e.kind, []).append(e.id)
+        return out
+
     def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:
         """The nearest element of ``kinds`` within ``hops`` flows (upstream or downstream);
         the first by ID among those equally near."""
@@ -143,7 +151,8 @@ class Facts:
         adj = self.graph.succ if up else self.graph.pred
         label: dict[str, str] = {}
         frontier: dict[str, str] = {}
-        for source in sorted(e for e, el in self.elements.items() if el.kind in kinds):
+        by_kind = self.by_kind
+        for source in sorted(e for k in kinds for e in by_kind.get(k, ())):
             for n in adj[source]:
                 if n != source and (n not in frontier or source < frontier[n]):
                     frontier[n] = source

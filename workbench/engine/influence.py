@@ -228,8 +228,10 @@ class Influence:
                 if starter != x and serving is not None and serving != y and not keeps:
                     continue  # a reply to another caller does not carry this request
                 nxt = (y, x, store) if starter == x and y not in persisting else (y, None, store)
-                new_route = (*route, y)
                 old = costs.get(nxt)
+                if old is not None and base > old[0] and fid in flows:
+                    continue  # a worse route, over a flow that has its route
+                new_route = (*route, y)
                 better = old is None or base < old[0] or (base == old[0] and new_route < old[1])
                 if not better and fid in flows:
                     continue

@@ -109,7 +109,7 @@ class StepGraph:
     def __init__(self, graph: ModelGraph) -> None:
         self.graph = graph
         persisting = graph.persisting
-        stores = frozenset(n for n in graph.nodes if graph.is_store(n))
+        stores = graph.stores
         out = graph.outflows
         ins: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in graph.nodes}
         for row in sorted((r for rows in out.values() for r in rows), key=lambda r: r[0].id):

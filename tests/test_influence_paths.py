@@ -55,6 +55,22 @@ def test_influence_passes_through_a_process() -> None:
     assert not r.screens
 
 
+def test_routes_are_ordinary_frozen_reaches() -> None:
+    """Routes are made through a mutable twin of Reach (for speed): what comes out is a
+    frozen Reach, equal to one made through its own constructor."""
+    import dataclasses
+
+    from workbench.engine.influence import Reach
+
+    r = Influence(GATEWAY.graph()).best("scorer")
+    assert r is not None
+    assert type(r) is Reach
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.route = ()  # type: ignore[misc]
+    assert r == Reach(r.route, r.flows, r.screens, r.via_store, r.declared)
+    assert r.origin == "customer"
+
+
 STORE = _model(
     [
         _e("web", "data_source"),

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from ..graph import ModelGraph
 from ..model import Flow
 from ..model.kinds import KINDS, DfdType
+from .frozen import mutable_twin
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reach:
     """How outsiders' content reaches one element."""
 
@@ -54,6 +55,22 @@ class Reach:
     def origin(self) -> str:
         """Where the content entered."""
         return self.route[0]
+
+
+_ReachTwin = mutable_twin(Reach)
+"""Makes routes quickly (see :mod:`workbench.engine.frozen`)."""
+
+
+def _reach(
+    route: tuple[str, ...],
+    flows: tuple[str, ...],
+    screens: tuple[str, ...],
+    via_store: bool,
+    declared: bool,
+) -> Reach:
+    r = _ReachTwin(route, flows, screens, via_store, declared)
+    r.__class__ = Reach
+    return r  # type: ignore[no-any-return]
 
 
 _State = tuple[str, str | None, bool]  # element, the caller it serves, via a store
@@ -212,16 +229,16 @@ class Influence:
             route, r_flows, r_screens, r_store, declared = reach[state]
             x, serving, via_store = state
             if x not in best:
-                best[x] = Reach(route, r_flows, r_screens, r_store, declared)
+                best[x] = _reach(route, r_flows, r_screens, r_store, declared)
             if r_store and x not in via_store_best:
                 kept = best[x]
                 if kept.route != route or not kept.via_store:
-                    kept = Reach(route, r_flows, r_screens, r_store, declared)
+                    kept = _reach(route, r_flows, r_screens, r_store, declared)
                 via_store_best[x] = kept
             screens = (*r_screens, x) if len(route) > 1 and x in screening else r_screens
             keeps = x in persisting
             store = via_store or keeps
-            base = _number(declared, len(screens), len(route) + 1)
+            base = (declared * _WEIGHT + len(screens)) * _WEIGHT + len(route) + 1  # _number
             for fid, y, starter in out[x]:
                 if y in route:
                     continue
@@ -237,7 +254,7 @@ class Influence:
                     continue
                 new_flows = (*r_flows, fid)
                 if fid not in flows:
-                    flows[fid] = Reach(new_route, new_flows, screens, store, declared)
+                    flows[fid] = _reach(new_route, new_flows, screens, store, declared)
                 if better:
                     reach[nxt] = (new_route, new_flows, screens, store, declared)
                     costs[nxt] = (base, new_route)

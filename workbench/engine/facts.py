@@ -54,6 +54,7 @@ class Facts:
         else:
             self.flows = {f.id: f for f in self.model.flows}
         self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
+        self._around: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._ordered: dict[str, tuple[str, ...]] = {}
         self._influence: dict[frozenset[str] | None, Influence] = {}
         self.memo: dict[tuple[object, str], Any] = {}
@@ -133,6 +134,18 @@ class Facts:
         for e in self.model.elements:
             out.setdefault(e.kind, []).append(e.id)
         return out
+
+    def kinds_around(self, element_id: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The kinds of the elements whose flows come into the element, and of those its
+        flows go to (kept per element)."""
+        hit = self._around.get(element_id)
+        if hit is None:
+            kind = self.elements
+            hit = self._around[element_id] = (
+                frozenset(kind[f.source].kind for f in self.incoming[element_id]),
+                frozenset(kind[f.target].kind for f in self.outgoing[element_id]),
+            )
+        return hit
 
     def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:
         """The nearest element of ``kinds`` within ``hops`` flows (upstream or downstream);

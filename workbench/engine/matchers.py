@@ -196,6 +196,9 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         return lambda facts, t: t.kind in dfds
     if isinstance(p, Prop):
         checks = tuple((name, _allowed(values)) for name, values in p.prop.items())
+        if len(checks) == 1 and isinstance(kind, str):  # an element's property
+            ((name, ok),) = checks
+            return lambda facts, t: _admits(ok, getattr(t.properties, name))
         if len(checks) == 1:
             ((name, ok),) = checks
             return lambda facts, t: _admits(ok, _value(t, name))
@@ -217,14 +220,10 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         return lambda facts, t: (t.id in facts.crown_jewels) is want
     if isinstance(p, IncomingFrom):
         kinds = frozenset(p.incoming_from)
-        return lambda facts, t: any(
-            facts.elements[f.source].kind in kinds for f in facts.incoming[t.id]
-        )
+        return lambda facts, t: not kinds.isdisjoint(facts.kinds_around(t.id)[0])
     if isinstance(p, OutgoingTo):
         kinds = frozenset(p.outgoing_to)
-        return lambda facts, t: any(
-            facts.elements[f.target].kind in kinds for f in facts.outgoing[t.id]
-        )
+        return lambda facts, t: not kinds.isdisjoint(facts.kinds_around(t.id)[1])
     if isinstance(p, ModelTypeIn):
         types = frozenset(p.model_type)
         return lambda facts, t: facts.model_types.get(t.id) in types

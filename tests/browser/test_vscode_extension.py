@@ -65,6 +65,9 @@ def code_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         "telemetry.telemetryLevel": "off",
         "extensions.autoCheckUpdates": False,
         "extensions.autoUpdate": False,
+        # VS Code's chat view would take a third of the window (and the screenshots)
+        "chat.disableAIFeatures": True,
+        "workbench.secondarySideBar.defaultVisibility": "hidden",
     }
     (user / "User" / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
     common = ["--user-data-dir", str(user), "--extensions-dir", str(extensions)]
@@ -196,7 +199,13 @@ def test_extension_in_code_server(
         frame.locator('[data-element="vector_store"]').first.click()
         page.locator(f".statusbar :text('Ln {vector},')").first.wait_for(timeout=WAIT)
         page.screenshot(path=str(tmp_path / "panel.png"))
-        # open in the notebook workbench: a notebook beside the model, opened in VS Code
+        # the diagram fits the panel; its button shows it at its actual size, and back
+        frame.locator("button.zoom").click()
+        frame.locator(".diagram.actual").wait_for(timeout=WAIT)
+        assert frame.locator("button.zoom").inner_text() == "Fit to the panel"
+        page.screenshot(path=str(tmp_path / "panel-actual.png"))
+        # open in the notebook workbench, with the focus still in the side panel: a
+        # notebook beside the model, opened in VS Code
         page.keyboard.press("F1")
         page.wait_for_selector(".quick-input-widget input", timeout=WAIT)
         page.keyboard.type("Threat Workbench: Open the model in the notebook")

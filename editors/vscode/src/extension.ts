@@ -137,7 +137,8 @@ function page(data: Panel | undefined, name: string): string {
           `${escape(r.title)} <i>on ${escape(r.targetName)}</i> <code>${escape(r.finding)}</code></li>`,
       )
       .join("");
-    body = `${note}<div class="diagram">${data.svg}</div><h3>Top risks</h3><ol class="risks">${rows}</ol>`;
+    const zoom = `<button class="zoom" type="button" title="Switch between the whole diagram and its actual size">Actual size</button>`;
+    body = `${note}${zoom}<div class="diagram">${data.svg}</div><h3>Top risks</h3><ol class="risks">${rows}</ol>`;
   }
   return `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
@@ -145,12 +146,27 @@ function page(data: Panel | undefined, name: string): string {
 body { font-family: var(--vscode-font-family); color: var(--vscode-foreground); }
 .diagram { background: #fff; overflow: auto; max-height: 70vh; }
 .diagram svg { max-width: 100%; height: auto; }
+.diagram.actual svg { max-width: none; }
+.zoom { margin: 0 0 6px; padding: 2px 8px; border: none; cursor: pointer;
+  color: var(--vscode-button-secondaryForeground); background: var(--vscode-button-secondaryBackground); }
 [data-element], [data-flow], .risks li { cursor: pointer; }
 .critical { color: #b00020; } .high { color: #d9480f; } .medium { color: #b08800; }
 .note { font-style: italic; }
 </style></head><body>${body}
 <script nonce="${n}">
 const vscode = acquireVsCodeApi();
+// The whole diagram fits the panel's width, unreadably small in a narrow panel: the button
+// shows it at its actual size (scrolled), and back; kept when the panel is redrawn on save.
+const diagram = document.querySelector(".diagram");
+const zoom = document.querySelector(".zoom");
+function showZoom(actual) {
+  if (!diagram || !zoom) return;
+  diagram.classList.toggle("actual", actual);
+  zoom.textContent = actual ? "Fit to the panel" : "Actual size";
+  vscode.setState({ actual });
+}
+showZoom(Boolean((vscode.getState() || {}).actual));
+zoom?.addEventListener("click", () => showZoom(!diagram.classList.contains("actual")));
 document.addEventListener("click", (event) => {
   const hit = event.target.closest("[data-element], [data-flow], [data-target]");
   if (!hit) return;
@@ -206,14 +222,27 @@ function showPanel(context: vscode.ExtensionContext): void {
 }
 
 /** A notebook beside the model that opens it in the notebook workbench, opened in VS Code. */
-async function openNotebook(): Promise<void> {
+/** The model file a command acts on: the active editor's, or the side panel's when the
+ * panel has the focus (VS Code then has no active text editor). */
+async function modelDocument(): Promise<vscode.TextDocument | undefined> {
   const editor = vscode.window.activeTextEditor;
-  if (!editor || editor.document.uri.scheme !== "file") {
-    void vscode.window.showWarningMessage("Open a threat-model file first.");
+  if (editor && editor.document.uri.scheme === "file") {
+    return editor.document;
+  }
+  if (panel?.active && panelUri?.scheme === "file") {
+    return vscode.workspace.openTextDocument(panelUri);
+  }
+  void vscode.window.showWarningMessage("Open a threat-model file first.");
+  return undefined;
+}
+
+async function openNotebook(): Promise<void> {
+  const doc = await modelDocument();
+  if (!doc) {
     return;
   }
-  await editor.document.save();
-  const file = editor.document.uri.fsPath;
+  await doc.save();
+  const file = doc.uri.fsPath;
   const name = path.basename(file);
   const notebook = vscode.Uri.file(
     path.join(path.dirname(file), name.replace(/\.(ya?ml|json)$/i, "") + ".workbench.ipynb"),
@@ -256,14 +285,13 @@ async function openNotebook(): Promise<void> {
 
 /** Run the workbench's command line on the active model file in a terminal. */
 async function runOnModel(args: (file: string) => string[]): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  if (!editor || editor.document.uri.scheme !== "file") {
-    void vscode.window.showWarningMessage("Open a threat-model file first.");
+  const doc = await modelDocument();
+  if (!doc) {
     return;
   }
-  await editor.document.save();
+  await doc.save();
   const python = await pythonPath();
-  const file = editor.document.uri.fsPath;
+  const file = doc.uri.fsPath;
   const terminal = vscode.window.createTerminal({
     name: "Threat Workbench",
     cwd: path.dirname(file),

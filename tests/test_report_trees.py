@@ -1,5 +1,7 @@
 """Attack trees in the risk assessment (issue 17): every crown jewel's tree in the HTML
-report, worst first; in print only as many as asked for; names escaped inside the SVG."""
+report, worst first; in print too, small (one row per way), but for the ``print_trees``
+most at-risk drawn whole; names escaped inside the SVG. The printed PDF is read back in
+tests/test_report_typesetting.py."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from workbench import ThreatModel
-from workbench.attack_trees import attack_trees
+from workbench.attack_trees import attack_trees, compact_figure
+from workbench.attack_trees.svg import MIN_FONT
 from workbench.engine import analyze
 from workbench.export.render import report_html
 from workbench.export.report import ReportOptions
@@ -53,19 +56,59 @@ def test_the_html_report_draws_every_tree_worst_first(name: str) -> None:
         assert t.title in html  # named, with the reason
 
 
-def test_print_draws_only_the_trees_asked_for() -> None:
+def test_print_draws_every_tree_small_but_those_asked_for_whole() -> None:
     model = ThreatModel.from_template("rag_assistant")
     analysis = analyze(model)
     from workbench.export.report.build import ReportBuilder
 
-    def drawn(**options: object) -> int:
+    def drawn(**options: object) -> list[tuple[str, str]]:
         ctx = ReportBuilder(analysis, options=ReportOptions(date=DATE, **options))  # type: ignore[arg-type]
-        return len(_trees(str(render(ctx))))
+        return _trees(str(render(ctx)))
 
-    assert drawn() > 1  # the HTML: all
-    assert drawn(for_print=True) == 0
-    assert drawn(for_print=True, print_trees=1) == 1
-    assert drawn(for_print=True, print_trees=99) == drawn()
+    def whole(svg: str) -> bool:  # the full figure ends with its legend
+        return "OR: any one child is enough" in svg
+
+    html = drawn()
+    assert len(html) > 1
+    assert all(whole(svg) for _, svg in html)  # the HTML: all, whole
+    printed = drawn(for_print=True)
+    assert [t for t, _ in printed] == [t for t, _ in html]  # print: all, same order
+    assert not any(whole(svg) for _, svg in printed)  # small
+    for _, svg in printed:
+        root = ET.fromstring(svg)  # noqa: S314 - our own output
+        assert float(root.get("width", "0").removesuffix("pt")) <= 527  # A4's text width
+        sizes = {
+            float(t.get("font-size", "0")) for t in root.iter("{http://www.w3.org/2000/svg}text")
+        }
+        assert min(sizes) >= MIN_FONT
+        assert "Cut sets" in svg or "Cut already" in svg
+    one = drawn(for_print=True, print_trees=1)
+    assert [whole(svg) for _, svg in one] == [True] + [False] * (len(one) - 1)
+    assert all(whole(svg) for _, svg in drawn(for_print=True, print_trees=99))
+
+
+def test_the_compact_figure_lists_every_way_and_step() -> None:
+    """Each way of a small tree is a row naming its steps in order, each with the first
+    mitigation that cuts it on its own (or that it is cut)."""
+    analysis = analyze(ThreatModel.from_template("rag_assistant"))
+    for tree in attack_trees(analysis, today=DATE):
+        if not tree.way_count:
+            continue
+        svg = compact_figure(tree).svg
+        text = " ".join(
+            t.text or ""
+            for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")  # noqa: S314
+        )
+        for way in (n for n in tree.nodes() if n.kind == "way"):
+            nodes = ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}g")  # noqa: S314
+            assert any(g.get("data-node") == way.id for g in nodes), way.id
+            for step in way.children:
+                first = next((m for m in step.mitigations if m.cuts), None)
+                if step.cut:
+                    assert "✓ cut" in text
+                elif first is not None:
+                    assert first.id.removeprefix("MIT-")[:12] in text.replace(" ", "")
+        assert f"Attack tree: {tree.title}"[:30] in text
 
 
 def test_names_in_a_tree_stay_text() -> None:

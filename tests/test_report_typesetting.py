@@ -328,6 +328,38 @@ def test_summary_first_and_the_page_counts(
     assert f"Page {whole} of {whole}" in pages[-1]
 
 
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_default_print_draws_every_crown_jewels_tree_legibly(
+    paper: str, printed: dict[tuple[str, str], Printed]
+) -> None:
+    """Issue 17: the PDF shows the attack trees by default (one figure per crown jewel
+    with a way in, small), within the page budget of the RAG starter, each on one page
+    with its cut sets, every word of it at 7 pt or more (a word's box is about 1.16 times
+    the font size in DejaVu Sans)."""
+    from workbench.attack_trees import attack_trees
+    from workbench.engine import analyze
+
+    doc = printed[("rag_assistant", paper)]
+    pages = page_texts(doc.pdf)
+    assert len(pages) <= 30  # the page budget of issue 15
+    analysis = analyze(decided(load_template("rag_assistant"), load_catalog()), load_catalog())
+    trees = [t for t in attack_trees(analysis, today=DATE) if t.way_count]
+    assert len(trees) >= 3
+    words = pdf_words(doc.pdf)
+    for tree in trees:
+        title = f"Attack tree: {tree.title}"
+        on = [i for i, text in enumerate(pages, 1) if title in " ".join(text.split())]
+        assert len(on) == 1, (tree.title, on)
+        page = on[0]
+        text = " ".join(pages[page - 1].split())
+        after = text[text.index(title) :]
+        assert "Cut sets" in after or "Cut already" in after, tree.title
+        assert "AND ·" in after  # its ways
+        heights = [w.box[3] - w.box[1] for w in words if w.page == page and w.text in ("AND", "1.")]
+        assert heights
+        assert min(heights) >= 7.0 * 1.1, (tree.title, min(heights))
+
+
 @pytest.mark.parametrize(("name", "paper"), CASES)
 def test_document_information_tags_and_outline(
     name: str, paper: str, printed: dict[tuple[str, str], Printed]

@@ -47,7 +47,8 @@ the tree that lists them, cuts every way to the goal (see :mod:`workbench.attack
 **Exports.** :func:`to_mermaid` (flowchart text), :func:`to_deciduous` (deciduous-style
 YAML: facts, attacks, mitigations, goals), :meth:`AttackTree.to_json`, and
 :func:`to_svg` / :func:`figure` (an SVG drawn here, like :mod:`workbench.diagram`:
-one column per way, legible on A4).
+one column per way, legible on A4), :func:`compact_figure` (the same tree small, one row
+per way with its steps, for a printed report).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from ..engine import Analysis
 from .build import MAX_ENTRIES, MAX_FINDINGS, MAX_WAYS, TreeBuilder
 from .cuts import MAX_CUT
 from .formats import to_deciduous, to_mermaid
-from .svg import A4_TEXT, Figure, figure, to_svg
+from .svg import A4_TEXT, Figure, compact_figure, figure, to_svg
 from .tree import AttackTree, MitigationRef, TreeNode
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "TreeNode",
     "attack_tree",
     "attack_trees",
+    "compact_figure",
     "figure",
     "figures",
     "goals",

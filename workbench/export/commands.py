@@ -60,8 +60,8 @@ def add_commands(sub: Any) -> None:
         type=int,
         default=0,
         metavar="N",
-        help="PDF: draw the attack trees of the N most at-risk crown jewels (default 0; "
-        "the HTML draws them all)",
+        help="PDF: draw the attack trees of the N most at-risk crown jewels whole (default "
+        "0: every tree is drawn small, one row per way; the HTML draws them all whole)",
     )
     r.add_argument(
         "--interactive-diagram",

@@ -57,9 +57,10 @@ class ReportOptions:
     """Laid out for print (PDFs): the appendix names the mitigations that are not a
     cause's fix without describing them (the HTML report describes every one)."""
     print_trees: int = 0
-    """Print only: how many attack trees to draw (the most at-risk crown jewels first);
-    the HTML report draws every one. None by default: a tree takes most of a page and the
-    printed assessment stays within 30 pages (``report --trees N``)."""
+    """Print only: how many attack trees to draw whole (the most at-risk crown jewels
+    first, ``report --trees N``); the others are drawn small, one row per way
+    (:func:`workbench.attack_trees.compact_figure`), so that the printed assessment stays
+    within its page budget. The HTML report draws every tree whole."""
     interactive_diagram: bool = False
     """HTML only: add a pannable, zoomable pyvis view of the architecture under the
     static diagram (about 700 KB, in a sandboxed frame; see

@@ -353,6 +353,19 @@ def test_supporting_mitigations_cut_nothing(catalog, trees):
                 assert not any(m in quiet for s in node.cut_sets for m in s)
 
 
+def test_reviewed_cut_sets_of_the_starters(trees):
+    """What a reviewer objected to in the starters' cut sets stays fixed: grounding answers
+    in their sources does not stop content being planted in a store the AI reads (the
+    planted passage is the source it cites)."""
+    for ts in trees.values():
+        for tree in ts:
+            for node in tree.nodes():
+                if node.kind == "finding" and node.findings[0].startswith("AITW-RAG-002@"):
+                    assert "MIT-LLM-GROUNDING" not in {m.id for m in node.mitigations}
+                if node.kind == "step" and node.label.startswith(("Plant", "Tamper")):
+                    assert "MIT-LLM-GROUNDING" not in {m.id for m in node.mitigations}, node.label
+
+
 def test_what_cuts_is_catalog_data(catalog, tmp_path: Path):
     """The catalog says which mitigations cut nothing (``kind`` other than preventive, with
     the reason); the trees read it, so a catalog that calls a cutting mitigation detective

@@ -226,8 +226,8 @@ def test_rag_planted_content_in_the_vector_store() -> None:
         "data, crown jewel), Chunk embeddings (confidential) and Internal knowledge articles "
         "(confidential). The threat model shows no control against it: nothing screens this "
         "route; the recommended controls are “Vet, sanitise and trace documents before they are "
-        "indexed”, “Data lineage and source vetting” and “Ground answers in sources and "
-        "check the citations”."
+        "indexed”, “Data lineage and source vetting” and “Backups, restore and rollback of data "
+        "and models”."
     )
 
 

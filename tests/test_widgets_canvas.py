@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -205,6 +206,94 @@ def test_overlay_counts_open_findings_and_keeps_the_highest_risk(model: ThreatMo
         )
     )
     assert _payload.overlay(analysis, scoped).open.get("bot", 0) == len(on_bot) - len(same)
+
+
+def _reference_overlay(analysis, model: ThreatModel) -> tuple[dict[str, int], dict[str, str]]:
+    """The overlay worked out the plain way: every open finding, highest risk by rank."""
+    from workbench.register import Decider
+
+    decider = Decider(model)
+    ranks = ["info", "low", "medium", "high", "critical"]
+    counts: dict[str, int] = {}
+    risk: dict[str, str] = {}
+    for f in analysis.findings:
+        if decider.is_open(f):
+            counts[f.target] = counts.get(f.target, 0) + 1
+            if f.target not in risk or ranks.index(f.risk) > ranks.index(risk[f.target]):
+                risk[f.target] = f.risk
+    return counts, risk
+
+
+def test_payload_builder_reuses_items_and_builds_what_a_fresh_build_does(catalog):
+    """One builder through a run of edits gives, each time, the payload a fresh build
+    gives (and the overlay the plain count gives); items nothing touched are the same
+    objects as before, so a diff skips them."""
+    from benchmarks.synthetic import synthetic_model
+
+    model = synthetic_model(60)
+    analyzer = Analyzer(catalog)
+    builder = _payload.Builder()
+    first = builder.build(model, analyzer.analyze(model))
+    e0, e1 = model.elements[0], model.elements[1]
+    f0 = model.flows[0]
+    edits: list[Callable[[ThreatModel], ThreatModel]] = [
+        lambda m: m.add_element(Element(id="g1", kind="guardrail", name="G", boundary="b0")),
+        lambda m: m.update_element(e0.id, name="Renamed"),
+        lambda m: m.update_element(e1.id, position=Position(x=5, y=7)),
+        lambda m: m.update_element(e0.id, boundary="internet"),
+        lambda m: m.add_flow(Flow(id="again", source=f0.source, target=f0.target)),
+        lambda m: m.add_flow(Flow(id="back", source=f0.target, target=f0.source)),
+        lambda m: m.set_decision(
+            Decision(
+                finding=next(f.id for f in analyzer.analyze(m).findings if f.target == e1.id),
+                status="mitigated",
+            )
+        ),
+        lambda m: m.remove_element("g1"),
+    ]
+    before = first
+    for edit in edits:
+        model = edit(model)
+        analysis = analyzer.update(model)
+        payload = builder.build(model, analysis)
+        assert payload == _payload.build(model, analysis)
+        counts, risk = _reference_overlay(analysis, model)
+        over = _payload.overlay(analysis, model)
+        assert (over.open, over.risk) == (counts, risk)
+        old = {i["id"]: i for section in ("nodes", "edges") for i in before[section]}
+        changed = _payload.diff(before, payload)
+        touched = {i["id"] for c in changed.values() for i in c["update"]}
+        reused = [
+            i for section in ("nodes", "edges") for i in payload[section] if old.get(i["id"]) is i
+        ]
+        assert reused  # most items are the very same objects
+        assert not touched & {i["id"] for i in reused}
+        before = payload
+
+
+def test_overlay_matches_the_plain_count_with_decisions(model: ThreatModel, catalog):
+    analysis = Analyzer(catalog).analyze(model)
+    findings = [f for f in analysis.findings if f.target == "bot"]
+    decided = model.set_decision(
+        Decision(finding=findings[0].id, status="accepted", owner="me", rationale="ok")
+    )
+    for m in (model, decided):
+        over = _payload.overlay(analysis, m)
+        assert (over.open, over.risk) == _reference_overlay(analysis, m)
+
+
+def test_canvas_opens_with_its_drawing_and_sends_nothing_first(
+    model: ThreatModel, catalog, monkeypatch: pytest.MonkeyPatch
+):
+    """The first payload is in the state the widget opens with: no message goes out
+    before a view exists (a reset sent then would reach nobody)."""
+    sent: list[Any] = []
+    monkeypatch.setattr(Canvas, "send", lambda self, content, buffers=None: sent.append(content))
+    canvas = Canvas(model, analyzer=Analyzer(catalog))
+    assert sent == []
+    state = canvas.get_state()
+    assert state["snapshot"]["rev"] == canvas.revision == 1
+    assert state["snapshot"]["nodes"] == canvas.payload()["nodes"]
 
 
 def test_diff_by_id():

@@ -9,7 +9,7 @@ changed.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +17,6 @@ from typing import Any
 from workbench.engine import Analysis
 from workbench.layout import LAYER_ORDER as _LAYOUT_LAYER_ORDER
 from workbench.model import KINDS, DfdType, Layer, ThreatModel
-from workbench.model.types import RISK_RANK
 
 Item = dict[str, Any]
 """One node, edge or boundary as JSON."""
@@ -162,76 +161,169 @@ def overlay(analysis: Analysis | None, model: ThreatModel) -> Overlay:
     from workbench.register import Decider
 
     decider = Decider(model)
-    counts: dict[str, int] = defaultdict(int)
-    risk: dict[str, str] = {}
+    # Without a decision that could apply, every finding is open: no need to ask.
+    is_open = decider.is_open if (decider.by_finding or decider.by_threat) else None
+    counts: dict[str, int] = {}
+    worst: dict[str, Any] = {}  # per target, its open finding with the highest score
+    scores: dict[str, int] = {}
     for f in analysis.findings:
-        if not decider.is_open(f):
+        if is_open is not None and not is_open(f):
             continue
-        counts[f.target] += 1
-        if f.target not in risk or RISK_RANK[f.risk] > RISK_RANK[risk[f.target]]:
-            risk[f.target] = f.risk
-    return Overlay(dict(counts), risk)
+        target = f.target
+        count = counts.get(target)
+        if count is None:
+            counts[target] = 1
+            worst[target] = f
+            scores[target] = f.score
+        else:
+            counts[target] = count + 1
+            score = f.score
+            if score > scores[target]:
+                scores[target] = score
+                worst[target] = f
+    # the risk level grows with the score: the highest score has the highest risk
+    risk = {target: f.risk for target, f in worst.items()}
+    return Overlay(counts, risk)
 
 
 def build(model: ThreatModel, analysis: Analysis | None = None) -> dict[str, list[Item]]:
     """The payload of ``model``: ``nodes``, ``edges`` and ``boundaries``, each sorted by
     ID. Nodes carry their position (``auto: true`` when computed, not stored)."""
-    layout = auto_layout(model)
-    over = overlay(analysis, model)
-    nodes: list[Item] = []
-    for e in model.elements:
-        info = KINDS[e.kind]
-        if e.id in layout:  # no stored position, or moved to make room for one without
-            (x, y), auto = layout[e.id], True
-        else:
-            x, y, auto = e.position.x, e.position.y, False  # type: ignore[union-attr]
-        nodes.append(
+    return Builder().build(model, analysis)
+
+
+class Builder:
+    """Builds payloads (:func:`build`) one after another, reusing the items of the last
+    one whose inputs did not change: an edit rebuilds the items it touched, and
+    :func:`diff` sees the others unchanged at once (the same objects). Items are never
+    changed after they are built.
+
+    An item is reused when it stands for the same (immutable) element or flow object as
+    last time and nothing else it shows changed: its overlay (open findings and highest
+    risk), and for an element its position, for a flow the boundaries of its two ends and
+    whether another flow joins the same two elements. What changed is found by comparing
+    whole mappings (set operations), so an edit on thousands of items costs little."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, tuple[Any, Item]] = {}
+        self._edges: dict[str, tuple[Any, Item]] = {}
+        self._over = Overlay({}, {})
+        self._boundary_of: dict[str, str | None] = {}
+        self._pairs: Counter[tuple[str, str]] = Counter()
+
+    def build(self, model: ThreatModel, analysis: Analysis | None = None) -> dict[str, list[Item]]:
+        """The payload of ``model`` (as :func:`build`)."""
+        layout = auto_layout(model)
+        over = overlay(analysis, model)
+        open_of, risk_of = over.open, over.risk
+        # targets whose badge changed since the last build
+        badges = {k for k, _ in open_of.items() ^ self._over.open.items()}
+        badges.update(k for k, _ in risk_of.items() ^ self._over.risk.items())
+        old_nodes = self._nodes
+        nodes_cache: dict[str, tuple[Any, Item]] = {}
+        nodes: list[Item] = []
+        for e in model.elements:
+            eid = e.id
+            if eid in layout:  # no stored position, or moved to make room for one without
+                (x, y), auto = layout[eid], True
+            else:
+                x, y, auto = e.position.x, e.position.y, False  # type: ignore[union-attr]
+            cached = old_nodes.get(eid)
+            if (
+                cached is not None
+                and cached[0] is e
+                and eid not in badges
+                and (item := cached[1])["x"] == x
+                and item["y"] == y
+                and item["auto"] is auto
+            ):
+                pass
+            else:
+                item = _node(e, x, y, auto, open_of.get(eid, 0), risk_of.get(eid))
+            nodes_cache[eid] = (e, item)
+            nodes.append(item)
+        boundary_of = {e.id: e.boundary for e in model.elements}
+        # elements whose boundary changed (or that came or went): their flows' crossing
+        moved = {k for k, _ in boundary_of.items() ^ self._boundary_of.items()}
+        flows = model.flows
+        keys = [
+            (f.source, f.target) if f.source <= f.target else (f.target, f.source) for f in flows
+        ]
+        pairs = Counter(keys)
+        # pairs of elements whose number of flows changed: their flows' curve
+        regrouped = {k for k, _ in pairs.items() ^ self._pairs.items()}
+        old_edges = self._edges
+        edges_cache: dict[str, tuple[Any, Item]] = {}
+        edges: list[Item] = []
+        for f, key in zip(flows, keys, strict=True):
+            fid = f.id
+            cached = old_edges.get(fid)
+            if (
+                cached is not None
+                and cached[0] is f
+                and fid not in badges
+                and key not in regrouped
+                and f.source not in moved
+                and f.target not in moved
+            ):
+                item = cached[1]
+            else:
+                item = _edge(
+                    f,
+                    boundary_of[f.source] != boundary_of[f.target],
+                    pairs[key] > 1,
+                    open_of.get(fid, 0),
+                    risk_of.get(fid),
+                )
+            edges_cache[fid] = (f, item)
+            edges.append(item)
+        self._nodes, self._edges = nodes_cache, edges_cache
+        self._over, self._boundary_of, self._pairs = over, boundary_of, pairs
+        parents = {b.id: b.parent for b in model.boundaries}
+        boundaries: list[Item] = [
             {
-                "id": e.id,
-                "label": e.name,
-                "kind": e.kind,
-                "kindLabel": info.label,
-                "layer": info.layer.value,
-                "dfd": info.dfd.value,
-                **kind_style(e.kind),
-                "x": x,
-                "y": y,
-                "auto": auto,
-                "boundary": e.boundary,
-                "open": over.open.get(e.id, 0),
-                "risk": over.risk.get(e.id),
+                "id": b.id,
+                "label": b.name,
+                "trust": b.trust,
+                "parent": b.parent,
+                "depth": _depth(b.id, parents),
+                "color": TRUST_COLOURS[b.trust],
             }
-        )
-    element_boundary = {e.id: e.boundary for e in model.elements}
-    pairs: dict[frozenset[str], int] = defaultdict(int)
-    for f in model.flows:
-        pairs[frozenset((f.source, f.target))] += 1
-    edges: list[Item] = [
-        {
-            "id": f.id,
-            "from": f.source,
-            "to": f.target,
-            "label": f.name,
-            "crossing": element_boundary[f.source] != element_boundary[f.target],
-            "parallel": pairs[frozenset((f.source, f.target))] > 1,
-            "open": over.open.get(f.id, 0),
-            "risk": over.risk.get(f.id),
-        }
-        for f in model.flows
-    ]
-    parents = {b.id: b.parent for b in model.boundaries}
-    boundaries: list[Item] = [
-        {
-            "id": b.id,
-            "label": b.name,
-            "trust": b.trust,
-            "parent": b.parent,
-            "depth": _depth(b.id, parents),
-            "color": TRUST_COLOURS[b.trust],
-        }
-        for b in model.boundaries
-    ]
-    return {"nodes": nodes, "edges": edges, "boundaries": boundaries}
+            for b in model.boundaries
+        ]
+        return {"nodes": nodes, "edges": edges, "boundaries": boundaries}
+
+
+def _node(e: Any, x: float, y: float, auto: bool, open_count: int, risk: str | None) -> Item:
+    info = KINDS[e.kind]
+    return {
+        "id": e.id,
+        "label": e.name,
+        "kind": e.kind,
+        "kindLabel": info.label,
+        "layer": info.layer.value,
+        "dfd": info.dfd.value,
+        **kind_style(e.kind),
+        "x": x,
+        "y": y,
+        "auto": auto,
+        "boundary": e.boundary,
+        "open": open_count,
+        "risk": risk,
+    }
+
+
+def _edge(f: Any, crossing: bool, parallel: bool, open_count: int, risk: str | None) -> Item:
+    return {
+        "id": f.id,
+        "from": f.source,
+        "to": f.target,
+        "label": f.name,
+        "crossing": crossing,
+        "parallel": parallel,
+        "open": open_count,
+        "risk": risk,
+    }
 
 
 def _depth(boundary_id: str, parents: Mapping[str, str | None]) -> int:
@@ -252,7 +344,11 @@ def diff(old: Mapping[str, Iterable[Item]], new: Mapping[str, Iterable[Item]]) -
         before = {item["id"]: item for item in old.get(section, ())}
         after = {item["id"]: item for item in new.get(section, ())}
         add = [item for key, item in after.items() if key not in before]
-        update = [item for key, item in after.items() if key in before and before[key] != item]
+        update = [
+            item
+            for key, item in after.items()
+            if key in before and before[key] is not item and before[key] != item
+        ]
         remove = sorted(key for key in before if key not in after)
         if add or update or remove:
             changes[section] = {"add": add, "update": update, "remove": remove}

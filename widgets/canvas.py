@@ -125,8 +125,7 @@ class Canvas(anywidget.AnyWidget):
     ) -> None:
         self._ready = False
         self._analyzer = analyzer
-        self._rev = 0
-        self._sent: dict[str, list[_payload.Item]] = {"nodes": [], "edges": [], "boundaries": []}
+        self._builder = _payload.Builder()
         self._batching = 0
         self._select_callbacks: list[SelectCallback] = []
         self._refused_callbacks: list[RefusedCallback] = []
@@ -138,16 +137,20 @@ class Canvas(anywidget.AnyWidget):
         self.last_refusal: str = ""
         """The reason the last refused edit gave (empty after a successful edit)."""
         analysis = analyzer.analyze(model) if analyzer is not None else None
+        # The first payload goes out once, in the state the widget opens with (a view
+        # starts from the snapshot): no message before there is a view to read it.
+        self._sent: dict[str, list[_payload.Item]] = self._builder.build(model, analysis)
+        self._rev = 1
         super().__init__(
             model=model,
             analysis=analysis,
             palette=_payload.palette(),
             styles={"risk": _payload.RISK_COLOURS, "trust": _payload.TRUST_COLOURS},
             height=height,
+            snapshot={"rev": self._rev, **self._sent},
             **kwargs,
         )
         self._ready = True
-        self._push(force_snapshot=True)
         self.on_msg(self._on_front_end_msg)
 
     # ----------------------------------------------------------------- Python side
@@ -213,23 +216,22 @@ class Canvas(anywidget.AnyWidget):
                 self._push()
                 self._notify_update()
 
-    def _push(self, *, force_snapshot: bool = False) -> None:
+    def _push(self) -> None:
         """Send the browser what changed since the last push."""
-        if not self._ready:  # during __init__: the first push follows it
+        if not self._ready:  # during __init__: the first payload is in the opening state
             return
-        payload = _payload.build(self.model, self.analysis)
+        payload = self._builder.build(self.model, self.analysis)
         changes = _payload.diff(self._sent, payload)
-        if not changes and not force_snapshot:
+        if not changes:
             return
         total = _payload.size(payload)
         self._sent = payload
-        if changes:
-            self._rev += 1
-            if _payload.change_count(changes) > max(20, self.reset_ratio * total):
-                self._send_reset()
-            else:
-                self.send({"op": "patch", "rev": self._rev, "base": self._rev - 1, **changes})
-        if force_snapshot or total <= self.snapshot_limit:
+        self._rev += 1
+        if _payload.change_count(changes) > max(20, self.reset_ratio * total):
+            self._send_reset()
+        else:
+            self.send({"op": "patch", "rev": self._rev, "base": self._rev - 1, **changes})
+        if total <= self.snapshot_limit:
             self.snapshot = {"rev": self._rev, **payload}
 
     def _send_reset(self) -> None:

@@ -231,10 +231,15 @@ class FindingsPanel:
         self._show_statement(self._entry(self.finding.value))
 
     def _names(self, ids: Sequence[str]) -> list[str]:
+        """Names of the selected elements and flows (a flow without a name by its ends);
+        only those are looked up: an edit refreshes the panel, on models of thousands."""
         model = self.canvas.model
-        names = {e.id: e.name for e in model.elements}
-        names.update({f.id: f.name or f"{names.get(f.source)} → {names.get(f.target)}"
-                      for f in model.flows})  # fmt: skip
+        wanted = set(ids)
+        elements = {e.id: e.name for e in model.elements}
+        names = {i: elements[i] for i in wanted if i in elements}
+        for f in model.flows:
+            if f.id in wanted:
+                names[f.id] = f.name or f"{elements.get(f.source)} → {elements.get(f.target)}"
         return [names.get(i, i) for i in ids]
 
     def _entry(self, finding_id: str | None) -> Entry | None:

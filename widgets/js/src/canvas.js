@@ -54,6 +54,7 @@ const FALLBACK_EXTENT = { left: -90, top: -30, right: 90, bottom: 30 };
 
 function render({ model, el }) {
   const started = performance.now();
+  performance.mark("atw-render"); // benchmarks read these marks (atw-*)
   const nodes = new DataSet();
   const edges = new DataSet();
   let boundaries = [];
@@ -79,10 +80,11 @@ function render({ model, el }) {
   let proxies = new Map(); // drawn nodes standing for collapsed boundaries, by ID
   let bundles = new Map(); // drawn edges standing for bundled flows, by ID
 
-  const labelScaling = () => ({ label: { drawThreshold: nodeLabelThreshold(level) } });
+  // Element names are shown or hidden by one network-wide option (checkLevel), which
+  // every element inherits: no element carries a threshold of its own.
   const toNode = (n) => (n.proxy
-    ? { ...visProxy(n, virtualLook(emphasis, n)), hidden: false, scaling: labelScaling() }
-    : { ...visNode(n, lookOf(emphasis, n.id)), hidden: folded.hiddenNodes.has(n.id), scaling: labelScaling() });
+    ? { ...visProxy(n, virtualLook(emphasis, n)), hidden: false }
+    : { ...visNode(n, lookOf(emphasis, n.id)), hidden: folded.hiddenNodes.has(n.id) });
   const toEdge = (e) => (e.bundle
     ? { ...visBundle(e, virtualLook(emphasis, e)), hidden: false }
     : { ...visEdge(e, lookOf(emphasis, e.id)), hidden: folded.hiddenEdges.has(e.id) });
@@ -123,11 +125,40 @@ function render({ model, el }) {
   const dirty = () => { labelsDirty = true; };
   for (const ds of [nodes, edges]) ds.on("*", dirty);
 
+  // Drawing: vis-network draws the whole network again, synchronously, after every
+  // change of its data (each add, update or remove). At 500 elements and 1,500 flows a
+  // draw costs tens of milliseconds, and one update from Python changes the data several
+  // times. So changes are made with vis-network's redraws held (quietly), and the canvas
+  // draws once, on the next animation frame (drawSoon). drawNow draws at once (what
+  // needs the element boxes as drawn, such as the container rules after a drag).
+  let drawFrame = 0;
+  function drawNow() {
+    if (drawFrame) cancelAnimationFrame(drawFrame);
+    drawFrame = 0;
+    network.redraw();
+  }
+  function drawSoon() {
+    if (!drawFrame) drawFrame = requestAnimationFrame(() => { drawFrame = 0; network.redraw(); });
+  }
+  // draw what is waiting now (the test hooks read what was drawn)
+  const flushDraw = () => { if (drawFrame) drawNow(); };
+  function quietly(change) {
+    network.body.emitter.emit("_blockRedraw");
+    try {
+      change();
+    } finally {
+      network.body.emitter.emit("_allowRedraw");
+    }
+    drawSoon();
+  }
+
   // ------------------------------------------------------------------ state from Python
   function reset(msg) {
-    boundaries = applyReset(items, msg);
-    rev = msg.rev;
-    afterChange();
+    quietly(() => {
+      boundaries = applyReset(items, msg);
+      rev = msg.rev;
+      afterChange();
+    });
   }
 
   function patch(msg) {
@@ -135,9 +166,11 @@ function render({ model, el }) {
       model.send(edits.hello(rev)); // missed an update: ask for the whole payload
       return;
     }
-    boundaries = applyPatch(items, boundaries, msg);
-    rev = msg.rev;
-    afterChange();
+    quietly(() => {
+      boundaries = applyPatch(items, boundaries, msg);
+      rev = msg.rev;
+      afterChange();
+    });
   }
 
   function afterChange() {
@@ -154,7 +187,7 @@ function render({ model, el }) {
     applySelection();
     if (flowMode) network.addEdgeMode();
     if (!fitted) fit();
-    network.redraw();
+    drawSoon();
   }
 
   function onMessage(msg) {
@@ -169,8 +202,10 @@ function render({ model, el }) {
       else patch(msg);
     } else if (msg.op === "refused") {
       refitNext = false;
-      if (msg.restore && msg.restore.length) nodes.update(msg.restore.map(toNode));
-      for (const p of proxies.values()) nodes.update(toNode(p)); // a dragged proxy goes back
+      quietly(() => {
+        if (msg.restore && msg.restore.length) nodes.update(msg.restore.map(toNode));
+        for (const p of proxies.values()) nodes.update(toNode(p)); // a dragged proxy goes back
+      });
       showNotice(msg.reason);
     } else if (msg.op === "done") hideNotice();
   }
@@ -232,7 +267,7 @@ function render({ model, el }) {
     if (id) root.dataset.selectedBoundary = id;
     else delete root.dataset.selectedBoundary;
     updateCollapseButton();
-    network.redraw();
+    drawSoon();
   }
 
   // ------------------------------------------------------------------ history, highlight
@@ -248,9 +283,10 @@ function render({ model, el }) {
     emphasis = new Set(model.get("highlight") || []);
     root.dataset.highlight = String(emphasis.size);
     root.classList.toggle("atw-highlighting", emphasis.size > 0);
-    nodes.update(nodes.get().map((n) => toNode(n.raw)));
-    edges.update(edges.get().map((e) => toEdge(e.raw)));
-    network.redraw();
+    quietly(() => {
+      nodes.update(nodes.get().map((n) => toNode(n.raw)));
+      edges.update(edges.get().map((e) => toEdge(e.raw)));
+    });
   }
   model.on("change:highlight", applyHighlight);
 
@@ -300,9 +336,8 @@ function render({ model, el }) {
   }
 
   function applyCollapsed() {
-    refreshCollapsed();
+    quietly(refreshCollapsed);
     updateCollapseButton();
-    network.redraw();
   }
   model.on("change:collapsed", applyCollapsed);
 
@@ -468,7 +503,7 @@ function render({ model, el }) {
   // elements pushed out of regions they do not belong to. anchored: what the user dragged.
   function settle(moved, into, anchored) {
     if (!Object.keys(moved).length) return;
-    network.redraw(); // element boxes where the elements are now
+    drawNow(); // element boxes where the elements are now
     const { positions: drawn, extents } = drawnGeometry();
     const positions = { ...drawn, ...moved }; // moved: in whole pixels, as they will be drawn
     const pushed = resolveOverlaps(boundaries, memberPairs(into), positions, extents, anchored);
@@ -585,7 +620,7 @@ function render({ model, el }) {
   const hover = (kind, id) => {
     hovered = id === null ? null : { kind, id };
     root.dataset.hovered = id === null ? "" : String(id);
-    if (!level.edges || !level.nodes) network.redraw();
+    if (!level.edges || !level.nodes) drawSoon();
   };
   network.on("hoverNode", (p) => hover("node", p.node));
   network.on("hoverEdge", (p) => hover("edge", p.edge));
@@ -732,10 +767,10 @@ function render({ model, el }) {
     level = next;
     root.dataset.labels = levelName(next);
     if (change.nodes) {
-      nodes.update(nodes.getIds().map((id) => ({ id, scaling: labelScaling() })));
+      quietly(() => network.setOptions({ nodes: { scaling: { label: { drawThreshold: nodeLabelThreshold(next) } } } }));
       root.dataset.labelUpdates = String(Number(root.dataset.labelUpdates || 0) + 1); // for tests
     }
-    if (change.nodes || change.edges) network.redraw();
+    if (change.nodes || change.edges) drawSoon();
   }
 
   network.on("beforeDrawing", (ctx) => {
@@ -819,6 +854,7 @@ function render({ model, el }) {
       painted = true;
       root.dataset.painted = "true";
       root.dataset.paintMs = String(Math.round(performance.now() - started));
+      performance.mark("atw-painted");
     }
   });
 
@@ -854,7 +890,7 @@ function render({ model, el }) {
   network.on("animationFinished", checkLevel);
   const observer = new ResizeObserver(() => {
     if (graph.clientWidth && graph.clientHeight) {
-      network.redraw();
+      drawNow();
       if (!fitted || !userViewed) fit();
     }
   });
@@ -862,7 +898,7 @@ function render({ model, el }) {
 
   // For tests and benchmarks: where things are drawn, relative to the page, and how.
   root.atw = testHooks({
-    network, graph, nodes, edges, regions: () => regions, selectedBoundary: () => selectedBoundary,
+    network, graph, nodes, edges, flush: flushDraw, regions: () => regions, selectedBoundary: () => selectedBoundary,
     collapsed: () => collapsedIds(),
     labels: () => ({
       level: levelName(level),

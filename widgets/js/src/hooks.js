@@ -7,15 +7,20 @@ import { centre } from "./regions.js";
 import { drawnStyle, shownItem } from "./payload.js";
 
 // view: { network, graph, nodes, edges, regions(), selectedBoundary(), collapsed(),
-// labels() }
+// labels(), flush() }. flush (optional) draws a draw the canvas put off to the next
+// frame: what the hooks report about regions and labels is what was last drawn.
 export function testHooks(view) {
   const { network, graph, nodes, edges } = view;
+  const flush = view.flush || (() => {});
   const toPage = (p) => {
     const dom = network.canvasToDOM(p);
     const rect = graph.getBoundingClientRect();
     return { x: rect.left + dom.x, y: rect.top + dom.y };
   };
-  const region = (id) => view.regions().find((x) => x.id === id);
+  const region = (id) => {
+    flush();
+    return view.regions().find((x) => x.id === id);
+  };
   return {
     // a canvas point in page coordinates
     pageOf: (p) => toPage(p),
@@ -80,7 +85,10 @@ export function testHooks(view) {
     // the flow labels: zoom level ("all", "nodes" or "none"), scale, their size on screen,
     // each label drawn {id, text, x, y, w, h} (canvas coordinates), how many overlap one
     // another or an element or boundary title, and the label drawn for a hovered item
-    labels: () => view.labels(),
+    labels: () => {
+      flush();
+      return view.labels();
+    },
     node: (id) => shownItem(nodes.get(id) || edges.get(id)),
     // the zoom level (1: 100 %), and a view at `scale` centred on a canvas point (default:
     // the middle of the drawn elements), as a user's zoom would leave it

@@ -111,3 +111,17 @@ test("labels and zoom", () => {
   atw.zoomTo(1); // centred on the drawn elements: "a" at (10, 20)
   assert.deepEqual(atw.network.moved.position, { x: 10, y: 20 });
 });
+
+test("regions and labels are read after a draw the canvas put off is drawn", () => {
+  let pending = 1;
+  const regions = [{ id: "b", x: 0, y: 0, w: 50, h: 30, labelBox: { x: 6, y: 2, w: 40, h: 20 } }];
+  const atw = testHooks({
+    network: { canvasToDOM: (p) => p }, graph: { getBoundingClientRect: () => ({ left: 0, top: 0 }) },
+    nodes: { get: () => null, getIds: () => [] }, edges: { get: () => null, getIds: () => [] },
+    regions: () => (pending ? [] : regions), labels: () => ({ drawn: pending ? [] : ["x"] }),
+    selectedBoundary: () => null, collapsed: () => [], flush: () => { pending = 0; },
+  });
+  assert.deepEqual(atw.boundaryRegion("b"), { x: 0, y: 0, w: 50, h: 30 });
+  pending = 1;
+  assert.deepEqual(atw.labels().drawn, ["x"]);
+});

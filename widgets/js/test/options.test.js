@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { SHOWN_LABEL_THRESHOLD } from "../src/labels.js";
 import { networkOptions } from "../src/options.js";
 
 test("physics off, stored positions kept, no random layout", () => {
@@ -23,4 +24,9 @@ test("drawing a flow calls the hook given; vis-network's own edit toolbar stays 
   const o = networkOptions(hook);
   assert.equal(o.manipulation.addEdge, hook);
   assert.equal(o.manipulation.enabled, false);
+});
+
+test("element names are shown at first, by one network-wide threshold", () => {
+  const o = networkOptions(() => {});
+  assert.equal(o.nodes.scaling.label.drawThreshold, SHOWN_LABEL_THRESHOLD);
 });

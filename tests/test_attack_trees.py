@@ -356,12 +356,20 @@ def test_supporting_mitigations_cut_nothing(catalog, trees):
 def test_reviewed_cut_sets_of_the_starters(trees):
     """What a reviewer objected to in the starters' cut sets stays fixed: grounding answers
     in their sources does not stop content being planted in a store the AI reads (the
-    planted passage is the source it cites)."""
+    planted passage is the source it cites); rate limits do not stop a caller with a
+    leaked static key, nor poisoned samples (they slow them): "put rate limits in place
+    and every way to the model registry is cut" was a cut set of the on-device starter."""
+    wrong = {"AITW-RAG-002": "MIT-LLM-GROUNDING", "AITW-STRIDE-004": "MIT-RATE-LIMIT"}
+    wrong["AITW-DATA-002"] = "MIT-RATE-LIMIT"
+    for tree in trees["on_device_model"]:
+        if tree.goal_kind == "element":
+            assert ("MIT-RATE-LIMIT",) not in tree.cut_sets, tree.goal
     for ts in trees.values():
         for tree in ts:
             for node in tree.nodes():
-                if node.kind == "finding" and node.findings[0].startswith("AITW-RAG-002@"):
-                    assert "MIT-LLM-GROUNDING" not in {m.id for m in node.mitigations}
+                if node.kind == "finding":
+                    threat = node.findings[0].split("@")[0]
+                    assert wrong.get(threat) not in {m.id for m in node.mitigations}, threat
                 if node.kind == "step" and node.label.startswith(("Plant", "Tamper")):
                     assert "MIT-LLM-GROUNDING" not in {m.id for m in node.mitigations}, node.label
 

@@ -459,6 +459,17 @@ def test_front_end_edit_updates_the_model_and_sends_a_patch(canvas: Canvas):
     assert canvas.revision == rev + 1
 
 
+def test_panels_hear_of_an_edit_before_the_patch_goes_out(canvas: Canvas):
+    """The panels' updates reach the browser before the drawing's patch (whose redraw
+    would hold them up there); they already see the new revision."""
+    seen: list[tuple[list[str], int]] = []
+    canvas.on_update(lambda: seen.append((sent(canvas).ops(), canvas.revision)))
+    rev = canvas.revision
+    canvas.edit({"op": "add_element", "kind": "agent", "x": 1, "y": 2})
+    assert seen == [([], rev + 1)]
+    assert sent(canvas).ops() == ["patch", "done"]
+
+
 def test_refused_edit_leaves_the_model_and_says_why(canvas: Canvas, model: ThreatModel):
     reasons: list[str] = []
     canvas.on_refused(lambda why, msg: reasons.append(why))

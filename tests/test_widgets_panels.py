@@ -559,3 +559,26 @@ def test_tab_hooks(wb: Workbench):
         "PASTA",
         "Controls",
     ]
+
+
+def test_in_a_kernel_the_first_table_follows_the_cell(catalog, monkeypatch: pytest.MonkeyPatch):
+    """In a kernel the threat panel's first table is written just after the cell that
+    built it (the canvas is shown first); outside one at once."""
+    import widgets.findings
+
+    later: list[object] = []
+
+    class Loop:
+        def call_soon(self, callback: object, *args: object) -> None:
+            later.append(lambda: callback(*args))  # type: ignore[operator]
+
+    monkeypatch.setattr(widgets.findings, "kernel_loop", lambda: Loop())
+    bench = _bench(ThreatModel.from_yaml(SMALL), catalog)
+    panel = bench.findings
+    assert "(…)" in panel.heading.value
+    assert panel.table.value == ""
+    for run in later:
+        run()  # type: ignore[operator]
+    assert "All findings" in panel.heading.value
+    assert "(…)" not in panel.heading.value
+    assert "data-finding" in panel.table.value

@@ -150,7 +150,14 @@ class FindingsPanel:
         self.mitigations.observe(lambda _: self._show_controls(), names="value")
         self.apply_button.on_click(lambda _: self.apply())
         canvas.on_update(self.refresh)
-        self.refresh()
+        loop = kernel_loop()
+        if loop is None:
+            self.refresh()
+        else:
+            # In a kernel the first table (up to 200 rows, and the grouping behind it) is
+            # written just after the cell that builds the panel: the canvas is shown first.
+            self.heading.value = join(h("b", "All findings"), " ", h("span", "(…)"))
+            loop.call_soon(self.refresh)
 
     # ----------------------------------------------------------------- view
     def _visible(self) -> list[Finding]:

@@ -83,6 +83,11 @@ class SharedCanvas(Canvas):
         self._sync_history()
 
     # ----------------------------------------------------------------- room to browser
+    def _update_browser(self) -> None:
+        """The room's messages, then the panels (they read the revision this sets)."""
+        self._push()
+        self._notify_update()
+
     def _push(self, *, force_snapshot: bool = False) -> None:
         """Send the browser the room's messages since the last commit it got (or the whole
         drawing, when it switches between with and without findings)."""

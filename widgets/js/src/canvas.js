@@ -47,6 +47,7 @@ import { findElement, sameIds, selectedIds, splitSelection } from "./selection.j
 import { applyPatch, applyReset, isStale, statusText } from "./sync.js";
 
 const NOTICE_MS = 10000;
+const HOLD_MS = 2000; // longest wait for Python's answer with drawing held
 const NO_COLLAPSE = collapseView([], [], [], new Set());
 // Expected box of a new element while its real one is unknown (vis-network measures it
 // once drawn): a wide two-line box, so that nothing is pushed too little.
@@ -65,6 +66,7 @@ function render({ model, el }) {
   let userViewed = false; // the user zoomed or panned: resizing no longer fits the view
   let refitNext = false; // Auto-layout was pressed: fit the view when its answer arrives
   let painted = false;
+  let lastDrawn = { elements: 0, at: 0 }; // when the number of elements drawn last changed (benchmarks)
   let regions = []; // drawn boundary regions, innermost last
   let dragRegions = null; // the regions as they were drawn when a drag started
   let boundaryDrag = null; // a boundary dragged by its label: {id, from, origin, frame}
@@ -147,15 +149,50 @@ function render({ model, el }) {
     try {
       change();
     } finally {
-      network.body.emitter.emit("_allowRedraw");
+      allowDrawing();
     }
+  }
+  // Between placing an element and Python's answer nothing on the canvas changes, but
+  // vis-network would draw the whole network again for the click: drawing is held until
+  // the answer comes (or HOLD_MS, should none come), then done once.
+  let hold = 0;
+  function holdDrawing() {
+    network.body.emitter.emit("_blockRedraw");
+    clearTimeout(hold);
+    hold = setTimeout(allowDrawing, HOLD_MS);
+  }
+  function allowDrawing() {
+    clearTimeout(hold);
+    hold = 0;
+    network.body.emitter.emit("_allowRedraw");
     drawSoon();
+  }
+  // After each change of its data vis-network also goes over every element and flow
+  // (their connections, which are visible, value ranges): at 2,000 elements and 6,000
+  // flows each pass costs tens of milliseconds, and a patch changes the data up to five
+  // times. Inside inOnePass(change) these passes are put off and made once at the end
+  // (vis-network's "_dataChanged", or "_dataUpdated" when only looks changed).
+  function inOnePass(change) {
+    const emitter = network.body.emitter;
+    const emit = emitter.emit;
+    let pass = null;
+    emitter.emit = (event, ...args) => {
+      if (event === "_dataChanged") pass = event;
+      else if (event === "_dataUpdated") pass = pass || event;
+      else emit(event, ...args);
+    };
+    try {
+      change();
+    } finally {
+      emitter.emit = emit;
+      if (pass) emit(pass);
+    }
   }
 
   // ------------------------------------------------------------------ state from Python
   function reset(msg) {
     quietly(() => {
-      boundaries = applyReset(items, msg);
+      inOnePass(() => { boundaries = applyReset(items, msg); });
       rev = msg.rev;
       afterChange();
     });
@@ -167,7 +204,7 @@ function render({ model, el }) {
       return;
     }
     quietly(() => {
-      boundaries = applyPatch(items, boundaries, msg);
+      inOnePass(() => { boundaries = applyPatch(items, boundaries, msg); });
       rev = msg.rev;
       afterChange();
     });
@@ -207,7 +244,10 @@ function render({ model, el }) {
         for (const p of proxies.values()) nodes.update(toNode(p)); // a dragged proxy goes back
       });
       showNotice(msg.reason);
-    } else if (msg.op === "done") hideNotice();
+    } else if (msg.op === "done") {
+      hideNotice();
+      if (hold) allowDrawing();
+    }
   }
   model.on("msg:custom", onMessage);
 
@@ -283,10 +323,10 @@ function render({ model, el }) {
     emphasis = new Set(model.get("highlight") || []);
     root.dataset.highlight = String(emphasis.size);
     root.classList.toggle("atw-highlighting", emphasis.size > 0);
-    quietly(() => {
+    quietly(() => inOnePass(() => {
       nodes.update(nodes.get().map((n) => toNode(n.raw)));
       edges.update(edges.get().map((e) => toEdge(e.raw)));
-    });
+    }));
   }
   model.on("change:highlight", applyHighlight);
 
@@ -308,14 +348,16 @@ function render({ model, el }) {
     const nextProxies = new Map(folded.proxies.map((p) => [p.id, p]));
     const nextBundles = new Map(folded.bundles.map((b) => [b.id, b]));
     const gone = (now, next) => [...now.keys()].filter((id) => !next.has(id));
-    edges.remove(gone(bundles, nextBundles));
-    nodes.remove(gone(proxies, nextProxies));
     // flags of model items whose hiding changed (and that are still drawn)
     const flags = (ds, was, is) => [...new Set([...was, ...is])]
       .filter((id) => was.has(id) !== is.has(id) && ds.get(id))
       .map((id) => ({ id, hidden: is.has(id) }));
-    nodes.update([...flags(nodes, before.hiddenNodes, folded.hiddenNodes), ...folded.proxies.map(toNode)]);
-    edges.update([...flags(edges, before.hiddenEdges, folded.hiddenEdges), ...folded.bundles.map(toEdge)]);
+    inOnePass(() => {
+      edges.remove(gone(bundles, nextBundles));
+      nodes.remove(gone(proxies, nextProxies));
+      nodes.update([...flags(nodes, before.hiddenNodes, folded.hiddenNodes), ...folded.proxies.map(toNode)]);
+      edges.update([...flags(edges, before.hiddenEdges, folded.hiddenEdges), ...folded.bundles.map(toEdge)]);
+    });
     proxies = nextProxies;
     bundles = nextBundles;
     // nothing hidden stays selected
@@ -523,6 +565,7 @@ function render({ model, el }) {
     const { at: where, moved } = placementChanges(boundaries, memberPairs(), positions, extents,
       { id: "atw:new", at, boundary, extent });
     send(edits.addElement(item, where, boundary, modelMoves(moved)));
+    holdDrawing(); // until the answer (patch, refused or done)
   }
 
   // The box a new element will have around its position, measured as vis-network will
@@ -850,6 +893,8 @@ function render({ model, el }) {
     drawBadges(ctx, network, nodes, edges, (raw) => badgeColour(model.get("styles"), raw.risk),
       (item) => item.look === "dim", drawn);
     drawHovered(ctx, scale);
+    const elementCount = nodes.length - proxies.size;
+    if (elementCount !== lastDrawn.elements) lastDrawn = { elements: elementCount, at: performance.now() };
     if (!painted && nodes.length) {
       painted = true;
       root.dataset.painted = "true";
@@ -899,7 +944,7 @@ function render({ model, el }) {
   // For tests and benchmarks: where things are drawn, relative to the page, and how.
   root.atw = testHooks({
     network, graph, nodes, edges, flush: flushDraw, regions: () => regions, selectedBoundary: () => selectedBoundary,
-    collapsed: () => collapsedIds(),
+    collapsed: () => collapsedIds(), drawn: () => ({ ...lastDrawn }),
     labels: () => ({
       level: levelName(level),
       scale: network.getScale(),
@@ -920,6 +965,8 @@ function render({ model, el }) {
   model.on("change:height", onHeight);
 
   return () => {
+    clearTimeout(hold);
+    if (drawFrame) cancelAnimationFrame(drawFrame);
     if (boundaryDrag) stopBoundaryDrag();
     graph.removeEventListener("pointermove", onHover);
     disposeNotice();

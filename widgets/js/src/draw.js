@@ -115,30 +115,49 @@ export function drawHoverLabel(ctx, p, text, scale, px) {
 
 // A round badge with the number of open findings, in the colour of the highest risk.
 export function drawBadge(ctx, x, y, count, colour, dim) {
-  const text = String(count);
   ctx.save();
-  if (dim) ctx.globalAlpha = DIM_OPACITY;
+  badgeStyle(ctx);
+  badgeAt(ctx, x, y, String(count), colour, dim ? DIM_OPACITY : ctx.globalAlpha, new Map());
+  ctx.restore();
+}
+
+// What every badge shares: the font, the text's anchor, the white outline.
+function badgeStyle(ctx) {
   ctx.font = `700 11px ${FONT}`;
-  const w = Math.max(18, ctx.measureText(text).width + 10);
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = "#ffffff";
+}
+
+// One badge, with the style of badgeStyle set; widths: measured width by text.
+function badgeAt(ctx, x, y, text, colour, alpha, widths) {
+  let w = widths.get(text);
+  if (w === undefined) {
+    w = Math.max(18, ctx.measureText(text).width + 10);
+    widths.set(text, w);
+  }
+  ctx.globalAlpha = alpha;
   roundRect(ctx, x - w / 2, y - 9, w, 18, 9);
   ctx.fillStyle = colour;
   ctx.fill();
-  ctx.lineWidth = 1.5;
-  ctx.strokeStyle = "#ffffff";
   ctx.stroke();
   ctx.fillStyle = "#ffffff";
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
   ctx.fillText(text, x, y + 0.5);
-  ctx.restore();
 }
 
 // Badges of the elements and flows with open findings (not of hidden ones). Flow badges
 // only once they can be read (they cost a lot on big drawings), at the right end of the
 // flow's label when it is drawn (the label keeps room for it). colourOf(raw), dimmed(item): how each is drawn;
-// placed: the flow labels drawn (Map id -> {x, y, w, h}).
+// placed: the flow labels drawn (Map id -> {x, y, w, h}). The shared style is set once
+// for all of them (thousands on a big drawing), and each count's width measured once.
 export function drawBadges(ctx, network, nodes, edges, colourOf, dimmed, placed = new Map()) {
-  const badge = (x, y, item) => drawBadge(ctx, x, y, item.raw.open, colourOf(item.raw), dimmed(item));
+  ctx.save();
+  badgeStyle(ctx);
+  const base = ctx.globalAlpha;
+  const widths = new Map();
+  const badge = (x, y, item) => badgeAt(ctx, x, y, String(item.raw.open), colourOf(item.raw),
+    dimmed(item) ? DIM_OPACITY : base, widths);
   for (const n of nodes.get({ filter: (item) => item.raw.open > 0 && !item.hidden })) {
     const box = network.getBoundingBox(n.id);
     if (box) badge(box.right - 2, box.top + 2, n);
@@ -164,4 +183,5 @@ export function drawBadges(ctx, network, nodes, edges, colourOf, dimmed, placed 
     }
     badge(p.x, p.y, e);
   }
+  ctx.restore();
 }

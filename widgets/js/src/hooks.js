@@ -7,7 +7,7 @@ import { centre } from "./regions.js";
 import { drawnStyle, shownItem } from "./payload.js";
 
 // view: { network, graph, nodes, edges, regions(), selectedBoundary(), collapsed(),
-// labels(), flush() }. flush (optional) draws a draw the canvas put off to the next
+// labels(), flush(), drawn() }. flush (optional) draws a draw the canvas put off to the next
 // frame: what the hooks report about regions and labels is what was last drawn.
 export function testHooks(view) {
   const { network, graph, nodes, edges } = view;
@@ -82,6 +82,9 @@ export function testHooks(view) {
     }),
     // boundaries drawn collapsed
     collapsed: () => view.collapsed(),
+    // how many elements the last drawn frame showed, and when (performance.now()) that
+    // number last changed: a benchmark's "drawn" for an edit that adds an element
+    drawn: () => (view.drawn ? view.drawn() : null),
     // the flow labels: zoom level ("all", "nodes" or "none"), scale, their size on screen,
     // each label drawn {id, text, x, y, w, h} (canvas coordinates), how many overlap one
     // another or an element or boundary title, and the label drawn for a hovered item

@@ -62,9 +62,19 @@ export function visNode(n, look = "normal") {
   };
 }
 
+// "#rrggbb" (or "#rgb") as "rgba(r,g,b,alpha)", the string vis-network would make of it
+// on every frame (its overrideOpacity parses a hex colour each time it draws a flow; an
+// rgba colour it takes as it is).
+export function rgba(hex, alpha) {
+  const h = hex.length === 4 ? `#${hex[1]}${hex[1]}${hex[2]}${hex[2]}${hex[3]}${hex[3]}` : hex;
+  const n = (i) => parseInt(h.slice(i, i + 2), 16);
+  return `rgba(${n(1)},${n(3)},${n(5)},${alpha})`;
+}
+
 export function visEdge(e, look = "normal") {
   const on = look === "on";
   const colour = on ? EMPHASIS : e.crossing ? "#b91c1c" : "#475569";
+  const opacity = look === "dim" ? DIM_EDGE_OPACITY : 1;
   return {
     id: e.id,
     from: e.from,
@@ -73,11 +83,12 @@ export function visEdge(e, look = "normal") {
     // elements and of each other (labels.js placeLabels, draw.js drawEdgeLabels)
     title: edgeTitle(e),
     arrows: { to: { enabled: true, scaleFactor: 0.7 } },
+    // colours with their opacity in them (see rgba)
     color: {
-      color: colour,
-      highlight: on ? EMPHASIS : "#0f172a",
-      hover: on ? EMPHASIS : "#0f172a",
-      opacity: look === "dim" ? DIM_EDGE_OPACITY : 1,
+      color: rgba(colour, opacity),
+      highlight: rgba(on ? EMPHASIS : "#0f172a", opacity),
+      hover: rgba(on ? EMPHASIS : "#0f172a", opacity),
+      opacity,
     },
     // Dashed and curved edges cost several times more to draw: keep edges straight and
     // solid, curving only flows that share their two ends with another flow.
@@ -86,6 +97,7 @@ export function visEdge(e, look = "normal") {
     smooth: e.parallel ? { enabled: true, type: "curvedCW", roundness: 0.15 } : false,
     raw: e,
     look,
+    line: colour, // the line's colour as a hex string (what style() reports)
   };
 }
 
@@ -103,7 +115,7 @@ export function badgeColour(styles, risk) {
 // What the test hook root.atw.style(id) reports about a drawn element or flow.
 export function drawnStyle(n, e) {
   if (n) return { look: n.look, opacity: n.opacity, border: n.color.border, width: n.borderWidth };
-  if (e) return { look: e.look, opacity: e.color.opacity, border: e.color.color, width: e.width };
+  if (e) return { look: e.look, opacity: e.color.opacity, border: e.line, width: e.width };
   return null;
 }
 

@@ -125,3 +125,12 @@ test("regions and labels are read after a draw the canvas put off is drawn", () 
   pending = 1;
   assert.deepEqual(atw.labels().drawn, ["x"]);
 });
+
+test("when the number of elements drawn last changed, if the canvas says", () => {
+  const base = {
+    network: {}, graph: {}, nodes: { get: () => null, getIds: () => [] }, edges: { get: () => null, getIds: () => [] },
+    regions: () => [], labels: () => ({}), selectedBoundary: () => null, collapsed: () => [],
+  };
+  assert.equal(testHooks(base).drawn(), null);
+  assert.deepEqual(testHooks({ ...base, drawn: () => ({ elements: 3, at: 12.5 }) }).drawn(), { elements: 3, at: 12.5 });
+});

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 
 import {
   DIM_EDGE_OPACITY, DIM_OPACITY, EMPHASIS, badgeColour, drawnStyle, edgeTitle, lookOf,
-  nodeTitle, regionTitle, shownItem, visEdge, visNode,
+  nodeTitle, regionTitle, rgba, shownItem, visEdge, visNode,
 } from "../src/payload.js";
 
 // Items shaped as widgets/_payload.build() makes them.
@@ -103,11 +103,11 @@ describe("flows", () => {
 
   test("a flow crossing a trust boundary is red, wider and says so", () => {
     const v = visEdge(edge({ crossing: true, open: 2, risk: "critical" }));
-    assert.equal(v.color.color, "#b91c1c");
+    assert.equal(v.color.color, "rgba(185,28,28,1)");
     assert.equal(v.width, 2);
     assert.equal(v.title,
       "question\nuser → llm-app\ncrosses a trust boundary\n2 open finding(s), highest critical");
-    assert.equal(visEdge(edge()).color.color, "#475569");
+    assert.equal(visEdge(edge()).color.color, "rgba(71,85,105,1)");
   });
 
   test("parallel flows curve, others stay straight", () => {
@@ -117,10 +117,15 @@ describe("flows", () => {
 
   test("looks: emphasis and dimming", () => {
     const on = visEdge(edge({ crossing: true }), "on");
-    assert.equal(on.color.color, EMPHASIS);
+    assert.equal(on.color.color, rgba(EMPHASIS, 1));
     assert.equal(on.width, 4);
     assert.equal(visEdge(edge(), "dim").color.opacity, DIM_EDGE_OPACITY);
     assert.equal(visEdge(edge(), "normal").color.opacity, 1);
+    // the opacity is in the colours themselves, as vis-network would draw them
+    const dim = visEdge(edge(), "dim").color;
+    assert.equal(dim.color, `rgba(71,85,105,${DIM_EDGE_OPACITY})`);
+    assert.equal(dim.highlight, `rgba(15,23,42,${DIM_EDGE_OPACITY})`);
+    assert.equal(dim.hover, `rgba(15,23,42,${DIM_EDGE_OPACITY})`);
     const keys = Object.keys(visEdge(edge())).sort();
     assert.deepEqual(Object.keys(visEdge(edge(), "dim")).sort(), keys);
   });
@@ -199,4 +204,10 @@ describe("test hooks", () => {
       { label: "question", kind: null, open: 0, risk: null });
     assert.equal(shownItem(undefined), null);
   });
+});
+
+test("rgba: a hex colour as vis-network draws it with an opacity", () => {
+  assert.equal(rgba("#e11d48", 1), "rgba(225,29,72,1)");
+  assert.equal(rgba("#0f172a", 0.12), "rgba(15,23,42,0.12)");
+  assert.equal(rgba("#fff", 0.5), "rgba(255,255,255,0.5)");
 });

@@ -124,6 +124,11 @@ function render({ model, el }) {
     else act(edits.addFlow(data.from, data.to));
     if (flowMode) setTimeout(() => flowMode && network.addEdgeMode(), 0);
   }));
+  // Nothing is drawn before the canvas has a size (a view is rendered before JupyterLab
+  // attaches it; vis-network would draw the whole network into nothing): drawing is held
+  // until the ResizeObserver sees a size (sized).
+  let sized = false;
+  network.body.emitter.emit("_blockRedraw");
   const dirty = () => { labelsDirty = true; };
   for (const ds of [nodes, edges]) ds.on("*", dirty);
 
@@ -137,10 +142,10 @@ function render({ model, el }) {
   function drawNow() {
     if (drawFrame) cancelAnimationFrame(drawFrame);
     drawFrame = 0;
-    network.redraw();
+    if (sized) network.redraw();
   }
   function drawSoon() {
-    if (!drawFrame) drawFrame = requestAnimationFrame(() => { drawFrame = 0; network.redraw(); });
+    if (!drawFrame) drawFrame = requestAnimationFrame(drawNow);
   }
   // draw what is waiting now (the test hooks read what was drawn)
   const flushDraw = () => { if (drawFrame) drawNow(); };
@@ -164,6 +169,7 @@ function render({ model, el }) {
   function allowDrawing() {
     clearTimeout(hold);
     hold = 0;
+    if (!sized) return; // held until the canvas has a size
     network.body.emitter.emit("_allowRedraw");
     drawSoon();
   }
@@ -933,10 +939,16 @@ function render({ model, el }) {
     checkLevel();
   });
   network.on("animationFinished", checkLevel);
+  // The canvas takes its new size first; the view is fitted to it with vis-network's own
+  // redraw held, and drawn once, at once (a resized canvas is blank until drawn).
   const observer = new ResizeObserver(() => {
     if (graph.clientWidth && graph.clientHeight) {
+      sized = true;
+      quietly(() => {
+        network.body.emitter.emit("setSize");
+        if (!fitted || !userViewed) fit();
+      });
       drawNow();
-      if (!fitted || !userViewed) fit();
     }
   });
   observer.observe(graph);

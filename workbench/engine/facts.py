@@ -54,7 +54,8 @@ class Facts:
         else:
             self.flows = {f.id: f for f in self.model.flows}
         self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
-        self._around: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._kinds_in: dict[str, set[str]] = {}
+        self._kinds_out: dict[str, set[str]] = {}
         self._ordered: dict[str, tuple[str, ...]] = {}
         self._influence: dict[frozenset[str] | None, Influence] = {}
         self.memo: dict[tuple[object, str], Any] = {}
@@ -135,16 +136,26 @@ class Facts:
             out.setdefault(e.kind, []).append(e.id)
         return out
 
-    def kinds_around(self, element_id: str) -> tuple[frozenset[str], frozenset[str]]:
-        """The kinds of the elements whose flows come into the element, and of those its
-        flows go to (kept per element)."""
-        hit = self._around.get(element_id)
+    def kinds_in(self, element_id: str) -> set[str]:
+        """The kinds of the elements whose flows come into the element (kept per element;
+        never change it)."""
+        hit = self._kinds_in.get(element_id)
         if hit is None:
-            kind = self.elements
-            hit = self._around[element_id] = (
-                frozenset(kind[f.source].kind for f in self.incoming[element_id]),
-                frozenset(kind[f.target].kind for f in self.outgoing[element_id]),
-            )
+            elements = self.elements
+            hit = self._kinds_in[element_id] = {
+                elements[s].kind for s in self.graph.pred[element_id]
+            }
+        return hit
+
+    def kinds_out(self, element_id: str) -> set[str]:
+        """The kinds of the elements the element's flows go to (kept per element; never
+        change it)."""
+        hit = self._kinds_out.get(element_id)
+        if hit is None:
+            elements = self.elements
+            hit = self._kinds_out[element_id] = {
+                elements[t].kind for t in self.graph.succ[element_id]
+            }
         return hit
 
     def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:

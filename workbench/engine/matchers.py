@@ -220,10 +220,10 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         return lambda facts, t: (t.id in facts.crown_jewels) is want
     if isinstance(p, IncomingFrom):
         kinds = frozenset(p.incoming_from)
-        return lambda facts, t: not kinds.isdisjoint(facts.kinds_around(t.id)[0])
+        return lambda facts, t: not kinds.isdisjoint(facts.kinds_in(t.id))
     if isinstance(p, OutgoingTo):
         kinds = frozenset(p.outgoing_to)
-        return lambda facts, t: not kinds.isdisjoint(facts.kinds_around(t.id)[1])
+        return lambda facts, t: not kinds.isdisjoint(facts.kinds_out(t.id))
     if isinstance(p, ModelTypeIn):
         types = frozenset(p.model_type)
         return lambda facts, t: facts.model_types.get(t.id) in types

@@ -140,6 +140,7 @@ class Canvas(anywidget.AnyWidget):
         # The first payload goes out once, in the state the widget opens with (a view
         # starts from the snapshot): no message before there is a view to read it.
         self._sent: dict[str, list[_payload.Item]] = self._builder.build(model, analysis)
+        self._built_for: tuple[object, object] = (model, analysis)
         self._rev = 1
         super().__init__(
             model=model,
@@ -235,7 +236,13 @@ class Canvas(anywidget.AnyWidget):
         what sends it (nothing to send: a function that does nothing)."""
         if not self._ready:  # during __init__: the first payload is in the opening state
             return _nothing
-        payload = self._builder.build(self.model, self.analysis)
+        model, analysis = self.model, self.analysis
+        built = self._built_for
+        if built[0] is model and built[1] is analysis:
+            payload = self._sent  # the same model and analysis: the same payload
+        else:
+            payload = self._builder.build(model, analysis)
+            self._built_for = (model, analysis)
         changes = _payload.diff(self._sent, payload)
         if not changes:
             if force_snapshot:

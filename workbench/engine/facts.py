@@ -177,8 +177,8 @@ class Facts:
         frontier: dict[str, str] = {}
         by_kind = self.by_kind
         for source in sorted(e for k in kinds for e in by_kind.get(k, ())):
-            for n in adj[source]:
-                if n != source and (n not in frontier or source < frontier[n]):
+            for n in adj[source]:  # sources in ID order: the first to reach n is the lowest
+                if n != source and n not in frontier:
                     frontier[n] = source
         for _ in range(hops):
             fresh = {n: s for n, s in frontier.items() if n not in label}

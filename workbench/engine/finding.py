@@ -20,7 +20,7 @@ from .facts import Facts
 from .frozen import mutable_twin
 from .matchers import NEVER, Explain, Kinds, Test, explainer, matcher
 from .risk import Scored
-from .scoring import Context, InPlace, narrowed, origins_of, score
+from .scoring import Context, InPlace, in_place_rules, narrowed, origins_of, score
 
 TargetType = Literal["element", "flow"]
 
@@ -186,7 +186,7 @@ class Index:
                 if (m := catalog.mitigations.get(mid)) is not None
                 and (m.in_place is not None or m.in_place_on_flow is not None)
             ]
-            self.in_place[t.id] = rules
+            self.in_place[t.id] = in_place_rules(rules)
             reaches = [_reach(t.applies_to)] + [
                 _reach(r) for _, a, b in rules for r in (a, b) if r is not None
             ]

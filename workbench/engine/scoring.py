@@ -13,8 +13,7 @@ from ..model import Element, Flow, ThreatModel
 from ..model.kinds import ElementKind
 from ..model.types import IMPACT_SCORE
 from .facts import Facts
-from .matchers import explainer, matcher
-from .risk import clamp
+from .matchers import Explain, Test, explainer, matcher
 
 HARMED_BY: dict[str, frozenset[str]] = {
     "confidentiality": frozenset("I"),
@@ -31,9 +30,25 @@ HARMED_BY: dict[str, frozenset[str]] = {
 
 Objectives = dict[str, list[tuple[int, str, frozenset[str] | None]]]
 
-InPlace = dict[str, list[tuple[str, Predicate | None, Predicate | None]]]
-"""Per threat: its mitigations' (ID, rule on elements, rule on flows) that show them in
-place."""
+InPlaceRule = tuple[str, int, "Test", "Explain", Predicate]
+"""A mitigation's ID and the rule that shows it in place: the rule's identity (the memo's
+key; the rule is kept alive with it), its matcher, its explainer and the rule."""
+
+InPlace = dict[str, tuple[list[InPlaceRule], list[InPlaceRule]]]
+"""Per threat: its mitigations' rules that show them in place, on elements and on
+flows (see :func:`in_place_rules`)."""
+
+
+def in_place_rules(
+    rules: list[tuple[str, Predicate | None, Predicate | None]],
+) -> tuple[list[InPlaceRule], list[InPlaceRule]]:
+    """A threat's mitigations' (ID, rule on elements, rule on flows), compiled for
+    scoring: the rules on elements and those on flows, each with its matcher and
+    explainer."""
+    on_elements = [(m, id(r), matcher(r), explainer(r), r) for m, r, _ in rules if r is not None]
+    on_flows = [(m, id(r), matcher(r), explainer(r), r) for m, _, r in rules if r is not None]
+    return on_elements, on_flows
+
 
 MAX_CONTROL_CREDIT = 2
 """At most this much likelihood is taken off a finding for controls in place."""
@@ -97,20 +112,17 @@ def score(
         exposed = target.id in facts.entry_points
         ends = (target.id,)
     if exposed and likelihood < 5:
-        likelihood = clamp(likelihood + 1)
+        likelihood += 1
         notes.append("likelihood raised: directly reachable by untrusted actors")
     in_place = []
     credited: set[str] = set()
-    memo, is_flow = facts.memo, isinstance(target, Flow)
-    for mid, on_element, on_flow in ctx.in_place.get(threat.id, ()):
-        rule = on_flow if is_flow else on_element
-        if rule is None:
-            continue
-        key = (id(rule), target.id)  # many threats share a mitigation and its rule
+    memo, tid = facts.memo, target.id
+    rules = ctx.in_place.get(threat.id)
+    for mid, rid, held, explain, _ in rules[len(ends) - 1] if rules else ():  # flows: 2 ends
+        key = (rid, tid)  # many threats share a mitigation and its rule
         evidence = memo.get(key)
         if evidence is None:
-            held = matcher(rule)(facts, target)
-            evidence = memo[key] = "; ".join(explainer(rule)(facts, target)) if held else ""
+            evidence = memo[key] = "; ".join(explain(facts, target)) if held(facts, target) else ""
         if not evidence:
             continue
         in_place.append(mid)

@@ -129,7 +129,7 @@ class ModelGraph:
         """Reuse ``other``'s flow initiators, queries and persisting elements (the caller
         knows that no flow changed and no element changed kind, persistent memory or
         online learning)."""
-        for name in ("_initiators", "outflows", "persisting"):
+        for name in ("_initiators", "_flow_rows", "outflows", "inflows", "persisting"):
             if name in other.__dict__:
                 self.__dict__[name] = other.__dict__[name]
 
@@ -175,12 +175,19 @@ class ModelGraph:
         return cache[boundary]
 
     def crosses_boundary(self, flow: Flow) -> bool:
-        """Whether ``flow`` leaves or enters a trust boundary."""
-        return self.boundary_chain(flow.source) != self.boundary_chain(flow.target)
+        """Whether ``flow`` leaves or enters a trust boundary: its ends' chains of
+        boundaries differ, which is when their innermost boundaries differ."""
+        elements = self._elements
+        return elements[flow.source].boundary != elements[flow.target].boundary
 
     def boundary_crossings(self) -> list[Flow]:
         """Flows that cross at least one trust boundary, in ID order."""
-        return [f for f in self.model.flows if self.crosses_boundary(f)]
+        elements = self._elements
+        return [
+            f
+            for f in self.model.flows
+            if elements[f.source].boundary != elements[f.target].boundary
+        ]
 
     # ------------------------------------------------------------ trust
     def element(self, element_id: str) -> Element:
@@ -353,10 +360,27 @@ class ModelGraph:
     def outflows(self) -> dict[str, tuple[tuple[Flow, str, bool, str], ...]]:
         """Per element, its outgoing flows sorted by ID, each with its target, whether it
         is a query and its initiator — precomputed for the searches over flows."""
+        return self._flow_rows[0]
+
+    @cached_property
+    def inflows(self) -> dict[str, tuple[tuple[Flow, str, bool, str], ...]]:
+        """Per element, its incoming flows sorted by ID, as in :attr:`outflows`."""
+        return self._flow_rows[1]
+
+    @cached_property
+    def _flow_rows(
+        self,
+    ) -> tuple[
+        dict[str, tuple[tuple[Flow, str, bool, str], ...]],
+        dict[str, tuple[tuple[Flow, str, bool, str], ...]],
+    ]:
         out: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in self._elements}
+        into: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in self._elements}
         for f in sorted(self.model.flows, key=lambda f: f.id):
-            out[f.source].append((f, f.target, self.is_query(f), self.initiator(f)))
-        return {n: tuple(v) for n, v in out.items()}
+            row = (f, f.target, self.is_query(f), self.initiator(f))
+            out[f.source].append(row)
+            into[f.target].append(row)
+        return {n: tuple(v) for n, v in out.items()}, {n: tuple(v) for n, v in into.items()}
 
     def kind(self, element_id: str) -> str:
         """The kind of an element."""

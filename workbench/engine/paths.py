@@ -94,10 +94,6 @@ _State = tuple[str, str | None]
 _Edge = tuple[str, StepKind, Direction]  # flow, step kind, direction
 
 
-def _state_key(state: _State) -> tuple[str, bool, str]:
-    return state[0], state[1] is not None, state[1] or ""
-
-
 class StepGraph:
     """The directed graph of attacker states and typed steps of one model: for each
     state, the states one step away, each with the flow used (the first flow by ID
@@ -110,14 +106,11 @@ class StepGraph:
         self.graph = graph
         persisting = graph.persisting
         stores = graph.stores
-        out = graph.outflows
-        ins: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in graph.nodes}
-        for row in sorted((r for rows in out.values() for r in rows), key=lambda r: r[0].id):
-            ins[row[1]].append(row)
-        found: set[_State] = {(e.id, None) for e in graph.model.elements}
-        for x in graph.nodes:
-            found.update(_states_of(x, ins[x], out[x], x in persisting, x in stores))
-        keys = sorted(found, key=_state_key)
+        out, ins = graph.outflows, graph.inflows
+        keys: list[_State] = []
+        for x in sorted(graph.nodes):
+            serving = _states_of(x, ins[x], out[x], x in persisting, x in stores)
+            keys += [(x, s) for s in sorted(serving, key=_serving_key)]
         index = {s: i for i, s in enumerate(keys)}
         self.keys: list[_State] = keys
         """Each state, by number."""
@@ -137,10 +130,10 @@ class StepGraph:
             self.of_element[x].append(i)
             by_element[x].append((i, srv))
         self.edges = [{} for _ in keys]
-        for x, states in by_element.items():
+        for x, numbered in by_element.items():
             sends, accesses = _candidates(x, ins[x], out[x], persisting, stores, index)
-            steps = _steps(states, sends, accesses)
-            for (i, _), edges in zip(states, steps, strict=True):
+            steps = _steps(numbered, sends, accesses)
+            for (i, _), edges in zip(numbered, steps, strict=True):
                 self.edges[i] = edges
 
     @cached_property
@@ -226,21 +219,27 @@ _Row = tuple[Flow, str, bool, str]  # a flow, its target, whether a query, its i
 
 
 def _states_of(
-    x: str, ins: list[_Row], outs: Sequence[_Row], keeps: bool, store: bool
-) -> set[_State]:
-    """The attacker states of element ``x``: as itself, serving each caller whose requests
-    it answers, and (a store) read by someone with access."""
-    states: set[_State] = {(x, None)}
+    x: str, ins: Sequence[_Row], outs: Sequence[_Row], keeps: bool, store: bool
+) -> set[str | None]:
+    """The callers served by the attacker states of element ``x``: none (as itself),
+    each caller whose requests it answers, and (a store) someone with access reading it."""
+    states: set[str | None] = {None}
     if not keeps:
         for f, _, _, starter in ins:
             if starter == f.source:
-                states.add((x, f.source))  # x serves a request from f.source
+                states.add(f.source)  # x serves a request from f.source
         for f, _, _, starter in outs:
             if starter == f.target:
-                states.add((x, f.target))  # x called by f.target (access step)
+                states.add(f.target)  # x called by f.target (access step)
     if store:
-        states.add((x, _READ))
+        states.add(_READ)
     return states
+
+
+def _serving_key(srv: str | None) -> str:
+    """The order of an element's states: as itself first, then by the caller served (no
+    ID is empty)."""
+    return srv or ""
 
 
 _Send = tuple[int, _Edge, str, bool]  # next state, edge, target, a reply to a caller
@@ -249,7 +248,7 @@ _Access = tuple[int, _Edge]  # next state, edge
 
 def _candidates(
     x: str,
-    ins: list[_Row],
+    ins: Sequence[_Row],
     outs: Sequence[_Row],
     persisting: frozenset[str],
     stores: frozenset[str],

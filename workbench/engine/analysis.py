@@ -33,7 +33,6 @@ from .facts import Facts
 from .finding import FactsRef, Finding, TargetType, findings_for, index_for
 from .groups import FindingGroup, Grouper, by_target
 from .incremental import STEP_FIELDS, STEP_FLOW_FIELDS, Edit, Order, Redo, Scope, adopt
-from .matchers import kinds_of
 from .paths import AttackPath, Route, ScoredRoutes, attack_paths, path_routes
 from .scoring import Context, objective_impact
 
@@ -180,8 +179,10 @@ class Analyzer:
         plan = self._index.plan
         for e in model.elements:
             per_target[e.id] = findings_for(e, plan(e.kind), facts, ctx, ref)
+        elements = facts.elements
         for fl in model.flows:
-            per_target[fl.id] = findings_for(fl, plan(kinds_of(fl, facts)), facts, ctx, ref)
+            ends = (elements[fl.source].kind, elements[fl.target].kind)  # kinds_of
+            per_target[fl.id] = findings_for(fl, plan(ends), facts, ctx, ref)
         routes = _Routes()
         order = Order(per_target)
         self._last = (model, facts, per_target, routes, order)

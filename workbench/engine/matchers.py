@@ -196,9 +196,8 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         return lambda facts, t: t.kind in dfds
     if isinstance(p, Prop):
         checks = tuple((name, _allowed(values)) for name, values in p.prop.items())
-        if len(checks) == 1 and isinstance(kind, str):  # an element's property
-            ((name, ok),) = checks
-            return lambda facts, t: _admits(ok, getattr(t.properties, name))
+        if isinstance(kind, str):  # an element's properties
+            return _element_props(checks)
         if len(checks) == 1:
             ((name, ok),) = checks
             return lambda facts, t: _admits(ok, _value(t, name))
@@ -248,6 +247,35 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         end_kind = kind[0 if end == "source" else 1] if isinstance(kind, tuple) else None
         return _on_end(matcher(sub, end_kind), end)
     return _slow(p)
+
+
+def _element_props(
+    checks: tuple[tuple[str, tuple[frozenset[Any], frozenset[bool], bool]], ...],
+) -> Test:
+    """The test of a ``prop`` clause on elements; the usual asks (a flag true; a flag false
+    or not set) without the general comparison."""
+    if len(checks) == 1:
+        ((name, ok),) = checks
+        plain, flags, unset = ok
+        if not plain and flags == {True} and not unset:
+            return lambda facts, t: getattr(t.properties, name) is True
+        if not plain and flags == {False} and unset:
+
+            def false_or_unset(facts: Facts, t: Any) -> bool:
+                value = getattr(t.properties, name)
+                return value is None or value is False
+
+            return false_or_unset
+        return lambda facts, t: _admits(ok, getattr(t.properties, name))
+
+    def test(facts: Facts, t: Any) -> bool:
+        props = t.properties
+        for name, ok in checks:  # noqa: SIM110 - a loop is faster than all() over a generator
+            if not _admits(ok, getattr(props, name)):
+                return False
+        return True
+
+    return test
 
 
 def _compile_flowing(p: CrossesBoundary | Pii | ClassificationAtLeast | IncomingUntrusted) -> Test:

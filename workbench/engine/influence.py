@@ -97,24 +97,27 @@ class Influence:
     def __init__(self, graph: ModelGraph, origins: frozenset[str] | None = None) -> None:
         self.graph = graph
         self.origin_kinds = origins
-        self._best: dict[str, Reach] = {}
-        self._via_store: dict[str, Reach] = {}
-        self._flows: dict[str, Reach] = {}
+        self._best: dict[str, _Raw] = {}
+        self._via_store: dict[str, _Raw] = {}
+        self._flows: dict[str, _Raw] = {}
+        """Per element (best, via a store) and per flow, the route as the search kept it:
+        made a :class:`Reach` when first asked (most routes of a large model never are)."""
+        self._made: tuple[dict[str, Reach], dict[str, Reach], dict[str, Reach]] = ({}, {}, {})
         self._seed_kinds: frozenset[str] | None = None
         self._run()
 
     def best(self, element_id: str) -> Reach | None:
         """The attacker's best route to the element (fewest screens, then shortest)."""
-        return self._best.get(element_id)
+        return _asked(self._made[0], self._best, element_id)
 
     def best_via_store(self, element_id: str) -> Reach | None:
         """The best route to the element that passes through a store."""
-        return self._via_store.get(element_id)
+        return _asked(self._made[1], self._via_store, element_id)
 
     def flow(self, flow_id: str) -> Reach | None:
         """The best route by which outsiders' content travels on a flow (the route ends
         at the flow's target)."""
-        return self._flows.get(flow_id)
+        return _asked(self._made[2], self._flows, flow_id)
 
     @property
     def reached(self) -> frozenset[str]:
@@ -139,14 +142,14 @@ class Influence:
             e
             for table in (self._best, self._via_store)
             for e, r in table.items()
-            if not elements.isdisjoint(r.route)
+            if not elements.isdisjoint(r[0])
         }
 
     def flows_through(self, elements: set[str]) -> set[str]:
         """Flows whose routes pass any of ``elements``."""
         if not elements:
             return set()
-        return {f for f, r in self._flows.items() if not elements.isdisjoint(r.route)}
+        return {f for f, r in self._flows.items() if not elements.isdisjoint(r[0])}
 
     def flows_differ_from(self, other: Influence) -> set[str]:
         """Flows whose route is not the same in ``other``."""
@@ -229,12 +232,9 @@ class Influence:
             route, r_flows, r_screens, r_store, declared = reach[state]
             x, serving, via_store = state
             if x not in best:
-                best[x] = _reach(route, r_flows, r_screens, r_store, declared)
+                best[x] = reach[state]
             if r_store and x not in via_store_best:
-                kept = best[x]
-                if kept.route != route or not kept.via_store:
-                    kept = _reach(route, r_flows, r_screens, r_store, declared)
-                via_store_best[x] = kept
+                via_store_best[x] = reach[state]
             screens = (*r_screens, x) if len(route) > 1 and x in screening else r_screens
             keeps = x in persisting
             store = via_store or keeps
@@ -254,7 +254,7 @@ class Influence:
                     continue
                 new_flows = (*r_flows, fid)
                 if fid not in flows:
-                    flows[fid] = _reach(new_route, new_flows, screens, store, declared)
+                    flows[fid] = (new_route, new_flows, screens, store, declared)
                 if better:
                     reach[nxt] = (new_route, new_flows, screens, store, declared)
                     costs[nxt] = (base, new_route)
@@ -268,6 +268,17 @@ declared."""
 _WEIGHT = 1 << 20
 """How :func:`_number` packs a cost's first three parts: fewer screens and shorter routes
 than this (a model of a million elements)."""
+
+
+def _asked(made: dict[str, Reach], raw: dict[str, _Raw], key: str) -> Reach | None:
+    """The route kept in ``raw`` for ``key`` as a :class:`Reach`, made once."""
+    hit = made.get(key)
+    if hit is None:
+        found = raw.get(key)
+        if found is None:
+            return None
+        hit = made[key] = _reach(*found)
+    return hit
 
 
 def _number(declared: bool, screens: int, length: int) -> int:

@@ -145,6 +145,7 @@ class Grouper:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._fixes = _fixes_by_property(catalog)
+        self._absences: dict[str, tuple[tuple[str, bool], ...]] = {}
         self._seen: Mapping[str, Sequence[Finding]] = {}
         """The findings by target of the previous call."""
         self._elements: Mapping[str, Element] = {}
@@ -271,17 +272,30 @@ class Grouper:
         fix = fix or (first.mitigations[0] if first.mitigations else "")
         return _group(f"threat:{tid}", "threat", title, fix, self.catalog, ordered)
 
+    def _absent(self, threat_id: str) -> tuple[tuple[str, bool], ...]:
+        """The properties a threat's rule asks to be absent (see :func:`_absences`) that a
+        mitigation's in-place rule sets, each once; kept per threat."""
+        hit = self._absences.get(threat_id)
+        if hit is None:
+            threat = self.catalog.threats.get(threat_id)
+            found = _absences(threat.applies_to) if threat is not None else ()
+            unset_only: dict[str, bool] = {}  # False counts when any ask admits it
+            for name, unset in found:
+                unset_only[name] = unset_only.get(name, True) and unset
+            hit = tuple((n, u) for n, u in unset_only.items() if n in self._fixes)
+            self._absences[threat_id] = hit
+        return hit
+
     def _missing_controls(self, element: Element, findings: Sequence[Finding]) -> _Missing:
         """Groups of two or more findings on one element caused by one missing property,
         and the findings they take."""
         fixes = self._fixes
         by_cause: dict[str, list[Finding]] = defaultdict(list)
+        props = element.properties
         for f in findings:
-            threat = self.catalog.threats.get(f.threat_id)
-            if threat is None:
-                continue
-            for name in missing_properties(threat.applies_to, element):
-                if name in fixes:
+            for name, unset_only in self._absent(f.threat_id):  # as missing_properties
+                value = getattr(props, name, None)
+                if value is None or (not unset_only and value in (None, False)):
                     by_cause[name].append(f)
         groups = []
         taken: set[str] = set()

@@ -54,6 +54,9 @@ class Facts:
         else:
             self.flows = {f.id: f for f in self.model.flows}
         self._near: dict[tuple[frozenset[str], int, bool], dict[str, str]] = {}
+        self._searches: dict[
+            tuple[frozenset[str], bool], tuple[int, dict[str, str], dict[str, int]]
+        ] = {}
         self._kinds_in: dict[str, set[str]] = {}
         self._kinds_out: dict[str, set[str]] = {}
         self._ordered: dict[str, tuple[str, ...]] = {}
@@ -162,14 +165,32 @@ class Facts:
         """The nearest element of ``kinds`` within ``hops`` flows (upstream or downstream);
         the first by ID among those equally near."""
         key = (frozenset(kinds), hops, up)
-        if key not in self._near:
-            self._near[key] = self._nearest(key[0], hops, up)
-        return self._near[key].get(start)
+        hit = self._near.get(key)
+        if hit is None:
+            hit = self._near[key] = self._labels(key[0], hops, up)
+        return hit.get(start)
 
-    def _nearest(self, kinds: frozenset[str], hops: int, up: bool) -> dict[str, str]:
+    def _labels(self, kinds: frozenset[str], hops: int, up: bool) -> dict[str, str]:
+        """:meth:`_nearest` for ``kinds``, from one search per set of kinds present in the
+        model and direction: a search that went further serves fewer hops (a
+        breadth-first search labels the same elements the same way up to each depth)."""
+        by_kind = self.by_kind
+        key = (frozenset(k for k in kinds if k in by_kind), up)
+        run = self._searches.get(key)
+        if run is None or run[0] < hops:
+            run = self._searches[key] = (hops, *self._nearest(key[0], hops, up))
+        depth, label, dist = run
+        if depth == hops:
+            return label
+        return {n: s for n, s in label.items() if dist[n] <= hops}
+
+    def _nearest(
+        self, kinds: frozenset[str], hops: int, up: bool
+    ) -> tuple[dict[str, str], dict[str, int]]:
         """For every element, the nearest other element of ``kinds`` within ``hops`` flows
         upstream (``up``) or downstream of it: one breadth-first search from all of them
-        at once, each element labelled with the lowest ID among its nearest."""
+        at once, each element labelled with the lowest ID among its nearest; and how many
+        flows away that is."""
         # upstream of X means X is downstream of the source: walk from the sources along
         # flows when looking up, against them when looking down
         adj = self.graph.succ if up else self.graph.pred
@@ -180,9 +201,11 @@ class Facts:
             for n in adj[source]:  # sources in ID order: the first to reach n is the lowest
                 if n != source and n not in frontier:
                     frontier[n] = source
-        for _ in range(hops):
+        dist: dict[str, int] = {}
+        for depth in range(1, hops + 1):
             fresh = {n: s for n, s in frontier.items() if n not in label}
             label.update(fresh)
+            dist.update(dict.fromkeys(fresh, depth))
             nxt: dict[str, str] = {}
             for n, source in fresh.items():
                 for m in adj[n]:
@@ -191,7 +214,7 @@ class Facts:
                     if m not in nxt or source < nxt[m]:
                         nxt[m] = source
             frontier = nxt
-        return label
+        return label, dist
 
     # ------------------------------------------------------------ influence
     def influence(self, origins: frozenset[str] | None = None) -> Influence:
@@ -216,6 +239,7 @@ class Facts:
         or boundary, no flow was added, removed or moved, and the boundaries are the same
         (see :class:`workbench.engine.incremental.Edit`)."""
         self._near = other._near
+        self._searches = other._searches
         for name in ("model_types", "crossing"):
             if name in other.__dict__:
                 self.__dict__[name] = other.__dict__[name]

@@ -198,12 +198,18 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         checks = tuple((name, _allowed(values)) for name, values in p.prop.items())
         if isinstance(kind, str):  # an element's properties
             return _element_props(checks)
+        if len(checks) == 1 and isinstance(kind, tuple):  # a flow's field
+            ((field, allowed),) = checks
+            return lambda facts, t: _admits(allowed, getattr(t, field))
         if len(checks) == 1:
             ((name, ok),) = checks
             return lambda facts, t: _admits(ok, _value(t, name))
         return lambda facts, t: all(_admits(ok, _value(t, name)) for name, ok in checks)
     if isinstance(p, Missing):
         names = tuple(p.missing)
+        if len(names) == 1 and isinstance(kind, str):  # an element's property
+            (prop,) = names
+            return lambda facts, t: getattr(t.properties, prop) is None
         if len(names) == 1:
             (only,) = names
             return lambda facts, t: _value(t, only) is None

@@ -132,19 +132,27 @@ def score(
             notes.append(f"likelihood lowered: {evidence} ({mid} in place)")
         else:
             notes.append(f"also in place: {mid} ({evidence})")
-    shared = ctx.shared.get(threat.id)
-    stride = shared[1] if shared is not None else frozenset(threat.stride)
-    hits = [
-        (level_, title)
-        for e in ends
-        for level_, title, letters in ctx.objectives.get(e, ())
-        if letters is None or letters & stride
-    ]
-    best = max(hits, default=None)
+    best = _objective(threat, ends, ctx) if ctx.objectives else None
     if best is not None and best[0] > impact:
         impact = min(best[0], threat.impact + MAX_OBJECTIVE_RAISE)
         notes.append(f"impact raised by objective '{best[1]}'")
     return likelihood, impact, tuple(notes), tuple(in_place)
+
+
+def _objective(threat: Threat, ends: tuple[str, ...], ctx: Context) -> tuple[int, str] | None:
+    """The most important objective (impact, title) that depends on one of ``ends`` and
+    that the threat's STRIDE letters can make fail."""
+    best: tuple[int, str] | None = None
+    for e in ends:
+        for level_, title, letters in ctx.objectives.get(e, ()):
+            if letters is not None:
+                shared = ctx.shared.get(threat.id)
+                stride = shared[1] if shared is not None else frozenset(threat.stride)
+                if not letters & stride:
+                    continue
+            if best is None or (level_, title) > best:
+                best = (level_, title)
+    return best
 
 
 def origins_of(rule: Predicate) -> list[ElementKind] | None:

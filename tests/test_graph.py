@@ -100,6 +100,31 @@ def test_untrusted_actors() -> None:
     assert g.untrusted_actors() == ["attacker_site", "customer"]
 
 
+def test_the_innermost_boundary_that_says_trust_decides() -> None:
+    m = ThreatModel.model_validate(
+        {
+            "system": {"name": "S"},
+            "boundaries": [
+                {"id": "net", "name": "Internet", "trust": "untrusted"},
+                {"id": "partner", "name": "Partner", "trust": "partner", "parent": "net"},
+                {"id": "dmz", "name": "Partner DMZ", "parent": "partner"},
+                {"id": "cafe", "name": "Cafe wifi", "trust": "untrusted", "parent": "partner"},
+                {"id": "lan", "name": "LAN", "parent": "net"},
+            ],
+            "elements": [
+                {"id": "svc", "kind": "process", "name": "Partner svc", "boundary": "dmz"},
+                {"id": "kiosk", "kind": "process", "name": "Kiosk", "boundary": "cafe"},
+                {"id": "box", "kind": "process", "name": "Box", "boundary": "lan"},
+                {"id": "feed", "kind": "data_source", "name": "Feed", "boundary": "partner"},
+                {"id": "home", "kind": "process", "name": "Home"},
+            ],
+        }
+    )
+    # a partner inside the internet is a partner, an unmarked boundary inherits, an
+    # untrusted boundary inside a partner is untrusted; outside every boundary: by kind
+    assert m.graph().untrusted_actors() == ["box", "kiosk"]
+
+
 def test_entry_points() -> None:
     g = build().graph()
     # gw: internet-exposed and fed by the customer; app: fed by the attacker's web page.

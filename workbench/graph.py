@@ -107,6 +107,7 @@ class ModelGraph:
         self._parent = {b.id: b.parent for b in model.boundaries}
         self._chains: dict[str, tuple[str, ...]] = {}
         self._trust = {b.id: b.trust for b in model.boundaries}
+        self._marks: dict[str, str | None] = {}
 
     def _build_flows(self, model: ThreatModel) -> None:
         succ: dict[str, dict[str, dict[str, Flow]]] = {n: {} for n in self._elements}
@@ -216,16 +217,24 @@ class ModelGraph:
                 continue
             # the innermost boundary that says something decides: a partner inside the
             # internet is a partner, not an attacker
-            trust = [self._trust.get(b) for b in self.boundary_chain(n)]
-            marked = [t for t in trust if t in ("untrusted", "partner")]
-            if marked:
-                if marked[0] == "untrusted":
+            marked = self._marked(e.boundary) if e.boundary is not None else None
+            if marked is not None:
+                if marked == "untrusted":
                     out.add(n)
                 continue
             info = KINDS[e.kind]
             if info.external and info.dfd is DfdType.EXTERNAL_ENTITY:
                 out.add(n)
         return frozenset(out)
+
+    def _marked(self, boundary: str) -> str | None:
+        """The trust ("untrusted" or "partner") of the innermost boundary around and
+        including ``boundary`` that says either, kept per boundary."""
+        cache = self._marks
+        if boundary not in cache:
+            trust = (self._trust.get(b) for b in self._chain(boundary))
+            cache[boundary] = next((t for t in trust if t in ("untrusted", "partner")), None)
+        return cache[boundary]
 
     def untrusted_actors(self) -> list[str]:
         """IDs of untrusted elements, sorted."""

@@ -96,6 +96,24 @@ def test_changes_that_arrive_together_are_committed_together(path: Path, catalog
     assert [e["seq"] for e in messages[0]["room"]["edits"]] == [1, 2]
 
 
+def test_a_change_made_to_the_file_outside_the_room_is_kept_not_lost(
+    room: Room, path: Path
+) -> None:
+    person = room.join()
+    room.apply(person.id, add("First"), "add_element")
+    assert room.kept_outside == []  # the room's own saves are not outside changes
+    outside = path.read_text().replace("name:", "name: ", 1) + "# edited in an editor\n"
+    path.write_text(outside)
+    room.apply(person.id, add("Second"), "add_element")
+    (kept,) = room.kept_outside
+    assert kept.name.startswith("room.yaml.outside-")
+    assert kept.suffix == ".bak"
+    assert kept.read_text() == outside
+    assert ThreatModel.load(path) == room.model  # the room still owns its file
+    room.apply(person.id, add("Third"), "add_element")
+    assert len(room.kept_outside) == 1  # nothing changed outside since
+
+
 def test_a_change_that_changes_nothing_is_no_edit(room: Room, path: Path) -> None:
     person = room.join()
     before = path.read_text()

@@ -33,7 +33,7 @@ from workbench.cli import main
 from workbench.engine import Analysis, Analyzer
 from workbench.engine.scoring import HARMED_BY
 from workbench.model import Decision, ThreatModel
-from workbench.resources import starters_dir
+from workbench.resources import catalogs_dir, starters_dir
 from workbench.starters import load_template, names
 
 STARTERS = names()
@@ -111,6 +111,7 @@ def test_every_leaf_is_tied_to_findings(name, analyses, trees):
             assert leaf.label == known[fid].title
             assert set(leaf.references) == {*known[fid].atlas, *known[fid].owasp}
             quiet = supporting(analyses[name].catalog)
+            quiet |= set(analyses[name].catalog.threats[known[fid].threat_id].limited_by)
             assert [m.id for m in leaf.mitigations] == sorted(
                 known[fid].mitigations, key=lambda m: m in quiet
             )
@@ -684,3 +685,73 @@ def test_one_figure_per_crown_jewel_for_the_report(name, analyses):
         assert fig.fits, (tree.goal, fig.width, fig.height)
         assert fig.width <= 481.89 + 0.01
         assert fig.height <= 697.32 + 0.01
+
+
+# ----------------------------------------------------------------------------- limited_by
+_LIMITED = {
+    "AITW-LLM-001": {"MIT-AUTHZ", "MIT-LLM-SYSTEM-PROMPT-HYGIENE"},
+    "AITW-AGT-023": {"MIT-SANDBOX", "MIT-AGENT-TOOL-ALLOWLIST"},
+    "AITW-OPS-002": {"MIT-AVAILABILITY"},
+    "AITW-RAG-003": {"MIT-LLM-OUTPUT-DLP"},
+}
+
+
+def test_reviewed_limiting_mitigations_cut_no_finding(catalog, trees):
+    """A threat's ``limited_by`` mitigations reduce the damage but do not stop it: the
+    catalog marks the reviewed pairs, and no finding of theirs offers them as a cut."""
+    for tid, ms in _LIMITED.items():
+        assert set(catalog.threats[tid].limited_by) == ms, tid
+    seen = set()
+    for ts in trees.values():
+        for tree in ts:
+            for node in tree.nodes():
+                if node.kind != "finding":
+                    continue
+                tid = node.findings[0].split("@")[0]
+                for m in node.mitigations:
+                    if m.id in _LIMITED.get(tid, ()):
+                        seen.add(tid)
+                        assert not m.cuts, (tid, m.id)
+                        assert m.limits, (tid, m.id)
+                        assert not any(m.id in s for s in node.cut_sets), (tid, m.id)
+                        assert "(limits the damage)" in to_text(tree)
+    assert seen
+
+
+def test_a_custom_catalog_marking_a_cut_as_limiting_changes_the_cut_sets(catalog):
+    model, analysis = _rag(catalog)
+    tree = attack_tree(analysis, "vector_store")
+    leaves = [n for n in tree.nodes() if n.kind == "finding" and n.cut_sets]
+    leaf = next(n for n in leaves if any(m.cuts for m in n.mitigations))
+    tid = leaf.findings[0].split("@")[0]
+    target = next(m.id for m in leaf.mitigations if m.cuts)
+    threats = dict(catalog.threats)
+    threats[tid] = threats[tid].model_copy(
+        update={"limited_by": [*threats[tid].limited_by, target]}
+    )
+    other = dataclasses.replace(catalog, threats=threats)
+    again = attack_tree(_analysis(model, other), "vector_store")
+    moved = next(n for n in again.nodes() if n.kind == "finding" and n.findings == leaf.findings)
+    assert not any(target in s for s in moved.cut_sets)
+    ref = next(m for m in moved.mitigations if m.id == target)
+    assert not ref.cuts
+    assert ref.limits
+    assert [n.cut_sets for n in again.nodes()] != [n.cut_sets for n in tree.nodes()]
+
+
+def test_limited_by_must_name_the_threats_own_mitigations(tmp_path: Path):
+    from workbench.catalog import load_catalog
+    from workbench.errors import ModelFileError
+
+    text = (catalogs_dir() / "threats" / "llm_agents.yaml").read_text()
+    data = yaml.safe_load(text)
+    threat = next(t for t in data["threats"] if t["id"] == "AITW-RAG-003")
+    threat = {**threat, "id": "AITW-ACME-001", "limited_by": ["MIT-SANDBOX"]}
+    folder = tmp_path / "acme"
+    folder.mkdir()
+    (folder / "acme.yaml").write_text(yaml.safe_dump({"threats": [threat]}))
+    with pytest.raises(ModelFileError, match=r"(?s)acme\.yaml.*limited_by.*MIT-SANDBOX"):
+        load_catalog(folder)
+    threat["limited_by"] = ["MIT-LLM-OUTPUT-DLP"]
+    (folder / "acme.yaml").write_text(yaml.safe_dump({"threats": [threat]}))
+    assert load_catalog(folder).threats["AITW-ACME-001"].limited_by == ["MIT-LLM-OUTPUT-DLP"]

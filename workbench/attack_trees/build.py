@@ -151,6 +151,12 @@ class TreeBuilder:
         m = self.catalog.mitigations.get(mitigation_id)
         return m.title if m is not None else mitigation_id
 
+    def limited(self, f: Finding) -> frozenset[str]:
+        """The finding's mitigations that limit the damage but do not cut it (its threat's
+        ``limited_by``)."""
+        t = self.catalog.threats.get(f.threat_id)
+        return frozenset(t.limited_by) if t is not None else frozenset()
+
     def source_kind(self, f: Finding) -> str:
         """Who realises the finding (its threat statement's source kind)."""
         hit = self._sources.get(f.id)
@@ -578,7 +584,8 @@ class TreeBuilder:
 
     def _finding(self, f: Finding, route: tuple[str, ...], cuts: Cuts) -> tuple[TreeNode, Family]:
         cut, placed, how = self._in_place(f)
-        family = cuts.leaf(f.mitigations, cut=cut)
+        limited = self.limited(f)
+        family = cuts.leaf([m for m in f.mitigations if m not in limited], cut=cut)
         refs = (*f.atlas, *f.owasp)
         detail = self.statement(f)
         if cut:
@@ -595,9 +602,13 @@ class TreeBuilder:
             references=refs,
             mitigations=tuple(
                 MitigationRef(
-                    m, self.mitigation_title(m), self._state(f, m), m not in self.supporting
+                    m,
+                    self.mitigation_title(m),
+                    self._state(f, m),
+                    m not in self.supporting and m not in limited,
+                    m in limited and m not in self.supporting,
                 )
-                for m in sorted(f.mitigations, key=lambda m: m in self.supporting)
+                for m in sorted(f.mitigations, key=lambda m: m in self.supporting or m in limited)
             ),
             cut=cut,
             cut_sets=shown(family, NODE_CUTS),

@@ -32,7 +32,9 @@ def risk(score: int) -> str:
 def mitigation_words(refs: tuple[MitigationRef, ...], most: int = 3) -> str:
     """``Spotlighting ✗, Input validation ◐ (+2)``."""
     words = ", ".join(
-        f"{m.title} {MARKS[m.state]}" + ("" if m.cuts else " (cuts nothing)") for m in refs[:most]
+        f"{m.title} {MARKS[m.state]}"
+        + ("" if m.cuts else " (limits the damage)" if m.limits else " (cuts nothing)")
+        for m in refs[:most]
     )
     if len(refs) > most:
         words += f" (+{len(refs) - most})"

@@ -38,11 +38,23 @@ class MitigationRef:
     """Whether it is in place (see :data:`MitigationState`)."""
     cuts: bool = True
     """Whether it stops the step (``False``: it detects, tests, recovers or governs: its
-    catalog ``kind`` is not ``preventive``, see :func:`workbench.attack_trees.cuts.supporting`)."""
+    catalog ``kind`` is not ``preventive``, see :func:`workbench.attack_trees.cuts.supporting`;
+    or the threat's ``limited_by`` names it)."""
+    limits: bool = False
+    """Whether the threat's ``limited_by`` names it: it reduces the damage, it does not stop
+    the step."""
 
     def to_dict(self) -> dict[str, object]:
         """Plain data."""
-        return {"id": self.id, "title": self.title, "state": self.state, "cuts": self.cuts}
+        out: dict[str, object] = {
+            "id": self.id,
+            "title": self.title,
+            "state": self.state,
+            "cuts": self.cuts,
+        }
+        if self.limits:
+            out["limits"] = True
+        return out
 
 
 @dataclass(frozen=True)

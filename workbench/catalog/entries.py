@@ -177,12 +177,25 @@ class Threat(_Strict):
     """Default impact, 1 (negligible) .. 5 (severe)."""
     mitigations: list[CatalogId] = Field(min_length=1)
     """Mitigation IDs that address the threat."""
+    limited_by: list[CatalogId] = []
+    """Those of :attr:`mitigations` that are recommended and reduce the impact but do not
+    stop the threat (an attack tree does not count them as cutting its step)."""
     references: ThreatReferences = ThreatReferences()
     """Framework IDs describing the same threat."""
     detection: list[str] = Field(min_length=1)
     """Signals that show the threat is being realised (for an incident runbook)."""
     response: list[str] = Field(min_length=1)
     """First response steps when it is."""
+
+    @model_validator(mode="after")
+    def _limited_by_its_mitigations(self) -> Threat:
+        stray = [m for m in self.limited_by if m not in self.mitigations]
+        if stray:
+            raise ValueError(
+                f"threat {self.id}: limited_by names {', '.join(stray)}, "
+                "not among the threat's mitigations"
+            )
+        return self
 
 
 class ControlRefs(_Strict):

@@ -31,8 +31,6 @@ The room also keeps:
 from __future__ import annotations
 
 import itertools
-import logging
-import shutil
 import threading
 import time
 from collections import deque
@@ -48,8 +46,7 @@ from workbench.engine import Analysis, Analyzer
 from workbench.model import ThreatModel
 
 from .. import _payload
-
-_log = logging.getLogger(__name__)
+from .outside import keep_outside_version, stamp
 
 Role = Literal["facilitator", "participant"]
 FACILITATOR: Role = "facilitator"
@@ -310,7 +307,7 @@ class Room:
         self._scheduled = False
         self._saving = False
         self._backed_up = False
-        self._stamp = _stamp(self.path)
+        self._stamp = stamp(self.path)
         """The file's (modification time, size) when the room last read or wrote it."""
         self.kept_outside: list[Path] = []
         """Copies of the file as another program changed it while the room owned it (each
@@ -574,7 +571,7 @@ class Room:
                 what = "failed"
             else:
                 self._backed_up = True
-                self._stamp = _stamp(self.path)
+                self._stamp = stamp(self.path)
                 self.saved = model
                 self.analysis = self.analyzer.update(model)
                 self.committed = batch[-1].seq
@@ -586,31 +583,11 @@ class Room:
         self._tell(what)
 
     def _keep_outside_change(self) -> None:
-        """If another program changed the file since the room last read or wrote it, keep
-        that version as ``<name>.outside-<time>.bak`` before the room writes over it (the
-        room owns its file while it runs: the change is not merged, but not lost)."""
-        now = _stamp(self.path)
-        if now is None or now == self._stamp:
-            return
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.localtime(self._clock()))
-        copy = self.path.with_name(f"{self.path.name}.outside-{stamp}.bak")
-        n = 1
-        while copy.exists():
-            n += 1
-            copy = self.path.with_name(f"{self.path.name}.outside-{stamp}-{n}.bak")
-        try:
-            shutil.copy2(self.path, copy)
-        except OSError as exc:
-            _log.warning("%s changed outside the room and could not be kept: %s", self.path, exc)
-            return
-        self._stamp = now
-        self.kept_outside.append(copy)
-        _log.warning(
-            "%s was changed by another program while its room ran; that version is kept as %s "
-            "and the room's next save writes over the file",
-            self.path,
-            copy,
-        )
+        """Keep a version of the file another program wrote since the room last read or
+        wrote it (see :mod:`widgets.serve.outside`)."""
+        self._stamp, copy = keep_outside_version(self.path, self._stamp, self._clock())
+        if copy is not None:
+            self.kept_outside.append(copy)
 
     def _take_back(self, batch: Sequence[Edit], reason: str) -> None:
         self.model = self.saved
@@ -635,15 +612,6 @@ def save_model_file(model: ThreatModel, path: Path, backup: bool) -> Any:
     write over). Runs in the saver's process."""
     model.save(path, backup=backup)
     return model._source
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """The file's modification time (ns) and size, or ``None`` if it cannot be read."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size
 
 
 def _save_here(model: ThreatModel, path: Path, backup: bool) -> BaseException | None:

@@ -57,9 +57,10 @@ import datetime as dt
 
 from ..engine import Analysis
 from .build import MAX_ENTRIES, MAX_FINDINGS, MAX_WAYS, TreeBuilder
+from .compact import compact_figure
 from .cuts import MAX_CUT
 from .formats import to_deciduous, to_mermaid
-from .svg import A4_TEXT, Figure, compact_figure, figure, to_svg
+from .svg import A4_TEXT, Figure, figure, to_svg
 from .tree import AttackTree, MitigationRef, TreeNode
 
 __all__ = [

@@ -6,7 +6,7 @@ cannot change them, see :mod:`workbench.engine.incremental`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -142,23 +142,20 @@ class Facts:
     def kinds_in(self, element_id: str) -> set[str]:
         """The kinds of the elements whose flows come into the element (kept per element;
         never change it)."""
-        hit = self._kinds_in.get(element_id)
-        if hit is None:
-            elements = self.elements
-            hit = self._kinds_in[element_id] = {
-                elements[s].kind for s in self.graph.pred[element_id]
-            }
-        return hit
+        return self._kinds_of(self._kinds_in, self.graph.pred, element_id)
 
     def kinds_out(self, element_id: str) -> set[str]:
         """The kinds of the elements the element's flows go to (kept per element; never
         change it)."""
-        hit = self._kinds_out.get(element_id)
+        return self._kinds_of(self._kinds_out, self.graph.succ, element_id)
+
+    def _kinds_of(
+        self, kept: dict[str, set[str]], adj: Mapping[str, Mapping[str, object]], eid: str
+    ) -> set[str]:
+        hit = kept.get(eid)
         if hit is None:
             elements = self.elements
-            hit = self._kinds_out[element_id] = {
-                elements[t].kind for t in self.graph.succ[element_id]
-            }
+            hit = kept[eid] = {elements[n].kind for n in adj[eid]}
         return hit
 
     def near(self, start: str, kinds: Iterable[str], hops: int, *, up: bool) -> str | None:

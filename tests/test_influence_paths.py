@@ -391,3 +391,57 @@ def test_an_evasion_finding_on_a_defence_gets_past_it() -> None:
     assert not any("gets past it" in n for n in tested.notes), tested.notes
     assert any("Guard" in n for n in tested.notes)
     assert tested.likelihood <= untested.likelihood
+
+
+def _every_route(graph: Any, source: str, target: str, max_length: int) -> list[list[int]]:
+    """Every route of at most ``max_length`` steps from ``source`` to ``target`` in a step
+    graph, by brute force (no distances, no pruning), in the order routes are listed:
+    shortest first, then by the states' numbers."""
+    start = graph.index[(source, None)]
+    found: list[list[int]] = []
+
+    def walk(trail: list[int], seen: set[str]) -> None:
+        if len(trail) > max_length:
+            return
+        for nxt in graph.steps(trail[-1]):
+            element = graph.element_of[nxt]
+            if element == target:
+                found.append([*trail, nxt])
+            elif element not in seen:
+                walk([*trail, nxt], seen | {element})
+
+    walk([start], {source})
+    return sorted(found, key=lambda states: (len(states), states))
+
+
+@pytest.mark.parametrize("seed", [3, 11, 29])
+def test_route_search_from_an_attacker_finds_every_route_in_order(seed: int) -> None:
+    """The route search looks only near the attacker and prunes with distances found
+    there (workbench.engine.paths.Reachable): it must list the same routes, in the same
+    order, as a brute-force walk over the whole step graph."""
+    import itertools
+
+    from benchmarks.synthetic import synthetic_model
+    from workbench.engine.paths import StepGraph
+
+    model = synthetic_model(60, seed=seed)
+    graph = model.graph()
+    steps = StepGraph(graph)
+    attackers = sorted(graph.untrusted_actors())
+    assert attackers
+    listed = 0
+    for source, target in itertools.product(attackers, sorted(graph.nodes)):
+        if source == target:
+            continue
+        want = _every_route(steps, source, target, 4)
+        reach = steps.reach_of(source, 4)
+        assert reach is not None
+        assert reach.reaches(target) == bool(want), (source, target)
+        got = list(steps.routes(source, target, max_length=4, reach=reach))
+        expected = [
+            [(*steps.steps(a)[b], steps.element_of[b]) for a, b in itertools.pairwise(states)]
+            for states in want
+        ]
+        assert got == expected, (source, target)
+        listed += len(got)
+    assert listed > 20  # the models have routes to compare

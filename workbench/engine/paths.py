@@ -25,8 +25,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from ..graph import ModelGraph, same_items
 from ..model import Flow
@@ -100,78 +99,69 @@ class StepGraph:
     between two states stands for the others).
 
     States are numbered in the order of their IDs (element, then the caller served), so
-    that the searches run over lists of numbers and sorting numbers sorts states."""
+    that the searches run over lists of numbers and sorting numbers sorts states. An
+    element's steps are worked out when a search first leaves one of its states: the
+    searches for attack paths start from a few attackers and look a few steps ahead, so
+    most of a large model's steps are never needed."""
 
     def __init__(self, graph: ModelGraph) -> None:
         self.graph = graph
-        persisting = graph.persisting
-        stores = graph.stores
-        out, ins = graph.outflows, graph.inflows
+        self._persisting = persisting = graph.persisting
+        self._stores = stores = graph.stores
+        self._out, self._ins = out, ins = graph.outflows, graph.inflows
         keys: list[_State] = []
         for x in sorted(graph.nodes):
             serving = _states_of(x, ins[x], out[x], x in persisting, x in stores)
             keys += [(x, s) for s in sorted(serving, key=_serving_key)]
-        index = {s: i for i, s in enumerate(keys)}
         self.keys: list[_State] = keys
         """Each state, by number."""
-        self.index: dict[_State, int] = index
+        self.index: dict[_State, int] = {s: i for i, s in enumerate(keys)}
         """Each state's number."""
         self.element_of: list[str] = [s[0] for s in keys]
         """The element of each state, by number."""
-        self.edges: list[dict[int, _Edge]] = []
-        """For each state, the states one step after it, each with the flow used, in the
-        order the steps were found (flows out of the state's element by ID, then flows it
-        initiates into it by ID)."""
+        self._edges: list[dict[int, _Edge] | None] = [None] * len(keys)
         self.of_element: dict[str, list[int]] = defaultdict(list)
         """Each element's states."""
-        self._ordered: dict[int, list[int]] = {}
-        by_element: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
-        for i, (x, srv) in enumerate(keys):
+        for i, x in enumerate(self.element_of):
             self.of_element[x].append(i)
-            by_element[x].append((i, srv))
-        self.edges = [{} for _ in keys]
-        for x, numbered in by_element.items():
-            sends, accesses = _candidates(x, ins[x], out[x], persisting, stores, index)
-            steps = _steps(numbered, sends, accesses)
-            for (i, _), edges in zip(numbered, steps, strict=True):
-                self.edges[i] = edges
+        self._ordered: dict[int, list[int]] = {}
 
-    @cached_property
-    def pred(self) -> list[list[int]]:
-        """For each state, the states one step before it."""
-        out: list[list[int]] = [[] for _ in self.keys]
-        for a, nexts in enumerate(self.edges):
-            for b in nexts:
-                out[b].append(a)
-        return out
+    def steps(self, state: int) -> dict[int, _Edge]:
+        """The states one step after ``state``, each with the flow used, in the order the
+        steps were found (flows out of the state's element by ID, then flows it initiates
+        into it by ID)."""
+        hit = self._edges[state]
+        if hit is None:
+            x = self.element_of[state]
+            numbered = [(i, self.keys[i][1]) for i in self.of_element[x]]
+            sends, accesses = _candidates(
+                x, self._ins[x], self._out[x], self._persisting, self._stores, self.index
+            )
+            for (i, _), edges in zip(numbered, _steps(numbered, sends, accesses), strict=True):
+                self._edges[i] = edges
+            hit = cast("dict[int, _Edge]", self._edges[state])
+        return hit
+
+    @property
+    def edges(self) -> list[dict[int, _Edge]]:
+        """For each state, :meth:`steps` (every element's steps worked out)."""
+        return [self.steps(i) for i in range(len(self.keys))]
 
     def ordered(self, state: int) -> list[int]:
         """The states one step after ``state``, in order of their IDs (sorted when first
         asked: a search for routes visits few states)."""
         hit = self._ordered.get(state)
         if hit is None:
-            hit = self._ordered[state] = sorted(self.edges[state])
+            hit = self._ordered[state] = sorted(self.steps(state))
         return hit
 
-    def steps_to(self, target: str, max_length: int) -> list[int]:
-        """For every state, the fewest steps it takes to reach ``target``
-        (``max_length + 1``: not within ``max_length`` steps)."""
-        far = max_length + 1
-        dist = [far] * len(self.keys)
-        frontier = self.of_element.get(target, [])
-        for s in frontier:
-            dist[s] = 0
-        pred, d = self.pred, 0
-        while frontier and d < max_length:
-            d += 1
-            nxt = []
-            for s in frontier:
-                for p in pred[s]:
-                    if dist[p] == far:
-                        dist[p] = d
-                        nxt.append(p)
-            frontier = nxt
-        return dist
+    def reach_of(self, source: str, max_length: int) -> Reachable | None:
+        """The states ``source`` (an attacker) reaches within ``max_length`` steps, or
+        ``None`` if it has no state of its own."""
+        start = self.index.get((source, None))
+        if start is None:
+            return None
+        return Reachable(self, start, max_length)
 
     def routes(
         self,
@@ -179,22 +169,27 @@ class StepGraph:
         target: str,
         *,
         max_length: int,
-        steps_to: list[int] | None = None,
+        reach: Reachable | None = None,
     ) -> Iterator[list[tuple[str, str, str, str]]]:
         """Routes from ``source`` to ``target``, shortest first (then in the order of the
         states' IDs), each visiting an element at most once: lists of (flow, kind,
-        direction, element reached). ``steps_to``: :meth:`steps_to` of ``target``, when
-        the caller already has it."""
-        dist = steps_to if steps_to is not None else self.steps_to(target, max_length)
-        start = self.index.get((source, None))
-        if start is None or dist[start] > max_length or source == target:
+        direction, element reached). ``reach``: :meth:`reach_of` ``source``, when the
+        caller already has it."""
+        if reach is None:
+            reach = self.reach_of(source, max_length)
+        if reach is None or source == target:
             return
-        edges, ordered, element_of = self.edges, self.ordered, self.element_of
+        dist = reach.steps_to(target)
+        start = reach.start
+        far = max_length + 1
+        if dist.get(start, far) > max_length:
+            return
+        steps, ordered, element_of = self.steps, self.ordered, self.element_of
 
         def walk(state: int, left: int, seen: set[str], trail: list[int]) -> Iterator[list[int]]:
             for nxt in ordered(state):
                 element = element_of[nxt]
-                if element in seen or dist[nxt] > left - 1:
+                if element in seen or dist.get(nxt, far) > left - 1:
                     continue
                 if element == target:
                     if left == 1:
@@ -206,13 +201,64 @@ class StepGraph:
 
         for length in range(dist[start], max_length + 1):
             for states in walk(start, length, {source}, [start]):
-                yield [(*edges[a][b], element_of[b]) for a, b in itertools.pairwise(states)]
+                yield [(*steps(a)[b], element_of[b]) for a, b in itertools.pairwise(states)]
 
-    def reaches(self, source: str, dist: list[int], max_length: int) -> bool:
-        """Whether ``source`` (an attacker) is within ``max_length`` steps by ``dist``
-        (a :meth:`steps_to`)."""
-        start = self.index.get((source, None))
-        return start is not None and dist[start] <= max_length
+
+class Reachable:
+    """What one attacker reaches in a step graph within ``max_length`` steps: a search
+    forward from its state, then, per target, a search back from the target over only
+    the states that can lie on a route of at most ``max_length`` steps (those within
+    ``max_length - d`` steps of the attacker, ``d`` steps from the target). The
+    distances it finds to the target are exact for every such state, and every other
+    state is too far to be on a route, so a search for routes prunes the same states as
+    with distances over the whole graph."""
+
+    def __init__(self, graph: StepGraph, start: int, max_length: int) -> None:
+        self.start = start
+        self.max_length = max_length
+        self.elements: set[str] = set()
+        """The elements reached (within ``max_length`` steps)."""
+        near: dict[int, int] = {start: 0}
+        back: dict[int, list[int]] = defaultdict(list)
+        frontier, d = [start], 0
+        element_of, steps = graph.element_of, graph.steps
+        while frontier and d < max_length:
+            d += 1
+            nxt = []
+            for a in frontier:
+                for b in steps(a):
+                    back[b].append(a)
+                    if b not in near:
+                        near[b] = d
+                        nxt.append(b)
+            frontier = nxt
+        self.elements.update(element_of[s] for s in near)
+        self._near = near
+        self._back = back
+        self._of_element = graph.of_element
+
+    def reaches(self, target: str) -> bool:
+        """Whether the attacker reaches ``target`` within ``max_length`` steps."""
+        return target in self.elements
+
+    def steps_to(self, target: str) -> dict[int, int]:
+        """For every state that can lie on a route to ``target`` of at most
+        ``max_length`` steps, the fewest steps it takes to reach ``target`` (a state not
+        listed is too far)."""
+        near, back, limit = self._near, self._back, self.max_length
+        frontier = [s for s in self._of_element.get(target, ()) if s in near]
+        dist = dict.fromkeys(frontier, 0)
+        d = 0
+        while frontier and d < limit:
+            d += 1
+            nxt = []
+            for s in frontier:
+                for p in back.get(s, ()):
+                    if p not in dist and near[p] + d <= limit:
+                        dist[p] = d
+                        nxt.append(p)
+            frontier = nxt
+        return dist
 
 
 _Row = tuple[Flow, str, bool, str]  # a flow, its target, whether a query, its initiator
@@ -346,19 +392,15 @@ def path_routes(
     keeps the shape keeps them."""
     steps_graph = StepGraph(graph)
     out: list[Route] = []
-    to_target: dict[str, list[int]] = {}
     ordered_targets = sorted(set(targets))
     for source in sorted(set(sources)):
+        reach = steps_graph.reach_of(source, max_length)
+        if reach is None:
+            continue
         for target in ordered_targets:
-            if source == target:
-                continue
-            if target not in to_target:  # one search back from each target serves all
-                to_target[target] = steps_graph.steps_to(target, max_length)
-            if not steps_graph.reaches(source, to_target[target], max_length):
+            if source == target or not reach.reaches(target):
                 continue  # the target is out of reach
-            routes = steps_graph.routes(
-                source, target, max_length=max_length, steps_to=to_target[target]
-            )
+            routes = steps_graph.routes(source, target, max_length=max_length, reach=reach)
             for n, route in enumerate(itertools.islice(routes, per_pair), start=1):
                 out.append((source, target, n, tuple(route)))
                 if len(out) >= limit:

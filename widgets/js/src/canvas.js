@@ -38,13 +38,25 @@ import {
   levelName, nodeLabelThreshold, placeLabels, shortLabel,
 } from "./labels.js";
 import { networkOptions } from "./options.js";
-import { FONT, badgeColour, lookOf, visEdge, visNode } from "./payload.js";
+import { FONT, badgeColour, lookOf, needsWrapping, visEdge, visNode } from "./payload.js";
 import {
   boundaryAt, boundaryDragChanges, boundaryMembers, computeRegions, dragChanges, extentOf, labelAt,
   midpoint, newBoundaryChanges, placementChanges, resolveOverlaps, toggleAt,
 } from "./regions.js";
 import { findElement, sameIds, selectedIds, splitSelection } from "./selection.js";
 import { applyPatch, applyReset, isStale, statusText } from "./sync.js";
+
+performance.mark("atw-module"); // the bundle evaluated (benchmarks read the atw-* marks)
+// Time a step as a performance measure "atw-NAME": the steps up to a view's first frame,
+// which benchmarks/bench_canvas.py --steps prints.
+function timed(name, step) {
+  const start = performance.now();
+  try {
+    return step();
+  } finally {
+    performance.measure(`atw-${name}`, { start, end: performance.now() });
+  }
+}
 
 const NOTICE_MS = 10000;
 const HOLD_MS = 2000; // longest wait for Python's answer with drawing held
@@ -66,6 +78,7 @@ function render({ model, el }) {
   let userViewed = false; // the user zoomed or panned: resizing no longer fits the view
   let refitNext = false; // Auto-layout was pressed: fit the view when its answer arrives
   let painted = false;
+  const early = (name, step) => (painted ? step() : timed(name, step)); // timed until the first frame
   let lastDrawn = { elements: 0, at: 0 }; // when the number of elements drawn last changed (benchmarks)
   let regions = []; // drawn boundary regions, innermost last
   let dragRegions = null; // the regions as they were drawn when a drag started
@@ -82,11 +95,28 @@ function render({ model, el }) {
   let proxies = new Map(); // drawn nodes standing for collapsed boundaries, by ID
   let bundles = new Map(); // drawn edges standing for bundled flows, by ID
 
+  // Whether an element's name may need wrapping (payload.js needsWrapping), from its
+  // width measured once per name in vis-network's font: names that fit are not given the
+  // width constraint, whose wrapping measures every word (a tenth of the first draw).
+  const nameCtx = document.createElement("canvas").getContext("2d");
+  if (nameCtx) nameCtx.font = `14px ${FONT}`;
+  const wrapping = new Map();
+  function wraps(label) {
+    if (!nameCtx || typeof label !== "string") return true;
+    let wrap = wrapping.get(label);
+    if (wrap === undefined) {
+      if (wrapping.size > 5000) wrapping.clear();
+      wrap = needsWrapping(nameCtx.measureText(label).width);
+      wrapping.set(label, wrap);
+    }
+    return wrap;
+  }
+
   // Element names are shown or hidden by one network-wide option (checkLevel), which
   // every element inherits: no element carries a threshold of its own.
   const toNode = (n) => (n.proxy
     ? { ...visProxy(n, virtualLook(emphasis, n)), hidden: false }
-    : { ...visNode(n, lookOf(emphasis, n.id)), hidden: folded.hiddenNodes.has(n.id) });
+    : { ...visNode(n, lookOf(emphasis, n.id), wraps(n.label)), hidden: folded.hiddenNodes.has(n.id) });
   const toEdge = (e) => (e.bundle
     ? { ...visBundle(e, virtualLook(emphasis, e)), hidden: false }
     : { ...visEdge(e, lookOf(emphasis, e.id)), hidden: folded.hiddenEdges.has(e.id) });
@@ -118,12 +148,12 @@ function render({ model, el }) {
   };
 
   // ------------------------------------------------------------------ network
-  const network = new Network(graph, { nodes, edges }, networkOptions((data, callback) => {
+  const network = timed("network", () => new Network(graph, { nodes, edges }, networkOptions((data, callback) => {
     callback(null); // Python adds it (or refuses) and answers with a patch
     if (isVirtual(data.from) || isVirtual(data.to)) showNotice(edits.NOTICES.collapsedEnd);
     else act(edits.addFlow(data.from, data.to));
     if (flowMode) setTimeout(() => flowMode && network.addEdgeMode(), 0);
-  }));
+  })));
   // Nothing is drawn before the canvas has a size (a view is rendered before JupyterLab
   // attaches it; vis-network would draw the whole network into nothing): drawing is held
   // until the ResizeObserver sees a size (sized).
@@ -142,7 +172,7 @@ function render({ model, el }) {
   function drawNow() {
     if (drawFrame) cancelAnimationFrame(drawFrame);
     drawFrame = 0;
-    if (sized) network.redraw();
+    if (sized) early("draw", () => network.redraw());
   }
   function drawSoon() {
     if (!drawFrame) drawFrame = requestAnimationFrame(drawNow);
@@ -188,10 +218,10 @@ function render({ model, el }) {
       else emit(event, ...args);
     };
     try {
-      change();
+      early("data", change);
     } finally {
       emitter.emit = emit;
-      if (pass) emit(pass);
+      if (pass) early("pass", () => emit(pass));
     }
   }
 
@@ -823,8 +853,10 @@ function render({ model, el }) {
   }
 
   network.on("beforeDrawing", (ctx) => {
-    regions = computeRegions(boundaries, memberPairs(), (id) => network.getBoundingBox(id));
-    drawRegions(ctx, regions, selectedBoundary, emphasis.size > 0);
+    early("regions", () => {
+      regions = computeRegions(boundaries, memberPairs(), (id) => network.getBoundingBox(id));
+      drawRegions(ctx, regions, selectedBoundary, emphasis.size > 0);
+    });
   });
 
   const measure = (ctx, text) => {
@@ -881,12 +913,12 @@ function render({ model, el }) {
     }
   }
 
-  network.on("afterDrawing", (ctx) => {
+  network.on("afterDrawing", (ctx) => early("after", () => {
     const scale = network.getScale();
     if (levelName(labelLevel(scale)) !== levelName(level)) setTimeout(checkLevel, 0); // zoomed by code
     let drawn = new Map();
     if (level.edges) {
-      placeFlowLabels(ctx);
+      early("labels", () => placeFlowLabels(ctx));
       drawn = placed;
       const selected = new Set(network.getSelection().edges);
       const looks = new Map();
@@ -896,8 +928,8 @@ function render({ model, el }) {
       }
       drawEdgeLabels(ctx, placed, looks);
     }
-    drawBadges(ctx, network, nodes, edges, (raw) => badgeColour(model.get("styles"), raw.risk),
-      (item) => item.look === "dim", drawn);
+    early("badges", () => drawBadges(ctx, network, nodes, edges, (raw) => badgeColour(model.get("styles"), raw.risk),
+      (item) => item.look === "dim", drawn));
     drawHovered(ctx, scale);
     const elementCount = nodes.length - proxies.size;
     if (elementCount !== lastDrawn.elements) lastDrawn = { elements: elementCount, at: performance.now() };
@@ -907,7 +939,7 @@ function render({ model, el }) {
       root.dataset.paintMs = String(Math.round(performance.now() - started));
       performance.mark("atw-painted");
     }
-  });
+  }));
 
   // The hovered item's label while labels are hidden at this zoom level.
   let hoverShown = null;
@@ -944,10 +976,10 @@ function render({ model, el }) {
   const observer = new ResizeObserver(() => {
     if (graph.clientWidth && graph.clientHeight) {
       sized = true;
-      quietly(() => {
+      early("fit", () => quietly(() => {
         network.body.emitter.emit("setSize");
         if (!fitted || !userViewed) fit();
-      });
+      }));
       drawNow();
     }
   });
@@ -969,7 +1001,7 @@ function render({ model, el }) {
 
   // ------------------------------------------------------------------ start
   const snapshot = model.get("snapshot");
-  if (snapshot && Array.isArray(snapshot.nodes)) reset(snapshot);
+  if (snapshot && Array.isArray(snapshot.nodes)) timed("snapshot", () => reset(snapshot));
   if (emphasis.size) applyHighlight();
   else root.dataset.highlight = "0";
   model.send(edits.hello(rev));

@@ -32,10 +32,56 @@ export function edgeTitle(e) {
     (e.open ? `\n${e.open} open finding(s), highest ${e.risk}` : "");
 }
 
+// The widest an element's box grows before its name wraps (vis-network's
+// widthConstraint.maximum), and the room that leaves its name (the box's margins off).
+export const NODE_MAX_WIDTH = 170;
+export const NODE_MARGIN = 10;
+const WRAPPING = { maximum: NODE_MAX_WIDTH };
+// Bold (a selected element's name) is up to about 12 % wider than regular: a name
+// measured this much narrower than the room never wraps in either.
+export const NAME_ROOM = (NODE_MAX_WIDTH - 2 * NODE_MARGIN) / 1.15;
+
+// Whether an element's name of this measured width (regular 14 px) must be given the
+// width constraint: vis-network measures every word of a constrained name to wrap it, a
+// cost worth saving on names that fit (the box and the drawing are the same either way).
+export function needsWrapping(width) {
+  return !(width <= NAME_ROOM);
+}
+
+// The style of an element, shared by every element of the same look, colours and
+// border: vis-network copies what it reads, so one object serves thousands of elements
+// (fewer objects to build and collect on the first draw of a big model).
+const nodeStyles = new Map();
+function nodeStyle(n, look) {
+  const key = `${look}|${n.color}|${n.border}|${n.dashed ? 1 : 0}`;
+  let style = nodeStyles.get(key);
+  if (style === undefined) {
+    const on = look === "on";
+    style = {
+      color: {
+        background: n.color,
+        border: on ? EMPHASIS : n.border,
+        highlight: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
+        hover: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
+      },
+      opacity: look === "dim" ? DIM_OPACITY : 1,
+      shadow: { enabled: on, color: "rgba(225, 29, 72, 0.45)", size: 14, x: 0, y: 0 },
+      borderWidth: on ? 4 : 1.5,
+      borderWidthSelected: on ? 5 : 3,
+      shapeProperties: { borderDashes: n.dashed ? [6, 4] : false },
+      font: { face: FONT, size: 14, color: "#0f172a" },
+      margin: NODE_MARGIN,
+    };
+    if (nodeStyles.size > 500) nodeStyles.clear();
+    nodeStyles.set(key, style);
+  }
+  return style;
+}
+
 // look: "normal", "on" (highlighted) or "dim" (something else is highlighted). Every
-// style key is always set: DataSet.update merges, so a key left out would keep its old value.
-export function visNode(n, look = "normal") {
-  const on = look === "on";
+// style key is always set: DataSet.update merges, so a key left out would keep its old
+// value. wraps: whether the name may need wrapping (needsWrapping; unknown: it may).
+export function visNode(n, look = "normal", wraps = true) {
   return {
     id: n.id,
     label: n.label,
@@ -43,20 +89,8 @@ export function visNode(n, look = "normal") {
     y: n.y,
     shape: n.shape,
     title: nodeTitle(n),
-    color: {
-      background: n.color,
-      border: on ? EMPHASIS : n.border,
-      highlight: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
-      hover: { background: n.color, border: on ? EMPHASIS : "#0f172a" },
-    },
-    opacity: look === "dim" ? DIM_OPACITY : 1,
-    shadow: { enabled: on, color: "rgba(225, 29, 72, 0.45)", size: 14, x: 0, y: 0 },
-    borderWidth: on ? 4 : 1.5,
-    borderWidthSelected: on ? 5 : 3,
-    shapeProperties: { borderDashes: n.dashed ? [6, 4] : false },
-    font: { face: FONT, size: 14, color: "#0f172a" },
-    margin: 10,
-    widthConstraint: { maximum: 170 },
+    ...nodeStyle(n, look),
+    widthConstraint: wraps ? WRAPPING : false,
     raw: n,
     look,
   };
@@ -65,16 +99,52 @@ export function visNode(n, look = "normal") {
 // "#rrggbb" (or "#rgb") as "rgba(r,g,b,alpha)", the string vis-network would make of it
 // on every frame (its overrideOpacity parses a hex colour each time it draws a flow; an
 // rgba colour it takes as it is).
+const rgbaMade = new Map();
 export function rgba(hex, alpha) {
-  const h = hex.length === 4 ? `#${hex[1]}${hex[1]}${hex[2]}${hex[2]}${hex[3]}${hex[3]}` : hex;
-  const n = (i) => parseInt(h.slice(i, i + 2), 16);
-  return `rgba(${n(1)},${n(3)},${n(5)},${alpha})`;
+  const key = `${hex}/${alpha}`;
+  let made = rgbaMade.get(key);
+  if (made === undefined) {
+    const h = hex.length === 4 ? `#${hex[1]}${hex[1]}${hex[2]}${hex[2]}${hex[3]}${hex[3]}` : hex;
+    const n = (i) => parseInt(h.slice(i, i + 2), 16);
+    made = `rgba(${n(1)},${n(3)},${n(5)},${alpha})`;
+    if (rgbaMade.size > 500) rgbaMade.clear();
+    rgbaMade.set(key, made);
+  }
+  return made;
+}
+
+// The style of a flow, shared by every flow of the same look, crossing and curve (see
+// nodeStyle).
+const edgeStyles = new Map();
+function edgeStyle(e, look) {
+  const key = `${look}|${e.crossing ? 1 : 0}|${e.parallel ? 1 : 0}`;
+  let style = edgeStyles.get(key);
+  if (style === undefined) {
+    const on = look === "on";
+    const colour = on ? EMPHASIS : e.crossing ? "#b91c1c" : "#475569";
+    const opacity = look === "dim" ? DIM_EDGE_OPACITY : 1;
+    style = {
+      arrows: { to: { enabled: true, scaleFactor: 0.7 } },
+      // colours with their opacity in them (see rgba)
+      color: {
+        color: rgba(colour, opacity),
+        highlight: rgba(on ? EMPHASIS : "#0f172a", opacity),
+        hover: rgba(on ? EMPHASIS : "#0f172a", opacity),
+        opacity,
+      },
+      // Dashed and curved edges cost several times more to draw: keep edges straight and
+      // solid, curving only flows that share their two ends with another flow.
+      width: on ? 4 : e.crossing ? 2 : 1.25,
+      selectionWidth: 2,
+      smooth: e.parallel ? { enabled: true, type: "curvedCW", roundness: 0.15 } : false,
+      line: colour, // the line's colour as a hex string (what style() reports)
+    };
+    edgeStyles.set(key, style);
+  }
+  return style;
 }
 
 export function visEdge(e, look = "normal") {
-  const on = look === "on";
-  const colour = on ? EMPHASIS : e.crossing ? "#b91c1c" : "#475569";
-  const opacity = look === "dim" ? DIM_EDGE_OPACITY : 1;
   return {
     id: e.id,
     from: e.from,
@@ -82,22 +152,9 @@ export function visEdge(e, look = "normal") {
     // no label for vis-network: the canvas draws flow labels itself, placed clear of
     // elements and of each other (labels.js placeLabels, draw.js drawEdgeLabels)
     title: edgeTitle(e),
-    arrows: { to: { enabled: true, scaleFactor: 0.7 } },
-    // colours with their opacity in them (see rgba)
-    color: {
-      color: rgba(colour, opacity),
-      highlight: rgba(on ? EMPHASIS : "#0f172a", opacity),
-      hover: rgba(on ? EMPHASIS : "#0f172a", opacity),
-      opacity,
-    },
-    // Dashed and curved edges cost several times more to draw: keep edges straight and
-    // solid, curving only flows that share their two ends with another flow.
-    width: on ? 4 : e.crossing ? 2 : 1.25,
-    selectionWidth: 2,
-    smooth: e.parallel ? { enabled: true, type: "curvedCW", roundness: 0.15 } : false,
+    ...edgeStyle(e, look),
     raw: e,
     look,
-    line: colour, // the line's colour as a hex string (what style() reports)
   };
 }
 

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 
 import {
   DIM_EDGE_OPACITY, DIM_OPACITY, EMPHASIS, badgeColour, drawnStyle, edgeTitle, lookOf,
-  nodeTitle, regionTitle, rgba, shownItem, visEdge, visNode,
+  NAME_ROOM, needsWrapping, nodeTitle, regionTitle, rgba, shownItem, visEdge, visNode,
 } from "../src/payload.js";
 
 // Items shaped as widgets/_payload.build() makes them.
@@ -210,4 +210,29 @@ test("rgba: a hex colour as vis-network draws it with an opacity", () => {
   assert.equal(rgba("#e11d48", 1), "rgba(225,29,72,1)");
   assert.equal(rgba("#0f172a", 0.12), "rgba(15,23,42,0.12)");
   assert.equal(rgba("#fff", 0.5), "rgba(255,255,255,0.5)");
+});
+
+describe("first draw of big models", () => {
+  test("a name that fits its box is not given the width constraint (no wrapping to measure)", () => {
+    assert.equal(needsWrapping(60), false);
+    assert.equal(needsWrapping(NAME_ROOM), false);
+    assert.equal(needsWrapping(NAME_ROOM + 1), true);
+    assert.equal(needsWrapping(NaN), true); // unknown: constrained, as before
+    assert.equal(visNode(node(), "normal", false).widthConstraint, false);
+    assert.deepEqual(visNode(node()).widthConstraint, { maximum: 170 });
+    // room for the bold name of a selected element too
+    assert.ok(NAME_ROOM * 1.12 < 170 - 2 * 10);
+  });
+
+  test("elements and flows of the same look share their style objects", () => {
+    const a = visNode(node()), b = visNode(node({ id: "other", label: "Other" }));
+    assert.equal(a.color, b.color);
+    assert.equal(a.font, b.font);
+    assert.notEqual(visNode(node(), "on").color, a.color);
+    const e = visEdge(edge()), f = visEdge(edge({ id: "f-2" }));
+    assert.equal(e.color, f.color);
+    assert.equal(e.arrows, f.arrows);
+    assert.notEqual(visEdge(edge({ crossing: true })).color, e.color);
+    assert.equal(rgba("#475569", 1), rgba("#475569", 1));
+  });
 });

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..graph import ModelGraph
@@ -207,25 +207,29 @@ class Influence:
         route, its flows and its screens are plain tuples while searching; a
         :class:`Reach` is made only for what is kept."""
         g = self.graph
-        heap: list[tuple[int, tuple[str, ...], int, _State]] = []
+        # the queue: per cost number, the states reached at it (route, serial, state);
+        # every step costs more than where it starts, so a cost's states are all known
+        # when its turn comes, and sorted once
+        queue: dict[int, list[tuple[tuple[str, ...], int, _State]]] = {}
+        numbers: list[int] = []  # the cost numbers in the queue, a heap
         serial = itertools.count()
         # per state: route, flows, screens before it, via a store, declared
         reach: dict[_State, _Raw] = {}
-        costs: dict[_State, tuple[int, tuple[str, ...]]] = {}
+        costs: dict[_State, int] = {}  # per state, the cost number of its route in reach
         for state, r in self._seeds():
             key = _number(r.declared, len(r.screens), len(r.route))
-            cost = (key, r.route)
-            if state not in costs or cost < costs[state]:
+            if state not in costs or (key, r.route) < (costs[state], reach[state][0]):
                 reach[state] = (r.route, r.flows, r.screens, r.via_store, r.declared)
-                costs[state] = cost
-                heapq.heappush(heap, (key, r.route, next(serial), state))
+                costs[state] = key
+                if key not in queue:
+                    queue[key] = []
+                    heapq.heappush(numbers, key)
+                queue[key].append((r.route, next(serial), state))
         done: set[_State] = set()
-        persisting = g.persisting
         out, screening = _search_graph(g)
+        persisting = g.persisting
         best, via_store_best, flows = self._best, self._via_store, self._flows
-        pop, push = heapq.heappop, heapq.heappush
-        while heap:
-            state = pop(heap)[3]
+        for state in _in_order(queue, numbers):
             if state in done:
                 continue
             done.add(state)
@@ -239,26 +243,35 @@ class Influence:
             keeps = x in persisting
             store = via_store or keeps
             base = (declared * _WEIGHT + len(screens)) * _WEIGHT + len(route) + 1  # _number
-            for fid, y, starter in out[x]:
+            for fid, y, started, y_keeps in out[x]:
                 if y in route:
                     continue
-                if starter != x and serving is not None and serving != y and not keeps:
+                if not started and serving is not None and serving != y and not keeps:
                     continue  # a reply to another caller does not carry this request
-                nxt = (y, x, store) if starter == x and y not in persisting else (y, None, store)
+                nxt = (y, x, store) if started and not y_keeps else (y, None, store)
                 old = costs.get(nxt)
-                if old is not None and base > old[0] and fid in flows:
-                    continue  # a worse route, over a flow that has its route
+                if old is None:
+                    better = True
+                elif base > old:
+                    if fid in flows:
+                        continue  # a worse route, over a flow that has its route
+                    better = False
+                else:
+                    better = base < old or (*route, y) < reach[nxt][0]
+                    if not better and fid in flows:
+                        continue
                 new_route = (*route, y)
-                better = old is None or base < old[0] or (base == old[0] and new_route < old[1])
-                if not better and fid in flows:
-                    continue
                 new_flows = (*r_flows, fid)
                 if fid not in flows:
                     flows[fid] = (new_route, new_flows, screens, store, declared)
                 if better:
                     reach[nxt] = (new_route, new_flows, screens, store, declared)
-                    costs[nxt] = (base, new_route)
-                    push(heap, (base, new_route, next(serial), nxt))
+                    costs[nxt] = base
+                    waiting = queue.get(base)
+                    if waiting is None:
+                        waiting = queue[base] = []
+                        heapq.heappush(numbers, base)
+                    waiting.append((new_route, next(serial), nxt))
 
 
 _Raw = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
@@ -268,6 +281,18 @@ declared."""
 _WEIGHT = 1 << 20
 """How :func:`_number` packs a cost's first three parts: fewer screens and shorter routes
 than this (a model of a million elements)."""
+
+
+def _in_order(
+    queue: dict[int, list[tuple[tuple[str, ...], int, _State]]], numbers: list[int]
+) -> Iterator[_State]:
+    """The queue's states by cost: cost number, then route, then the order they came in.
+    A cost's list is sorted when its turn comes (the search adds only dearer states)."""
+    while numbers:
+        waiting = queue.pop(heapq.heappop(numbers))
+        waiting.sort()
+        for _, _, state in waiting:
+            yield state
 
 
 def _asked(made: dict[str, Reach], raw: dict[str, _Raw], key: str) -> Reach | None:
@@ -286,15 +311,23 @@ def _number(declared: bool, screens: int, length: int) -> int:
     return (declared * _WEIGHT + screens) * _WEIGHT + length
 
 
-def _search_graph(g: ModelGraph) -> tuple[dict[str, list[tuple[str, str, str]]], frozenset[str]]:
+def _search_graph(
+    g: ModelGraph,
+) -> tuple[dict[str, list[tuple[str, str, bool, bool]]], frozenset[str]]:
     """Per element, the flows outsiders' content can take from it (no queries, nothing
-    into an outsider) as (flow, target, who starts it); and the elements that screen
-    content. Made once per graph and shared by every influence search on it."""
+    into an outsider) as (flow, target, whether the element starts the exchange, whether
+    the target keeps what reaches it); and the elements that screen content. Made once
+    per graph and shared by every influence search on it."""
     hit = g.__dict__.get("_influence_search")
     if hit is None:
         untrusted = frozenset(g.untrusted_actors())
+        persisting = g.persisting
         out = {
-            x: [(f.id, y, start) for f, y, query, start in rows if not (query or y in untrusted)]
+            x: [
+                (f.id, y, start == x, y in persisting)
+                for f, y, query, start in rows
+                if not (query or y in untrusted)
+            ]
             for x, rows in g.outflows.items()
         }
         hit = (out, frozenset(n for n in g.nodes if is_screen(g, n)))

@@ -331,24 +331,25 @@ class ModelGraph:
 
     @cached_property
     def _initiators(self) -> dict[str, str]:
+        stores, succ, elements = self.stores, self.succ, self._elements
         out = {}
         for f in self.model.flows:
-            out[f.id] = self._infer_initiator(f)
+            source, target = f.source, f.target
+            if f.initiated_by is not None:
+                out[f.id] = source if f.initiated_by == "source" else target
+            elif source in stores:
+                out[f.id] = target
+            elif target in stores:
+                out[f.id] = source
+            else:
+                out[f.id] = _inferred_initiator(
+                    source,
+                    target,
+                    elements[source].kind,
+                    elements[target].kind,
+                    source in succ[target],
+                )
         return out
-
-    def _infer_initiator(self, f: Flow) -> str:
-        if f.initiated_by is not None:
-            return f.source if f.initiated_by == "source" else f.target
-        if self.is_store(f.source):
-            return f.target
-        if self.is_store(f.target):
-            return f.source
-        src, dst = _INITIATIVE.get(self.kind(f.source), 2), _INITIATIVE.get(self.kind(f.target), 2)
-        if f.source in self.succ[f.target]:
-            return f.target if dst > src else f.source
-        if self.kind(f.source) in _FETCHED and not KINDS[self.kind(f.target)].external:
-            return f.target
-        return f.source
 
     def is_query(self, flow: Flow) -> bool:
         """Whether a flow only asks for data (see :attr:`Flow.query`)."""
@@ -363,7 +364,12 @@ class ModelGraph:
     @cached_property
     def persisting(self) -> frozenset[str]:
         """Elements that keep what reaches them (see :meth:`persists`)."""
-        return frozenset(n for n in self._elements if self.persists(n))
+        stores = self.stores  # as persists decides
+        return frozenset(
+            n
+            for n, e in self._elements.items()
+            if n in stores or e.properties.persistent_memory or e.properties.online_learning
+        )
 
     @cached_property
     def outflows(self) -> dict[str, tuple[tuple[Flow, str, bool, str], ...]]:
@@ -383,12 +389,23 @@ class ModelGraph:
         dict[str, tuple[tuple[Flow, str, bool, str], ...]],
         dict[str, tuple[tuple[Flow, str, bool, str], ...]],
     ]:
-        out: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in self._elements}
-        into: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in self._elements}
-        for f in sorted(self.model.flows, key=lambda f: f.id):
-            row = (f, f.target, self.is_query(f), self.initiator(f))
-            out[f.source].append(row)
-            into[f.target].append(row)
+        elements = self._elements
+        out: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in elements}
+        into: dict[str, list[tuple[Flow, str, bool, str]]] = {n: [] for n in elements}
+        stores, succ, initiators = self.stores, self.succ, self._initiators
+        for f in sorted(self.model.flows, key=_flow_id):
+            source, target = f.source, f.target
+            query = f.query  # as is_query decides
+            if query is None:
+                query = (
+                    target in stores
+                    and source not in stores
+                    and not elements[source].properties.persistent_memory
+                    and source in succ[target]
+                )
+            row = (f, target, query, initiators[f.id])
+            out[source].append(row)
+            into[target].append(row)
         return {n: tuple(v) for n, v in out.items()}, {n: tuple(v) for n, v in into.items()}
 
     def kind(self, element_id: str) -> str:
@@ -491,3 +508,21 @@ class ModelGraph:
             return forward
         backward = sorted(self.succ[v].get(u, ()))
         return forward + backward
+
+
+def _inferred_initiator(
+    source: str, target: str, source_kind: str, target_kind: str, both_ways: bool
+) -> str:
+    """Who opens a flow between two elements that are not stores and that does not say
+    (rules 2-4 of :meth:`ModelGraph.initiator`)."""
+    if both_ways:
+        return (
+            target if _INITIATIVE.get(target_kind, 2) > _INITIATIVE.get(source_kind, 2) else source
+        )
+    if source_kind in _FETCHED and not KINDS[target_kind].external:
+        return target
+    return source
+
+
+def _flow_id(flow: Flow) -> str:
+    return flow.id

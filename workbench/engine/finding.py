@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from pydantic import BaseModel
@@ -146,6 +146,29 @@ class Finding(Scored):
 _FindingTwin = mutable_twin(Finding)
 """Makes findings quickly (see :mod:`workbench.engine.frozen`)."""
 
+_FIELDS = (
+    "id",
+    "threat_id",
+    "target",
+    "target_type",
+    "target_name",
+    "title",
+    "stride",
+    "pasta_stage",
+    "layer",
+    "likelihood",
+    "impact",
+    "scoring",
+    "mitigations",
+    "references",
+    "in_place",
+    "_why",
+    "_source",
+)
+"""The fields of :class:`Finding` in order: :func:`findings_for` passes them by position."""
+if tuple(f.name for f in fields(Finding)) != _FIELDS:  # a new field must be passed too
+    raise TypeError("Finding's fields changed: update _FIELDS and findings_for")
+
 Plan = list[tuple[Threat, Test, Explain]]
 """Threats to test on one kind of target, each with its matcher and the function that
 says why it holds (see :func:`matcher` and :func:`explainer`)."""
@@ -260,23 +283,24 @@ def findings_for(
         name, layer = described
         refs = ctx.references[t.id]
         stride, _, mitigations = ctx.shared.get(t.id) or (tuple(t.stride), (), tuple(t.mitigations))
-        finding = _FindingTwin(
-            id=f"{t.id}@{target.id}",
-            threat_id=t.id,
-            target=target.id,
-            target_type="flow" if is_flow else "element",
-            target_name=name,
-            title=t.title,
-            stride=stride,
-            pasta_stage=t.pasta_stage,
-            layer=layer,
-            likelihood=likelihood,
-            impact=impact,
-            scoring=notes,
-            mitigations=mitigations,
-            references=refs,
-            in_place=in_place,
-            _source=(explain, ref, target),
+        finding = _FindingTwin(  # positional, in the order of _FIELDS: faster
+            f"{t.id}@{target.id}",  # id
+            t.id,  # threat_id
+            target.id,  # target
+            "flow" if is_flow else "element",  # target_type
+            name,  # target_name
+            t.title,  # title
+            stride,  # stride
+            t.pasta_stage,  # pasta_stage
+            layer,  # layer
+            likelihood,  # likelihood
+            impact,  # impact
+            notes,  # scoring
+            mitigations,  # mitigations
+            refs,  # references
+            in_place,  # in_place
+            None,  # _why
+            (explain, ref, target),  # _source
         )
         finding.__class__ = Finding  # see workbench.engine.frozen
         out.append(finding)

@@ -28,7 +28,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..graph import ModelGraph
-from ..model import Flow
 from ..model.kinds import KINDS, DfdType
 from .frozen import mutable_twin
 
@@ -164,38 +163,17 @@ class Influence:
         admits all of them gives the same result as no filter)."""
         kinds = self._seed_kinds
         if kinds is None:
-            kinds = frozenset(self.graph.kind(reach.origin) for _, reach in self._seeds())
+            kinds = frozenset(kind for kind, _, _ in self._seeds())
             self._seed_kinds = kinds
         return kinds
 
     # ----------------------------------------------------------------- search
-    def _origin_ok(self, element_id: str) -> bool:
+    def _seeds(self) -> list[tuple[str, _State, _Raw]]:
+        """Where content enters, as (the kind of the element it enters at, the state it
+        is in, its route so far), for this search's origins."""
+        every = _entries(self.graph)
         kinds = self.origin_kinds
-        return kinds is None or self.graph.kind(element_id) in kinds
-
-    def _seeds(self) -> Iterable[tuple[_State, Reach]]:
-        g = self.graph
-        for e in g.model.elements:
-            if not self._origin_ok(e.id):
-                continue
-            if g.is_untrusted(e.id):
-                yield (e.id, None, False), Reach((e.id,), (), (), False)
-            elif e.properties.accepts_untrusted_content:
-                yield (e.id, None, False), Reach((e.id,), (), (), False, declared=True)
-        for f in g.model.flows:
-            if f.untrusted_content and self._origin_ok(f.source) and not g.is_untrusted(f.target):
-                state = self._arrive(f, None, False)
-                if state is not None:
-                    route = (f.source, f.target)
-                    yield state, Reach(route, (f.id,), (), state[2], declared=True)
-
-    def _arrive(self, f: Flow, serving: str | None, via_store: bool) -> _State | None:
-        """The state in which content at ``f.source`` (serving ``serving``) arrives at
-        ``f.target``, or ``None`` if the flow does not carry it."""
-        g = self.graph
-        return _arrive(
-            f.source, f.target, g.is_query(f), g.initiator(f), serving, via_store, g.persisting
-        )
+        return every if kinds is None else [s for s in every if s[0] in kinds]
 
     def _run(self) -> None:  # noqa: C901 - one hot loop, inlined on purpose
         """Dijkstra over (element, caller served, via a store) states. States leave the
@@ -216,15 +194,15 @@ class Influence:
         # per state: route, flows, screens before it, via a store, declared
         reach: dict[_State, _Raw] = {}
         costs: dict[_State, int] = {}  # per state, the cost number of its route in reach
-        for state, r in self._seeds():
-            key = _number(r.declared, len(r.screens), len(r.route))
-            if state not in costs or (key, r.route) < (costs[state], reach[state][0]):
-                reach[state] = (r.route, r.flows, r.screens, r.via_store, r.declared)
+        for _, state, r in self._seeds():
+            key = _number(r[4], len(r[2]), len(r[0]))
+            if state not in costs or (key, r[0]) < (costs[state], reach[state][0]):
+                reach[state] = r
                 costs[state] = key
                 if key not in queue:
                     queue[key] = []
                     heapq.heappush(numbers, key)
-                queue[key].append((r.route, next(serial), state))
+                queue[key].append((r[0], next(serial), state))
         done: set[_State] = set()
         out, screening = _search_graph(g)
         persisting = g.persisting
@@ -335,25 +313,31 @@ def _search_graph(
     return hit
 
 
-def _arrive(
-    x: str,
-    y: str,
-    query: bool,
-    starter: str,
-    serving: str | None,
-    via_store: bool,
-    persisting: frozenset[str],
-) -> _State | None:
-    """The state in which content at ``x`` (serving ``serving``) arrives at ``y`` over a
-    flow started by ``starter``, or ``None`` if the flow does not carry it."""
-    if query:
-        return None
-    if starter != x and serving is not None and serving != y and x not in persisting:
-        return None  # a reply to another caller does not carry this request's content
-    store = via_store or x in persisting
-    if starter == x and y not in persisting:
-        return (y, x, store)  # y serves x's request
-    return (y, None, store)
+def _entries(g: ModelGraph) -> list[tuple[str, _State, _Raw]]:
+    """Where outsiders' content enters the model, from any origin (see
+    :meth:`Influence._seeds`): untrusted elements and elements that accept outsiders'
+    content, in model order, then flows marked as carrying it (to where they take it).
+    Made once per graph."""
+    hit = g.__dict__.get("_influence_entries")
+    if hit is None:
+        hit = []
+        untrusted, persisting = frozenset(g.untrusted_actors()), g.persisting
+        for e in g.model.elements:
+            if e.id in untrusted:
+                hit.append((e.kind, (e.id, None, False), ((e.id,), (), (), False, False)))
+            elif e.properties.accepts_untrusted_content:
+                hit.append((e.kind, (e.id, None, False), ((e.id,), (), (), False, True)))
+        for f in g.model.flows:
+            x, y = f.source, f.target
+            if not f.untrusted_content or y in untrusted or g.is_query(f):
+                continue
+            store = x in persisting
+            state = (
+                (y, x, store) if g.initiator(f) == x and y not in persisting else (y, None, store)
+            )
+            hit.append((g.kind(x), state, ((x, y), (f.id,), (), store, True)))
+        g.__dict__["_influence_entries"] = hit
+    return hit
 
 
 def stores_on(graph: ModelGraph, route: Iterable[str]) -> list[str]:

@@ -198,9 +198,8 @@ def _compile(p: Predicate, kind: Kinds | None) -> Test:  # noqa: C901
         checks = tuple((name, _allowed(values)) for name, values in p.prop.items())
         if isinstance(kind, str):  # an element's properties
             return _element_props(checks)
-        if len(checks) == 1 and isinstance(kind, tuple):  # a flow's field
-            ((field, allowed),) = checks
-            return lambda facts, t: _admits(allowed, getattr(t, field))
+        if isinstance(kind, tuple):  # a flow's fields
+            return _flow_fields(checks)
         if len(checks) == 1:
             ((name, ok),) = checks
             return lambda facts, t: _admits(ok, _value(t, name))
@@ -278,6 +277,23 @@ def _element_props(
         props = t.properties
         for name, ok in checks:  # noqa: SIM110 - a loop is faster than all() over a generator
             if not _admits(ok, getattr(props, name)):
+                return False
+        return True
+
+    return test
+
+
+def _flow_fields(
+    checks: tuple[tuple[str, tuple[frozenset[Any], frozenset[bool], bool]], ...],
+) -> Test:
+    """The test of a ``prop`` clause on flows (their own fields)."""
+    if len(checks) == 1:
+        ((field, allowed),) = checks
+        return lambda facts, t: _admits(allowed, getattr(t, field))
+
+    def test(facts: Facts, t: Any) -> bool:
+        for field, ok in checks:  # noqa: SIM110 - a loop is faster than all() over a generator
+            if not _admits(ok, getattr(t, field)):
                 return False
         return True
 

@@ -23,7 +23,7 @@ The result is deterministic: ties are broken by the route's element IDs.
 from __future__ import annotations
 
 import heapq
-import itertools
+import operator
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -185,12 +185,11 @@ class Influence:
         route, its flows and its screens are plain tuples while searching; a
         :class:`Reach` is made only for what is kept."""
         g = self.graph
-        # the queue: per cost number, the states reached at it (route, serial, state);
-        # every step costs more than where it starts, so a cost's states are all known
-        # when its turn comes, and sorted once
-        queue: dict[int, list[tuple[tuple[str, ...], int, _State]]] = {}
+        # the queue: per cost number, the states reached at it, each as (route, state,
+        # the route's entry in reach) in the order they were reached; every step costs
+        # more than where it starts, so a cost's states are all known when its turn comes
+        queue: dict[int, list[_Waiting]] = {}
         numbers: list[int] = []  # the cost numbers in the queue, a heap
-        serial = itertools.count()
         # per state: route, flows, screens before it, via a store, declared
         reach: dict[_State, _Raw] = {}
         costs: dict[_State, int] = {}  # per state, the cost number of its route in reach
@@ -202,21 +201,19 @@ class Influence:
                 if key not in queue:
                     queue[key] = []
                     heapq.heappush(numbers, key)
-                queue[key].append((r[0], next(serial), state))
-        done: set[_State] = set()
+                queue[key].append((r[0], state, r))
         out, screening = _search_graph(g)
         persisting = g.persisting
         best, via_store_best, flows = self._best, self._via_store, self._flows
-        for state in _in_order(queue, numbers):
-            if state in done:
-                continue
-            done.add(state)
-            route, r_flows, r_screens, r_store, declared = reach[state]
+        for state, here in _in_order(queue, numbers):
+            if reach[state] is not here:
+                continue  # a better route to the state came later (and went first)
+            route, r_flows, r_screens, r_store, declared = here
             x, serving, via_store = state
             if x not in best:
-                best[x] = reach[state]
+                best[x] = here
             if r_store and x not in via_store_best:
-                via_store_best[x] = reach[state]
+                via_store_best[x] = here
             screens = (*r_screens, x) if len(route) > 1 and x in screening else r_screens
             keeps = x in persisting
             store = via_store or keeps
@@ -243,13 +240,13 @@ class Influence:
                 if fid not in flows:
                     flows[fid] = (new_route, new_flows, screens, store, declared)
                 if better:
-                    reach[nxt] = (new_route, new_flows, screens, store, declared)
+                    entry = reach[nxt] = (new_route, new_flows, screens, store, declared)
                     costs[nxt] = base
                     waiting = queue.get(base)
                     if waiting is None:
                         waiting = queue[base] = []
                         heapq.heappush(numbers, base)
-                    waiting.append((new_route, next(serial), nxt))
+                    waiting.append((new_route, nxt, entry))
 
 
 _Raw = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
@@ -261,16 +258,24 @@ _WEIGHT = 1 << 20
 than this (a model of a million elements)."""
 
 
+_Waiting = tuple[tuple[str, ...], _State, _Raw]
+"""A state in the search's queue: its route, the state, the route's entry."""
+
+
 def _in_order(
-    queue: dict[int, list[tuple[tuple[str, ...], int, _State]]], numbers: list[int]
-) -> Iterator[_State]:
-    """The queue's states by cost: cost number, then route, then the order they came in.
-    A cost's list is sorted when its turn comes (the search adds only dearer states)."""
+    queue: dict[int, list[_Waiting]], numbers: list[int]
+) -> Iterator[tuple[_State, _Raw]]:
+    """The queue's states by cost: cost number, then route, then the order they came in
+    (a stable sort by route). A cost's list is sorted when its turn comes (the search
+    adds only dearer states)."""
     while numbers:
         waiting = queue.pop(heapq.heappop(numbers))
-        waiting.sort()
-        for _, _, state in waiting:
-            yield state
+        waiting.sort(key=_route_of)
+        for _, state, entry in waiting:
+            yield state, entry
+
+
+_route_of = operator.itemgetter(0)
 
 
 def _asked(made: dict[str, Reach], raw: dict[str, _Raw], key: str) -> Reach | None:

@@ -17,7 +17,17 @@ element, no stored positions, so the automatic layout runs). Printed, per size:
 - *edit → panel*: the same, to the threat panel showing the new element's findings (a
   mutation observer on the panel);
 - *edit (python)*: the same edit applied in this process without a browser (edit,
-  incremental re-analysis, payload diff), median.
+  incremental re-analysis, payload diff), median;
+- *panel after paint*: in a kernel the inspector and the threat panel are built once the
+  canvas has drawn its first frame; from that frame to the threat panel's first table
+  (its counts), timed in the page.
+
+``--steps`` also prints where the paint went, per size: in the page, when the canvas's
+bundle started and finished evaluating and when its view started (from pressing Run), and
+how long each step of the view took up to its first frame (the ``atw-*`` performance
+measures of ``widgets/js/src/canvas.js``: creating the network, applying the drawing's
+data and vis-network's pass over it, fitting the view, the first draw and what the canvas
+draws on it).
 
 The figures are timed in the page (``performance.now()``) because Playwright's own round
 trips (moving the mouse, clicking into the cell, polling for a selector) add tens to
@@ -88,12 +98,34 @@ def _run_cell(page: Any, index: int) -> None:
 # Installed in the page before the cell runs: when Shift+Enter and each pointer press
 # happened, in the page's clock.
 _RECORD_INPUT = """() => {
-  window.__atwBench = { keys: [], downs: [], panel: null };
+  window.__atwBench = { keys: [], downs: [], panel: null, table: null };
   document.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && e.shiftKey) window.__atwBench.keys.push(performance.now());
   }, true);
   const down = () => window.__atwBench.downs.push(performance.now());
   document.addEventListener("pointerdown", down, true);
+  // when the threat panel's first table is there (checked once a frame)
+  const look = () => {
+    if (document.querySelector(".atw-findings-panel [data-role='counts']")) {
+      window.__atwBench.table = performance.now();
+    } else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+}"""
+
+# Where the paint went, in the page's clock: marks of the canvas's bundle and view, and
+# the first of each step measure (widgets/js/src/canvas.js).
+_STEPS = """() => {
+  const marks = {};
+  for (const name of ["atw-bundle", "atw-module", "atw-render", "atw-painted"]) {
+    const m = performance.getEntriesByName(name, "mark").at(-1);
+    if (m) marks[name] = m.startTime;
+  }
+  const steps = {};
+  for (const m of performance.getEntriesByType("measure")) {
+    if (m.name.startsWith("atw-") && !(m.name in steps)) steps[m.name] = m.duration;
+  }
+  return { marks, steps };
 }"""
 
 # Before an edit: note when the threat panel's heading first names the new element.
@@ -128,6 +160,10 @@ def bench_browser(page: Any, url: str, n: int, edits: int) -> dict[str, float]:
         "() => [window.__atwBench.keys.at(-1),"
         " performance.getEntriesByName('atw-painted').at(-1).startTime]"
     )
+    steps = page.evaluate(_STEPS)
+    # the panels come after the first frame: wait for the threat panel's first table
+    page.wait_for_function("() => window.__atwBench.table !== null", timeout=TIMEOUT_MS)
+    table = page.evaluate("() => window.__atwBench.table")
     canvas = page.locator(".atw-canvas")
     paint_view = float(canvas.get_attribute("data-paint-ms") or "nan") / 1000
     python = float(page.locator(".jp-RenderedText", has_text="python=").inner_text().split("=")[1])
@@ -154,6 +190,9 @@ def bench_browser(page: Any, url: str, n: int, edits: int) -> dict[str, float]:
         "python": python,
         "paint_view": paint_view,
         "paint_cell": (painted - pressed) / 1000,
+        "table_after": (table - painted) / 1000,
+        "marks": {k: (v - pressed) / 1000 for k, v in steps["marks"].items()},
+        "steps": {k: v / 1000 for k, v in steps["steps"].items()},
         "paint_wall": paint_wall,
         "edit_canvas": statistics.median(drawn),
         "edit_panel": statistics.median(shown),
@@ -183,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wall", action="store_true", help="also print figures timed around Playwright's calls"
     )
+    parser.add_argument(
+        "--steps", action="store_true", help="also print where the paint went, step by step"
+    )
     args = parser.parse_args(argv)
     missing = missing_requirements()
     if missing is not None:
@@ -193,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"{'elements':>8} {'flows':>6} {'python':>8} {'paint (view)':>13} "
         f"{'paint (cell)':>13} {'edit → canvas':>14} {'edit → panel':>13} {'edit (python)':>14}"
+        f" {'panel after paint':>18}"
     )
     if args.wall:
         header += f" {'cell (wall)':>12} {'panel (wall)':>13}"
@@ -204,12 +247,32 @@ def main(argv: list[str] | None = None) -> int:
         with jupyter_server(base, root) as server, sync_playwright() as pw:
             browser = launch_chromium(pw)
             for n in args.sizes:
-                print(_bench_size(browser, server, n, args.edits, args.wall), flush=True)
+                line, figures = _bench_size(browser, server, n, args.edits, args.wall)
+                print(line, flush=True)
+                if args.steps:
+                    print(_steps_text(figures), flush=True)
             browser.close()
     return 0
 
 
-def _bench_size(browser: Any, server: JupyterLab, n: int, edits: int, wall: bool) -> str:
+def _steps_text(figures: dict[str, Any]) -> str:
+    """Where the paint went: the view's marks from pressing Run, and its steps."""
+    marks = figures["marks"]
+    at = ", ".join(
+        f"{name.removeprefix('atw-')} {marks[name]:.2f}s"
+        for name in ("atw-bundle", "atw-module", "atw-render", "atw-painted")
+        if name in marks
+    )
+    steps = ", ".join(
+        f"{name.removeprefix('atw-')} {seconds * 1000:.0f}ms"
+        for name, seconds in figures["steps"].items()
+    )
+    return f"{'':>8} from Run: {at}\n{'':>8} steps: {steps}"
+
+
+def _bench_size(
+    browser: Any, server: JupyterLab, n: int, edits: int, wall: bool
+) -> tuple[str, dict[str, Any]]:
     """One printed line of figures for a model of ``n`` elements."""
     from benchmarks.synthetic import synthetic_model
 
@@ -234,10 +297,11 @@ def _bench_size(browser: Any, server: JupyterLab, n: int, edits: int, wall: bool
         f"{figures['paint_view']:>12.2f}s {figures['paint_cell']:>12.2f}s "
         f"{figures['edit_canvas'] * 1000:>12.0f}ms "
         f"{figures['edit_panel'] * 1000:>11.0f}ms {python_edit * 1000:>12.0f}ms"
+        f" {figures['table_after'] * 1000:>16.0f}ms"
     )
     if wall:
         line += f" {figures['paint_wall']:>11.2f}s {figures['edit_wall'] * 1000:>11.0f}ms"
-    return line
+    return line, figures
 
 
 if __name__ == "__main__":

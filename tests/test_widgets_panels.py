@@ -582,3 +582,71 @@ def test_in_a_kernel_the_first_table_follows_the_cell(catalog, monkeypatch: pyte
     assert "All findings" in panel.heading.value
     assert "(…)" not in panel.heading.value
     assert "data-finding" in panel.table.value
+
+
+class _Timer:
+    def __init__(self, callback: object) -> None:
+        self.callback = callback
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class _Loop:
+    """A kernel's event loop as the workbench uses it: timers kept, run by hand."""
+
+    def __init__(self) -> None:
+        self.timers: list[tuple[float, _Timer]] = []
+
+    def call_later(self, delay: float, callback: object) -> _Timer:
+        timer = _Timer(callback)
+        self.timers.append((delay, timer))
+        return timer
+
+
+def test_in_a_kernel_the_panels_follow_the_canvas_first_frame(
+    catalog, monkeypatch: pytest.MonkeyPatch
+):
+    """In a kernel the inspector and the threat panel are built when the canvas says it
+    drew its first frame (the browser draws the canvas first), once; the tab holds them
+    then."""
+    import widgets.workbench
+
+    loop = _Loop()
+    monkeypatch.setattr(widgets.workbench, "kernel_loop", lambda: loop)
+    bench = _bench(ThreatModel.from_yaml(SMALL), catalog)
+    assert bench._threats.children == ()
+    assert bench._findings is None
+    assert bench._inspector is None
+    [(delay, timer)] = loop.timers
+    assert delay == widgets.workbench.PANELS_AT_THE_LATEST
+    bench.canvas._on_front_end_msg(bench.canvas, {"op": "painted"}, [])
+    assert timer.cancelled
+    panel, inspector = bench._findings, bench._inspector
+    assert panel is not None
+    assert inspector is not None
+    assert bench._threats.children == (inspector.widget, panel.widget)
+    assert "atw-findings-panel" in panel.widget._dom_classes
+    # another view's first frame, or the timer, builds nothing again
+    bench.canvas._on_front_end_msg(bench.canvas, {"op": "painted"}, [])
+    timer.callback()  # type: ignore[operator]
+    assert bench.findings is panel
+    assert bench.inspector is inspector
+    assert bench.canvas.last_refusal == ""  # "painted" is no edit
+
+
+def test_in_a_kernel_the_panels_come_without_a_frame(catalog, monkeypatch: pytest.MonkeyPatch):
+    """No view draws (the workbench is not shown): the panels come after
+    PANELS_AT_THE_LATEST seconds, or at once when used."""
+    import widgets.workbench
+
+    loop = _Loop()
+    monkeypatch.setattr(widgets.workbench, "kernel_loop", lambda: loop)
+    bench = _bench(ThreatModel.from_yaml(SMALL), catalog)
+    [(_, timer)] = loop.timers
+    timer.callback()  # type: ignore[operator]
+    assert len(bench._threats.children) == 2
+    used = _bench(ThreatModel.from_yaml(SMALL), catalog)
+    assert used.findings.register is not None  # built (and refreshed) on first use
+    assert len(used._threats.children) == 2

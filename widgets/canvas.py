@@ -130,6 +130,7 @@ class Canvas(anywidget.AnyWidget):
         self._select_callbacks: list[SelectCallback] = []
         self._refused_callbacks: list[RefusedCallback] = []
         self._update_callbacks: list[Callable[[], None]] = []
+        self._painted_callbacks: list[Callable[[], None]] = []
         self._undo: list[ThreatModel] = []
         self._redo: list[ThreatModel] = []
         self._restoring = False  # set while undo/redo assign the model
@@ -354,6 +355,10 @@ class Canvas(anywidget.AnyWidget):
             if content.get("rev") != self._rev:
                 self._send_reset()
             return
+        if content.get("op") == "painted":
+            for callback in list(self._painted_callbacks):
+                callback()
+            return
         self.edit(content)
 
     def edit(self, msg: dict[str, Any]) -> EditResult | None:
@@ -412,6 +417,11 @@ class Canvas(anywidget.AnyWidget):
         """Call ``callback()`` once after the model, its analysis or the selection changed
         (once per edit, however many of them it changed): panels refresh here."""
         _register(self._update_callbacks, callback, remove)
+
+    def on_painted(self, callback: Callable[[], None], remove: bool = False) -> None:
+        """Call ``callback()`` when a view of the canvas has drawn its first frame (each
+        view says so once): what the drawing does not need can be built then."""
+        _register(self._painted_callbacks, callback, remove)
 
     def on_refused(self, callback: RefusedCallback, remove: bool = False) -> None:
         """Call ``callback(reason, msg)`` whenever an edit from the canvas is refused."""

@@ -112,6 +112,13 @@ def with_snapshot(
     return out
 
 
+def view_bundle(model_id: str) -> dict[str, Any]:
+    """The display data that shows the widget ``model_id`` (as ipywidgets writes it),
+    without the widget's own ``text/plain``: that is the ``repr`` of every widget under
+    it, traits and all, which :func:`with_snapshot` replaces anyway."""
+    return {WIDGET_VIEW_MIMETYPE: {"version_major": 2, "version_minor": 0, "model_id": model_id}}
+
+
 def _plain(model: ThreatModel, analysis: Analysis | None) -> str:
     found = f", {len(analysis.findings)} findings" if analysis is not None else ""
     return f"AI Threat Workbench: {model.system.name} ({_counts_text(model)}{found})"

@@ -33,8 +33,8 @@ from .controls import ControlsView
 from .findings import FindingsPanel
 from .inspector import Inspector
 from .pasta import PastaView
-from .snapshot import with_snapshot
-from .watch import FileWatch
+from .snapshot import view_bundle, with_snapshot
+from .watch import FileWatch, kernel_loop
 
 DEFAULT_FILE = "threat_model.yaml"
 _View = TypeVar("_View", PastaView, ControlsView)
@@ -49,6 +49,10 @@ EXPORT_FORMATS: list[tuple[str, str]] = [
 """What Export writes, as (label, format)."""
 EXPORT_STEPS = 20
 """Progress steps of an export (a report announces about one per section)."""
+PANELS_AT_THE_LATEST = 3.0
+"""In a kernel, the inspector and the threat panel are built when the canvas has drawn its
+first frame, or this many seconds after the workbench, whichever comes first (a
+workbench not shown, or shown where no canvas draws)."""
 
 
 class Workbench:
@@ -78,8 +82,14 @@ class Workbench:
         self.catalog = catalog if catalog is not None else load_catalog()
         self.analyzer = Analyzer(self.catalog)
         self.canvas = Canvas(model, analyzer=self.analyzer, height=height)
-        self.inspector = Inspector(self.canvas)
-        self.findings = FindingsPanel(self.canvas)
+        # The inspector and the threat panel (about sixty widgets under the canvas) are
+        # built in a kernel once the canvas has drawn its first frame: the browser then
+        # draws the canvas without first making their views, and the kernel builds them
+        # while the browser draws (see _panels_later). Elsewhere at once.
+        self._inspector: Inspector | None = None
+        self._findings: FindingsPanel | None = None
+        self._threats = w.HBox()
+        self._threats.add_class("atw-tab-threats")
         # The PASTA and controls views are built when their tab is first shown (or when
         # ``wb.pasta`` / ``wb.controls`` is first used): fewer widgets to send on display.
         self._pasta: PastaView | None = None
@@ -132,6 +142,51 @@ class Workbench:
         """Watches the file the model came from or was saved to (see :meth:`_follow`)."""
         if model.source_path is not None:
             self._follow(Path(model.source_path))
+        self._panels_later()
+
+    # ----------------------------------------------------------------- panels
+    def _panels_later(self) -> None:
+        """Build the inspector and the threat panel after the canvas's first frame (in a
+        kernel; at the latest :data:`PANELS_AT_THE_LATEST` seconds from now), else now."""
+        loop = kernel_loop()
+        if loop is None:
+            self._build_panels()
+            return
+        timer = loop.call_later(PANELS_AT_THE_LATEST, _weakly_call(self._build_panels))
+        build = _weakly_call(self._build_panels)
+
+        def painted() -> None:
+            timer.cancel()
+            self.canvas.on_painted(painted, remove=True)
+            build()
+
+        self.canvas.on_painted(painted)
+
+    def _build_panels(self) -> tuple[Inspector, FindingsPanel]:
+        """The inspector and the threat panel, built into their tab the first time."""
+        inspector, findings = self._inspector, self._findings
+        if inspector is not None and findings is not None:
+            return inspector, findings
+        inspector = self._inspector = Inspector(self.canvas)
+        findings = self._findings = FindingsPanel(self.canvas)
+        inspector.widget.layout = w.Layout(
+            flex="0 0 380px", width="380px", max_height="560px", overflow="auto"
+        )
+        findings.widget.layout = w.Layout(flex="1 1 auto", min_width="0")
+        self._threats.children = [inspector.widget, findings.widget]
+        return inspector, findings
+
+    @property
+    def inspector(self) -> Inspector:
+        """The inspector (in a kernel built after the canvas's first frame, or on first
+        use)."""
+        return self._build_panels()[0]
+
+    @property
+    def findings(self) -> FindingsPanel:
+        """The threat panel (in a kernel built after the canvas's first frame, or on first
+        use)."""
+        return self._build_panels()[1]
 
     def _header(self) -> w.Widget:
         return w.HBox(
@@ -150,13 +205,7 @@ class Workbench:
 
     def _tabs(self) -> w.Tab:
         self.canvas.layout = w.Layout(width="100%")
-        self.inspector.widget.layout = w.Layout(
-            flex="0 0 380px", width="380px", max_height="560px", overflow="auto"
-        )
-        self.findings.widget.layout = w.Layout(flex="1 1 auto", min_width="0")
-        threats = w.HBox([self.inspector.widget, self.findings.widget])
-        threats.add_class("atw-tab-threats")
-        self.tabs = w.Tab(children=[threats, self._pasta_box, self._controls_box])
+        self.tabs = w.Tab(children=[self._threats, self._pasta_box, self._controls_box])
         for i, name in enumerate(("Inspector and threats", "PASTA", "Controls")):
             self.tabs.set_title(i, name)
         self.tabs.observe(lambda _: self._tab_changed(), names="selected_index")
@@ -397,7 +446,7 @@ class Workbench:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The widget view, plus a static snapshot (``text/html``) for readers whose
         front end cannot run the widget (see :mod:`widgets.snapshot`)."""
-        return with_snapshot(self.widget._repr_mimebundle_(**kwargs), self.model, self.analysis)
+        return with_snapshot(view_bundle(self.widget.model_id), self.model, self.analysis)
 
     def __repr__(self) -> str:
         return f"<Workbench on {self.model!r}>"
@@ -411,6 +460,18 @@ def _weakly(method: Callable[[str], None]) -> Callable[[str], None]:
         bound = ref()
         if bound is not None:
             bound(text)
+
+    return call
+
+
+def _weakly_call(method: Callable[[], object]) -> Callable[[], None]:
+    """``method`` (no arguments), held weakly: a timer does not keep its workbench alive."""
+    ref = weakref.WeakMethod(method)
+
+    def call() -> None:
+        bound = ref()
+        if bound is not None:
+            bound()
 
     return call
 

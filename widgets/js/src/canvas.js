@@ -938,6 +938,7 @@ function render({ model, el }) {
       root.dataset.painted = "true";
       root.dataset.paintMs = String(Math.round(performance.now() - started));
       performance.mark("atw-painted");
+      model.send(edits.painted()); // Python builds what the first frame did not need
     }
   }));
 

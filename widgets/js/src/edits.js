@@ -31,6 +31,12 @@ export function hello(rev) {
   return { op: "hello", rev };
 }
 
+// The view has drawn its first frame (once per view): Python builds what the first
+// frame did not need, such as the workbench's panels under the canvas.
+export function painted() {
+  return { op: "painted" };
+}
+
 // Place an element of the palette item's kind at a canvas point, in a boundary or none;
 // `moved`: other elements pushed aside to keep the container rules (same undo step).
 export function addElement(item, at, boundary, moved = {}) {

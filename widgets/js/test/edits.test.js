@@ -36,6 +36,10 @@ describe("sender", () => {
   });
 });
 
+test("painted says the first frame is drawn", () => {
+  assert.deepEqual(edits.painted(), { op: "painted" });
+});
+
 test("hello names the drawn revision", () => {
   assert.deepEqual(edits.hello(-1), { op: "hello", rev: -1 });
   assert.deepEqual(edits.hello(7), { op: "hello", rev: 7 });

@@ -169,19 +169,27 @@ _FIELDS = (
 if tuple(f.name for f in fields(Finding)) != _FIELDS:  # a new field must be passed too
     raise TypeError("Finding's fields changed: update _FIELDS and findings_for")
 
-Plan = list[tuple[Threat, Test, Explain]]
-"""Threats to test on one kind of target, each with its matcher and the function that
-says why it holds (see :func:`matcher` and :func:`explainer`)."""
+Plan = list[tuple[Threat, Test, Explain, "_Same"]]
+"""Threats to test on one kind of target, each with its matcher, the function that says
+why it holds (see :func:`matcher` and :func:`explainer`) and what its findings share."""
+
+_Same = tuple[str, str, int, tuple[str, ...], tuple[str, ...], dict[str, tuple[str, ...]]]
+"""What every finding of one threat shares: the threat's ID, title, PASTA stage, STRIDE
+letters, mitigations and references."""
 
 
-def _plan(threats: list[Threat], kind: Kinds) -> Plan:
-    """The threats that may hold on targets of ``kind``, with their matchers and
-    explainers."""
-    return [
-        (t, test, explainer(t.applies_to, kind))
-        for t in threats
-        if (test := matcher(t.applies_to, kind)) is not NEVER
-    ]
+def _plan(threats: list[Threat], kind: Kinds, index: Index) -> Plan:
+    """The threats that may hold on targets of ``kind``, with their matchers, explainers
+    and what their findings share."""
+    out: Plan = []
+    for t in threats:
+        test = matcher(t.applies_to, kind)
+        if test is NEVER:
+            continue
+        stride, _, mitigations = index.shared[t.id]
+        same = (t.id, t.title, t.pasta_stage, stride, mitigations, index.references[t.id])
+        out.append((t, test, explainer(t.applies_to, kind), same))
+    return out
 
 
 class Index:
@@ -230,7 +238,7 @@ class Index:
         hit = self._plans.get(kind)
         if hit is None:
             threats = self.flow_threats if isinstance(kind, tuple) else self.by_kind[kind]
-            hit = self._plans[kind] = _plan(threats, kind)
+            hit = self._plans[kind] = _plan(threats, kind, self)
         return hit
 
 
@@ -274,24 +282,23 @@ def findings_for(
     described: tuple[str, str] | None = None
     if ref is None:
         ref = FactsRef(facts)
-    for t, test, explain in plan:
+    for t, test, explain, same in plan:
         if not test(facts, target):
             continue
         likelihood, impact, notes, in_place = score(t, target, facts, ctx)
         if described is None:
             described = _describe(target, facts)
         name, layer = described
-        refs = ctx.references[t.id]
-        stride, _, mitigations = ctx.shared.get(t.id) or (tuple(t.stride), (), tuple(t.mitigations))
+        tid, title, stage, stride, mitigations, refs = same
         finding = _FindingTwin(  # positional, in the order of _FIELDS: faster
-            f"{t.id}@{target.id}",  # id
-            t.id,  # threat_id
+            f"{tid}@{target.id}",  # id
+            tid,  # threat_id
             target.id,  # target
             "flow" if is_flow else "element",  # target_type
             name,  # target_name
-            t.title,  # title
+            title,  # title
             stride,  # stride
-            t.pasta_stage,  # pasta_stage
+            stage,  # pasta_stage
             layer,  # layer
             likelihood,  # likelihood
             impact,  # impact

@@ -208,7 +208,7 @@ def _partial(
     """Old findings of a target, with the threats in ``redo`` evaluated again."""
     if not redo:
         return old
-    ids = {t.id for t, _, _ in redo}
+    ids = {p[0].id for p in redo}
     kept = [f for f in old if f.threat_id not in ids]
     return kept + findings_for(target, redo, facts, ctx, ref)
 

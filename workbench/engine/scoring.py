@@ -103,7 +103,8 @@ def score(
 
     Returns likelihood, impact, the notes, and the mitigations found in place.
     """
-    likelihood, impact, notes = threat.likelihood, threat.impact, []
+    likelihood, impact = threat.likelihood, threat.impact
+    notes: list[str] = []
     ends: tuple[str, ...]
     if isinstance(target, Flow):
         exposed = target.source in facts.untrusted
@@ -114,29 +115,33 @@ def score(
     if exposed and likelihood < 5:
         likelihood += 1
         notes.append("likelihood raised: directly reachable by untrusted actors")
-    in_place = []
-    credited: set[str] = set()
-    memo, tid = facts.memo, target.id
     rules = ctx.in_place.get(threat.id)
-    for mid, rid, held, explain, _ in rules[len(ends) - 1] if rules else ():  # flows: 2 ends
-        key = (rid, tid)  # many threats share a mitigation and its rule
-        evidence = memo.get(key)
-        if evidence is None:
-            evidence = memo[key] = "; ".join(explain(facts, target)) if held(facts, target) else ""
-        if not evidence:
-            continue
-        in_place.append(mid)
-        if evidence not in credited and len(credited) < MAX_CONTROL_CREDIT and likelihood > 1:
-            credited.add(evidence)  # one fact earns one credit, however many mitigations
-            likelihood -= 1
-            notes.append(f"likelihood lowered: {evidence} ({mid} in place)")
-        else:
-            notes.append(f"also in place: {mid} ({evidence})")
-    best = _objective(threat, ends, ctx) if ctx.objectives else None
-    if best is not None and best[0] > impact:
-        impact = min(best[0], threat.impact + MAX_OBJECTIVE_RAISE)
-        notes.append(f"impact raised by objective '{best[1]}'")
-    return likelihood, impact, tuple(notes), tuple(in_place)
+    in_place: list[str] = []
+    if rules and rules[len(ends) - 1]:  # flows: 2 ends
+        credited: set[str] = set()
+        memo, tid = facts.memo, target.id
+        for mid, rid, held, explain, _ in rules[len(ends) - 1]:
+            key = (rid, tid)  # many threats share a mitigation and its rule
+            evidence = memo.get(key)
+            if evidence is None:
+                evidence = memo[key] = (
+                    "; ".join(explain(facts, target)) if held(facts, target) else ""
+                )
+            if not evidence:
+                continue
+            in_place.append(mid)
+            if evidence not in credited and len(credited) < MAX_CONTROL_CREDIT and likelihood > 1:
+                credited.add(evidence)  # one fact earns one credit, however many mitigations
+                likelihood -= 1
+                notes.append(f"likelihood lowered: {evidence} ({mid} in place)")
+            else:
+                notes.append(f"also in place: {mid} ({evidence})")
+    if ctx.objectives:
+        best = _objective(threat, ends, ctx)
+        if best is not None and best[0] > impact:
+            impact = min(best[0], threat.impact + MAX_OBJECTIVE_RAISE)
+            notes.append(f"impact raised by objective '{best[1]}'")
+    return likelihood, impact, tuple(notes) if notes else (), tuple(in_place) if in_place else ()
 
 
 def _objective(threat: Threat, ends: tuple[str, ...], ctx: Context) -> tuple[int, str] | None:

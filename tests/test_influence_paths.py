@@ -397,14 +397,15 @@ def _every_route(graph: Any, source: str, target: str, max_length: int) -> list[
     """Every route of at most ``max_length`` steps from ``source`` to ``target`` in a step
     graph, by brute force (no distances, no pruning), in the order routes are listed:
     shortest first, then by the states' numbers."""
-    start = graph.index[(source, None)]
+    start = graph.number(source, None)
+    assert start is not None
     found: list[list[int]] = []
 
     def walk(trail: list[int], seen: set[str]) -> None:
         if len(trail) > max_length:
             return
         for nxt in graph.steps(trail[-1]):
-            element = graph.element_of[nxt]
+            element = graph.element(nxt)
             if element == target:
                 found.append([*trail, nxt])
             elif element not in seen:
@@ -439,7 +440,7 @@ def test_route_search_from_an_attacker_finds_every_route_in_order(seed: int) -> 
         assert reach.reaches(target) == bool(want), (source, target)
         got = list(steps.routes(source, target, max_length=4, reach=reach))
         expected = [
-            [(*steps.steps(a)[b], steps.element_of[b]) for a, b in itertools.pairwise(states)]
+            [(*steps.steps(a)[b], steps.element(b)) for a, b in itertools.pairwise(states)]
             for states in want
         ]
         assert got == expected, (source, target)

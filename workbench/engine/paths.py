@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 from ..graph import ModelGraph, same_items
 from ..model import Flow
@@ -87,9 +87,6 @@ class AttackPath(Scored):
         return (self.source, *(s.element for s in self.steps))
 
 
-_State = tuple[str, str | None]
-
-
 _Edge = tuple[str, StepKind, Direction]  # flow, step kind, direction
 
 
@@ -99,53 +96,76 @@ class StepGraph:
     between two states stands for the others).
 
     States are numbered in the order of their IDs (element, then the caller served), so
-    that the searches run over lists of numbers and sorting numbers sorts states. An
-    element's steps are worked out when a search first leaves one of its states: the
-    searches for attack paths start from a few attackers and look a few steps ahead, so
-    most of a large model's steps are never needed."""
+    that the searches run over numbers and sorting numbers sorts states. An element's
+    states and steps are worked out when a search first comes to it: the searches for
+    attack paths start from a few attackers and look a few steps ahead, so most of a
+    large model's are never needed."""
 
     def __init__(self, graph: ModelGraph) -> None:
         self.graph = graph
-        self._persisting = persisting = graph.persisting
-        self._stores = stores = graph.stores
-        self._out, self._ins = out, ins = graph.outflows, graph.inflows
-        keys: list[_State] = []
-        for x in sorted(graph.nodes):
-            serving = _states_of(x, ins[x], out[x], x in persisting, x in stores)
-            keys += [(x, s) for s in sorted(serving, key=_serving_key)]
-        self.keys: list[_State] = keys
-        """Each state, by number."""
-        self.index: dict[_State, int] = {s: i for i, s in enumerate(keys)}
-        """Each state's number."""
-        self.element_of: list[str] = [s[0] for s in keys]
-        """The element of each state, by number."""
-        self._edges: list[dict[int, _Edge] | None] = [None] * len(keys)
-        self.of_element: dict[str, list[int]] = defaultdict(list)
-        """Each element's states."""
-        for i, x in enumerate(self.element_of):
-            self.of_element[x].append(i)
+        self._persisting = graph.persisting
+        self._stores = graph.stores
+        self._out, self._ins = graph.outflows, graph.inflows
+        self._ids = ids = sorted(graph.nodes)
+        self._rank = {x: i for i, x in enumerate(ids)}
+        self._stride = len(graph.model.flows) + 2
+        """More than any element has states (itself, each caller, a reader): an element's
+        states are numbered from its rank times this, in order."""
+        self._positions: dict[str, dict[str | None, int]] = {}
+        self._edges: dict[int, dict[int, _Edge]] = {}
         self._ordered: dict[int, list[int]] = {}
+
+    def number(self, element_id: str, serving: str | None) -> int | None:
+        """The number of the element's state serving ``serving`` (``None``: as itself),
+        if it has one."""
+        rank = self._rank.get(element_id)
+        if rank is None:
+            return None
+        position = self._serving(element_id).get(serving)
+        return None if position is None else rank * self._stride + position
+
+    def element(self, state: int) -> str:
+        """The element of a state."""
+        return self._ids[state // self._stride]
+
+    def states(self, element_id: str) -> list[int]:
+        """The element's states, in order."""
+        rank = self._rank.get(element_id)
+        if rank is None:
+            return []
+        first = rank * self._stride
+        return [first + i for i in range(len(self._serving(element_id)))]
+
+    def _serving(self, x: str) -> dict[str | None, int]:
+        """The callers served by the element's states, each with its place among them."""
+        hit = self._positions.get(x)
+        if hit is None:
+            serving = _states_of(
+                x, self._ins[x], self._out[x], x in self._persisting, x in self._stores
+            )
+            ordered = sorted(serving, key=_serving_key)
+            hit = self._positions[x] = {s: i for i, s in enumerate(ordered)}
+        return hit
+
+    def _state(self, element_id: str, serving: str | None) -> int:
+        return self._rank[element_id] * self._stride + self._serving(element_id)[serving]
 
     def steps(self, state: int) -> dict[int, _Edge]:
         """The states one step after ``state``, each with the flow used, in the order the
         steps were found (flows out of the state's element by ID, then flows it initiates
         into it by ID)."""
-        hit = self._edges[state]
+        hit = self._edges.get(state)
         if hit is None:
-            x = self.element_of[state]
-            numbered = [(i, self.keys[i][1]) for i in self.of_element[x]]
+            x = self.element(state)
+            first = self._rank[x] * self._stride
+            numbered = [(first + i, srv) for srv, i in self._serving(x).items()]
             sends, accesses = _candidates(
-                x, self._ins[x], self._out[x], self._persisting, self._stores, self.index
+                x, self._ins[x], self._out[x], self._persisting, self._stores, self._state
             )
             for (i, _), edges in zip(numbered, _steps(numbered, sends, accesses), strict=True):
                 self._edges[i] = edges
-            hit = cast("dict[int, _Edge]", self._edges[state])
+            hit = self._edges[state]
         return hit
-
-    @property
-    def edges(self) -> list[dict[int, _Edge]]:
-        """For each state, :meth:`steps` (every element's steps worked out)."""
-        return [self.steps(i) for i in range(len(self.keys))]
 
     def ordered(self, state: int) -> list[int]:
         """The states one step after ``state``, in order of their IDs (sorted when first
@@ -158,7 +178,7 @@ class StepGraph:
     def reach_of(self, source: str, max_length: int) -> Reachable | None:
         """The states ``source`` (an attacker) reaches within ``max_length`` steps, or
         ``None`` if it has no state of its own."""
-        start = self.index.get((source, None))
+        start = self.number(source, None)
         if start is None:
             return None
         return Reachable(self, start, max_length)
@@ -184,11 +204,11 @@ class StepGraph:
         far = max_length + 1
         if dist.get(start, far) > max_length:
             return
-        steps, ordered, element_of = self.steps, self.ordered, self.element_of
+        steps, ordered, element_of = self.steps, self.ordered, self.element
 
         def walk(state: int, left: int, seen: set[str], trail: list[int]) -> Iterator[list[int]]:
             for nxt in ordered(state):
-                element = element_of[nxt]
+                element = element_of(nxt)
                 if element in seen or dist.get(nxt, far) > left - 1:
                     continue
                 if element == target:
@@ -201,7 +221,7 @@ class StepGraph:
 
         for length in range(dist[start], max_length + 1):
             for states in walk(start, length, {source}, [start]):
-                yield [(*steps(a)[b], element_of[b]) for a, b in itertools.pairwise(states)]
+                yield [(*steps(a)[b], element_of(b)) for a, b in itertools.pairwise(states)]
 
 
 class Reachable:
@@ -221,7 +241,7 @@ class Reachable:
         near: dict[int, int] = {start: 0}
         back: dict[int, list[int]] = defaultdict(list)
         frontier, d = [start], 0
-        element_of, steps = graph.element_of, graph.steps
+        element_of, steps = graph.element, graph.steps
         while frontier and d < max_length:
             d += 1
             nxt = []
@@ -232,10 +252,10 @@ class Reachable:
                         near[b] = d
                         nxt.append(b)
             frontier = nxt
-        self.elements.update(element_of[s] for s in near)
+        self.elements.update(element_of(s) for s in near)
         self._near = near
         self._back = back
-        self._of_element = graph.of_element
+        self._states = graph.states
 
     def reaches(self, target: str) -> bool:
         """Whether the attacker reaches ``target`` within ``max_length`` steps."""
@@ -246,7 +266,7 @@ class Reachable:
         ``max_length`` steps, the fewest steps it takes to reach ``target`` (a state not
         listed is too far)."""
         near, back, limit = self._near, self._back, self.max_length
-        frontier = [s for s in self._of_element.get(target, ()) if s in near]
+        frontier = [s for s in self._states(target) if s in near]
         dist = dict.fromkeys(frontier, 0)
         d = 0
         while frontier and d < limit:
@@ -298,7 +318,7 @@ def _candidates(
     outs: Sequence[_Row],
     persisting: frozenset[str],
     stores: frozenset[str],
-    index: dict[_State, int],
+    number: Callable[[str, str | None], int],
 ) -> tuple[list[_Send], list[_Access]]:
     """The steps any state of element ``x`` may take: sends along its flows (a reply is
     taken only by the state serving that caller) and accesses over flows it initiates."""
@@ -306,14 +326,14 @@ def _candidates(
     sends: list[_Send] = []
     for f, y, query, starter in outs:
         if not query:
-            nxt = index[(y, x) if starter == x and y not in persisting else (y, None)]
+            nxt = number(y, x) if starter == x and y not in persisting else number(y, None)
             sends.append((nxt, (f.id, "send", "forward"), y, starter != x and not keeps))
     accesses: list[_Access] = []
     for f, _, _, starter in ins:
         if starter == x:
             z = f.source
             served = None if z in persisting else x
-            nxt = index[(z, _READ) if z in stores else (z, served)]
+            nxt = number(z, _READ) if z in stores else number(z, served)
             accesses.append((nxt, (f.id, "access", "reverse")))
     return sends, accesses
 

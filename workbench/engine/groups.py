@@ -205,16 +205,18 @@ class Grouper:
         members: dict[str, list[tuple[tuple[int, str], Finding]]] = defaultdict(list)
         everything: list[tuple[tuple[int, int, str], FindingGroup]] = []
         for target, fs in findings.items():
+            if not fs:
+                continue
             element = elements.get(target)
-            taken: set[str] = set()
+            taken: set[str] | frozenset[str] = _NONE
             if element is not None:
                 groups, taken = self._missing_controls(element, fs)
                 if groups:
                     self._missing[target] = (groups, taken)
                     everything += [(_order(g), g) for g in groups]
             for f in fs:
-                if f.id not in taken:
-                    members[f.threat_id].append((_worst(f), f))
+                if f.id not in taken:  # _worst, inlined
+                    members[f.threat_id].append(((-(f.likelihood * f.impact), f.id), f))
         for tid, pairs in members.items():
             pairs.sort(key=_first_item)
             kept = self._members[tid]
@@ -289,17 +291,23 @@ class Grouper:
     def _missing_controls(self, element: Element, findings: Sequence[Finding]) -> _Missing:
         """Groups of two or more findings on one element caused by one missing property,
         and the findings they take."""
-        fixes = self._fixes
+        fixes, absences = self._fixes, self._absences
         by_cause: dict[str, list[Finding]] = defaultdict(list)
         props = element.properties
         for f in findings:
-            for name, unset_only in self._absent(f.threat_id):  # as missing_properties
+            absent = absences.get(f.threat_id)
+            if absent is None:
+                absent = self._absent(f.threat_id)
+            for name, unset_only in absent:  # as missing_properties
                 value = getattr(props, name, None)
                 if value is None or (not unset_only and value in (None, False)):
                     by_cause[name].append(f)
+        shared = [(name, members) for name, members in by_cause.items() if len(members) > 1]
+        if not shared:
+            return [], set()
         groups = []
         taken: set[str] = set()
-        for name, members in sorted(by_cause.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        for name, members in sorted(shared, key=lambda kv: (-len(kv[1]), kv[0])):
             free = [m for m in members if m.id not in taken]
             if len(free) < 2:
                 continue
@@ -379,6 +387,7 @@ class _Sorted(Generic[T]):
 
 _ID, _TARGET, _IN_PLACE = attrgetter("id"), attrgetter("target"), attrgetter("in_place")
 _first_item = itemgetter(0)
+_NONE: frozenset[str] = frozenset()
 
 
 def _worst(f: Finding) -> tuple[int, str]:

@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 
 from workbench import ThreatModel
 from workbench.catalog import OPERATORS, Predicate, load_catalog
-from workbench.engine.matchers import explainer, matcher
+from workbench.engine.matchers import ANY_ELEMENT, ANY_FLOW, explainer, matcher
 from workbench.engine.rules import Facts, evaluate
 from workbench.errors import ModelFileError
 
@@ -271,8 +271,11 @@ def test_fast_test_agrees_with_evaluation(
 ) -> None:
     pred, t = RULE.validate_python(rule), _target(target)
     assert matcher(pred)(FACTS, t) is holds
-    if target in FACTS.elements:  # specialised for the element's kind
+    if target in FACTS.elements:  # specialised for the element's kind, or any element
         assert matcher(pred, t.kind)(FACTS, t) is holds
+        assert matcher(pred, ANY_ELEMENT)(FACTS, t) is holds
+    else:
+        assert matcher(pred, ANY_FLOW)(FACTS, t) is holds
 
 
 def _models_to_test() -> list[tuple[str, ThreatModel]]:
@@ -291,7 +294,7 @@ def test_fast_test_agrees_with_evaluation_on_every_threat_and_target() -> None:
     ATLAS cases and synthetic models, every built-in rule on every element and flow, the
     test and the evaluation agree (so no finding is lost or invented by the fast path)."""
     catalog = load_catalog()
-    checked = explained = 0
+    checked = explained = in_place_checked = 0
     for name, m in _models_to_test():
         facts = Facts(m.graph())
         for threat in catalog.threats.values():
@@ -310,8 +313,21 @@ def test_fast_test_agrees_with_evaluation_on_every_threat_and_target() -> None:
                     assert explainer(rule)(facts, t) == match.reasons, (name, threat.id, t.id)
                     explained += 1
                 checked += 1
+        # mitigations' in-place rules (scoring compiles them for any element or flow)
+        for mitigation in catalog.mitigations.values():
+            for in_place, on, any_kind in (
+                (mitigation.in_place, list(m.elements), ANY_ELEMENT),
+                (mitigation.in_place_on_flow, list(m.flows), ANY_FLOW),
+            ):
+                if in_place is None:
+                    continue
+                for t in on:
+                    want = evaluate(in_place, facts, t).ok
+                    assert matcher(in_place, any_kind)(facts, t) is want, (mitigation.id, t.id)
+                    in_place_checked += 1
     assert checked > 50_000
     assert explained > 1_500
+    assert in_place_checked > 5_000
 
 
 def test_every_operator_has_a_row_that_holds_and_one_that_does_not() -> None:

@@ -61,6 +61,12 @@ def kinds_of(target: Element | Flow, facts: Facts) -> Kinds:
 Kinds = str | tuple[str, str]
 """What a target is known to be: an element's kind, or a flow's source and target kinds."""
 
+ANY_ELEMENT = "*"
+"""As a :data:`Kinds`: an element of any kind (its properties are read as an element's,
+no clause is decided by kind)."""
+ANY_FLOW = (ANY_ELEMENT, ANY_ELEMENT)
+"""As a :data:`Kinds`: a flow between elements of any kinds."""
+
 
 Test = Callable[[Facts, Any], bool]
 """Whether a predicate holds on a target, without its reasons (see :func:`matcher`)."""
@@ -111,12 +117,8 @@ def _decided(p: Predicate, kind: Kinds) -> bool | None:
             return _decided(p.source, kind[0])
         if isinstance(p, Target):
             return _decided(p.target, kind[1])
-    elif isinstance(p, KindIn):
-        return kind in p.kind
-    elif isinstance(p, LayerIn):
-        return KINDS[kind].layer in p.layer
-    elif isinstance(p, DfdIn):
-        return KINDS[kind].dfd in p.dfd
+    elif isinstance(p, KindIn | LayerIn | DfdIn):
+        return _kind_decides(p, kind)
     if isinstance(p, Not):
         inner = _decided(p.not_, kind)
         return None if inner is None else not inner
@@ -131,6 +133,17 @@ def _decided(p: Predicate, kind: Kinds) -> bool | None:
             return True
         return False if all(x is False for x in parts) else None
     return None
+
+
+def _kind_decides(p: KindIn | LayerIn | DfdIn, kind: str) -> bool | None:
+    """Whether a clause on kinds, layers or DFD types holds for an element of ``kind``."""
+    if kind == ANY_ELEMENT:
+        return None
+    if isinstance(p, KindIn):
+        return kind in p.kind
+    if isinstance(p, LayerIn):
+        return KINDS[kind].layer in p.layer
+    return KINDS[kind].dfd in p.dfd
 
 
 def _slow(pred: Predicate) -> Test:

@@ -13,7 +13,7 @@ from ..model import Element, Flow, ThreatModel
 from ..model.kinds import ElementKind
 from ..model.types import IMPACT_SCORE
 from .facts import Facts
-from .matchers import Explain, Test, explainer, matcher
+from .matchers import ANY_ELEMENT, ANY_FLOW, Explain, Test, explainer, matcher
 
 HARMED_BY: dict[str, frozenset[str]] = {
     "confidentiality": frozenset("I"),
@@ -45,8 +45,12 @@ def in_place_rules(
     """A threat's mitigations' (ID, rule on elements, rule on flows), compiled for
     scoring: the rules on elements and those on flows, each with its matcher and
     explainer."""
-    on_elements = [(m, id(r), matcher(r), explainer(r), r) for m, r, _ in rules if r is not None]
-    on_flows = [(m, id(r), matcher(r), explainer(r), r) for m, _, r in rules if r is not None]
+    on_elements = [
+        (m, id(r), matcher(r, ANY_ELEMENT), explainer(r), r) for m, r, _ in rules if r is not None
+    ]
+    on_flows = [
+        (m, id(r), matcher(r, ANY_FLOW), explainer(r), r) for m, _, r in rules if r is not None
+    ]
     return on_elements, on_flows
 
 

@@ -200,11 +200,11 @@ class Facts:
                     frontier[n] = source
         dist: dict[str, int] = {}
         for depth in range(1, hops + 1):
-            fresh = {n: s for n, s in frontier.items() if n not in label}
-            label.update(fresh)
-            dist.update(dict.fromkeys(fresh, depth))
+            # nothing in the frontier is labelled yet (the loop below skips what is)
+            label.update(frontier)
+            dist.update(dict.fromkeys(frontier, depth))
             nxt: dict[str, str] = {}
-            for n, source in fresh.items():
+            for n, source in frontier.items():
                 for m in adj[n]:
                     if m in label or m == source:
                         continue

@@ -650,3 +650,30 @@ def test_in_a_kernel_the_panels_come_without_a_frame(catalog, monkeypatch: pytes
     used = _bench(ThreatModel.from_yaml(SMALL), catalog)
     assert used.findings.register is not None  # built (and refreshed) on first use
     assert len(used._threats.children) == 2
+
+
+def test_in_a_kernel_the_panels_come_before_the_next_cell(catalog, monkeypatch: pytest.MonkeyPatch):
+    """A notebook run without a front end (nbconvert --execute) draws no frame: the panels
+    are built before the next cell runs, so that the widget state it saves holds them."""
+    import types
+
+    import IPython
+    from IPython.core.events import EventManager, available_events
+
+    import widgets.workbench
+
+    loop = _Loop()
+    events = EventManager(None, available_events)
+    monkeypatch.setattr(widgets.workbench, "kernel_loop", lambda: loop)
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(events=events))
+    bench = _bench(ThreatModel.from_yaml(SMALL), catalog)
+    assert bench._findings is None
+    events.trigger("pre_run_cell", object())
+    panel = bench._findings
+    assert panel is not None
+    assert len(bench._threats.children) == 2
+    [(_, timer)] = loop.timers
+    assert timer.cancelled
+    assert events.callbacks["pre_run_cell"] == []  # once: the next cells run as before
+    bench.canvas._on_front_end_msg(bench.canvas, {"op": "painted"}, [])
+    assert bench.findings is panel

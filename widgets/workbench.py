@@ -10,7 +10,9 @@ inspector and threat panel, the PASTA stages and the control coverage.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -51,8 +53,8 @@ EXPORT_STEPS = 20
 """Progress steps of an export (a report announces about one per section)."""
 PANELS_AT_THE_LATEST = 3.0
 """In a kernel, the inspector and the threat panel are built when the canvas has drawn its
-first frame, or this many seconds after the workbench, whichever comes first (a
-workbench not shown, or shown where no canvas draws)."""
+first frame, before the next cell runs, or this many seconds after the workbench,
+whichever comes first (a workbench not shown, or shown where no canvas draws)."""
 
 
 class Workbench:
@@ -146,21 +148,36 @@ class Workbench:
 
     # ----------------------------------------------------------------- panels
     def _panels_later(self) -> None:
-        """Build the inspector and the threat panel after the canvas's first frame (in a
-        kernel; at the latest :data:`PANELS_AT_THE_LATEST` seconds from now), else now."""
+        """Build the inspector and the threat panel after the canvas's first frame, in a
+        kernel; at the latest before the next cell runs or :data:`PANELS_AT_THE_LATEST`
+        seconds from now (a notebook run without a front end, whose saved widget state
+        should hold them); elsewhere now."""
         loop = kernel_loop()
         if loop is None:
             self._build_panels()
             return
-        timer = loop.call_later(PANELS_AT_THE_LATEST, _weakly_call(self._build_panels))
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+        events = getattr(shell, "events", None)
         build = _weakly_call(self._build_panels)
+        done = False
 
-        def painted() -> None:
+        def once(*_: object) -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
             timer.cancel()
-            self.canvas.on_painted(painted, remove=True)
+            self.canvas.on_painted(once, remove=True)
+            if events is not None:
+                with contextlib.suppress(ValueError):
+                    events.unregister("pre_run_cell", once)
             build()
 
-        self.canvas.on_painted(painted)
+        timer = loop.call_later(PANELS_AT_THE_LATEST, once)
+        self.canvas.on_painted(once)
+        if events is not None:
+            events.register("pre_run_cell", once)
 
     def _build_panels(self) -> tuple[Inspector, FindingsPanel]:
         """The inspector and the threat panel, built into their tab the first time."""

@@ -159,7 +159,8 @@ class Workbench:
         ipython = sys.modules.get("IPython")
         shell = ipython.get_ipython() if ipython is not None else None
         events = getattr(shell, "events", None)
-        build = _weakly_call(self._build_panels)
+        canvas = self.canvas
+        build = _weakly_call(self._build_panels)  # the workbench is not kept alive by these
         done = False
 
         def once(*_: object) -> None:
@@ -168,14 +169,14 @@ class Workbench:
                 return
             done = True
             timer.cancel()
-            self.canvas.on_painted(once, remove=True)
+            canvas.on_painted(once, remove=True)
             if events is not None:
                 with contextlib.suppress(ValueError):
                     events.unregister("pre_run_cell", once)
             build()
 
         timer = loop.call_later(PANELS_AT_THE_LATEST, once)
-        self.canvas.on_painted(once)
+        canvas.on_painted(once)
         if events is not None:
             events.register("pre_run_cell", once)
 

@@ -61,8 +61,10 @@ class Facts:
         self._kinds_out: dict[str, set[str]] = {}
         self._ordered: dict[str, tuple[str, ...]] = {}
         self._influence: dict[frozenset[str] | None, Influence] = {}
-        self.memo: dict[tuple[object, str], Any] = {}
-        """Results of matchers on flows' ends (see :mod:`workbench.engine.matchers`)."""
+        self.memo: dict[object, dict[str, Any]] = {}
+        """Results remembered per target ID, under their maker's key: matchers on flows'
+        ends (see :mod:`workbench.engine.matchers`), mitigations' in-place rules (see
+        :mod:`workbench.engine.scoring`)."""
         self.matches: dict[tuple[int, str], Match] = {}
         """Evaluations on flows' ends, by predicate ID (the catalog keeps the predicates
         alive) and element ID."""

@@ -12,6 +12,7 @@ cases.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 from ..catalog.predicates import (
@@ -428,13 +429,16 @@ def _on_end(inner: Callable[[Facts, Any], _R], end: str) -> Callable[[Facts, Any
     """``inner`` (a test or an explainer) asked of a flow's source or target element,
     remembered per element in the facts: many flows share an end."""
     key = object()
+    end_of = attrgetter(end)
 
     def on_end(facts: Facts, t: Flow) -> _R:
-        element_id = getattr(t, end)
-        memo = facts.memo
-        hit = memo.get((key, element_id))
+        element_id = end_of(t)
+        memo = facts.memo.get(key)
+        if memo is None:
+            memo = facts.memo[key] = {}
+        hit = memo.get(element_id)
         if hit is None:
-            hit = memo[key, element_id] = inner(facts, facts.elements[element_id])
+            hit = memo[element_id] = inner(facts, facts.elements[element_id])
         return cast(_R, hit)
 
     return on_end

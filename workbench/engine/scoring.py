@@ -123,12 +123,14 @@ def score(
     in_place: list[str] = []
     if rules and rules[len(ends) - 1]:  # flows: 2 ends
         credited: set[str] = set()
-        memo, tid = facts.memo, target.id
+        memos, tid = facts.memo, target.id
         for mid, rid, held, explain, _ in rules[len(ends) - 1]:
-            key = (rid, tid)  # many threats share a mitigation and its rule
-            evidence = memo.get(key)
+            memo = memos.get(rid)  # many threats share a mitigation and its rule
+            if memo is None:
+                memo = memos[rid] = {}
+            evidence = memo.get(tid)
             if evidence is None:
-                evidence = memo[key] = (
+                evidence = memo[tid] = (
                     "; ".join(explain(facts, target)) if held(facts, target) else ""
                 )
             if not evidence:

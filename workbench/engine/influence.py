@@ -217,13 +217,14 @@ class Influence:
             screens = (*r_screens, x) if len(route) > 1 and x in screening else r_screens
             keeps = x in persisting
             store = via_store or keeps
+            answering = serving is not None and not keeps  # replies go to ``serving`` only
             base = (declared * _WEIGHT + len(screens)) * _WEIGHT + len(route) + 1  # _number
-            for fid, y, started, y_keeps in out[x]:
+            for fid, y, started, arrivals in out[x]:
                 if y in route:
                     continue
-                if not started and serving is not None and serving != y and not keeps:
+                if answering and not started and serving != y:
                     continue  # a reply to another caller does not carry this request
-                nxt = (y, x, store) if started and not y_keeps else (y, None, store)
+                nxt = arrivals[store]
                 old = costs.get(nxt)
                 if old is None:
                     better = True
@@ -294,12 +295,15 @@ def _number(declared: bool, screens: int, length: int) -> int:
     return (declared * _WEIGHT + screens) * _WEIGHT + length
 
 
-def _search_graph(
-    g: ModelGraph,
-) -> tuple[dict[str, list[tuple[str, str, bool, bool]]], frozenset[str]]:
+_Step = tuple[str, str, bool, tuple[_State, _State]]
+"""A flow outsiders' content can take from an element: the flow, its target, whether the
+element starts the exchange, and the state content arrives in (not via a store, via a
+store)."""
+
+
+def _search_graph(g: ModelGraph) -> tuple[dict[str, list[_Step]], frozenset[str]]:
     """Per element, the flows outsiders' content can take from it (no queries, nothing
-    into an outsider) as (flow, target, whether the element starts the exchange, whether
-    the target keeps what reaches it); and the elements that screen content. Made once
+    into an outsider, see :data:`_Step`); and the elements that screen content. Made once
     per graph and shared by every influence search on it."""
     hit = g.__dict__.get("_influence_search")
     if hit is None:
@@ -307,7 +311,7 @@ def _search_graph(
         persisting = g.persisting
         out = {
             x: [
-                (f.id, y, start == x, y in persisting)
+                (f.id, y, start == x, _arrivals(x, y, start == x and y not in persisting))
                 for f, y, query, start in rows
                 if not (query or y in untrusted)
             ]
@@ -316,6 +320,14 @@ def _search_graph(
         hit = (out, frozenset(n for n in g.nodes if is_screen(g, n)))
         g.__dict__["_influence_search"] = hit
     return hit
+
+
+def _arrivals(x: str, y: str, serves: bool) -> tuple[_State, _State]:
+    """The states in which content from ``x`` arrives at ``y`` (not via a store, via a
+    store): ``serves``, ``y`` answers a request of ``x``'s."""
+    if serves:
+        return (y, x, False), (y, x, True)
+    return (y, None, False), (y, None, True)
 
 
 def _entries(g: ModelGraph) -> list[tuple[str, _State, _Raw]]:

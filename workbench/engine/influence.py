@@ -177,7 +177,7 @@ class Influence:
 
     def _run(self) -> None:  # noqa: C901 - one hot loop, inlined on purpose
         """Dijkstra over (element, caller served, via a store) states. States leave the
-        heap in cost order, so the first state of an element to leave it carries the
+        queue in cost order, so the first state of an element to leave it carries the
         element's best route, and the first relaxation of a flow its best route.
 
         A cost ``(declared, screens, length, route)`` is kept as one number for its first

@@ -43,7 +43,7 @@ import {
   levelName, nodeLabelThreshold, placeLabels, shortLabel,
 } from "./labels.js";
 import { networkOptions } from "./options.js";
-import { FONT, badgeColour, lookOf, needsWrapping, visEdge, visNode } from "./payload.js";
+import { FONT, badgeColour, lookOf, nameWidth, needsWrapping, visEdge, visNode } from "./payload.js";
 import {
   boundaryAt, boundaryDragChanges, boundaryMembers, computeRegions, dragChanges, extentOf, labelAt,
   midpoint, newBoundaryChanges, placementChanges, resolveOverlaps, toggleAt,
@@ -100,18 +100,20 @@ function render({ model, el }) {
   let proxies = new Map(); // drawn nodes standing for collapsed boundaries, by ID
   let bundles = new Map(); // drawn edges standing for bundled flows, by ID
 
-  // Whether an element's name may need wrapping (payload.js needsWrapping), from its
-  // width measured once per name in vis-network's font: names that fit are not given the
-  // width constraint, whose wrapping measures every word (a tenth of the first draw).
+  // Whether an element's name may need wrapping (payload.js needsWrapping, nameWidth),
+  // from its width in vis-network's font: names that fit are not given the width
+  // constraint, whose wrapping measures every word (a tenth of the first draw).
   const nameCtx = document.createElement("canvas").getContext("2d");
   if (nameCtx) nameCtx.font = `14px ${FONT}`;
+  const measureName = (text) => nameCtx.measureText(text).width;
+  const charWidths = new Map();
   const wrapping = new Map();
   function wraps(label) {
     if (!nameCtx || typeof label !== "string") return true;
     let wrap = wrapping.get(label);
     if (wrap === undefined) {
       if (wrapping.size > 5000) wrapping.clear();
-      wrap = needsWrapping(nameCtx.measureText(label).width);
+      wrap = needsWrapping(nameWidth(label, measureName, charWidths));
       wrapping.set(label, wrap);
     }
     return wrap;

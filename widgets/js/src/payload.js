@@ -41,6 +41,27 @@ const WRAPPING = { maximum: NODE_MAX_WIDTH };
 // measured this much narrower than the room never wraps in either.
 export const NAME_ROOM = (NODE_MAX_WIDTH - 2 * NODE_MARGIN) / 1.15;
 
+// The width of an element's name for needsWrapping, at most what it is drawn: for a
+// name of printable ASCII the sum of its characters' widths (each measured once, kept in
+// `widths`: measuring every name took as long as vis-network's own measuring), with a
+// margin for kerning, which may only narrow such text by a little; any other name
+// measured whole. measure(text): its width in the names' font.
+export const KERNING_MARGIN = 1.05;
+export function nameWidth(label, measure, widths) {
+  let width = 0;
+  for (let i = 0; i < label.length; i++) {
+    const code = label.charCodeAt(i);
+    if (code < 32 || code > 126) return measure(label);
+    let w = widths.get(code);
+    if (w === undefined) {
+      w = measure(label[i]);
+      widths.set(code, w);
+    }
+    width += w;
+  }
+  return width * KERNING_MARGIN;
+}
+
 // Whether an element's name of this measured width (regular 14 px) must be given the
 // width constraint: vis-network measures every word of a constrained name to wrap it, a
 // cost worth saving on names that fit (the box and the drawing are the same either way).

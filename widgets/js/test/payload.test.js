@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 
 import {
   DIM_EDGE_OPACITY, DIM_OPACITY, EMPHASIS, badgeColour, drawnStyle, edgeTitle, lookOf,
-  NAME_ROOM, needsWrapping, nodeTitle, regionTitle, rgba, shownItem, visEdge, visNode,
+  KERNING_MARGIN, NAME_ROOM, nameWidth, needsWrapping, nodeTitle, regionTitle, rgba, shownItem, visEdge, visNode,
 } from "../src/payload.js";
 
 // Items shaped as widgets/_payload.build() makes them.
@@ -222,6 +222,19 @@ describe("first draw of big models", () => {
     assert.deepEqual(visNode(node()).widthConstraint, { maximum: 170 });
     // room for the bold name of a selected element too
     assert.ok(NAME_ROOM * 1.12 < 170 - 2 * 10);
+  });
+
+  test("a name's width: ASCII from its characters, measured once each; others whole", () => {
+    const measured = [];
+    const measure = (text) => { measured.push(text); return text.length * 7; };
+    const widths = new Map();
+    assert.equal(nameWidth("abba", measure, widths), 4 * 7 * KERNING_MARGIN);
+    assert.deepEqual(measured, ["a", "b"]);
+    assert.equal(nameWidth("ab ab", measure, widths), 5 * 7 * KERNING_MARGIN);
+    assert.deepEqual(measured, ["a", "b", " "]);
+    assert.equal(nameWidth("Größe", measure, widths), 35); // not ASCII: measured whole
+    assert.equal(nameWidth("a\nb", measure, widths), 21); // a line break: whole
+    assert.deepEqual(measured.slice(3), ["G", "r", "Größe", "a\nb"]); // G, r kept for later names
   });
 
   test("elements and flows of the same look share their style objects", () => {

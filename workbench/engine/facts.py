@@ -299,11 +299,11 @@ class Facts:
 
     def _nearest_model_type(self, start: str, known: dict[str, str]) -> str | None:
         seen, frontier = {start}, [start]
+        succ, pred = self.graph.succ, self.graph.pred
         while frontier:
             nxt: list[str] = []
             for n in frontier:
-                flows = (*self.incoming[n], *self.outgoing[n])
-                for other in sorted({f.target if f.source == n else f.source for f in flows}):
+                for other in sorted(succ[n].keys() | pred[n].keys()):  # ends of its flows
                     if other in seen:
                         continue
                     seen.add(other)

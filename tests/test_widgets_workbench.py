@@ -267,3 +267,52 @@ def test_load_saves_back_to_the_same_file(tmp_path: Path, catalog):
 def test_refused_canvas_edits_show_in_the_status(wb: Workbench):
     wb.canvas.edit({"op": "add_flow", "source": "bot", "target": "bot"})
     assert "two different elements" in wb.status.value
+
+
+# ----------------------------------------------------------------------------- catalog
+def test_the_first_workbench_takes_the_catalog_loaded_in_the_background(monkeypatch):
+    """In a kernel the module starts loading the built-in catalog when it is imported
+    (warm_catalog): the first workbench made without a catalog takes that one, the next
+    loads its own."""
+    import threading
+
+    from widgets import workbench as module
+    from workbench.catalog import load_catalog
+
+    release = threading.Event()
+    loaded: list[object] = []
+    real = load_catalog
+
+    def slow_load() -> Any:
+        release.wait(5)
+        catalog = real()
+        loaded.append(catalog)
+        return catalog
+
+    monkeypatch.setattr(module, "_warmed", None)
+    monkeypatch.setattr(module, "load_catalog", slow_load)
+    module.warm_catalog()
+    module.warm_catalog()  # once
+    threading.Timer(0.2, release.set).start()
+    first = Workbench(ThreatModel.from_yaml(SMALL))  # waits for the background load
+    assert loaded
+    assert first.catalog is loaded[0]
+    assert len(loaded) == 1
+    second = Workbench(ThreatModel.from_yaml(SMALL))
+    assert len(loaded) == 2
+    assert second.catalog is loaded[1]
+
+
+def test_a_catalog_that_fails_to_load_in_the_background_fails_the_workbench(monkeypatch):
+    from widgets import workbench as module
+    from workbench.errors import ModelFileError
+
+    def broken() -> Any:
+        raise ModelFileError.one("catalogs/x.yaml", "broken on purpose")
+
+    monkeypatch.setattr(module, "_warmed", None)
+    monkeypatch.setattr(module, "load_catalog", broken)
+    module.warm_catalog()
+    with pytest.raises(ModelFileError):
+        Workbench(ThreatModel.from_yaml(SMALL))
+    assert module._warmed is None  # the next workbench tries again

@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,6 +59,39 @@ first frame, before the next cell runs, or this many seconds after the workbench
 whichever comes first (a workbench not shown, or shown where no canvas draws)."""
 
 
+_warmed: Future[Catalog] | None = None
+"""The built-in catalog being loaded in the background (see :func:`warm_catalog`)."""
+
+
+def warm_catalog() -> None:
+    """Start loading the built-in catalog on a background thread, for the next workbench
+    made without a catalog: a notebook imports the workbench in one cell and shows a model
+    in a later one, and the first workbench then does not wait for the catalog. Done when
+    this module is imported in a kernel; a workbench made before the load ends waits for
+    it (and gets its error, if the catalog does not load)."""
+    global _warmed
+    if _warmed is not None:
+        return
+    future: Future[Catalog] = Future()
+
+    def load() -> None:
+        try:
+            future.set_result(load_catalog())
+        except BaseException as exc:  # handed to the workbench that takes the catalog
+            future.set_exception(exc)
+
+    _warmed = future
+    threading.Thread(target=load, name="atw-catalog", daemon=True).start()
+
+
+def _builtin_catalog() -> Catalog:
+    """The catalog :func:`warm_catalog` loaded (once; each workbench has its own), else
+    the built-in catalog loaded now."""
+    global _warmed
+    future, _warmed = _warmed, None
+    return future.result() if future is not None else load_catalog()
+
+
 class Workbench:
     """Draw an AI system, watch its threats appear, record decisions, save the model.
 
@@ -81,7 +116,7 @@ class Workbench:
         path: str | os.PathLike[str] | None = None,
         height: str = "560px",
     ) -> None:
-        self.catalog = catalog if catalog is not None else load_catalog()
+        self.catalog = catalog if catalog is not None else _builtin_catalog()
         self.analyzer = Analyzer(self.catalog)
         self.canvas = Canvas(model, analyzer=self.analyzer, height=height)
         # The inspector and the threat panel (about sixty widgets under the canvas) are
@@ -533,3 +568,7 @@ def _write_cards(
             progress(f"model card for {element.id}")
         written.append(write_card(build_card(analysis, element.id), directory, "md"))
     return written
+
+
+if kernel_loop() is not None:  # imported in a notebook's kernel: see warm_catalog
+    warm_catalog()

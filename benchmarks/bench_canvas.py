@@ -249,13 +249,39 @@ def main(argv: list[str] | None = None) -> int:
         root.mkdir()
         with jupyter_server(base, root) as server, sync_playwright() as pw:
             browser = launch_chromium(pw)
+            measured: dict[int, dict[str, Any]] = {}
             for n in args.sizes:
                 line, figures = _bench_size(browser, server, n, args.edits, args.wall)
+                measured[n] = figures
                 print(line, flush=True)
                 if args.steps:
                     print(_steps_text(figures), flush=True)
             browser.close()
+    for text in floor_lines(measured):
+        print(text)
     return 0
+
+
+FLOORS: dict[int, tuple[float, float]] = {500: (1.0, 0.100), 2000: (1.5, 0.250)}
+"""Issue 14's floors by size: paint from pressing Run, edit to the threat panel (s)."""
+
+
+def floor_lines(measured: dict[int, dict[str, Any]]) -> list[str]:
+    """The floors of the sizes measured, each as measured: met or NOT met."""
+    out = []
+    for n, (paint, panel) in FLOORS.items():
+        figures = measured.get(n)
+        if figures is None:
+            continue
+        for what, got, most, unit in (
+            ("paint from Run", figures["paint_cell"], paint, "s"),
+            ("edit -> threat panel", figures["edit_panel"], panel, "ms"),
+        ):
+            shown = f"{got:.2f} s" if unit == "s" else f"{got * 1000:.0f} ms"
+            limit = f"{most:.1f} s" if unit == "s" else f"{most * 1000:.0f} ms"
+            verdict = "met" if got <= most else "NOT met"
+            out.append(f"floor: {what} at {n:,} elements <= {limit}: {shown}, {verdict}")
+    return out
 
 
 def _steps_text(figures: dict[str, Any]) -> str:

@@ -630,7 +630,7 @@ def test_in_a_kernel_the_panels_follow_the_canvas_first_frame(
     assert "atw-findings-panel" in panel.widget._dom_classes
     # another view's first frame, or the timer, builds nothing again
     bench.canvas._on_front_end_msg(bench.canvas, {"op": "painted"}, [])
-    timer.callback()  # type: ignore[operator]
+    timer.callback()
     assert bench.findings is panel
     assert bench.inspector is inspector
     assert bench.canvas.last_refusal == ""  # "painted" is no edit
@@ -663,7 +663,7 @@ def test_in_a_kernel_the_panels_come_before_the_next_cell(catalog, monkeypatch: 
     import widgets.workbench
 
     loop = _Loop()
-    events = EventManager(None, available_events)
+    events = EventManager(None, available_events)  # type: ignore[arg-type]  # no shell needed
     monkeypatch.setattr(widgets.workbench, "kernel_loop", lambda: loop)
     monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(events=events))
     bench = _bench(ThreatModel.from_yaml(SMALL), catalog)

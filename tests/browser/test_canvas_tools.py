@@ -112,6 +112,27 @@ def _atw(page: Page, call: str, *args: Any) -> Any:
     )
 
 
+def _settled(page: Page, call: str, *args: Any) -> Any:
+    """The test hook's answer once the drawing has settled: the same over two animation
+    frames (a patch's redraw, a fit, moves made to keep the container rules)."""
+    return page.evaluate(
+        """async ([call, args]) => {
+            const atw = document.querySelector('.atw-canvas').atw;
+            const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+            let last = JSON.stringify(atw[call](...args));
+            for (let i = 0; i < 50; i++) {
+                await frame();
+                await frame();
+                const now = JSON.stringify(atw[call](...args));
+                if (now === last) return JSON.parse(now);
+                last = now;
+            }
+            return JSON.parse(last);
+        }""",
+        [call, list(args)],
+    )
+
+
 def _focus_canvas(page: Page) -> None:
     """Click an empty corner of the drawing, which focuses the canvas and selects nothing."""
     box = page.locator(".atw-stage").bounding_box()
@@ -199,7 +220,7 @@ def test_boundary_undo_redo_fit_and_highlight_through_the_ui(
     canvas.screenshot(path=artifacts / "tools-1-boundary.png")
 
     # Rename it: double-click its label, type, Enter.
-    label = _atw(page, "boundaryLabelPosition", NEW)
+    label = _settled(page, "boundaryLabelPosition", NEW)
     assert label is not None, "the new boundary is not drawn"
     page.mouse.dblclick(label["x"], label["y"])
     editor = canvas.locator(".atw-rename")

@@ -195,7 +195,7 @@ class Workbench:
         shell = ipython.get_ipython() if ipython is not None else None
         events = getattr(shell, "events", None)
         canvas = self.canvas
-        build = _weakly_call(self._build_panels)  # the workbench is not kept alive by these
+        build = _weakly(self._build_panels)  # the workbench is not kept alive by these
         done = False
 
         def once(*_: object) -> None:
@@ -505,26 +505,14 @@ class Workbench:
         return f"<Workbench on {self.model!r}>"
 
 
-def _weakly(method: Callable[[str], None]) -> Callable[[str], None]:
-    """``method``, held weakly: a watch does not keep its workbench alive."""
+def _weakly(method: Callable[..., object]) -> Callable[..., None]:
+    """``method``, held weakly: a watch or a timer does not keep its workbench alive."""
     ref = weakref.WeakMethod(method)
 
-    def call(text: str) -> None:
+    def call(*args: Any) -> None:
         bound = ref()
         if bound is not None:
-            bound(text)
-
-    return call
-
-
-def _weakly_call(method: Callable[[], object]) -> Callable[[], None]:
-    """``method`` (no arguments), held weakly: a timer does not keep its workbench alive."""
-    ref = weakref.WeakMethod(method)
-
-    def call() -> None:
-        bound = ref()
-        if bound is not None:
-            bound()
+            bound(*args)
 
     return call
 
